@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that podgate's tests and benchmarks drive: the real OpenSSH
+# client and server, tmux (interactive tests), busybox-static (minimal "images" in the
+# emulator), rsync, curl, socat, pv and openssl. Idempotent; a no-op when all are present.
+set -euo pipefail
+need=()
+for pair in ssh:openssh-client sshd:openssh-server tmux:tmux busybox:busybox-static rsync:rsync \
+            curl:curl socat:socat pv:pv openssl:openssl; do
+  bin=${pair%%:*}; pkg=${pair#*:}
+  if ! command -v "$bin" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$bin" ]; then need+=("$pkg"); fi
+done
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" != 0 ]; then echo "install-test-deps: need root to install: ${need[*]}" >&2; exit 1; fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+echo "install-test-deps: installed ${need[*]}"
