@@ -1,0 +1,81 @@
+/**
+ * The SSH user name grammar of SPEC §1:
+ *   USER [ "+" TARGET ],  TARGET = WORKLOAD [ "." NAMESPACE ] [ "+" CONTAINER ],
+ *   WORKLOAD = POD | NAME | KIND "~" NAME.
+ * `splitUser` never fails (authentication only needs USER); `parseTarget` validates every part
+ * as a Kubernetes name and throws TARGET_INVALID with a message that says which part is wrong.
+ */
+import { PodgateError } from '../errors/index.ts';
+import type { WorkloadKind } from '../kube/types.ts';
+import { dns1123LabelError, dns1123SubdomainError } from './k8s-names.ts';
+import type { ParsedUser, TargetKind, TargetSpec } from './types.ts';
+
+const KINDS: Record<string, TargetKind> = {
+  pod: 'pod', po: 'pod', pods: 'pod',
+  deploy: 'deployment', deployment: 'deployment',
+  sts: 'statefulset', statefulset: 'statefulset',
+  ds: 'daemonset', daemonset: 'daemonset',
+  rs: 'replicaset', replicaset: 'replicaset',
+  job: 'job',
+};
+
+const ALLOWED_CHARS = /^[A-Za-z0-9._~+-]*$/;
+
+/** USER and the rest after the first `+` (null when there is no `+`). */
+export function splitUser(sshUser: string): { user: string; rest: string | null } {
+  const plus = sshUser.indexOf('+');
+  if (plus < 0) return { user: sshUser, rest: null };
+  return { user: sshUser.slice(0, plus), rest: sshUser.slice(plus + 1) };
+}
+
+function invalid(raw: string, why: string): PodgateError {
+  return new PodgateError('TARGET_INVALID', `invalid target "${raw}": ${why} (use POD[.NAMESPACE][+CONTAINER] or KIND~NAME[.NAMESPACE][+CONTAINER])`);
+}
+
+/** Parses TARGET (the part after USER+). Throws PodgateError TARGET_INVALID. */
+export function parseTarget(raw: string): TargetSpec {
+  if (raw.length === 0) throw invalid(raw, 'nothing after "+"');
+  if (!ALLOWED_CHARS.test(raw)) throw invalid(raw, 'only letters, digits and . _ ~ + - may appear');
+  const parts = raw.split('+');
+  if (parts.length > 2) throw invalid(raw, 'at most one "+CONTAINER" may follow the workload');
+  const [workloadPart, container] = parts as [string, string | undefined];
+  if (container !== undefined) {
+    const err = dns1123LabelError(container);
+    if (err) throw invalid(raw, `container name "${container}" ${err}`);
+  }
+  let namePart = workloadPart;
+  let namespace: string | undefined;
+  const dot = workloadPart.lastIndexOf('.');
+  if (dot >= 0) {
+    namespace = workloadPart.slice(dot + 1);
+    namePart = workloadPart.slice(0, dot);
+    const err = dns1123LabelError(namespace);
+    if (err) throw invalid(raw, `namespace "${namespace}" ${err}`);
+  }
+  let kind: TargetKind = 'auto';
+  let name = namePart;
+  const tilde = namePart.indexOf('~');
+  if (tilde >= 0) {
+    const kindText = namePart.slice(0, tilde);
+    const k = KINDS[kindText.toLowerCase()];
+    if (!k) throw invalid(raw, `unknown kind "${kindText}" (one of pod, deploy, sts, ds, rs, job)`);
+    kind = k;
+    name = namePart.slice(tilde + 1);
+  }
+  const err = dns1123SubdomainError(name);
+  if (err) throw invalid(raw, `name "${name}" ${err}`);
+  const spec: TargetSpec = { kind, name, raw };
+  if (namespace !== undefined) spec.namespace = namespace;
+  if (container !== undefined) spec.container = container;
+  return spec;
+}
+
+/** Parses a whole SSH user name. Throws TARGET_INVALID for a bad target. */
+export function parseSshUser(sshUser: string): ParsedUser {
+  const { user, rest } = splitUser(sshUser);
+  return { user, target: rest === null ? null : parseTarget(rest) };
+}
+
+export function isWorkloadKind(kind: TargetKind): kind is WorkloadKind {
+  return kind !== 'auto' && kind !== 'pod';
+}
