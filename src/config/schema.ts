@@ -1,0 +1,105 @@
+/**
+ * The JSON Schema of podgate's YAML config (SPEC §5), with every default. It is the source of
+ * truth for validation and defaults and must agree with src/config/types.ts. Every object has
+ * `additionalProperties: false`, so a misspelt key is an error instead of a silent no-op.
+ * Checks a schema cannot express (public keys parse, unique user names, host:port, DNS-1123
+ * namespaces, no system:masters) live in src/config/semantics.ts.
+ */
+export const DEFAULT_LISTEN = '0.0.0.0:2222';
+export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9090';
+
+const policySchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    namespaces: { type: 'array', items: { type: 'string' } },
+    podSelector: { type: 'string' },
+    shell: { type: 'boolean', default: true },
+    forwarding: { type: 'boolean', default: true },
+    sftp: { type: 'boolean', default: true },
+    console: { type: 'boolean', default: true },
+  },
+} as const;
+
+const userSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { type: 'string' },
+    publicKeys: { type: 'array', items: { type: 'string' }, default: [] },
+    kubernetes: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        // Absent: the user's own name (filled in by load.ts, a schema default cannot refer to it).
+        user: { type: 'string', minLength: 1 },
+        groups: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+      },
+    },
+    defaultNamespace: { type: 'string' },
+    allow: policySchema,
+  },
+} as const;
+
+const seconds = (def: number) => ({ type: 'integer', minimum: 0, default: def }) as const;
+
+export const configSchema = {
+  $id: 'https://podgate.dev/schema/config.json',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    listen: { type: 'string', default: DEFAULT_LISTEN },
+    hostKeys: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, default: ['keys/ssh_host_ed25519_key'] },
+    kubernetes: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        kubeconfig: { type: 'string', minLength: 1 },
+        context: { type: 'string', minLength: 1 },
+        requestTimeoutMs: { type: 'integer', minimum: 100, default: 10_000 },
+      },
+    },
+    defaultNamespace: { type: 'string', default: 'default' },
+    users: { type: 'array', items: userSchema, default: [] },
+    userCAs: { type: 'array', items: { type: 'string' }, default: [] },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        loginGraceSeconds: { type: 'integer', minimum: 1, default: 120 },
+        maxAuthTries: { type: 'integer', minimum: 1, default: 6 },
+        maxUnauthenticated: { type: 'integer', minimum: 1, default: 100 },
+        maxUnauthenticatedPerSource: { type: 'integer', minimum: 1, default: 10 },
+        keepaliveIntervalSeconds: seconds(15),
+        keepaliveCountMax: { type: 'integer', minimum: 1, default: 3 },
+        idleTimeoutSeconds: seconds(0),
+        maxSessionSeconds: seconds(0),
+        reapGraceSeconds: seconds(5),
+        shutdownGraceSeconds: seconds(30),
+      },
+    },
+    session: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        envAllow: { type: 'array', items: { type: 'string', minLength: 1 }, default: ['LANG', 'LC_*', 'TERM'] },
+      },
+    },
+    metrics: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      default: {},
+      properties: {
+        listen: { type: 'string', default: DEFAULT_METRICS_LISTEN },
+      },
+    },
+    stateDir: { type: 'string', minLength: 1, default: 'podgate-state' },
+    banner: { type: 'string' },
+  },
+} as const;

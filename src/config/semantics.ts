@@ -1,0 +1,99 @@
+/**
+ * The config checks a JSON Schema cannot express. Each issue carries the key path (as an array,
+ * so load.ts can find its line in the YAML) and a message for the operator.
+ */
+import { utils } from 'ssh2';
+import { parseListen } from './listen.ts';
+
+export interface SemanticIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+const USER_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Impersonating this group bypasses RBAC entirely (bastion-security note §5). */
+const FORBIDDEN_GROUPS = new Set(['system:masters']);
+
+/** Why `line` is not a usable authorized_keys line, or null when it is. */
+export function publicKeyProblem(line: string): string | null {
+  const text = line.trim();
+  if (/^\S+-cert-v01@openssh\.com\s/.test(text)) {
+    return 'certificates are not accepted as publicKeys; configure the signing CA in userCAs';
+  }
+  if (!/^(ssh-|ecdsa-|sk-)/.test(text)) {
+    return 'not an authorized_keys line ("TYPE BASE64 [comment]"; options before the type are not supported)';
+  }
+  const parsed = utils.parseKey(text);
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (key === undefined || key instanceof Error) {
+    return `not a valid public key: ${key instanceof Error ? key.message : 'empty'}`;
+  }
+  if (key.isPrivateKey()) return 'this is a private key; list the public key line (the .pub file)';
+  return null;
+}
+
+function namespaceProblem(ns: string): string | null {
+  if (ns.length > 63 || !DNS1123_LABEL.test(ns)) {
+    return `"${ns}" is not a Kubernetes namespace name (DNS-1123 label: lower-case letters, digits and '-', at most 63)`;
+  }
+  return null;
+}
+
+interface RawUser {
+  name?: unknown;
+  publicKeys?: unknown;
+  kubernetes?: { user?: unknown; groups?: unknown };
+  defaultNamespace?: unknown;
+  allow?: { namespaces?: unknown };
+}
+
+/** Checks a config object that already passed the schema (so the shapes are right). */
+export function checkSemantics(cfg: Record<string, unknown>): SemanticIssue[] {
+  const issues: SemanticIssue[] = [];
+  const add = (path: (string | number)[], message: string | null) => {
+    if (message !== null) issues.push({ path, message });
+  };
+
+  for (const key of ['listen'] as const) {
+    const parsed = parseListen(String(cfg[key]));
+    if ('error' in parsed) add([key], parsed.error);
+  }
+  const metrics = cfg.metrics as { listen?: string } | null | undefined;
+  if (metrics?.listen !== undefined) {
+    const parsed = parseListen(metrics.listen);
+    if ('error' in parsed) add(['metrics', 'listen'], parsed.error);
+  }
+  if (typeof cfg.defaultNamespace === 'string') add(['defaultNamespace'], namespaceProblem(cfg.defaultNamespace));
+
+  const userCAs = Array.isArray(cfg.userCAs) ? (cfg.userCAs as string[]) : [];
+  userCAs.forEach((line, i) => add(['userCAs', i], publicKeyProblem(line)));
+
+  const users = Array.isArray(cfg.users) ? (cfg.users as RawUser[]) : [];
+  const firstIndex = new Map<string, number>();
+  users.forEach((user, i) => {
+    const name = String(user.name);
+    if (name.includes('+')) {
+      add(['users', i, 'name'], `"${name}" contains '+', which separates USER from TARGET in the SSH user name`);
+    } else if (!USER_NAME.test(name)) {
+      add(['users', i, 'name'], `"${name}" is not a valid user name (lower-case letters, digits, '.', '_', '-'; starting with a letter or digit)`);
+    }
+    const seen = firstIndex.get(name);
+    if (seen === undefined) firstIndex.set(name, i);
+    else add(['users', i, 'name'], `duplicate user "${name}" (also users[${seen}])`);
+
+    const keys = Array.isArray(user.publicKeys) ? (user.publicKeys as string[]) : [];
+    keys.forEach((line, k) => add(['users', i, 'publicKeys', k], publicKeyProblem(line)));
+
+    const groups = Array.isArray(user.kubernetes?.groups) ? (user.kubernetes.groups as string[]) : [];
+    groups.forEach((group, g) => {
+      if (FORBIDDEN_GROUPS.has(group.trim().toLowerCase())) {
+        add(['users', i, 'kubernetes', 'groups', g], `refusing to impersonate group "${group}": it bypasses RBAC entirely`);
+      }
+    });
+    if (typeof user.defaultNamespace === 'string') add(['users', i, 'defaultNamespace'], namespaceProblem(user.defaultNamespace));
+    const allowed = Array.isArray(user.allow?.namespaces) ? (user.allow.namespaces as string[]) : [];
+    allowed.forEach((ns, n) => add(['users', i, 'allow', 'namespaces', n], namespaceProblem(ns)));
+  });
+  return issues;
+}
