@@ -1,0 +1,66 @@
+/**
+ * Public-key authentication against the configured users. Identity is USER (before the first
+ * `+`): a key only ever authenticates the user whose config lists it, whatever the target. An
+ * unknown user and a wrong key take the same path (a comparison against a dummy key set) and
+ * get the same answer, so user names cannot be probed. SHA-1 `ssh-rsa` signatures are refused.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import ssh2 from 'ssh2';
+import { fingerprintOf, parseAuthorizedKeys, type AuthorizedKey } from './authorized-keys.ts';
+
+/** One attempt as the SSH layer received it (mirrors ssh2's publickey context). */
+export interface PublicKeyAttempt {
+  /** The podgate user (already split from the target). */
+  user: string;
+  key: { algo: string; data: Buffer };
+  /** rsa-sha2-*: `sha256`/`sha512`; absent for plain `ssh-rsa` (SHA-1). */
+  hashAlgo?: string;
+  /** Absent when the client only asks whether the key would be accepted. */
+  signature?: Buffer;
+  /** The signed data (includes the session id); present with a signature. */
+  blob?: Buffer;
+}
+
+export interface AuthVerdict {
+  accepted: boolean;
+  fingerprint: string;
+  /** For the operator log only; never sent to the client. */
+  reason: 'ok' | 'key-ok' | 'unknown-user' | 'unknown-key' | 'sha1-rsa' | 'bad-signature';
+}
+
+export class PublicKeyAuthenticator {
+  readonly #keys = new Map<string, AuthorizedKey[]>();
+  readonly #dummy: AuthorizedKey[];
+
+  constructor(users: { name: string; publicKeys: string[] }[], onBadKey: (user: string, line: number, reason: string) => void = () => {}) {
+    for (const u of users) this.#keys.set(u.name, parseAuthorizedKeys(u.publicKeys, (line, reason) => onBadKey(u.name, line, reason)));
+    const dummy = ssh2.utils.parseKey(ssh2.utils.generateKeyPairSync('ed25519').public);
+    const blob = (Array.isArray(dummy) ? dummy[0]! : (dummy as ssh2.ParsedKey)).getPublicSSH();
+    this.#dummy = [{ type: 'ssh-ed25519', blob, fingerprint: fingerprintOf(blob) }];
+  }
+
+  hasUser(user: string): boolean {
+    return this.#keys.has(user);
+  }
+
+  check(attempt: PublicKeyAttempt): AuthVerdict {
+    const fingerprint = fingerprintOf(attempt.key.data);
+    const known = this.#keys.get(attempt.user);
+    const candidates = known ?? this.#dummy;
+    let match = false;
+    for (const k of candidates) {
+      // No early exit: every configured key of the user is compared.
+      const same = k.blob.length === attempt.key.data.length && timingSafeEqual(k.blob, attempt.key.data);
+      match = match || same;
+    }
+    if (!known) return { accepted: false, fingerprint, reason: 'unknown-user' };
+    if (!match) return { accepted: false, fingerprint, reason: 'unknown-key' };
+    if (attempt.key.algo === 'ssh-rsa' && !attempt.hashAlgo) return { accepted: false, fingerprint, reason: 'sha1-rsa' };
+    if (!attempt.signature) return { accepted: true, fingerprint, reason: 'key-ok' };
+    const parsed = ssh2.utils.parseKey(attempt.key.data);
+    if (parsed instanceof Error) return { accepted: false, fingerprint, reason: 'bad-signature' };
+    const key = Array.isArray(parsed) ? parsed[0]! : parsed;
+    const ok = attempt.blob !== undefined && key.verify(attempt.blob, attempt.signature, attempt.hashAlgo as never) === true;
+    return { accepted: ok, fingerprint, reason: ok ? 'ok' : 'bad-signature' };
+  }
+}
