@@ -1,0 +1,39 @@
+/**
+ * podgate's logger: pino JSON lines, one audit event per line with a stable `code` (the codes
+ * and keys are in docs/dev-contracts.md). Secrets never reach the log: anything that looks
+ * like a credential is redacted by key name, whatever module logs it.
+ */
+import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** Key names whose values are never logged (one and two levels deep, and in headers). */
+const SECRET_KEYS = ['password', 'passphrase', 'token', 'bearerToken', 'privateKey', 'secret', 'authorization', 'cookie', 'signature'];
+
+export const REDACT_PATHS = [
+  ...SECRET_KEYS,
+  ...SECRET_KEYS.map((k) => `*.${k}`),
+  ...SECRET_KEYS.map((k) => `*.*.${k}`),
+  'headers.Authorization',
+  '*.headers.Authorization',
+  'headers["Impersonate-Extra"]',
+];
+
+export interface LoggerOptions {
+  /** Where the JSON lines go; default stdout. */
+  destination?: DestinationStream;
+  level?: LevelWithSilent;
+  /** Version in every line's `base`. */
+  version?: string;
+}
+
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  const options = {
+    level: opts.level ?? 'info',
+    base: { service: 'podgate', ...(opts.version ? { version: opts.version } : {}), pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  return pino(options, opts.destination ?? pino.destination({ dest: 1, sync: true }));
+}

@@ -1,0 +1,122 @@
+/**
+ * Prometheus metrics derived from audit events (docs/dev-contracts.md): emitters only log,
+ * and `observe` turns each event into counters, gauges and histograms. The registry is
+ * podgate's own (not prom-client's global one), so tests can create as many as they like.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type AuditEvent = Record<string, unknown> & { code?: unknown };
+
+export interface Metrics {
+  readonly registry: Registry;
+  observe(event: AuditEvent): void;
+  /** Reports live connections from the bastion at scrape time. */
+  setConnectionsSource(source: () => number): void;
+  /** What the events last said about the Kubernetes API (false after API_UNREACHABLE/API_TIMEOUT). */
+  apiReachable(): boolean;
+}
+
+const str = (v: unknown, fallback = 'unknown') => (typeof v === 'string' && v !== '' ? v : fallback);
+const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+const API_DOWN = new Set(['API_UNREACHABLE', 'API_TIMEOUT']);
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'podgate_' });
+  const registers = [registry];
+  let connectionsSource: (() => number) | null = null;
+  let reachable = true;
+
+  new Gauge({
+    name: 'podgate_connections',
+    help: 'SSH connections open now',
+    registers,
+    collect() {
+      if (connectionsSource) this.set(connectionsSource());
+    },
+  });
+  const connectionsClosed = new Counter({ name: 'podgate_connections_closed_total', help: 'SSH connections closed, by reason', labelNames: ['reason'], registers });
+  const auth = new Counter({ name: 'podgate_auth_attempts_total', help: 'Authentication attempts, by method and result', labelNames: ['method', 'result'], registers });
+  const active = new Gauge({ name: 'podgate_sessions_active', help: 'Sessions running now', registers });
+  const sessions = new Counter({ name: 'podgate_sessions_total', help: 'Sessions ended, by end reason', labelNames: ['reason'], registers });
+  const denied = new Counter({ name: 'podgate_sessions_denied_total', help: 'Sessions refused before start, by error code', labelNames: ['code'], registers });
+  const duration = new Histogram({
+    name: 'podgate_session_duration_seconds',
+    help: 'Session duration',
+    buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 14_400],
+    registers,
+  });
+  const bytes = new Counter({ name: 'podgate_session_bytes_total', help: 'Session bytes; in = from the SSH client, out = to it', labelNames: ['direction'], registers });
+  const reaps = new Counter({ name: 'podgate_reaps_total', help: 'Reaps of session processes, by outcome', labelNames: ['outcome'], registers });
+  const reapDuration = new Histogram({ name: 'podgate_reap_duration_seconds', help: 'Time to a clean container', buckets: [0.05, 0.1, 0.5, 1, 2, 5, 10, 30], registers });
+  const apiErrors = new Counter({ name: 'podgate_api_errors_total', help: 'Kubernetes API failures seen by sessions, by error code', labelNames: ['code'], registers });
+  const forwards = new Counter({ name: 'podgate_forwards_total', help: 'Port forwards ended, by result', labelNames: ['result'], registers });
+  const forwardsActive = new Gauge({ name: 'podgate_forwards_active', help: 'Port forwards open now', registers });
+  const fileOps = new Counter({ name: 'podgate_file_ops_total', help: 'SFTP/scp operations, by op and result', labelNames: ['op', 'result'], registers });
+  const consoleCommands = new Counter({ name: 'podgate_console_commands_total', help: 'Console commands, by command and result', labelNames: ['command', 'result'], registers });
+
+  // Label values come from a closed set where we can, so that user data cannot blow up cardinality.
+  const bounded = (v: unknown, allowed: readonly string[]) => {
+    const s = str(v);
+    return allowed.includes(s) ? s : 'other';
+  };
+
+  function observe(e: AuditEvent): void {
+    const errorCode = typeof e.errorCode === 'string' ? e.errorCode : null;
+    if (errorCode !== null && errorCode.startsWith('API_')) apiErrors.inc({ code: errorCode });
+    if (errorCode !== null && API_DOWN.has(errorCode)) reachable = false;
+    switch (e.code) {
+      case 'AUTH_ATTEMPT':
+        auth.inc({ method: bounded(e.method, ['publickey', 'password', 'keyboard-interactive', 'none', 'hostbased']), result: bounded(e.result, ['accepted', 'rejected']) });
+        break;
+      case 'CONNECTION_CLOSED':
+        connectionsClosed.inc({ reason: str(e.reason).slice(0, 40) });
+        break;
+      case 'SESSION_START':
+        active.inc();
+        reachable = true;
+        break;
+      case 'SESSION_DENIED':
+        denied.inc({ code: str(e.errorCode) });
+        break;
+      case 'SESSION_END':
+        active.dec();
+        sessions.inc({ reason: bounded(e.reason, ['exit', 'client-closed', 'idle-timeout', 'max-time', 'shutdown', 'error']) });
+        duration.observe(num(e.durationMs) / 1000);
+        bytes.inc({ direction: 'in' }, num(e.bytesIn));
+        bytes.inc({ direction: 'out' }, num(e.bytesOut));
+        break;
+      case 'REAP':
+        reaps.inc({ outcome: bounded(e.outcome, ['none', 'term', 'kill', 'failed']) });
+        reapDuration.observe(num(e.durationMs) / 1000);
+        break;
+      case 'FORWARD_OPEN':
+        forwardsActive.inc();
+        reachable = true;
+        break;
+      case 'FORWARD_END':
+        forwardsActive.dec();
+        forwards.inc({ result: str(e.result).slice(0, 40) });
+        bytes.inc({ direction: 'in' }, num(e.bytesIn));
+        bytes.inc({ direction: 'out' }, num(e.bytesOut));
+        break;
+      case 'FILE_OP':
+        fileOps.inc({ op: str(e.op).slice(0, 20), result: str(e.result).slice(0, 20) });
+        break;
+      case 'CONSOLE_COMMAND':
+        consoleCommands.inc({ command: bounded(e.command, ['pods', 'logs', 'whoami', 'help', 'menu']), result: str(e.result).slice(0, 20) });
+        break;
+      default:
+        break;
+    }
+  }
+
+  return {
+    registry,
+    observe,
+    setConnectionsSource(source) {
+      connectionsSource = source;
+    },
+    apiReachable: () => reachable,
+  };
+}
