@@ -1,0 +1,164 @@
+import { Readable, type Writable } from 'node:stream';
+import WebSocket from 'ws';
+import type { Logger } from 'pino';
+import { PodgateError } from '../errors/index.ts';
+import type { ExecOutcome, ExecSession, TerminalSize } from './types.ts';
+import { Channel, closeFrame, decodeFrame, resizeFrame, toBuffer } from './channel-frames.ts';
+import { channelWritable } from './channel-writable.ts';
+import { InboundGate } from './inbound-gate.ts';
+import { isCompleteStatus, outcomeFromStatus } from './exec-status.ts';
+
+/** After the status, how long the server gets to close the WebSocket before podgate does. */
+const CLOSE_GRACE_MS = 2000;
+
+export interface ExecStreamOptions {
+  stdin: boolean;
+  tty: boolean;
+  size?: TerminalSize;
+  logger?: Logger;
+}
+
+/**
+ * An exec over an open remotecommand WebSocket (v5 or v4). Output channels feed Readables
+ * with backpressure; channel 3's Status becomes `done`; stdin's end sends v5 CLOSE.
+ */
+export class KubeExecSession implements ExecSession {
+  readonly stdin: Writable | null;
+  readonly stdout: Readable;
+  readonly stderr: Readable | null;
+  readonly done: Promise<ExecOutcome>;
+  /** The negotiated subprotocol; with v4 stdin EOF cannot reach the process. */
+  readonly protocol: string;
+
+  readonly #ws: WebSocket;
+  readonly #gate: InboundGate;
+  readonly #log: Logger | undefined;
+  readonly #tty: boolean;
+  #statusText = '';
+  #outcome: ExecOutcome | null = null;
+  #outputEnded = false;
+  #aborted = false;
+  #graceTimer: NodeJS.Timeout | undefined;
+
+  constructor(ws: WebSocket, opts: ExecStreamOptions) {
+    this.#ws = ws;
+    this.#gate = new InboundGate(ws);
+    this.#log = opts.logger;
+    this.#tty = opts.tty;
+    this.protocol = ws.protocol;
+    this.stdout = this.#output();
+    this.stderr = opts.tty ? null : this.#output();
+    this.stdin = opts.stdin ? this.#input() : null;
+    this.done = this.#whenDone();
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+      if (isBinary) this.#onFrame(toBuffer(data));
+    });
+    ws.on('close', (code: number) => this.#onClose(code));
+    ws.on('error', (err) => this.#log?.debug({ code: 'KUBE_EXEC_WS_ERROR', err: err.message }, 'exec websocket error'));
+    if (opts.tty && opts.size) this.resize(opts.size);
+  }
+
+  resize(size: TerminalSize): void {
+    if (!this.#tty || this.#ws.readyState !== WebSocket.OPEN) return;
+    this.#ws.send(resizeFrame(size.cols, size.rows), { binary: true });
+  }
+
+  abort(): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    if (this.#outcome === null) {
+      this.#outcome = { error: new PodgateError('API_ERROR', undefined, { operatorMessage: 'exec aborted by podgate' }) };
+    }
+    this.#ws.terminate();
+    this.stdin?.destroy();
+    this.stdout.destroy();
+    this.stderr?.destroy();
+  }
+
+  #output(): Readable {
+    const r: Readable = new Readable({
+      highWaterMark: 64 * 1024,
+      read: () => this.#gate.wants(r),
+    });
+    r.on('error', (err) => this.#log?.debug({ code: 'KUBE_EXEC_STREAM_ERROR', err: err.message }, 'exec output stream error'));
+    r.on('close', () => this.#gate.release(r));
+    return r;
+  }
+
+  #input(): Writable {
+    const w = channelWritable({
+      ws: this.#ws,
+      channel: Channel.stdin,
+      onFinish: () => {
+        if (this.#ws.readyState !== WebSocket.OPEN) return;
+        if (this.protocol === 'v5.channel.k8s.io') this.#ws.send(closeFrame(Channel.stdin), { binary: true });
+        else this.#log?.debug({ code: 'KUBE_EXEC_NO_STDIN_CLOSE', protocol: this.protocol }, 'server speaks no v5: stdin EOF not sent');
+      },
+    });
+    w.on('error', (err) => this.#log?.debug({ code: 'KUBE_EXEC_STREAM_ERROR', err: err.message }, 'exec stdin stream error'));
+    return w;
+  }
+
+  #onFrame(data: Buffer): void {
+    const frame = decodeFrame(data);
+    if (!frame || frame.payload.length === 0) return;
+    switch (frame.channel) {
+      case Channel.stdout:
+        this.#gate.push(this.stdout, frame.payload);
+        break;
+      case Channel.stderr:
+        // Under a TTY the runtime merges stderr; if a server sends it anyway, keep the bytes.
+        this.#gate.push(this.stderr ?? this.stdout, frame.payload);
+        break;
+      case Channel.error:
+        this.#statusText += frame.payload.toString('utf8');
+        if (this.#outcome === null && isCompleteStatus(this.#statusText)) {
+          this.#outcome = outcomeFromStatus(this.#statusText);
+          // The status is the last thing a server sends: end the output now, and close
+          // ourselves if the server does not.
+          this.#endOutput();
+          this.#graceTimer = setTimeout(() => this.#ws.close(1000), CLOSE_GRACE_MS);
+          this.#graceTimer.unref();
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  #onClose(code: number): void {
+    if (this.#graceTimer) clearTimeout(this.#graceTimer);
+    if (this.#outcome === null && this.#statusText.trim() !== '') this.#outcome = outcomeFromStatus(this.#statusText);
+    if (this.#outcome === null) {
+      this.#outcome = {
+        error: new PodgateError('API_ERROR', 'the exec stream closed without an exit status', {
+          operatorMessage: `exec: stream closed without status (websocket close ${code})`,
+        }),
+      };
+    }
+    this.#endOutput();
+    this.stdin?.destroy();
+  }
+
+  #endOutput(): void {
+    if (this.#outputEnded) return;
+    this.#outputEnded = true;
+    for (const r of [this.stdout, this.stderr]) {
+      if (!r || r.destroyed) continue;
+      r.push(null);
+      this.#gate.release(r);
+    }
+  }
+
+  #whenDone(): Promise<ExecOutcome> {
+    const ended = (r: Readable | null): Promise<void> =>
+      new Promise((resolve) => {
+        if (!r || r.readableEnded || r.destroyed) return resolve();
+        r.once('end', () => resolve());
+        r.once('close', () => resolve());
+      });
+    return Promise.all([ended(this.stdout), ended(this.stderr)]).then(() => {
+      return this.#outcome ?? { error: new PodgateError('API_ERROR', undefined, { operatorMessage: 'exec: output ended without outcome' }) };
+    });
+  }
+}

@@ -1,0 +1,66 @@
+import type { Logger } from 'pino';
+import type { V1Pod } from '@kubernetes/client-node';
+import type {
+  AccessCheck, ExecRequest, Identity, KubeApi, LogRequest, LogStream, PortForwardRequest, PortStream, WorkloadKind,
+} from './types.ts';
+import { ApiEndpoint } from './endpoint.ts';
+import { RestClient } from './rest.ts';
+import { canI, getPod, getWorkloadSelector, listPods } from './resources.ts';
+import { openExec } from './exec.ts';
+import type { KubeExecSession } from './exec-session.ts';
+import { openPortForward } from './port-forward.ts';
+import { openLogs } from './logs.ts';
+
+export type { KubeExecSession } from './exec-session.ts';
+
+export interface KubeApiOptions {
+  /** Path to a kubeconfig; absent: in-cluster, else $KUBECONFIG, else ~/.kube/config. */
+  kubeconfig?: string;
+  context?: string;
+  /** Bounds every request: connect + answer (REST), connect + upgrade (exec, port-forward), connect + headers (logs). */
+  requestTimeoutMs: number;
+  logger?: Logger;
+}
+
+/** The KubeApi plus what only its owner (the composition root) needs. */
+export interface KubeClient extends KubeApi {
+  exec(req: ExecRequest): Promise<KubeExecSession>;
+  /** The API server's base URL (for logs and `whoami`). */
+  readonly server: string;
+  /** Drops idle kept-alive connections (at shutdown). */
+  close(): void;
+}
+
+/**
+ * Builds podgate's Kubernetes client. The kubeconfig is read now (a bad one throws
+ * CONFIG_INVALID at startup); TLS material and credentials are resolved on first use.
+ */
+export function createKubeApi(opts: KubeApiOptions): KubeClient {
+  const kc = ApiEndpoint.loadConfig(opts);
+  const log = opts.logger?.child({ module: 'kube' });
+  let endpoint: Promise<ApiEndpoint> | null = null;
+  const ep = (): Promise<ApiEndpoint> => {
+    if (!endpoint) {
+      endpoint = ApiEndpoint.create(kc);
+      // A failure (e.g. an exec plugin that failed) is retried on the next call.
+      endpoint.catch(() => { endpoint = null; });
+    }
+    return endpoint;
+  };
+  const timeout = opts.requestTimeoutMs;
+  const rest = new RestClient(ep, timeout);
+  return {
+    server: kc.getCurrentCluster()?.server ?? '',
+    getPod: (namespace: string, name: string, identity: Identity): Promise<V1Pod | null> => getPod(rest, namespace, name, identity),
+    listPods: (namespace, identity, o) => listPods(rest, namespace, identity, o),
+    getWorkloadSelector: (kind: WorkloadKind, namespace: string, name: string, identity: Identity) =>
+      getWorkloadSelector(rest, kind, namespace, name, identity),
+    canI: (identity: Identity, check: AccessCheck) => canI(rest, identity, check),
+    exec: async (req: ExecRequest) => openExec(await ep(), req, timeout, log),
+    portForward: async (req: PortForwardRequest): Promise<PortStream> => openPortForward(await ep(), req, timeout, log),
+    logs: async (req: LogRequest): Promise<LogStream> => openLogs(await ep(), req, timeout, log),
+    close: () => {
+      if (endpoint) void endpoint.then((e) => e.close(), () => undefined);
+    },
+  };
+}

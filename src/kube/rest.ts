@@ -1,0 +1,114 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Identity } from './types.ts';
+import type { ApiEndpoint, QueryParams } from './endpoint.ts';
+import { impersonationHeaders } from './impersonation.ts';
+import { Deadline } from './deadline.ts';
+import { DeadlineError, httpStatusError, transportError, type CallKind } from './api-errors.ts';
+
+/** Caps a JSON answer (a cluster-wide pod list fits easily); protects podgate's memory. */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+export interface RestRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  query?: QueryParams;
+  identity: Identity;
+  body?: unknown;
+  /** What to say in operator messages, e.g. `get pod prod/web`. */
+  what: string;
+}
+
+export type RestResult = { status: 'ok'; json: unknown } | { status: 'not-found' };
+
+/**
+ * A small JSON REST client over node's http(s) with the kubeconfig's TLS and auth and one
+ * keep-alive agent. Every request is impersonated and bounded by `timeoutMs` (connect,
+ * response and body). Non-2xx answers become PodgateErrors, except 404 which the caller reads.
+ */
+export class RestClient {
+  constructor(private readonly endpoint: () => Promise<ApiEndpoint>, private readonly timeoutMs: number) {}
+
+  async request(req: RestRequest): Promise<RestResult> {
+    const ep = await this.endpoint();
+    const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
+    const headers: http.OutgoingHttpHeaders = {
+      ...(await ep.authHeaders()),
+      ...impersonationHeaders(req.identity),
+      Accept: 'application/json',
+      'User-Agent': 'podgate',
+    };
+    if (payload) {
+      headers['Content-Type'] = 'application/json';
+      headers['Content-Length'] = payload.length;
+    }
+    const url = ep.url(req.path, req.query);
+    try {
+      return await this.#send(ep, url, req, headers, payload);
+    } catch (err) {
+      // A kept-alive socket the server had already closed: retry a GET once on a fresh one.
+      if (req.method === 'GET' && (err as { reusedSocket?: boolean }).reusedSocket) {
+        return this.#send(ep, url, req, headers, payload);
+      }
+      throw err;
+    }
+  }
+
+  #send(ep: ApiEndpoint, url: URL, req: RestRequest, headers: http.OutgoingHttpHeaders, payload: Buffer | undefined): Promise<RestResult> {
+    return new Promise<RestResult>((resolve, reject) => {
+      let settled = false;
+      const fail = (err: unknown): void => {
+        if (settled) return;
+        settled = true;
+        deadline.clear();
+        reject(err);
+      };
+      const lib = ep.secure ? https : http;
+      const r = lib.request(url, { method: req.method, agent: ep.agent, headers });
+      const deadline = new Deadline(this.timeoutMs, () => {
+        const err = new DeadlineError(this.timeoutMs, req.what);
+        fail(transportError(err, req.what));
+        r.destroy(err);
+      });
+      r.on('error', (err) => {
+        const mapped = transportError(err, req.what);
+        if (r.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
+          Object.assign(mapped, { reusedSocket: true });
+        }
+        fail(mapped);
+      });
+      r.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_BODY_BYTES) {
+            res.destroy();
+            fail(transportError(new Error(`answer larger than ${MAX_BODY_BYTES} bytes`), req.what));
+            return;
+          }
+          chunks.push(c);
+        });
+        res.on('error', (err) => fail(transportError(err, req.what)));
+        res.on('close', () => {
+          if (!res.complete) fail(transportError(Object.assign(new Error('connection closed mid-answer'), { code: 'ECONNRESET' }), req.what));
+        });
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          deadline.clear();
+          const body = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status === 404) return resolve({ status: 'not-found' });
+          if (status < 200 || status >= 300) return reject(httpStatusError(status, body, 'rest' satisfies CallKind, req.what));
+          try {
+            resolve({ status: 'ok', json: JSON.parse(body) as unknown });
+          } catch (err) {
+            reject(transportError(new Error(`answer is not JSON: ${(err as Error).message}`), req.what));
+          }
+        });
+      });
+      r.end(payload);
+    });
+  }
+}

@@ -1,0 +1,82 @@
+import type { IncomingMessage } from 'node:http';
+import WebSocket from 'ws';
+import type { Identity } from './types.ts';
+import type { ApiEndpoint, QueryParams } from './endpoint.ts';
+import { impersonationHeaders } from './impersonation.ts';
+import { Deadline } from './deadline.ts';
+import { DeadlineError, httpStatusError, transportError, type CallKind } from './api-errors.ts';
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+export interface WsOpenRequest {
+  path: string;
+  query: QueryParams;
+  identity: Identity;
+  protocols: readonly string[];
+  kind: CallKind;
+  what: string;
+  timeoutMs: number;
+}
+
+/**
+ * Opens an impersonated WebSocket to the API server. Resolves once upgraded (TCP_NODELAY
+ * set); a non-101 answer rejects with the PodgateError its Status body maps to (the API's own
+ * message, which `ws` alone would hide), connect failures with API_UNREACHABLE, and no
+ * upgrade within `timeoutMs` with API_TIMEOUT.
+ */
+export async function openWebSocket(ep: ApiEndpoint, req: WsOpenRequest): Promise<WebSocket> {
+  const headers = { ...(await ep.authHeaders()), ...impersonationHeaders(req.identity), 'User-Agent': 'podgate' };
+  const url = ep.url(req.path, req.query);
+  url.protocol = ep.secure ? 'wss:' : 'ws:';
+  return new Promise<WebSocket>((resolve, reject) => {
+    let settled = false;
+    const ws = new WebSocket(url, [...req.protocols], {
+      headers,
+      ...ep.tls,
+      perMessageDeflate: false,
+      followRedirects: false,
+      maxPayload: 16 * 1024 * 1024,
+    });
+    const fail = (err: unknown): void => {
+      if (settled) return;
+      settled = true;
+      deadline.clear();
+      reject(err);
+      ws.terminate();
+    };
+    const deadline = new Deadline(req.timeoutMs, () => fail(transportError(new DeadlineError(req.timeoutMs, req.what), req.what)));
+    ws.on('error', (err) => fail(transportError(err, req.what)));
+    ws.on('unexpected-response', (r, res: IncomingMessage) => {
+      readBody(res, (body) => fail(httpStatusError(res.statusCode ?? 0, body, req.kind, req.what)));
+      r.on('error', () => undefined);
+    });
+    ws.on('upgrade', (res) => {
+      res.socket.setNoDelay(true);
+    });
+    ws.on('open', () => {
+      if (settled) return;
+      settled = true;
+      deadline.clear();
+      resolve(ws);
+    });
+  });
+}
+
+function readBody(res: IncomingMessage, done: (body: string) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let finished = false;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    done(Buffer.concat(chunks).toString('utf8'));
+  };
+  res.on('data', (c: Buffer) => {
+    if (size >= MAX_ERROR_BODY) return;
+    size += c.length;
+    chunks.push(c);
+  });
+  res.on('end', finish);
+  res.on('close', finish);
+  res.on('error', finish);
+}
