@@ -1,0 +1,55 @@
+# syntax=docker/dockerfile:1
+# podgate container image. Three stages:
+#   build   compiles src/ to dist/ with the dev dependencies (tsc) and native addons;
+#   deps    installs the production dependencies only (npm ci --omit=dev), building the
+#           native addons (ssh2's crypto binding, node-pty) with python3, make and g++;
+#   runtime Debian slim + Node (same major as the test suite: 20) + tini, compiled JS only.
+# The runtime runs as a numeric non-root user and writes nothing outside mounted paths:
+# /etc/podgate (config, read-only), /etc/podgate/host-keys (Secret), /var/lib/podgate
+# (stateDir, the reaper's journal) and /tmp. It works with a read-only root filesystem.
+# Not built on the machine podgate was developed on (no Docker engine there): see docs/deploy.md.
+
+ARG NODE_VERSION=20.20.2
+ARG DEBIAN_RELEASE=bookworm
+
+FROM node:${NODE_VERSION}-${DEBIAN_RELEASE}-slim AS toolchain
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+
+FROM toolchain AS build
+# Install scripts must run: ssh2, cpu-features, node-pty and esbuild build or fetch binaries.
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+# tsc -p tsconfig.build.json: src/**/*.ts (tests excluded) -> dist/**/*.js
+RUN npm run build
+
+FROM toolchain AS deps
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && npm cache clean --force
+
+FROM node:${NODE_VERSION}-${DEBIAN_RELEASE}-slim AS runtime
+# tini is PID 1: it forwards SIGTERM to node (podgate drains sessions on SIGTERM for
+# limits.shutdownGraceSeconds) and reaps any zombie a child process leaves.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --gid 10001 podgate \
+ && useradd --uid 10001 --gid 10001 --home-dir /var/lib/podgate --no-create-home \
+            --shell /usr/sbin/nologin podgate \
+ && mkdir -p /etc/podgate/host-keys /var/lib/podgate \
+ && chown 10001:10001 /var/lib/podgate
+ENV NODE_ENV=production
+WORKDIR /app
+# Owned by root and read-only to the podgate user: the process cannot change its own code.
+COPY package.json ./
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+USER 10001:10001
+# 2222: SSH. 9090: /metrics, /healthz, /readyz (metrics.listen; the chart sets 0.0.0.0:9090).
+EXPOSE 2222 9090
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/main.js"]
+CMD ["serve", "--config", "/etc/podgate/config.yaml"]

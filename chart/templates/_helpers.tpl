@@ -1,0 +1,110 @@
+{{/* Names and labels. */}}
+{{- define "podgate.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "podgate.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "podgate.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "podgate.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "podgate.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "podgate.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{- define "podgate.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "podgate.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "podgate.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret with the host keys: the user's, or the one this chart generates. */}}
+{{- define "podgate.hostKeySecret" -}}
+{{- default (printf "%s-host-keys" (include "podgate.fullname" .)) .Values.hostKeys.existingSecret -}}
+{{- end -}}
+
+{{/* The host key files podgate loads, as a JSON list of Secret keys. */}}
+{{- define "podgate.hostKeyFiles" -}}
+{{- if .Values.hostKeys.existingSecret -}}
+{{- .Values.hostKeys.files | toJson -}}
+{{- else -}}
+{{- list "ssh_host_ecdsa_key" "ssh_host_rsa_key" | toJson -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The Kubernetes users the service account may impersonate, as a sorted JSON list: each
+config.users[].kubernetes.user (default: the user's name) plus rbac.impersonate.extraUsers.
+Never a system: identity (that covers system:admin and every system:serviceaccount:*).
+*/}}
+{{- define "podgate.impersonateUsers" -}}
+{{- $out := list -}}
+{{- range .Values.config.users -}}
+{{- $k := .kubernetes | default dict -}}
+{{- $out = append $out (default .name $k.user) -}}
+{{- end -}}
+{{- range .Values.rbac.impersonate.extraUsers -}}
+{{- $out = append $out . -}}
+{{- end -}}
+{{- range $out -}}
+{{- if hasPrefix "system:" . -}}
+{{- fail (printf "podgate: refusing to let the service account impersonate %q" .) -}}
+{{- end -}}
+{{- end -}}
+{{- $out | uniq | sortAlpha | toJson -}}
+{{- end -}}
+
+{{/*
+The Kubernetes groups the service account may impersonate: every config.users[].kubernetes.groups
+entry plus rbac.impersonate.extraGroups. Never system:masters or any other system: group.
+*/}}
+{{- define "podgate.impersonateGroups" -}}
+{{- $out := list -}}
+{{- range .Values.config.users -}}
+{{- $k := .kubernetes | default dict -}}
+{{- range ($k.groups | default list) -}}
+{{- $out = append $out . -}}
+{{- end -}}
+{{- end -}}
+{{- range .Values.rbac.impersonate.extraGroups -}}
+{{- $out = append $out . -}}
+{{- end -}}
+{{- range $out -}}
+{{- if hasPrefix "system:" . -}}
+{{- fail (printf "podgate: refusing to let the service account impersonate group %q" .) -}}
+{{- end -}}
+{{- end -}}
+{{- $out | uniq | sortAlpha | toJson -}}
+{{- end -}}
+
+{{/* Seconds the kubelet waits after SIGTERM: drain + reap + margin (+ the preStop sleep). */}}
+{{- define "podgate.terminationGracePeriod" -}}
+{{- $l := .Values.config.limits | default dict -}}
+{{- add (int (default 30 $l.shutdownGraceSeconds)) (int (default 5 $l.reapGraceSeconds)) (int .Values.terminationGraceMarginSeconds) (int .Values.preStopSleepSeconds) -}}
+{{- end -}}
