@@ -1,0 +1,80 @@
+/**
+ * Wires one ssh2 server-side Connection to a ConnectionHandler: authentication (only
+ * `publickey` is ever accepted; at most maxAuthTries failures, then disconnect), then session
+ * and direct-tcpip channels. `none` probes (OpenSSH sends one first) are refused without
+ * counting, as sshd does.
+ */
+import type { Connection } from 'ssh2';
+import type { Logger } from 'pino';
+import { wireSession } from './session-channel.ts';
+import type { AuthRequest, ConnectionHandler, DirectTcpipRequest } from './types.ts';
+
+export interface WireConnectionOptions {
+  maxAuthTries: number;
+  /** Called once authentication succeeded (the front door stops the login grace timer). */
+  onAuthenticated(): void;
+  /** Called once when the connection is gone, with why. */
+  onClosed(reason: string): void;
+  log: Logger;
+}
+
+export function wireConnection(client: Connection, handler: ConnectionHandler, opts: WireConnectionOptions): void {
+  let failures = 0;
+  let username = '';
+  let closeReason = 'client-closed';
+  client.on('error', (err: Error & { level?: string }) => {
+    closeReason = err.level === 'client-timeout' ? 'keepalive-timeout' : 'protocol-error';
+    opts.log.debug({ err: err.message, level: err.level }, 'ssh connection error');
+  });
+  client.on('close', () => opts.onClosed(closeReason));
+
+  client.on('authentication', (ctx) => {
+    if (ctx.method === 'none') return ctx.reject(['publickey']);
+    const req: AuthRequest = { username: ctx.username, method: ctx.method };
+    if (ctx.method === 'publickey') {
+      req.publicKey = { algo: ctx.key.algo, data: ctx.key.data };
+      if (ctx.hashAlgo) req.publicKey.hashAlgo = ctx.hashAlgo;
+      if (ctx.signature) req.publicKey.signature = ctx.signature;
+      if (ctx.blob) req.publicKey.blob = ctx.blob;
+    }
+    let ok = false;
+    try {
+      ok = handler.authenticate(req);
+    } catch (err) {
+      opts.log.error({ err: (err as Error).message }, 'authenticate threw');
+    }
+    if (ok) {
+      username = ctx.username;
+      return ctx.accept();
+    }
+    failures++;
+    if (failures >= opts.maxAuthTries) {
+      closeReason = 'too-many-auth-failures';
+      ctx.reject([]);
+      client.end();
+      return;
+    }
+    ctx.reject(['publickey']);
+  });
+
+  client.on('ready', () => {
+    opts.onAuthenticated();
+    const authed = handler.onAuthenticated(username, { end: () => client.end() });
+    client.on('session', (accept, reject) => {
+      const session = authed.onSession();
+      if (!session) return reject();
+      wireSession(accept(), session, opts.log);
+    });
+    const tcpip = authed.onDirectTcpip;
+    if (tcpip) {
+      client.on('tcpip', (accept, reject, info) => {
+        const req: DirectTcpipRequest = { destIP: info.destIP, destPort: Number(info.destPort), srcIP: info.srcIP, srcPort: Number(info.srcPort) };
+        tcpip(req, () => {
+          const ch = accept();
+          ch.on('error', (err: Error) => opts.log.debug({ err: err.message }, 'tcpip channel error'));
+          return ch;
+        }, () => reject());
+      });
+    }
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * Ends a session channel so that OpenSSH reports the right exit status (notes/ssh2-server.md
+ * §1): everything written to stdout and stderr is flushed first, then exit-status, then
+ * EOF+CLOSE. `exit()` after `end()` is silently dropped by ssh2 (the client then returns 255),
+ * and ending stderr without waiting loses whatever exceeds one window.
+ */
+import type { SessionChannel } from './types.ts';
+
+function isOpen(ch: SessionChannel): boolean {
+  return !ch.destroyed && ch.writable;
+}
+
+/** Waits until the channel's stdout buffer is empty (or the channel went away). */
+function stdoutFlushed(ch: SessionChannel): Promise<void> {
+  if (!isOpen(ch) || ch.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      ch.off('drain', check);
+      ch.off('close', done);
+      resolve();
+    };
+    const check = (): void => {
+      if (ch.writableLength === 0) done();
+    };
+    ch.on('drain', check);
+    ch.once('close', done);
+  });
+}
+
+/** stderr.end() and wait for it to finish (or the channel to close). */
+function stderrFinished(ch: SessionChannel, text?: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (ch.stderr.writableFinished) return resolve();
+    const onClose = (): void => resolve();
+    ch.once('close', onClose);
+    const finish = (): void => {
+      ch.off('close', onClose);
+      resolve();
+    };
+    if (ch.stderr.writableEnded) ch.stderr.once('finish', finish);
+    else if (text !== undefined) ch.stderr.end(text, finish);
+    else ch.stderr.end(finish);
+  });
+}
+
+/**
+ * Flushes, sends exit-status `code`, then closes. `stderrText` (e.g. a `podgate: ...` line) is
+ * written last on stderr. Safe to call when the client already closed the channel.
+ */
+export async function finishChannel(ch: SessionChannel, code: number, stderrText?: string): Promise<void> {
+  if (!isOpen(ch)) return;
+  await stdoutFlushed(ch);
+  await stderrFinished(ch, stderrText);
+  if (!isOpen(ch)) return;
+  try {
+    ch.exit(code);
+  } catch {
+    /* the channel closed between the checks */
+  }
+  ch.end();
+}
