@@ -1,0 +1,60 @@
+import type { ExecOutcome, PodExecutor } from '../kube/types.ts';
+import { toPodgateError, type PodgateError } from '../errors/index.ts';
+import type { ReapTarget } from './reaper-types.ts';
+import { REAP_SCRIPT } from './reap-kill-script.ts';
+
+const MAX_OUTPUT = 1 << 20;
+
+export interface ReapRun {
+  stdout: string;
+  stderr: string;
+  /** The exec's outcome, or the error that kept it from starting or finishing in time. */
+  outcome: ExecOutcome;
+}
+
+/**
+ * Runs the reap script in the session's container as the session's identity, and collects
+ * what it prints. Never rejects: a refused exec or a run past `timeoutMs` becomes an error.
+ */
+export async function runReapScript(executor: PodExecutor, target: ReapTarget, sessionId: string, graceMs: number, timeoutMs: number): Promise<ReapRun> {
+  let exec;
+  try {
+    exec = await executor.exec({
+      namespace: target.namespace,
+      pod: target.pod,
+      container: target.container,
+      identity: target.identity,
+      command: ['/bin/sh', '-c', REAP_SCRIPT, 'podgate-reap', sessionId, String(Math.max(0, Math.round(graceMs)))],
+      stdin: false,
+      tty: false,
+    });
+  } catch (err) {
+    return { stdout: '', stderr: '', outcome: { error: toPodgateError(err) } };
+  }
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let size = 0;
+  const collect = (into: Buffer[]) => (chunk: Buffer): void => {
+    if (size >= MAX_OUTPUT) return;
+    size += chunk.length;
+    into.push(chunk);
+  };
+  exec.stdout.on('data', collect(out));
+  exec.stdout.on('error', () => undefined);
+  exec.stderr?.on('data', collect(err));
+  exec.stderr?.on('error', () => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<ExecOutcome>((resolve) => {
+    timer = setTimeout(() => {
+      exec.abort();
+      resolve({ error: timeoutError(timeoutMs) });
+    }, timeoutMs);
+  });
+  const outcome = await Promise.race([exec.done, timedOut]);
+  clearTimeout(timer);
+  return { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), outcome };
+}
+
+function timeoutError(ms: number): PodgateError {
+  return toPodgateError(new Error(`reap exec did not finish within ${ms} ms`));
+}

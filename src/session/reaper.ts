@@ -1,0 +1,119 @@
+import type { Logger } from 'pino';
+import type { PodExecutor } from '../kube/types.ts';
+import type { ReapReport, ReapTarget, SessionReaper } from './reaper-types.ts';
+import { WRAP_SCRIPT } from './reap-wrap-script.ts';
+import { parseReapOutput } from './reap-output.ts';
+import { ReapJournal } from './reap-journal.ts';
+import { runReapScript } from './reap-run.ts';
+
+export interface ReaperOptions {
+  /** Opens the second exec that ends a session (as the session's identity). */
+  executor: PodExecutor;
+  /** Where the journal of live sessions lives; must survive a podgate restart. */
+  stateDir: string;
+  /** Milliseconds between TERM and KILL. */
+  graceMs: number;
+  logger: Logger;
+  /** Upper bound on one reap exec beyond the grace period (default 20 s). */
+  slackMs?: number;
+  /** Journaled sessions reaped at once by recover() (default 8). */
+  recoverConcurrency?: number;
+}
+
+const SESSION_ID = /^[A-Za-z0-9._-]{1,128}$/;
+/** Failures after which a journaled session is kept for the next recover(): the API may come back. */
+const TRANSIENT = new Set(['API_UNREACHABLE', 'API_TIMEOUT']);
+
+export { noShellError } from './reap-no-shell.ts';
+
+export function createReaper(opts: ReaperOptions): SessionReaper {
+  const log = opts.logger.child({ module: 'reaper' });
+  const journal = new ReapJournal(opts.stateDir);
+  const slackMs = opts.slackMs ?? 20_000;
+
+  async function reapOnce(target: ReapTarget, sessionId: string, reason: string): Promise<{ report: ReapReport; errorCode?: string }> {
+    const started = performance.now();
+    const run = await runReapScript(opts.executor, target, sessionId, opts.graceMs, opts.graceMs + slackMs);
+    const parsed = parseReapOutput(run.stdout);
+    const durationMs = Math.round(performance.now() - started);
+    const report: ReapReport = { sessionId, found: parsed.found, outcome: parsed.outcome ?? 'failed', durationMs };
+    let errorCode: string | undefined;
+    if ('error' in run.outcome) {
+      errorCode = run.outcome.error.code;
+      if (parsed.outcome === null) report.error = `${errorCode}: ${run.outcome.error.operatorMessage}`;
+    } else if (parsed.outcome === null) {
+      report.error = parsed.error ?? `reap script exited ${run.outcome.exitCode}: ${run.stderr.trim().slice(0, 300)}`;
+    }
+    if (parsed.outcome !== null && parsed.left > 0) {
+      report.outcome = 'failed';
+      report.error = `${parsed.left} process(es) still alive after KILL`;
+    }
+    const event = {
+      code: 'REAP',
+      sessionId,
+      namespace: target.namespace,
+      pod: target.pod,
+      container: target.container,
+      found: report.found.length,
+      pids: report.found.map((p) => p.pid),
+      outcome: report.outcome,
+      durationMs,
+      reason,
+      ...(parsed.marker !== 'found' ? { marker: parsed.marker } : {}),
+      ...(report.error ? { error: report.error } : {}),
+    };
+    if (report.outcome === 'failed') log.warn(event, 'session reap failed');
+    else log.info(event, 'session reaped');
+    return errorCode === undefined ? { report } : { report, errorCode };
+  }
+
+  return {
+    wrap(sessionId, command, tty) {
+      checkId(sessionId);
+      const mode = (command === null ? 'l' : 'c') + (tty ? 't' : '');
+      return ['/bin/sh', '-c', WRAP_SCRIPT, 'sh', sessionId, mode, command ?? ''];
+    },
+
+    async reap(target, sessionId, reason) {
+      checkId(sessionId);
+      return (await reapOnce(target, sessionId, reason)).report;
+    },
+
+    async track(target, sessionId) {
+      checkId(sessionId);
+      await journal.add(sessionId, target);
+    },
+
+    async untrack(sessionId) {
+      checkId(sessionId);
+      await journal.remove(sessionId);
+    },
+
+    async recover() {
+      const entries = await journal.list();
+      const reports: ReapReport[] = [];
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < entries.length) {
+          const entry = entries[next++]!;
+          if (!SESSION_ID.test(entry.sessionId)) {
+            await journal.remove(entry.sessionId).catch(() => undefined);
+            continue;
+          }
+          const { report, errorCode } = await reapOnce(entry.target, entry.sessionId, 'recover');
+          reports.push(report);
+          const keep = report.outcome === 'failed' && errorCode !== undefined && TRANSIENT.has(errorCode);
+          if (!keep) await journal.remove(entry.sessionId);
+        }
+      };
+      const n = Math.max(1, Math.min(opts.recoverConcurrency ?? 8, entries.length));
+      await Promise.all(Array.from({ length: n }, worker));
+      if (entries.length > 0) log.info({ sessions: entries.length, reaped: reports.length }, 'journaled sessions reaped');
+      return reports;
+    },
+  };
+}
+
+function checkId(sessionId: string): void {
+  if (!SESSION_ID.test(sessionId)) throw new TypeError(`session id must match ${SESSION_ID}: ${JSON.stringify(sessionId)}`);
+}
