@@ -1,0 +1,25 @@
+import type { ContainerRef, ExecRequest, ExecSession, Identity, PodExecutor } from '../../kube/types.ts';
+
+/** Where the file layer runs its execs: one container, as one user's identity. */
+export interface ExecTarget extends ContainerRef {
+  identity: Identity;
+}
+
+/** Starts `argv` in the target without a TTY, with stdin. */
+export function startExec(executor: PodExecutor, target: ExecTarget, command: string[]): Promise<ExecSession> {
+  const req: ExecRequest = {
+    namespace: target.namespace, pod: target.pod, container: target.container,
+    identity: target.identity, command, stdin: true, tty: false,
+  };
+  return executor.exec(req);
+}
+
+/** Collects a readable's bytes as a binary string, capped at `max` chars. */
+export function collectText(stream: NodeJS.ReadableStream | null, max = 64 * 1024): () => string {
+  let text = '';
+  if (stream !== null) {
+    stream.on('data', (c: Buffer) => { if (text.length < max) text += c.toString('latin1'); });
+    stream.on('error', () => { /* the exec's outcome reports the failure */ });
+  }
+  return () => text;
+}

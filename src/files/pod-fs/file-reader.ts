@@ -1,0 +1,172 @@
+import type { ExecSession } from '../../kube/types.ts';
+import { STATUS } from '../sftp/constants.ts';
+import { FsError, fsErrorFromStderr } from './fs-error.ts';
+import { collectText } from './exec-target.ts';
+
+/** Starts a stream of the file's bytes from `offset` to its end. */
+export type ReadStreamOpener = (offset: number) => Promise<ExecSession>;
+
+interface ReadReq {
+  offset: number;
+  len: number;
+  resolve: (data: Buffer | null) => void;
+  reject: (err: FsError) => void;
+}
+
+/** Buffered bytes kept ahead of the requests before the stream is paused. */
+const READ_AHEAD = 4 * 1024 * 1024;
+/** A request this far past the stream's position restarts it rather than reading through. */
+const SKIP_LIMIT = 1024 * 1024;
+
+/**
+ * Serves SFTP READs of one open file from one streaming exec (`cat`): sequential reads, as
+ * scp/sftp pipeline them, come from the one stream; a read at another offset (reget, random
+ * access) restarts the stream there with `tail -c +N`.
+ */
+export class FileReader {
+  readonly #open: ReadStreamOpener;
+  readonly #queue: ReadReq[] = [];
+  #exec: ExecSession | null = null;
+  #generation = 0;
+  #chunks: Buffer[] = [];
+  /** File offset of the first buffered byte. */
+  #bufStart = 0;
+  #bufLen = 0;
+  #ended = false;
+  #error: FsError | null = null;
+  #starting = false;
+  #closed = false;
+
+  constructor(open: ReadStreamOpener) {
+    this.#open = open;
+  }
+
+  /** Resolves with up to `len` bytes at `offset`, or null at end of file. */
+  read(offset: number, len: number): Promise<Buffer | null> {
+    if (this.#closed) return Promise.reject(new FsError(STATUS.FAILURE, 'handle closed'));
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ offset, len, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#stop();
+    for (const r of this.#queue.splice(0)) r.reject(new FsError(STATUS.FAILURE, 'handle closed'));
+  }
+
+  #pump(): void {
+    while (this.#queue.length > 0 && !this.#starting) {
+      const head = this.#queue[0]!;
+      const bufEnd = this.#bufStart + this.#bufLen;
+      const noStream = this.#exec === null;
+      if (noStream || head.offset < this.#bufStart || head.offset > bufEnd + SKIP_LIMIT) {
+        this.#restart(head.offset);
+        return;
+      }
+      if (head.offset >= bufEnd && !this.#ended) {
+        this.#drop(head.offset); // skipping forward: discard what the stream has passed
+        this.#exec?.stdout.resume();
+        return;
+      }
+      if (head.offset + head.len > bufEnd && !this.#ended) {
+        this.#exec?.stdout.resume();
+        return;
+      }
+      this.#queue.shift();
+      if (head.offset >= bufEnd) {
+        if (this.#error !== null) head.reject(this.#error);
+        else head.resolve(null);
+        continue;
+      }
+      const data = this.#slice(head.offset, Math.min(head.len, bufEnd - head.offset));
+      this.#drop(head.offset + data.length);
+      head.resolve(data);
+    }
+    if (this.#bufLen < READ_AHEAD && this.#exec !== null) this.#exec.stdout.resume();
+  }
+
+  #slice(offset: number, len: number): Buffer {
+    let skip = offset - this.#bufStart;
+    const parts: Buffer[] = [];
+    let need = len;
+    for (const c of this.#chunks) {
+      if (need === 0) break;
+      if (skip >= c.length) { skip -= c.length; continue; }
+      const take = Math.min(c.length - skip, need);
+      parts.push(c.subarray(skip, skip + take));
+      need -= take;
+      skip = 0;
+    }
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  /** Forgets buffered bytes before `offset`. */
+  #drop(offset: number): void {
+    let n = Math.min(offset - this.#bufStart, this.#bufLen);
+    if (n <= 0) return;
+    this.#bufStart += n;
+    this.#bufLen -= n;
+    while (n > 0) {
+      const c = this.#chunks[0]!;
+      if (c.length <= n) { this.#chunks.shift(); n -= c.length; } else { this.#chunks[0] = c.subarray(n); n = 0; }
+    }
+    if (this.#bufLen === 0 && offset > this.#bufStart) this.#bufStart = offset;
+  }
+
+  #stop(): void {
+    this.#generation++;
+    const old = this.#exec;
+    this.#exec = null;
+    if (old !== null) {
+      old.stdout.destroy();
+      old.abort();
+    }
+  }
+
+  #restart(offset: number): void {
+    this.#stop();
+    const gen = this.#generation;
+    this.#chunks = [];
+    this.#bufStart = offset;
+    this.#bufLen = 0;
+    this.#ended = false;
+    this.#error = null;
+    this.#starting = true;
+    this.#open(offset).then((exec) => {
+      this.#starting = false;
+      if (gen !== this.#generation || this.#closed) { exec.abort(); return; }
+      this.#attach(exec, gen);
+      this.#pump();
+    }, (err: unknown) => {
+      this.#starting = false;
+      if (gen !== this.#generation) return;
+      this.#ended = true;
+      this.#error = err instanceof FsError ? err : new FsError(STATUS.FAILURE, err instanceof Error ? err.message : String(err));
+      // Leave #exec null but answer the waiting requests with the error.
+      for (const r of this.#queue.splice(0)) r.reject(this.#error);
+    });
+  }
+
+  #attach(exec: ExecSession, gen: number): void {
+    this.#exec = exec;
+    const stderr = collectText(exec.stderr);
+    exec.stdin?.on('error', () => { /* done reports it */ });
+    exec.stdout.on('error', () => { /* done reports it */ });
+    exec.stdout.on('data', (c: Buffer) => {
+      if (gen !== this.#generation) return;
+      this.#chunks.push(c);
+      this.#bufLen += c.length;
+      if (this.#bufLen >= READ_AHEAD) exec.stdout.pause();
+      this.#pump();
+    });
+    void exec.done.then((outcome) => {
+      if (gen !== this.#generation) return;
+      this.#ended = true;
+      if ('error' in outcome) this.#error = new FsError(STATUS.FAILURE, outcome.error.userMessage);
+      else if (outcome.exitCode !== 0) this.#error = fsErrorFromStderr(stderr(), `read failed (exit ${outcome.exitCode})`);
+      this.#pump();
+    });
+  }
+}

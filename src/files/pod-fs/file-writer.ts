@@ -1,0 +1,103 @@
+import type { ExecSession } from '../../kube/types.ts';
+import { STATUS } from '../sftp/constants.ts';
+import { collectText } from './exec-target.ts';
+import { FsError, fsErrorFromStderr, toFsError } from './fs-error.ts';
+
+/** Starts a stream that writes its stdin into the file from `offset` (null: append). */
+export type WriteStreamOpener = (offset: number | null) => Promise<ExecSession>;
+
+interface Stream {
+  exec: ExecSession;
+  stderr: () => string;
+  /** File offset the next stdin byte lands at. */
+  pos: number;
+}
+
+/**
+ * Carries SFTP WRITEs of one open file into one streaming exec (`cat`): sequential writes (a
+ * whole-file upload) are piped into it and acknowledged as soon as the pipe takes them; a
+ * write at another offset ends that stream and starts one at the new offset. Errors of the
+ * stream surface at the next write after it failed, or at flush (CLOSE).
+ */
+export class FileWriter {
+  readonly #open: WriteStreamOpener;
+  readonly #append: boolean;
+  #stream: Stream | null = null;
+  #chain: Promise<unknown> = Promise.resolve();
+  #failed: FsError | null = null;
+  /** Bytes accepted so far. */
+  written = 0;
+
+  constructor(open: WriteStreamOpener, append: boolean) {
+    this.#open = open;
+    this.#append = append;
+  }
+
+  write(offset: number, data: Buffer): Promise<void> {
+    return this.#enqueue(async () => {
+      if (this.#failed !== null) throw this.#failed;
+      let s = this.#stream;
+      if (s !== null && !this.#append && s.pos !== offset) {
+        await this.#finish();
+        s = null;
+      }
+      if (s === null) {
+        const exec = await this.#open(this.#append ? null : offset);
+        s = { exec, stderr: collectText(exec.stderr), pos: offset };
+        exec.stdout.resume();
+        exec.stdout.on('error', () => { /* done reports it */ });
+        exec.stdin?.on('error', () => { /* done reports it */ });
+        this.#stream = s;
+      }
+      const stdin = s.exec.stdin;
+      if (stdin === null || stdin.destroyed) throw await this.#finishError();
+      s.pos += data.length;
+      this.written += data.length;
+      if (!stdin.write(data)) await waitDrain(stdin, s.exec);
+    });
+  }
+
+  /** Ends the current stream and reports whether everything written landed. */
+  flush(): Promise<void> {
+    return this.#enqueue(async () => {
+      await this.#finish();
+      if (this.#failed !== null) throw this.#failed;
+    });
+  }
+
+  /** Ends the stream without waiting for anything (client gone). */
+  abandon(): void {
+    this.#stream?.exec.stdin?.end();
+    this.#stream = null;
+  }
+
+  #enqueue(fn: () => Promise<void>): Promise<void> {
+    const next = this.#chain.then(fn);
+    this.#chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async #finishError(): Promise<FsError> {
+    await this.#finish();
+    return this.#failed ?? new FsError(STATUS.FAILURE, 'write stream closed');
+  }
+
+  async #finish(): Promise<void> {
+    const s = this.#stream;
+    if (s === null) return;
+    this.#stream = null;
+    s.exec.stdin?.end();
+    const outcome = await s.exec.done;
+    if ('error' in outcome) this.#failed ??= toFsError(new Error(outcome.error.userMessage));
+    else if (outcome.exitCode !== 0) this.#failed ??= fsErrorFromStderr(s.stderr(), `write failed (exit ${outcome.exitCode})`);
+  }
+}
+
+function waitDrain(stdin: NodeJS.WritableStream, exec: ExecSession): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => { stdin.removeListener('drain', done); stdin.removeListener('close', done); resolve(); };
+    stdin.once('drain', done);
+    stdin.once('close', done);
+    void exec.done.then(done);
+  });
+}

@@ -1,0 +1,162 @@
+import { posix } from 'node:path';
+import type { ExecSession, PodExecutor } from '../../kube/types.ts';
+import type { Attrs } from '../sftp/attrs.ts';
+import { STATUS } from '../sftp/constants.ts';
+import { startExec, type ExecTarget } from './exec-target.ts';
+import { FileReader } from './file-reader.ts';
+import { FileWriter } from './file-writer.ts';
+import { FsError, fsErrorFromStderr } from './fs-error.ts';
+import { HELPER_SCRIPT, STREAM_SCRIPT } from './helper-script.ts';
+import { ShellHelper, type HelperReply } from './shell-helper.ts';
+import { shQuote } from './shell-quote.ts';
+import { parseListing, parseStatLine, type FileStat } from './stat-parse.ts';
+
+export interface OpenWriteFlags {
+  append: boolean;
+  creat: boolean;
+  trunc: boolean;
+  excl: boolean;
+}
+
+export interface StatVfs {
+  bsize: number; frsize: number; blocks: number; bfree: number; bavail: number;
+  files: number; ffree: number; namemax: number;
+}
+
+/**
+ * A container's file system, reached only through exec of POSIX tools as the session's
+ * identity. Paths are binary strings (one char per byte) and are used as given: callers make
+ * them absolute (see resolve()).
+ */
+export class PodFs {
+  readonly #executor: PodExecutor;
+  readonly #target: ExecTarget;
+  #helper: Promise<ShellHelper> | null = null;
+  #home: Promise<string> | null = null;
+
+  constructor(executor: PodExecutor, target: ExecTarget) {
+    this.#executor = executor;
+    this.#target = target;
+  }
+
+  /** The user's home directory if it exists, else the container's working directory. */
+  home(): Promise<string> {
+    this.#home ??= this.#ok('home', []).then((r) => r.out.replace(/\n$/, '') || '/');
+    return this.#home;
+  }
+
+  /** Absolute form of a client path: relative paths start in home(), as sshd's would. */
+  async resolve(path: string): Promise<string> {
+    if (path.startsWith('/')) return path;
+    const home = await this.home();
+    if (path === '' || path === '.') return home;
+    return home === '/' ? `/${path}` : `${home}/${path}`;
+  }
+
+  stat(path: string): Promise<FileStat> { return this.#statOp('stat', path); }
+  lstat(path: string): Promise<FileStat> { return this.#statOp('lstat', path); }
+
+  async opendir(path: string): Promise<void> { await this.#ok('opendir', [path]); }
+
+  async readdir(path: string): Promise<{ name: string; stat: FileStat }[]> {
+    return parseListing((await this.#ok('ls', [path])).out);
+  }
+
+  async mkdir(path: string, mode?: number): Promise<void> { await this.#ok('mkdir', [path, mode]); }
+  async rmdir(path: string): Promise<void> { await this.#ok('rmdir', [path]); }
+  async remove(path: string): Promise<void> { await this.#ok('remove', [path]); }
+  async rename(from: string, to: string, replace: boolean): Promise<void> { await this.#ok('rename', [from, to, replace ? 1 : 0]); }
+  async symlink(target: string, link: string): Promise<void> { await this.#ok('symlink', [target, link]); }
+  async link(from: string, to: string): Promise<void> { await this.#ok('link', [from, to]); }
+  async readlink(path: string): Promise<string> { return (await this.#ok('readlink', [path])).out.replace(/\n$/, ''); }
+  async fsync(): Promise<void> { await this.#ok('fsync', []); }
+
+  /** Canonical absolute path; the last component may be missing, as with sftp-server. */
+  async realpath(path: string): Promise<string> {
+    const abs = posix.normalize(path);
+    const parent = posix.dirname(abs);
+    const base = posix.basename(abs);
+    const r = await this.#call('realpath', [abs, parent]);
+    if (r.rc !== 0) {
+      if (r.rc === 3) throw new FsError(STATUS.NO_SUCH_FILE, 'No such file');
+      throw fsErrorFromStderr(r.err);
+    }
+    const dir = r.out.slice(1).replace(/\n$/, '');
+    if (r.out.startsWith('D') || base === '' || abs === '/') return dir;
+    return dir === '/' ? `/${base}` : `${dir}/${base}`;
+  }
+
+  async setstat(path: string, a: Attrs): Promise<void> {
+    const times = a.atime !== undefined && a.mtime !== undefined;
+    const owner = a.uid !== undefined && a.gid !== undefined;
+    await this.#ok('setstat', [path, a.size, owner ? a.uid : undefined, owner ? a.gid : undefined, a.mode,
+      times ? a.atime : undefined, times ? a.mtime : undefined]);
+  }
+
+  async statvfs(path: string): Promise<StatVfs> {
+    const f = (await this.#ok('statvfs', [path])).out.trim().split(/\s+/).map(Number);
+    if (f.length < 8 || f.some((n) => !Number.isFinite(n))) throw new FsError(STATUS.FAILURE, 'statvfs: unexpected output');
+    const [bsize, frsize, blocks, bfree, bavail, files, ffree, namemax] = f as [number, number, number, number, number, number, number, number];
+    return { bsize, frsize, blocks, bfree, bavail, files, ffree, namemax };
+  }
+
+  /** Checks that `path` can be read and returns its attributes and a reader for its data. */
+  async openRead(path: string): Promise<{ stat: FileStat; reader: FileReader }> {
+    const stat = parseStatLine((await this.#ok('open_r', [path])).out);
+    if (stat === null) throw new FsError(STATUS.FAILURE, 'stat: unexpected output');
+    const q = shQuote(path);
+    const reader = new FileReader((offset) => this.#stream(offset === 0
+      ? `exec cat -- ${q}`
+      : `exec tail -c +${offset + 1} -- ${q}`, true));
+    return { stat, reader };
+  }
+
+  /** Creates/truncates `path` as the flags say and returns a writer for its data. */
+  async openWrite(path: string, flags: OpenWriteFlags, mode?: number): Promise<{ stat: FileStat; writer: FileWriter }> {
+    const r = await this.#ok('open_w', [path, flags.excl ? 1 : 0, flags.trunc ? 1 : 0, flags.creat ? 1 : 0, mode]);
+    const stat = parseStatLine(r.out);
+    if (stat === null) throw new FsError(STATUS.FAILURE, 'stat: unexpected output');
+    const q = shQuote(path);
+    const writer = new FileWriter((offset) => {
+      if (offset === null) return this.#stream(`exec cat >> ${q}`, false);
+      if (offset === 0) return this.#stream(`exec cat 1<> ${q}`, false);
+      return this.#stream(`{ dd bs=1 seek=${offset} count=0 2>/dev/null; exec cat; } 1<> ${q}`, false);
+    }, flags.append);
+    return { stat, writer };
+  }
+
+  close(): void {
+    void this.#helper?.then((h) => { h.close(); }, () => undefined);
+  }
+
+  /** A data exec: STREAM_SCRIPT reads `line` (paths quoted by shQuote) and runs it; the rest of stdin is data. */
+  async #stream(line: string, endStdin: boolean): Promise<ExecSession> {
+    const exec = await startExec(this.#executor, this.#target, ['sh', '-c', STREAM_SCRIPT]);
+    const bytes = Buffer.from(`${line}\n`, 'latin1');
+    exec.stdin?.on('error', () => { /* done reports it */ });
+    if (endStdin) exec.stdin?.end(bytes);
+    else exec.stdin?.write(bytes);
+    return exec;
+  }
+
+  #helperExec(): Promise<ShellHelper> {
+    this.#helper ??= startExec(this.#executor, this.#target, ['sh', '-c', HELPER_SCRIPT]).then((e) => new ShellHelper(e));
+    return this.#helper;
+  }
+
+  async #call(op: string, args: ReadonlyArray<string | number | undefined>): Promise<HelperReply> {
+    return (await this.#helperExec()).call(op, args);
+  }
+
+  async #ok(op: string, args: ReadonlyArray<string | number | undefined>): Promise<HelperReply> {
+    const r = await this.#call(op, args);
+    if (r.rc !== 0) throw fsErrorFromStderr(r.err, `${op} failed`);
+    return r;
+  }
+
+  async #statOp(op: 'stat' | 'lstat', path: string): Promise<FileStat> {
+    const s = parseStatLine((await this.#ok(op, [path])).out);
+    if (s === null) throw new FsError(STATUS.FAILURE, 'stat: unexpected output');
+    return s;
+  }
+}
