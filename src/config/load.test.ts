@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
+
+const { utils } = ssh2;
 import { parseConfig, type ConfigIssue } from './load.ts';
 
 const KEY = utils.generateKeyPairSync('ed25519', { comment: 'alice@laptop' }).public;

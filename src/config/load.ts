@@ -127,7 +127,7 @@ export async function loadConfig(file: string): Promise<PodgateConfig> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    const reason = (err as Error).message;
     throw new ConfigInvalidError(file, [{ path: '(file)', line: 0, col: 0, message: `cannot read the config file (${reason})` }]);
   }
   const result = parseConfig(text, file);
@@ -137,5 +137,6 @@ export async function loadConfig(file: string): Promise<PodgateConfig> {
 
 /** `FILE:LINE:COL: path: message`, the form check-config and serve print. */
 export function formatIssue(file: string, issue: ConfigIssue): string {
+  if (issue.line === 0) return `${file}: ${issue.message}`;
   return `${file}:${issue.line}:${issue.col}: ${issue.path}: ${issue.message}`;
 }

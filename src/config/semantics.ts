@@ -2,7 +2,9 @@
  * The config checks a JSON Schema cannot express. Each issue carries the key path (as an array,
  * so load.ts can find its line in the YAML) and a message for the operator.
  */
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
+
+const { utils } = ssh2;
 import { parseListen } from './listen.ts';
 
 export interface SemanticIssue {

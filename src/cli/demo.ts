@@ -1,0 +1,128 @@
+/**
+ * `podgate demo`: the whole thing on one machine. Starts the Kubernetes API emulator with the
+ * demo fixture (TLS), keeps host keys and a demo user key in `.podgate-demo/` (made once,
+ * reused after), writes a config for user `demo`, runs the bastion and prints the exact ssh
+ * line to try. The JSON log goes to `.podgate-demo/podgate.log` so the terminal stays readable.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { stringify } from 'yaml';
+import type { Logger } from 'pino';
+import { parseListen } from '../config/listen.ts';
+import { ConfigInvalidError, formatIssue, loadConfig } from '../config/load.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { readDemoFixture } from './demo-fixture.ts';
+import { demoInstructions } from './demo-instructions.ts';
+import { ensureKeyPair } from './keygen.ts';
+import type { Output } from './output.ts';
+import { EXIT_FAILURE, EXIT_INVALID, runBastion } from './run-bastion.ts';
+
+export const DEMO_FIXTURE = fileURLToPath(new URL('../emulator/fixtures/demo.yaml', import.meta.url));
+
+interface EmulatorHandle {
+  readonly url: string;
+  writeKubeconfig(path: string, opts: { token: string; namespace?: string }): void;
+  close(): Promise<void>;
+}
+type StartEmulator = (opts: { fixture: string; tls: boolean; stateDir?: string }) => Promise<EmulatorHandle>;
+
+export interface DemoOptions {
+  listen: string;
+  kubeconfigOut?: string;
+  dir: string;
+}
+
+/** A path as the user should type it: relative to the cwd when inside it. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+export async function runDemo(
+  o: DemoOptions,
+  out: Output,
+  makeLogger: (destination: pino.DestinationStream) => { logger: Logger; metrics: Metrics },
+): Promise<number> {
+  const listen = parseListen(o.listen);
+  if ('error' in listen) {
+    out.err(`podgate: --listen: ${listen.error}`);
+    return EXIT_INVALID;
+  }
+  const dir = resolve(o.dir);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const hostKey = join(dir, 'ssh_host_ed25519_key');
+  const userKey = join(dir, 'demo_ed25519');
+  await ensureKeyPair(hostKey, 'ed25519', 'podgate-demo-host');
+  await ensureKeyPair(userKey, 'ed25519', 'demo@podgate-demo');
+  const facts = await readDemoFixture(DEMO_FIXTURE);
+
+  const emulatorModule = '../emulator/index.ts'; // by path until the emulator's entry point lands
+  const { startEmulator } = (await import(emulatorModule)) as { startEmulator: StartEmulator };
+  let emulator: EmulatorHandle;
+  try {
+    emulator = await startEmulator({ fixture: DEMO_FIXTURE, tls: true });
+  } catch (err) {
+    out.err(`podgate: the demo's Kubernetes API emulator did not start: ${(err as Error).message}`);
+    return EXIT_FAILURE;
+  }
+  const kubeconfig = join(dir, 'kubeconfig');
+  emulator.writeKubeconfig(kubeconfig, { token: facts.podgateToken });
+  if (o.kubeconfigOut !== undefined) emulator.writeKubeconfig(resolve(o.kubeconfigOut), { token: facts.adminToken ?? facts.podgateToken });
+
+  const configFile = join(dir, 'config.yaml');
+  const publicKey = (await readFile(`${userKey}.pub`, 'utf8')).trim();
+  const configDoc = {
+    listen: o.listen,
+    hostKeys: ['ssh_host_ed25519_key'],
+    kubernetes: { kubeconfig: 'kubeconfig' },
+    users: [{ name: 'demo', publicKeys: [publicKey], kubernetes: facts.identity }],
+    metrics: { listen: `${listen.host}:0` },
+    stateDir: 'state',
+    limits: { shutdownGraceSeconds: 2 },
+  };
+  await writeFile(configFile, `# Written by podgate demo on every start; edit a copy for your own use.\n${stringify(configDoc)}`);
+  let config;
+  try {
+    config = await loadConfig(configFile);
+  } catch (err) {
+    if (err instanceof ConfigInvalidError) for (const issue of err.issues) out.err(formatIssue(configFile, issue));
+    await emulator.close();
+    return EXIT_INVALID;
+  }
+
+  const logFile = join(dir, 'podgate.log');
+  const { logger, metrics } = makeLogger(pino.destination({ dest: logFile, sync: true, append: true }));
+  const demoPod = pickPod(facts.pods);
+  return runBastion({
+    config,
+    logger,
+    metrics,
+    out,
+    alsoClose: () => emulator.close(),
+    onListening: (where) => {
+      const lines = demoInstructions({
+        ssh: where.ssh,
+        key: shown(userKey),
+        pod: demoPod,
+        metrics: where.metrics,
+        log: shown(logFile),
+        kubeconfigOut: o.kubeconfigOut === undefined ? null : shown(resolve(o.kubeconfigOut)),
+        apiUrl: emulator.url,
+      });
+      for (const line of lines) out.out(line);
+    },
+  });
+}
+
+/** The pod the printed ssh line enters: web-7d9f if the fixture has it, else its first default-namespace pod. */
+function pickPod(pods: string[]): string {
+  if (pods.includes('default/web-7d9f')) return 'web-7d9f';
+  const inDefault = pods.find((p) => p.startsWith('default/'));
+  if (inDefault) return inDefault.slice('default/'.length);
+  const first = pods[0];
+  if (first === undefined) return 'web-7d9f';
+  const [ns, name] = first.split('/');
+  return `${name}.${ns}`;
+}

@@ -1,0 +1,91 @@
+/**
+ * The `podgate` command line (SPEC §6). Each command resolves to an exit status; main.ts
+ * is the only place that exits the process.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import pino from 'pino';
+import { createLogger } from '../audit/logger.ts';
+import { tapEvents } from '../metrics/event-tap.ts';
+import { createMetrics } from '../metrics/metrics.ts';
+import { checkConfig } from './check-config.ts';
+import { runDemo } from './demo.ts';
+import { keygen } from './keygen.ts';
+import type { Output } from './output.ts';
+import { EXIT_INVALID } from './run-bastion.ts';
+import { serve } from './serve.ts';
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** A logger whose every line also feeds the metrics (the destination hook of docs/dev-contracts.md). */
+function observedLogger(level: string, destination?: pino.DestinationStream) {
+  const metrics = createMetrics();
+  const sink = destination ?? pino.destination({ dest: 1, sync: true });
+  const logger = createLogger({ level: level as pino.LevelWithSilent, destination: tapEvents(sink, metrics.observe) });
+  return { logger, metrics };
+}
+
+export async function runCli(argv: string[], out: Output): Promise<number> {
+  let result: Promise<number> = Promise.resolve(0);
+  const program = new Command('podgate')
+    .description('An SSH bastion for Kubernetes: ssh USER+POD@bastion lands in the pod, RBAC decides.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => out.out(s.trimEnd()), writeErr: (s) => out.err(s.trimEnd()) })
+    .showHelpAfterError();
+  const logLevel = () => new Option('--log-level <level>', 'log level').choices(LEVELS).default('info');
+
+  program
+    .command('serve')
+    .description('run the bastion')
+    .requiredOption('-c, --config <file>', 'YAML config file (SPEC §5)')
+    .option('--listen <host:port>', 'SSH listen address (overrides listen)')
+    .option('--kubeconfig <file>', 'kubeconfig (overrides kubernetes.kubeconfig)')
+    .option('--context <name>', 'kubeconfig context (overrides kubernetes.context)')
+    .addOption(logLevel())
+    .action((o: { config: string; listen?: string; kubeconfig?: string; context?: string; logLevel: string }) => {
+      const { logger, metrics } = observedLogger(o.logLevel);
+      result = serve(o, { logger, metrics, out });
+    });
+
+  program
+    .command('demo')
+    .description('run the bastion on an embedded Kubernetes API emulator with demo pods and a demo user')
+    .option('--listen <host:port>', 'SSH listen address', '127.0.0.1:2222')
+    .option('--kubeconfig-out <file>', 'also write a kubeconfig for the emulator (for kubectl)')
+    .option('--dir <dir>', 'where demo keys, config and log are kept', '.podgate-demo')
+    .addOption(logLevel())
+    .action((o: { listen: string; kubeconfigOut?: string; dir: string; logLevel: string }) => {
+      result = runDemo(o, out, (destination) => observedLogger(o.logLevel, destination));
+    });
+
+  program
+    .command('keygen')
+    .description('write SSH host keys (ed25519, and RSA 3072 for old clients); existing keys are kept')
+    .requiredOption('--dir <dir>', 'directory for ssh_host_ed25519_key and ssh_host_rsa_key')
+    .option('--no-rsa', 'write only the ed25519 key')
+    .action((o: { dir: string; rsa: boolean }) => {
+      result = keygen(o.dir, { rsa: o.rsa }).then((r) => {
+        for (const p of r.written) out.out(`wrote ${p} (+ .pub)`);
+        for (const p of r.kept) out.out(`kept ${p}: exists, not overwritten`);
+        return 0;
+      });
+    });
+
+  program
+    .command('check-config')
+    .description('validate a config file: exit 0 when valid, 2 with every error when not')
+    .argument('<file>', 'YAML config file')
+    .action((file: string) => {
+      result = checkConfig(file, out);
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version are not errors; everything else commander rejects is a usage error.
+      return err.exitCode === 0 ? 0 : EXIT_INVALID;
+    }
+    throw err;
+  }
+  return result;
+}

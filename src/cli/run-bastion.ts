@@ -1,0 +1,119 @@
+/**
+ * Runs the bastion until SIGTERM/SIGINT, for `serve` and `demo`: reads host keys, builds the
+ * Kubernetes client and the reaper, starts the metrics/health listener and the SSH server, then
+ * on the first signal stops accepting, gives sessions `shutdownGraceSeconds` to finish and
+ * closes everything; a second signal stops at once. Resolves with the exit status; never calls
+ * process.exit (only main.ts does).
+ */
+import type { Logger } from 'pino';
+import { mustParseListen } from '../config/listen.ts';
+import type { PodgateConfig } from '../config/types.ts';
+import { PodgateError } from '../errors/index.ts';
+import { createKubeApi, type KubeClient } from '../kube/index.ts';
+import { startMetricsServer, type MetricsServer } from '../metrics/http-server.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { loadCreateReaper, loadStartBastion, type Bastion } from './bastion-seam.ts';
+import { readHostKeys } from './host-keys.ts';
+import type { Output } from './output.ts';
+
+export interface Listening {
+  ssh: { host: string; port: number };
+  metrics: { host: string; port: number } | null;
+}
+
+export interface RunBastionOptions {
+  config: PodgateConfig;
+  logger: Logger;
+  metrics: Metrics;
+  out: Output;
+  onListening?: (where: Listening) => void;
+  /** Closed last at shutdown (the demo's emulator). */
+  alsoClose?: () => Promise<void>;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_INVALID = 2;
+export const EXIT_FORCED = 130;
+
+function waitForSignal(): { next: Promise<NodeJS.Signals>; dispose: () => void } {
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+  let resolveNext: (s: NodeJS.Signals) => void = () => undefined;
+  let next = new Promise<NodeJS.Signals>((r) => (resolveNext = r));
+  const handler = (s: NodeJS.Signals) => {
+    const settle = resolveNext;
+    next = new Promise<NodeJS.Signals>((r) => (resolveNext = r));
+    settle(s);
+  };
+  for (const s of signals) process.on(s, handler);
+  return {
+    get next() {
+      return next;
+    },
+    dispose: () => signals.forEach((s) => process.off(s, handler)),
+  };
+}
+
+export async function runBastion(opts: RunBastionOptions): Promise<number> {
+  const { config, logger, metrics, out } = opts;
+  let hostKeys: Buffer[];
+  let kube: KubeClient;
+  try {
+    hostKeys = await readHostKeys(config.hostKeys);
+    kube = createKubeApi({ ...config.kubernetes, logger });
+  } catch (err) {
+    if (!(err instanceof PodgateError)) throw err;
+    out.err(`podgate: ${err.userMessage}`);
+    logger.error({ code: 'STARTUP_FAILED', errorCode: err.code, message: err.operatorMessage }, 'podgate cannot start');
+    return EXIT_INVALID;
+  }
+
+  const signals = waitForSignal();
+  let shuttingDown = false;
+  let bastion: Bastion | null = null;
+  let metricsServer: MetricsServer | null = null;
+  const closeAll = async (graceMs: number) => {
+    await bastion?.close({ graceMs });
+    await metricsServer?.close();
+    kube.close();
+    await opts.alsoClose?.();
+  };
+  try {
+    const createReaper = await loadCreateReaper();
+    const reaper = createReaper?.({ executor: kube, stateDir: config.stateDir, graceMs: config.limits.reapGraceSeconds * 1000, logger: logger.child({ module: 'reaper' }) });
+    if (config.metrics !== null) {
+      metricsServer = await startMetricsServer({
+        listen: mustParseListen(config.metrics.listen),
+        registry: metrics.registry,
+        readiness: { sshListening: () => bastion !== null && !shuttingDown, apiReachable: metrics.apiReachable, shuttingDown: () => shuttingDown },
+      });
+      logger.info({ code: 'METRICS_LISTENING', address: metricsServer.address.host, port: metricsServer.address.port }, 'metrics and health endpoints up');
+    }
+    const startBastion = await loadStartBastion();
+    bastion = await startBastion(config, { kube, logger, reaper, hostKeys });
+    metrics.setConnectionsSource(() => bastion?.connections() ?? 0);
+    logger.info({ code: 'SERVER_LISTENING', address: bastion.address.host, port: bastion.address.port }, 'podgate is listening');
+    opts.onListening?.({ ssh: bastion.address, metrics: metricsServer?.address ?? null });
+  } catch (err) {
+    signals.dispose();
+    const text = err instanceof PodgateError ? err.userMessage : (err as Error).message;
+    out.err(`podgate: cannot start: ${text}`);
+    logger.error({ code: 'STARTUP_FAILED', err }, 'podgate cannot start');
+    await closeAll(0).catch(() => undefined);
+    return EXIT_FAILURE;
+  }
+
+  const signal = await signals.next;
+  shuttingDown = true;
+  const graceMs = config.limits.shutdownGraceSeconds * 1000;
+  logger.info({ code: 'SHUTDOWN', signal, graceMs, connections: bastion.connections() }, 'stopping: no new connections, sessions get a grace period');
+  const forced = signals.next.then((again) => {
+    logger.warn({ code: 'SHUTDOWN_FORCED', signal: again }, 'second signal: stopping now');
+    return EXIT_FORCED;
+  });
+  const clean = closeAll(graceMs).then(() => EXIT_OK);
+  const code = await Promise.race([clean, forced]);
+  signals.dispose();
+  if (code === EXIT_OK) logger.info({ code: 'SHUTDOWN_DONE' }, 'stopped');
+  return code;
+}

@@ -1,0 +1,53 @@
+/**
+ * `podgate serve --config FILE [--listen H:P] [--kubeconfig F] [--context C]`: loads and
+ * validates the config (exit 2 with every error listed), applies the overrides, and runs the
+ * bastion until a signal (src/cli/run-bastion.ts).
+ */
+import { resolve } from 'node:path';
+import { parseListen } from '../config/listen.ts';
+import { ConfigInvalidError, formatIssue, loadConfig } from '../config/load.ts';
+import type { PodgateConfig } from '../config/types.ts';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { Output } from './output.ts';
+import { EXIT_INVALID, runBastion } from './run-bastion.ts';
+
+export interface ServeOptions {
+  config: string;
+  listen?: string;
+  kubeconfig?: string;
+  context?: string;
+}
+
+/** The config with command-line overrides applied (paths on the command line are relative to the cwd). */
+export function applyOverrides(cfg: PodgateConfig, o: Omit<ServeOptions, 'config'>): PodgateConfig {
+  return {
+    ...cfg,
+    ...(o.listen === undefined ? {} : { listen: o.listen }),
+    kubernetes: {
+      ...cfg.kubernetes,
+      ...(o.kubeconfig === undefined ? {} : { kubeconfig: resolve(o.kubeconfig) }),
+      ...(o.context === undefined ? {} : { context: o.context }),
+    },
+  };
+}
+
+export async function serve(o: ServeOptions, deps: { logger: Logger; metrics: Metrics; out: Output }): Promise<number> {
+  if (o.listen !== undefined) {
+    const parsed = parseListen(o.listen);
+    if ('error' in parsed) {
+      deps.out.err(`podgate: --listen: ${parsed.error}`);
+      return EXIT_INVALID;
+    }
+  }
+  let config: PodgateConfig;
+  try {
+    config = applyOverrides(await loadConfig(o.config), o);
+  } catch (err) {
+    if (!(err instanceof ConfigInvalidError)) throw err;
+    for (const issue of err.issues) deps.out.err(formatIssue(o.config, issue));
+    deps.out.err(`podgate: ${o.config} is invalid (${err.issues.length} error${err.issues.length === 1 ? '' : 's'}); nothing started`);
+    return EXIT_INVALID;
+  }
+  return runBastion({ config, logger: deps.logger, metrics: deps.metrics, out: deps.out });
+}
