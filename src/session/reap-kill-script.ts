@@ -1,10 +1,10 @@
 /**
  * The POSIX sh script the reaper runs in the container (a second exec, same identity):
- * `/bin/sh -c REAP_SCRIPT podgate-reap SESSION_ID GRACE_MS`. Ids come in as argv, never as
+ * `/bin/sh -c REAP_SCRIPT podgate-reap SESSION_ID GRACE_MS MARKER_WAIT_MS`. Ids come in as argv, never as
  * script text. It needs only sh builtins and /proc, plus `sleep` and (optionally) `tr`.
  *
- * 1. Reads the marker `.podgate-SESSION_ID` the wrapper left (waits up to ~1.5 s for it: the
- *    session may have been cut before its wrapper ran). Marker: `PID STARTTIME KIND`.
+ * 1. Reads the marker `.podgate-SESSION_ID` the wrapper left (waits up to MARKER_WAIT_MS for
+ *    it: a session cut at once may not have run its wrapper yet). Marker: `PID STARTTIME KIND`.
  * 2. Members: every live process whose SID is PID (KIND `s`, and only if PID still names the
  *    same process or no process at all: a SID stays reserved while any member lives), PID
  *    itself when its start time matches, and every descendant of a member. Never pid 1, this
@@ -19,6 +19,7 @@
 export const REAP_SCRIPT = String.raw`
 id=$1
 grace=$(( ($2 + 9) / 10 ))
+mwait=$(( (${"${3:-1500}"} + 99) / 100 ))
 case $id in ""|*[!A-Za-z0-9._-]*) echo "E bad-session-id"; exit 2 ;; esac
 pstat() {
   s_l=
@@ -44,7 +45,7 @@ while :; do
   done
   [ -n "$f" ] && break
   n=$((n + 1))
-  [ "$n" -ge 15 ] && break
+  [ "$n" -ge "$mwait" ] && break
   nap
 done
 if [ -z "$f" ]; then echo "M missing"; echo "O none"; echo "L 0"; exit 0; fi

@@ -16,7 +16,16 @@ export interface ReapRun {
  * Runs the reap script in the session's container as the session's identity, and collects
  * what it prints. Never rejects: a refused exec or a run past `timeoutMs` becomes an error.
  */
-export async function runReapScript(executor: PodExecutor, target: ReapTarget, sessionId: string, graceMs: number, timeoutMs: number): Promise<ReapRun> {
+export interface ReapRunOptions {
+  graceMs: number;
+  /** How long the script waits for the session's marker to appear. */
+  markerWaitMs: number;
+  /** Upper bound on the whole exec. */
+  timeoutMs: number;
+}
+
+export async function runReapScript(executor: PodExecutor, target: ReapTarget, sessionId: string, o: ReapRunOptions): Promise<ReapRun> {
+  const timeoutMs = o.timeoutMs;
   let exec;
   try {
     exec = await executor.exec({
@@ -24,7 +33,7 @@ export async function runReapScript(executor: PodExecutor, target: ReapTarget, s
       pod: target.pod,
       container: target.container,
       identity: target.identity,
-      command: ['/bin/sh', '-c', REAP_SCRIPT, 'podgate-reap', sessionId, String(Math.max(0, Math.round(graceMs)))],
+      command: ['/bin/sh', '-c', REAP_SCRIPT, 'podgate-reap', sessionId, msArg(o.graceMs), msArg(o.markerWaitMs)],
       stdin: false,
       tty: false,
     });
@@ -53,6 +62,10 @@ export async function runReapScript(executor: PodExecutor, target: ReapTarget, s
   const outcome = await Promise.race([exec.done, timedOut]);
   clearTimeout(timer);
   return { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), outcome };
+}
+
+function msArg(ms: number): string {
+  return String(Math.max(0, Math.round(ms)));
 }
 
 function timeoutError(ms: number): PodgateError {

@@ -16,6 +16,8 @@ export interface ReaperOptions {
   logger: Logger;
   /** Upper bound on one reap exec beyond the grace period (default 20 s). */
   slackMs?: number;
+  /** How long a reap waits for a just-started session to write its marker (default 3000). */
+  markerWaitMs?: number;
   /** Journaled sessions reaped at once by recover() (default 8). */
   recoverConcurrency?: number;
 }
@@ -33,7 +35,12 @@ export function createReaper(opts: ReaperOptions): SessionReaper {
 
   async function reapOnce(target: ReapTarget, sessionId: string, reason: string): Promise<{ report: ReapReport; errorCode?: string }> {
     const started = performance.now();
-    const run = await runReapScript(opts.executor, target, sessionId, opts.graceMs, opts.graceMs + slackMs);
+    const markerWaitMs = opts.markerWaitMs ?? 3000;
+    const run = await runReapScript(opts.executor, target, sessionId, {
+      graceMs: opts.graceMs,
+      markerWaitMs,
+      timeoutMs: opts.graceMs + markerWaitMs + slackMs,
+    });
     const parsed = parseReapOutput(run.stdout);
     const durationMs = Math.round(performance.now() - started);
     const report: ReapReport = { sessionId, found: parsed.found, outcome: parsed.outcome ?? 'failed', durationMs };
