@@ -47,8 +47,12 @@ function stderrFinished(ch: SessionChannel, text?: string): Promise<void> {
  * Flushes, sends exit-status `code`, then closes. `stderrText` (e.g. a `podgate: ...` line) is
  * written last on stderr. Safe to call when the client already closed the channel.
  */
+const finishing = new WeakSet<SessionChannel>();
+
 export async function finishChannel(ch: SessionChannel, code: number, stderrText?: string): Promise<void> {
-  if (!isOpen(ch)) return;
+  // Only the first call decides the exit status; later ones (a timeout racing an exit) no-op.
+  if (!isOpen(ch) || finishing.has(ch)) return;
+  finishing.add(ch);
   await stdoutFlushed(ch);
   await stderrFinished(ch, stderrText);
   if (!isOpen(ch)) return;

@@ -1,0 +1,89 @@
+/**
+ * The composition root of the bastion. `startBastion` wires, in this order:
+ *
+ *   net.Server front door (login grace, unauthenticated caps)          src/ssh/server.ts
+ *     → ssh2 connection (hardened algorithms, keepalive, MaxAuthTries)  src/ssh/connection.ts
+ *       → ConnectionHandler: public-key auth + AUTH_ATTEMPT audit       src/session/connection-handler.ts
+ *         → PodSession per session channel: target → access review →
+ *           exec (or an extension) → bridge → exit → reap              src/session/pod-session.ts
+ *
+ * Everything Kubernetes goes through `deps.kube` (KubeApi), always impersonating the user.
+ */
+import type { Logger } from 'pino';
+import { PublicKeyAuthenticator } from './auth/public-key-auth.ts';
+import { mustParseListen } from './config/listen.ts';
+import type { PodgateConfig, UserConfig } from './config/types.ts';
+import type { KubeApi } from './kube/types.ts';
+import { ActiveSessions } from './session/active-sessions.ts';
+import { createConnectionHandler } from './session/connection-handler.ts';
+import { emptyExtensions, type Extensions } from './session/extensions.ts';
+import type { SessionReaper } from './session/reaper-types.ts';
+import { startSshServer } from './ssh/server.ts';
+
+export interface BastionDeps {
+  kube: KubeApi;
+  logger: Logger;
+  reaper?: SessionReaper;
+  /** Private host keys (OpenSSH or PEM), already read from the files. */
+  hostKeys: Buffer[];
+  /** sftp/scp, console, forwarding handlers (src/session/extensions.ts). */
+  extensions?: Partial<Extensions>;
+  /** Overrides config.listen (the CLI's --listen). */
+  listen?: { host: string; port: number };
+}
+
+export interface Bastion {
+  address: { host: string; port: number };
+  /**
+   * Stops accepting, tells every connected user, lets sessions finish for `graceMs` (default
+   * config.limits.shutdownGraceSeconds), then ends the rest like a disconnect (reaped).
+   */
+  close(opts?: { graceMs?: number }): Promise<void>;
+  /** Live TCP connections. */
+  connections(): number;
+}
+
+export async function startBastion(config: PodgateConfig, deps: BastionDeps): Promise<Bastion> {
+  const logger = deps.logger;
+  const users = new Map<string, UserConfig>(config.users.map((u) => [u.name, u]));
+  const authenticator = new PublicKeyAuthenticator(config.users, (user, line, reason) =>
+    logger.warn({ code: 'CONFIG_KEY_IGNORED', user, line, reason }, 'unusable public key in config'));
+  const extensions: Extensions = { ...emptyExtensions(), ...deps.extensions };
+  const active = new ActiveSessions();
+  const listen = deps.listen ?? mustParseListen(config.listen);
+
+  const ssh = await startSshServer({
+    host: listen.host,
+    port: listen.port,
+    hostKeys: deps.hostKeys,
+    ...(config.banner ? { banner: config.banner } : {}),
+    limits: config.limits,
+    logger,
+    handler: {
+      onConnection: (info) => createConnectionHandler(info, {
+        config, users, authenticator, kube: deps.kube, reaper: deps.reaper, extensions, active, logger,
+      }),
+    },
+  });
+  logger.info({ code: 'SERVER_LISTENING', address: ssh.address.host, port: ssh.address.port }, `podgate listening on ${ssh.address.host}:${ssh.address.port}`);
+
+  let closing: Promise<void> | null = null;
+  return {
+    address: ssh.address,
+    connections: () => ssh.connections(),
+    close(opts = {}) {
+      closing ??= (async () => {
+        const graceMs = opts.graceMs ?? config.limits.shutdownGraceSeconds * 1000;
+        const stopped = ssh.stopAccepting();
+        logger.info({ code: 'SHUTDOWN', sessions: active.size, graceMs }, 'shutting down');
+        active.notifyAll(`the bastion is shutting down; sessions end in ${Math.round(graceMs / 1000)} s`);
+        await active.drained(graceMs);
+        active.terminateAll('shutdown');
+        await active.drained(config.limits.reapGraceSeconds * 1000 + 15_000);
+        ssh.disconnectAll();
+        await stopped;
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * The sessions currently running in this process, so shutdown can tell every user and then end
+ * every session the same clean way as a disconnect.
+ */
+export interface ActiveSession {
+  readonly sessionId: string;
+  /** Writes one line to the user's terminal (stderr). */
+  notify(message: string): void;
+  /** Ends the session now (reason for the audit), reaping what it started. */
+  terminate(reason: 'shutdown' | 'idle-timeout' | 'max-time'): void;
+  /** Settles when the session's end (including its reap) is done. */
+  readonly finished: Promise<void>;
+}
+
+export class ActiveSessions {
+  readonly #sessions = new Set<ActiveSession>();
+
+  add(s: ActiveSession): void {
+    this.#sessions.add(s);
+    void s.finished.finally(() => this.#sessions.delete(s));
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  notifyAll(message: string): void {
+    for (const s of this.#sessions) s.notify(message);
+  }
+
+  terminateAll(reason: 'shutdown'): void {
+    for (const s of this.#sessions) s.terminate(reason);
+  }
+
+  /** Resolves when every session now running has finished (or after `timeoutMs`). */
+  async drained(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.#sessions].map((s) => s.finished)),
+      new Promise((r) => { timer = setTimeout(r, timeoutMs); }),
+    ]);
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * podgate's ConnectionHandler: authenticates with public keys (identity = USER before the
+ * first `+`), audits every attempt, and after authentication creates one PodSession per
+ * session channel and routes direct-tcpip to the forwarding extension when the user may
+ * forward. Knows the SSH layer only through src/ssh/types.ts.
+ */
+import type { Logger } from 'pino';
+import type { PodgateConfig, UserConfig } from '../config/types.ts';
+import { PodgateError } from '../errors/index.ts';
+import type { KubeApi } from '../kube/types.ts';
+import type { PublicKeyAuthenticator } from '../auth/public-key-auth.ts';
+import { fingerprintOf } from '../auth/authorized-keys.ts';
+import type { AuthenticatedHandler, AuthRequest, ConnectionHandler, ConnectionInfo } from '../ssh/types.ts';
+import { parseTarget, splitUser } from '../target/grammar.ts';
+import type { TargetSpec } from '../target/types.ts';
+import type { ActiveSessions } from './active-sessions.ts';
+import type { Extensions, UserContext } from './extensions.ts';
+import { PodSession } from './pod-session.ts';
+import type { SessionReaper } from './reaper-types.ts';
+import { resolveForUser } from './resolve-for-user.ts';
+
+export interface ConnectionDeps {
+  config: PodgateConfig;
+  users: Map<string, UserConfig>;
+  authenticator: PublicKeyAuthenticator;
+  kube: KubeApi;
+  reaper: SessionReaper | undefined;
+  extensions: Extensions;
+  active: ActiveSessions;
+  logger: Logger;
+}
+
+export function createConnectionHandler(info: ConnectionInfo, deps: ConnectionDeps): ConnectionHandler {
+  const log = deps.logger.child({ connId: info.connId });
+  log.debug({ remoteAddress: info.remoteAddress, remotePort: info.remotePort }, 'connection');
+  let authenticatedUser: string | null = null;
+
+  return {
+    authenticate(req: AuthRequest): boolean {
+      const { user } = splitUser(req.username);
+      let accepted = false;
+      let fingerprint: string | null = null;
+      let reason = 'method-not-allowed';
+      if (req.method === 'publickey' && req.publicKey) {
+        const pk = req.publicKey;
+        const verdict = deps.authenticator.check({
+          user, key: { algo: pk.algo, data: pk.data },
+          ...(pk.hashAlgo ? { hashAlgo: pk.hashAlgo } : {}), ...(pk.signature ? { signature: pk.signature } : {}), ...(pk.blob ? { blob: pk.blob } : {}),
+        });
+        accepted = verdict.accepted;
+        fingerprint = verdict.fingerprint;
+        reason = verdict.reason;
+        // A key query answered "yes" is not yet an authentication: audit the signed attempt.
+        if (verdict.reason === 'key-ok') return true;
+      } else if (req.publicKey) {
+        fingerprint = fingerprintOf(req.publicKey.data);
+      }
+      log.info({
+        code: 'AUTH_ATTEMPT', connId: info.connId, remoteAddress: info.remoteAddress, user: req.username, method: req.method,
+        result: accepted ? 'accepted' : 'rejected', fingerprint, reason,
+      }, accepted ? 'authentication accepted' : 'authentication rejected');
+      if (accepted) authenticatedUser = user;
+      return accepted;
+    },
+
+    onAuthenticated(username: string): AuthenticatedHandler {
+      const user = deps.users.get(authenticatedUser ?? splitUser(username).user)!;
+      let target: TargetSpec | null = null;
+      let targetError: PodgateError | null = null;
+      const rest = splitUser(username).rest;
+      if (rest !== null) {
+        try {
+          target = parseTarget(rest);
+        } catch (e) {
+          targetError = e instanceof PodgateError ? e : new PodgateError('TARGET_INVALID');
+        }
+      }
+      const userLog = log.child({ user: user.name });
+      const userCtx: UserContext = {
+        connId: info.connId, user, identity: { user: user.kubernetes.user, groups: [...user.kubernetes.groups] },
+        kube: deps.kube, config: deps.config, logger: userLog,
+      };
+      const handler: AuthenticatedHandler = {
+        onSession: () => new PodSession({ userCtx, target, targetError, reaper: deps.reaper, extensions: deps.extensions, active: deps.active }),
+      };
+      const tcpip = deps.extensions.directTcpip;
+      if (tcpip && user.allow.forwarding) {
+        handler.onDirectTcpip = (req, accept, reject) => {
+          const resolve = () => (target ? resolveForUser(userCtx, target, 'portforward') : Promise.reject(targetError ?? new PodgateError('TARGET_INVALID', 'no target given; use USER+POD')));
+          tcpip(req, accept, reject, { ...userCtx, target, resolve });
+        };
+      }
+      return handler;
+    },
+
+    onClose(reason: string): void {
+      log.info({ code: 'CONNECTION_CLOSED', connId: info.connId, reason }, 'connection closed');
+    },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Extension points of the session layer, for the features built on top of it. Each is small:
+ * a function given the raw SSH channel (which it then owns: it must end it, e.g. with
+ * `finishChannel`) and a context. A feature is only reachable when registered here AND allowed
+ * by the user's policy; without a handler podgate refuses (subsystems, direct-tcpip) or answers
+ * `podgate: ...` with exit status 255 (the console).
+ *
+ * Handlers are passed to `startBastion(config, { extensions })` by the composition root.
+ */
+import type { Logger } from 'pino';
+import type { PodgateConfig, UserConfig } from '../config/types.ts';
+import type { Identity, KubeApi } from '../kube/types.ts';
+import type { DirectTcpipRequest, PtyRequest, SessionChannel, WindowSize } from '../ssh/types.ts';
+import type { ResolvedTarget } from '../target/resolve.ts';
+import type { TargetSpec } from '../target/types.ts';
+import type { SessionReaper } from './reaper-types.ts';
+
+/** What every handler knows about the user and the connection. */
+export interface UserContext {
+  connId: string;
+  /** The podgate user (config entry). */
+  user: UserConfig;
+  /** The Kubernetes identity every API call for this user impersonates. */
+  identity: Identity;
+  kube: KubeApi;
+  config: PodgateConfig;
+  /** Per-connection child logger (`connId`, `user`). Put user data in values, never in keys. */
+  logger: Logger;
+}
+
+/** A session channel's context, once its target is resolved. */
+export interface SessionContext extends UserContext {
+  sessionId: string;
+  target: ResolvedTarget;
+  reaper: SessionReaper | undefined;
+  /**
+   * The argv to exec for this session (as sshd would run `command`, or a login shell for
+   * null), wrapped by the reaper when there is one, so everything it starts is ended when
+   * the session ends. Allowed `env` requests (and TERM under a PTY) are applied.
+   */
+  argv(command: string | null, tty: boolean): string[];
+  pty: PtyRequest | null;
+  /** Subscribes to window-change requests. */
+  onResize(listener: (size: WindowSize) => void): void;
+}
+
+/** What a channel handler reports for the SESSION_END audit event. */
+export interface HandlerOutcome {
+  exitCode: number | null;
+  bytesIn?: number;
+  bytesOut?: number;
+}
+
+/** Owns a session channel until it resolves; must end the channel. Rejecting with a
+ * PodgateError makes the bridge print `podgate: <message>` and exit 255 (if still open). */
+export type ChannelHandler = (channel: SessionChannel, ctx: SessionContext) => Promise<HandlerOutcome>;
+
+/** Given an exec request's command, may take over the channel (e.g. legacy `scp -t/-f`). */
+export type ExecInterceptor = (command: string, ctx: SessionContext) => ChannelHandler | null;
+
+/** Sessions of a user with no target (`ssh alice@bastion [cmd]`): the console. */
+export interface ConsoleContext extends UserContext {
+  sessionId: string;
+  /** The command (null for an interactive session). */
+  command: string | null;
+  pty: PtyRequest | null;
+  onResize(listener: (size: WindowSize) => void): void;
+}
+export type ConsoleHandler = (channel: SessionChannel, ctx: ConsoleContext) => Promise<HandlerOutcome>;
+
+/** direct-tcpip channels (`ssh -L`, `-D`); `target` is the parsed SSH user target, if any. */
+export interface TcpipContext extends UserContext {
+  target: TargetSpec | null;
+  /** Resolves the user's target (access review for pods/portforward). */
+  resolve(): Promise<ResolvedTarget>;
+}
+export type TcpipHandler = (req: DirectTcpipRequest, accept: () => import('node:stream').Duplex, reject: () => void, ctx: TcpipContext) => void;
+
+export interface Extensions {
+  /** Subsystem name (`sftp`) → handler. The `sftp` entry also needs the user's `allow.sftp`. */
+  subsystems: Record<string, ChannelHandler>;
+  /** Tried in order for every exec request before the default `/bin/sh -c`. */
+  execInterceptors: ExecInterceptor[];
+  /** Needs the user's `allow.console`. */
+  console?: ConsoleHandler;
+  /** Needs the user's `allow.forwarding`; without it no tcpip listener is registered at all. */
+  directTcpip?: TcpipHandler;
+}
+
+export function emptyExtensions(): Extensions {
+  return { subsystems: {}, execInterceptors: [] };
+}

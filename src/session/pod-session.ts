@@ -1,0 +1,242 @@
+/**
+ * One SSH session channel of an authenticated user: collects pty/env requests, and on
+ * shell/exec/subsystem resolves the target, checks access, opens the exec (or hands the channel
+ * to an extension), bridges it, and at the end reaps everything the session started. Errors
+ * podgate detects end the session with one `podgate: <message>` line and exit status 255.
+ */
+import { randomBytes } from 'node:crypto';
+import { PodgateError, toPodgateError } from '../errors/index.ts';
+import type { ExecSession } from '../kube/types.ts';
+import { finishChannel } from '../ssh/finish-channel.ts';
+import type { PtyRequest, SessionChannel, SessionHandler, SessionStart, WindowSize } from '../ssh/types.ts';
+import type { ResolvedTarget } from '../target/resolve.ts';
+import type { TargetSpec } from '../target/types.ts';
+import type { ActiveSession, ActiveSessions } from './active-sessions.ts';
+import { sessionArgv } from './command.ts';
+import { envAllowed, withEnv } from './env.ts';
+import { bridgeExec } from './exec-bridge.ts';
+import type { ChannelHandler, Extensions, HandlerOutcome, SessionContext, UserContext } from './extensions.ts';
+import type { SessionReaper } from './reaper-types.ts';
+import { resolveForUser } from './resolve-for-user.ts';
+import { SessionTimers } from './session-timers.ts';
+
+export interface PodSessionDeps {
+  userCtx: UserContext;
+  /** The parsed target of the SSH user name; `targetError` when it did not parse. */
+  target: TargetSpec | null;
+  targetError: PodgateError | null;
+  reaper: SessionReaper | undefined;
+  extensions: Extensions;
+  active: ActiveSessions;
+}
+
+type EndReason = 'exit' | 'client-closed' | 'idle-timeout' | 'max-time' | 'shutdown' | 'error';
+
+export class PodSession implements SessionHandler, ActiveSession {
+  readonly sessionId = randomBytes(8).toString('hex');
+  readonly finished: Promise<void>;
+  #finish!: () => void;
+  readonly #d: PodSessionDeps;
+  #pty: PtyRequest | null = null;
+  readonly #env: Record<string, string> = {};
+  #channel: SessionChannel | null = null;
+  #exec: ExecSession | null = null;
+  #resizeListeners: ((s: WindowSize) => void)[] = [];
+  #endReason: EndReason | null = null;
+  #closed = false;
+  readonly #timers: SessionTimers;
+
+  constructor(deps: PodSessionDeps) {
+    this.#d = deps;
+    this.finished = new Promise((r) => { this.#finish = r; });
+    const { limits } = deps.userCtx.config;
+    this.#timers = new SessionTimers(limits.idleTimeoutSeconds, limits.maxSessionSeconds, (why) => this.terminate(why));
+  }
+
+  onEnv(name: string, value: string): boolean {
+    if (!envAllowed(name, this.#d.userCtx.config.session.envAllow)) return false;
+    this.#env[name] = value;
+    return true;
+  }
+
+  onPty(pty: PtyRequest): boolean {
+    this.#pty = pty;
+    return true;
+  }
+
+  onWindowChange(size: WindowSize): void {
+    if (this.#pty) this.#pty = { ...this.#pty, cols: size.cols, rows: size.rows };
+    if (this.#exec) this.#exec.resize(size);
+    for (const l of this.#resizeListeners) l(size);
+  }
+
+  canSubsystem(name: string): boolean {
+    const handler = this.#d.extensions.subsystems[name];
+    if (!handler || this.#d.target === null) return false;
+    return name !== 'sftp' || this.#d.userCtx.user.allow.sftp;
+  }
+
+  onStart(start: SessionStart, channel: SessionChannel): void {
+    this.#channel = channel;
+    this.#d.active.add(this);
+    this.run(start, channel).then(
+      () => this.#finish(),
+      (err: unknown) => {
+        this.#d.userCtx.logger.error({ code: 'INTERNAL', sessionId: this.sessionId, err: (err as Error).message }, 'session failed');
+        this.#finish();
+      },
+    );
+  }
+
+  onClose(): void {
+    this.#closed = true;
+    this.#endReason ??= 'client-closed';
+    this.#timers.stop();
+    this.#exec?.abort();
+  }
+
+  notify(message: string): void {
+    const ch = this.#channel;
+    if (ch && !this.#closed && ch.stderr.writable) ch.stderr.write(this.line(message));
+  }
+
+  terminate(reason: 'shutdown' | 'idle-timeout' | 'max-time'): void {
+    if (this.#endReason) return;
+    this.#endReason = reason;
+    this.#timers.stop();
+    const text = { shutdown: 'the bastion is shutting down', 'idle-timeout': 'session closed after being idle too long', 'max-time': 'session reached its maximum duration' }[reason];
+    const ch = this.#channel;
+    this.#exec?.abort();
+    if (ch) void finishChannel(ch, 255, this.line(text));
+  }
+
+  private async run(start: SessionStart, ch: SessionChannel): Promise<void> {
+    const { userCtx, target } = this.#d;
+    const log = userCtx.logger;
+    const command = start.type === 'exec' ? start.command : null;
+    if (this.#d.targetError) return this.deny(ch, this.#d.targetError, command);
+    if (target === null) return this.runConsole(ch, command);
+
+    let resolved: ResolvedTarget;
+    try {
+      resolved = await resolveForUser(userCtx, target, 'exec');
+    } catch (e) {
+      return this.deny(ch, toPodgateError(e), command);
+    }
+    if (this.#closed) return;
+    const ctx = this.sessionContext(resolved);
+
+    let handler: ChannelHandler | null = null;
+    if (start.type === 'subsystem') handler = this.#d.extensions.subsystems[start.name] ?? null;
+    else if (command !== null) {
+      for (const intercept of this.#d.extensions.execInterceptors) {
+        handler = intercept(command, ctx);
+        if (handler) break;
+      }
+    }
+    if (!handler && !userCtx.user.allow.shell) {
+      return this.deny(ch, new PodgateError('POLICY_DENIED', `${userCtx.user.name} may not run shells or commands through podgate`), command);
+    }
+    const started = performance.now();
+    const auditBase = {
+      connId: log.bindings()['connId'], sessionId: this.sessionId, user: userCtx.user.name, identity: userCtx.identity,
+      namespace: resolved.namespace, pod: resolved.pod, container: resolved.container,
+      command: start.type === 'subsystem' ? `subsystem:${start.name}` : command, pty: this.#pty !== null,
+    };
+    log.info({ code: 'SESSION_START', ...auditBase }, 'session start');
+    const reapTarget = { namespace: resolved.namespace, pod: resolved.pod, container: resolved.container, identity: userCtx.identity };
+    if (this.#d.reaper) await this.#d.reaper.track(reapTarget, this.sessionId).catch((e: unknown) => log.warn({ sessionId: this.sessionId, err: String(e) }, 'reaper track failed'));
+    this.#timers.start();
+
+    let result: HandlerOutcome = { exitCode: null };
+    try {
+      result = handler ? await handler(ch, ctx) : await this.runExec(ch, ctx, command);
+      this.#endReason ??= 'exit';
+    } catch (e) {
+      const err = toPodgateError(e);
+      this.#endReason ??= 'error';
+      log.warn({ code: 'SESSION_ERROR', sessionId: this.sessionId, errorCode: err.code, message: err.operatorMessage }, 'session error');
+      await finishChannel(ch, 255, this.line(err.userMessage));
+      result = { exitCode: 255 };
+    }
+    this.#timers.stop();
+    log.info({
+      code: 'SESSION_END', ...auditBase, exitCode: result.exitCode, bytesIn: result.bytesIn ?? 0, bytesOut: result.bytesOut ?? 0,
+      durationMs: Math.round(performance.now() - started), reason: this.#endReason,
+    }, 'session end');
+    await this.reap(reapTarget, log);
+  }
+
+  /** One `podgate: ...` line; CRLF under a PTY (the client's terminal is in raw mode). */
+  private line(message: string): string {
+    return `podgate: ${message}${this.#pty ? '\r\n' : '\n'}`;
+  }
+
+  private async runExec(ch: SessionChannel, ctx: SessionContext, command: string | null): Promise<HandlerOutcome> {
+    const tty = this.#pty !== null;
+    const exec = await ctx.kube.exec({
+      namespace: ctx.target.namespace, pod: ctx.target.pod, container: ctx.target.container,
+      command: ctx.argv(command, tty), identity: ctx.identity, stdin: true, tty,
+      ...(this.#pty ? { size: { cols: this.#pty.cols, rows: this.#pty.rows } } : {}),
+    });
+    this.#exec = exec;
+    if (this.#closed || this.#endReason) exec.abort();
+    const { outcome, bytesIn, bytesOut } = await bridgeExec(ch, exec, { onActivity: () => this.#timers.activity() });
+    this.#exec = null;
+    if ('error' in outcome) {
+      if (this.#endReason && this.#endReason !== 'exit') return { exitCode: null, bytesIn, bytesOut };
+      throw outcome.error;
+    }
+    await finishChannel(ch, outcome.exitCode);
+    return { exitCode: outcome.exitCode, bytesIn, bytesOut };
+  }
+
+  private async runConsole(ch: SessionChannel, command: string | null): Promise<void> {
+    const { userCtx, extensions } = this.#d;
+    if (!extensions.console) {
+      return this.deny(ch, new PodgateError('UNSUPPORTED', 'no target given; use USER+POD'), command);
+    }
+    if (!userCtx.user.allow.console) {
+      return this.deny(ch, new PodgateError('POLICY_DENIED', `${userCtx.user.name} may not use the bastion console; use USER+POD`), command);
+    }
+    try {
+      await extensions.console(ch, { ...userCtx, sessionId: this.sessionId, command, pty: this.#pty, onResize: (l) => this.#resizeListeners.push(l) });
+    } catch (e) {
+      await finishChannel(ch, 255, this.line(toPodgateError(e).userMessage));
+    }
+  }
+
+  private sessionContext(target: ResolvedTarget): SessionContext {
+    const { userCtx, reaper } = this.#d;
+    return {
+      ...userCtx, sessionId: this.sessionId, target, reaper, pty: this.#pty,
+      onResize: (l) => this.#resizeListeners.push(l),
+      argv: (command, tty) => {
+        const env = { ...this.#env };
+        if (tty && this.#pty?.term) env['TERM'] = this.#pty.term;
+        return withEnv(env, sessionArgv(command, tty, reaper, this.sessionId));
+      },
+    };
+  }
+
+  private async deny(ch: SessionChannel, err: PodgateError, command: string | null): Promise<void> {
+    const { userCtx, target } = this.#d;
+    userCtx.logger.info({
+      code: 'SESSION_DENIED', connId: userCtx.logger.bindings()['connId'], user: userCtx.user.name,
+      target: target?.raw ?? this.#d.targetError?.message ?? null, command, errorCode: err.code, message: err.operatorMessage,
+    }, 'session denied');
+    await finishChannel(ch, 255, this.line(err.userMessage));
+  }
+
+  private async reap(target: Parameters<SessionReaper['reap']>[0], log: UserContext['logger']): Promise<void> {
+    const reaper = this.#d.reaper;
+    if (!reaper) return;
+    try {
+      // The reaper audits the REAP event itself.
+      const report = await reaper.reap(target, this.sessionId, this.#endReason ?? 'exit');
+      if (report.outcome !== 'failed') await reaper.untrack(this.sessionId);
+    } catch (e) {
+      log.warn({ sessionId: this.sessionId, err: String(e) }, 'reap threw');
+    }
+  }
+}
