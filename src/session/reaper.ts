@@ -29,7 +29,7 @@ const TRANSIENT = new Set(['API_UNREACHABLE', 'API_TIMEOUT']);
 export { noShellError } from './reap-no-shell.ts';
 
 export function createReaper(opts: ReaperOptions): SessionReaper {
-  const log = opts.logger.child({ module: 'reaper' });
+  const log = opts.logger.bindings()['module'] === undefined ? opts.logger.child({ module: 'reaper' }) : opts.logger;
   const journal = new ReapJournal(opts.stateDir);
   const slackMs = opts.slackMs ?? 20_000;
 
