@@ -24,8 +24,11 @@ FROM toolchain AS build
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# tsc -p tsconfig.build.json: src/**/*.ts (tests excluded) -> dist/**/*.js
-RUN npm run build
+# tsc -p tsconfig.build.json: src/**/*.ts (tests excluded) -> dist/**/*.js. Files the code
+# reads next to itself (new URL('x.yaml', import.meta.url)) are not TypeScript: copy every
+# non-.ts file of src/ to the same place under dist/.
+RUN npm run build \
+ && cd src && find . -type f ! -name '*.ts' -exec cp --parents -t ../dist {} +
 
 FROM toolchain AS deps
 RUN npm ci --omit=dev --no-audit --no-fund \
