@@ -277,7 +277,7 @@ describe('the built entry point, laid out as in the image', () => {
     const values = parseYaml(readFileSync(join(REPO, 'chart', 'values.yaml'), 'utf8')) as { config: Record<string, unknown>; ports: { ssh: number; metrics: number } };
     const alice = keys.generate('alice');
     // The keys configmap.yaml sets itself (listen, hostKeys, metrics, stateDir), on top of values.config.
-    const config = {
+    const config: Record<string, unknown> = {
       ...values.config,
       users: [{ name: 'alice', publicKeys: [alice.publicKey], kubernetes: { user: 'alice@corp', groups: ['dev'] }, defaultNamespace: 'prod', allow: { namespaces: ['prod'] } }],
       listen: `0.0.0.0:${values.ports.ssh}`,
@@ -285,8 +285,8 @@ describe('the built entry point, laid out as in the image', () => {
       metrics: { listen: `0.0.0.0:${values.ports.metrics}` },
       stateDir: '/var/lib/podgate',
     };
-    delete (config as { banner?: unknown }).banner;
-    if (Object.keys(config.session as object).length === 0) delete (config as { session?: unknown }).session;
+    if (!config.banner) delete config.banner;
+    if (Object.keys((config.session ?? {}) as object).length === 0) delete config.session;
     const file = join(dir, 'config.yaml');
     writeFileSync(file, stringifyYaml(config));
     const r = spawnSync(process.execPath, [join(app, 'dist', 'main.js'), 'check-config', file], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
