@@ -104,11 +104,16 @@ export class PodFs {
   async openRead(path: string): Promise<{ stat: FileStat; reader: FileReader }> {
     const stat = parseStatLine((await this.#ok('open_r', [path])).out);
     if (stat === null) throw new FsError(STATUS.FAILURE, 'stat: unexpected output');
+    return { stat, reader: this.reader(path) };
+  }
+
+  /** A reader of `path` (no checks: the first read reports errors). */
+  reader(path: string): FileReader {
     const q = shQuote(path);
-    const reader = new FileReader((offset) => this.#stream(offset === 0
+    return new FileReader((offset) => this.#stream(offset === 0
       ? `exec cat -- ${q}`
       : `exec tail -c +${offset + 1} -- ${q}`, true));
-    return { stat, reader };
+
   }
 
   /** Creates/truncates `path` as the flags say and returns a writer for its data. */
