@@ -7,12 +7,10 @@ import pino from 'pino';
 import { createLogger } from '../audit/logger.ts';
 import { tapEvents } from '../metrics/event-tap.ts';
 import { createMetrics } from '../metrics/metrics.ts';
-import { checkConfig } from './check-config.ts';
-import { runDemo } from './demo.ts';
-import { keygen } from './keygen.ts';
 import type { Output } from './output.ts';
-import { EXIT_INVALID } from './run-bastion.ts';
-import { serve } from './serve.ts';
+
+/** Usage errors and invalid input (docs/errors.md, exit statuses). */
+const EXIT_INVALID = 2;
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -43,7 +41,9 @@ export async function runCli(argv: string[], out: Output): Promise<number> {
     .addOption(logLevel())
     .action((o: { config: string; listen?: string; kubeconfig?: string; context?: string; logLevel: string }) => {
       const { logger, metrics } = observedLogger(o.logLevel);
-      result = serve(o, { logger, metrics, out });
+      // Commands load their modules on demand: check-config and keygen start fast without
+      // the Kubernetes client, ssh2 server and emulator.
+      result = import('./serve.ts').then(({ serve }) => serve(o, { logger, metrics, out }));
     });
 
   program
@@ -54,7 +54,7 @@ export async function runCli(argv: string[], out: Output): Promise<number> {
     .option('--dir <dir>', 'where demo keys, config and log are kept', '.podgate-demo')
     .addOption(logLevel())
     .action((o: { listen: string; kubeconfigOut?: string; dir: string; logLevel: string }) => {
-      result = runDemo(o, out, (destination) => observedLogger(o.logLevel, destination));
+      result = import('./demo.ts').then(({ runDemo }) => runDemo(o, out, (destination) => observedLogger(o.logLevel, destination)));
     });
 
   program
@@ -63,7 +63,7 @@ export async function runCli(argv: string[], out: Output): Promise<number> {
     .requiredOption('--dir <dir>', 'directory for ssh_host_ed25519_key and ssh_host_rsa_key')
     .option('--no-rsa', 'write only the ed25519 key')
     .action((o: { dir: string; rsa: boolean }) => {
-      result = keygen(o.dir, { rsa: o.rsa }).then((r) => {
+      result = import('./keygen.ts').then(({ keygen }) => keygen(o.dir, { rsa: o.rsa })).then((r) => {
         for (const p of r.written) out.out(`wrote ${p} (+ .pub)`);
         for (const p of r.kept) out.out(`kept ${p}: exists, not overwritten`);
         return 0;
@@ -75,7 +75,7 @@ export async function runCli(argv: string[], out: Output): Promise<number> {
     .description('validate a config file: exit 0 when valid, 2 with every error when not')
     .argument('<file>', 'YAML config file')
     .action((file: string) => {
-      result = checkConfig(file, out);
+      result = import('./check-config.ts').then(({ checkConfig }) => checkConfig(file, out));
     });
 
   try {

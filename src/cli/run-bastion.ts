@@ -12,9 +12,12 @@ import { PodgateError } from '../errors/index.ts';
 import { createKubeApi, type KubeClient } from '../kube/index.ts';
 import { startMetricsServer, type MetricsServer } from '../metrics/http-server.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import { loadCreateReaper, loadStartBastion, type Bastion } from './bastion-seam.ts';
+import { startBastion, type Bastion } from '../app.ts';
+import { createReaper } from '../session/reaper.ts';
+import { loadExtensions } from './extensions.ts';
 import { readHostKeys } from './host-keys.ts';
 import type { Output } from './output.ts';
+import type { SessionReaper } from '../session/reaper-types.ts';
 
 export interface Listening {
   ssh: { host: string; port: number };
@@ -54,6 +57,16 @@ function waitForSignal(): { next: Promise<NodeJS.Signals>; dispose: () => void }
   };
 }
 
+/** Reaps what a previous podgate process left running (its journal), in the background. */
+function recoverCrashedSessions(reaper: SessionReaper, logger: Logger): void {
+  reaper.recover().then(
+    (reports) => {
+      if (reports.length > 0) logger.info({ code: 'RECOVERED', sessions: reports.length }, 'reaped sessions left by a previous podgate');
+    },
+    (err: unknown) => logger.warn({ code: 'RECOVER_FAILED', err }, 'could not reap sessions left by a previous podgate'),
+  );
+}
+
 export async function runBastion(opts: RunBastionOptions): Promise<number> {
   const { config, logger, metrics, out } = opts;
   let hostKeys: Buffer[];
@@ -79,8 +92,7 @@ export async function runBastion(opts: RunBastionOptions): Promise<number> {
     await opts.alsoClose?.();
   };
   try {
-    const createReaper = await loadCreateReaper();
-    const reaper = createReaper?.({ executor: kube, stateDir: config.stateDir, graceMs: config.limits.reapGraceSeconds * 1000, logger: logger.child({ module: 'reaper' }) });
+    const reaper = createReaper({ executor: kube, stateDir: config.stateDir, graceMs: config.limits.reapGraceSeconds * 1000, logger });
     if (config.metrics !== null) {
       metricsServer = await startMetricsServer({
         listen: mustParseListen(config.metrics.listen),
@@ -89,10 +101,10 @@ export async function runBastion(opts: RunBastionOptions): Promise<number> {
       });
       logger.info({ code: 'METRICS_LISTENING', address: metricsServer.address.host, port: metricsServer.address.port }, 'metrics and health endpoints up');
     }
-    const startBastion = await loadStartBastion();
-    bastion = await startBastion(config, { kube, logger, reaper, hostKeys });
+    // startBastion logs SERVER_LISTENING (the line the test helper waits for) and SHUTDOWN.
+    bastion = await startBastion(config, { kube, logger, reaper, hostKeys, extensions: await loadExtensions() });
     metrics.setConnectionsSource(() => bastion?.connections() ?? 0);
-    logger.info({ code: 'SERVER_LISTENING', address: bastion.address.host, port: bastion.address.port }, 'podgate is listening');
+    recoverCrashedSessions(reaper, logger);
     opts.onListening?.({ ssh: bastion.address, metrics: metricsServer?.address ?? null });
   } catch (err) {
     signals.dispose();
@@ -106,7 +118,7 @@ export async function runBastion(opts: RunBastionOptions): Promise<number> {
   const signal = await signals.next;
   shuttingDown = true;
   const graceMs = config.limits.shutdownGraceSeconds * 1000;
-  logger.info({ code: 'SHUTDOWN', signal, graceMs, connections: bastion.connections() }, 'stopping: no new connections, sessions get a grace period');
+  logger.info({ code: 'SIGNAL', signal, graceMs, connections: bastion.connections() }, 'stopping: no new connections, sessions get a grace period');
   const forced = signals.next.then((again) => {
     logger.warn({ code: 'SHUTDOWN_FORCED', signal: again }, 'second signal: stopping now');
     return EXIT_FORCED;
