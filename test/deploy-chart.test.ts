@@ -237,3 +237,23 @@ describe('generated host keys', () => {
     expect(helpers).toContain('list "ssh_host_ecdsa_key" "ssh_host_rsa_key"');
   });
 });
+
+describe('docs/deploy.md', () => {
+  const doc = readFileSync(join(CHART, '..', 'docs', 'deploy.md'), 'utf8');
+
+  it('shows helm install, adding a user, connecting, and says plainly what was not run here', () => {
+    expect(doc).toMatch(/^helm install podgate \.\/chart /m);
+    expect(doc).toContain('## 5. Add a user');
+    expect(doc).toMatch(/^ssh -t carol\+web\.prod@"\$BASTION"/m);
+    expect(doc).toContain('**Not run here.**');
+    expect(doc).toContain('## 8. What was and was not verified');
+    for (const tool of ['docker build', 'helm lint', 'helm install']) expect(doc).toContain(tool);
+  });
+
+  it('its "add a user" values are values the schema accepts', () => {
+    const block = /## 5\. Add a user[\s\S]*?```yaml\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+    const snippet = parseYaml(block.replace(/^ {3}/gm, '')) as Values;
+    expect(snippet).toHaveProperty(['config', 'users', 0, 'name'], 'carol');
+    expect(errorsFor(withValues(snippet))).toEqual([]);
+  });
+});
