@@ -56,6 +56,7 @@ export class KubeExecSession implements ExecSession {
     ws.on('close', (code: number) => this.#onClose(code));
     ws.on('error', (err) => this.#log?.debug({ code: 'KUBE_EXEC_WS_ERROR', err: err.message }, 'exec websocket error'));
     if (opts.tty && opts.size) this.resize(opts.size);
+    ws.resume();
   }
 
   resize(size: TerminalSize): void {

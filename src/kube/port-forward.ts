@@ -74,6 +74,7 @@ class KubePortStream implements PortStream {
         if (this.#errorText.trim() !== '') ws.close(1000);
       }
     });
+    ws.resume();
   }
 
   abort(): void {

@@ -20,7 +20,8 @@ export interface WsOpenRequest {
 
 /**
  * Opens an impersonated WebSocket to the API server. Resolves once upgraded (TCP_NODELAY
- * set); a non-101 answer rejects with the PodgateError its Status body maps to (the API's own
+ * set) with the WebSocket PAUSED: frames that came with the 101 would otherwise be emitted
+ * before the caller's promise continuation attaches its listeners. Call `ws.resume()` then; a non-101 answer rejects with the PodgateError its Status body maps to (the API's own
  * message, which `ws` alone would hide), connect failures with API_UNREACHABLE, and no
  * upgrade within `timeoutMs` with API_TIMEOUT.
  */
@@ -56,6 +57,7 @@ export async function openWebSocket(ep: ApiEndpoint, req: WsOpenRequest): Promis
     ws.on('open', () => {
       if (settled) return;
       settled = true;
+      ws.pause();
       deadline.clear();
       resolve(ws);
     });
