@@ -1,0 +1,55 @@
+/**
+ * The `busybox` image: a rootfs of Debian's busybox-static (/bin/busybox plus one relative
+ * symlink per applet in /bin), /tmp, /root, /home, /etc/passwd (root, nobody), /etc/group, the
+ * usual /dev nodes, and /proc mounted as a container runtime would. Nothing else exists.
+ */
+import { execFile } from 'node:child_process';
+import { chmod, copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const BUSYBOX = '/bin/busybox';
+
+export const BUSYBOX_PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n';
+const GROUP = 'root:x:0:\nnogroup:x:65534:\n';
+
+const DEVICES: [string, number, number][] = [
+  ['null', 1, 3],
+  ['zero', 1, 5],
+  ['full', 1, 7],
+  ['random', 1, 8],
+  ['urandom', 1, 9],
+  ['tty', 5, 0],
+];
+
+let appletCache: Promise<string[]> | null = null;
+function applets(): Promise<string[]> {
+  appletCache ??= run(BUSYBOX, ['--list']).then(({ stdout }) => stdout.split('\n').filter((a) => /^[\w.[\]-]+$/.test(a) && a !== 'busybox'));
+  return appletCache;
+}
+
+/** Builds the rootfs at `root`; returns whether /proc got mounted (umount it on removal). */
+export async function buildBusyboxRootfs(root: string): Promise<{ procMounted: boolean }> {
+  for (const d of ['bin', 'etc', 'root', 'home', 'dev', 'proc', 'tmp']) await mkdir(join(root, d), { recursive: true });
+  await chmod(root, 0o755);
+  await chmod(join(root, 'tmp'), 0o1777);
+  await chmod(join(root, 'root'), 0o700);
+  await copyFile(BUSYBOX, join(root, 'bin', 'busybox'));
+  await chmod(join(root, 'bin', 'busybox'), 0o755);
+  for (const a of await applets()) await symlink('busybox', join(root, 'bin', a)).catch(() => undefined);
+  await writeFile(join(root, 'etc', 'passwd'), BUSYBOX_PASSWD);
+  await writeFile(join(root, 'etc', 'group'), GROUP);
+  for (const [name, major, minor] of DEVICES) {
+    await run('/usr/bin/mknod', ['-m', '666', join(root, 'dev', name), 'c', String(major), String(minor)]).catch(() => undefined);
+  }
+  const procMounted = await run('/usr/bin/mount', ['-t', 'proc', 'proc', join(root, 'proc')]).then(
+    () => true,
+    () => false,
+  );
+  return { procMounted };
+}
+
+export async function unmountBusyboxRootfs(root: string): Promise<void> {
+  await run('/usr/bin/umount', ['-l', join(root, 'proc')]).catch(() => undefined);
+}
