@@ -175,7 +175,7 @@ describe('exec over WebSocket', () => {
   });
 
   it('runs busybox pods chrooted with only busybox applets', async () => {
-    const c = execClient(execUrl(h.url, 'bb', 'sh', ['sh', '-c', 'readlink /bin/sh; echo $PATH; ls / | tr "\\n" " "; echo; ls /usr 2>&1; id -u']), [V5]);
+    const c = execClient(execUrl(h.url, 'bb', 'sh', ['sh', '-c', 'readlink /bin/sh; echo $PATH; ls / | tr "\\n" " "; echo; ls /usr 2>&1; test -r /proc/self/stat && echo proc-ok; id -u']), [V5]);
     await c.opened;
     const r = await c.result;
     const lines = r.stdout.trim().split('\n');
@@ -184,6 +184,7 @@ describe('exec over WebSocket', () => {
     expect(lines[2]?.trim().split(' ').sort()).toEqual(['bin', 'dev', 'etc', 'home', 'proc', 'root', 'tmp']);
     expect(r.stdout).toMatch(/ls: \/usr: No such file or directory/);
     expect(lines.at(-1)).toBe('0');
+    expect(r.stdout).toContain('proc-ok\n');
     const bash = execClient(execUrl(h.url, 'bb', 'sh', ['bash']), [V5]);
     await bash.opened;
     expect(JSON.parse((await bash.result).status).message).toContain('exec: "bash": executable file not found in $PATH');

@@ -29,8 +29,11 @@ function applets(): Promise<string[]> {
   return appletCache;
 }
 
-/** Builds the rootfs at `root`; returns whether /proc got mounted (umount it on removal). */
-export async function buildBusyboxRootfs(root: string): Promise<{ procMounted: boolean }> {
+/**
+ * Builds the rootfs at `root`; mounts /proc inside the pod's private mount namespace when there
+ * is one (returns whether it did).
+ */
+export async function buildBusyboxRootfs(root: string, mountNs: string | null): Promise<{ procMounted: boolean }> {
   for (const d of ['bin', 'etc', 'root', 'home', 'dev', 'proc', 'tmp']) await mkdir(join(root, d), { recursive: true });
   await chmod(root, 0o755);
   await chmod(join(root, 'tmp'), 0o1777);
@@ -43,13 +46,10 @@ export async function buildBusyboxRootfs(root: string): Promise<{ procMounted: b
   for (const [name, major, minor] of DEVICES) {
     await run('/usr/bin/mknod', ['-m', '666', join(root, 'dev', name), 'c', String(major), String(minor)]).catch(() => undefined);
   }
-  const procMounted = await run('/usr/bin/mount', ['-t', 'proc', 'proc', join(root, 'proc')]).then(
+  if (!mountNs) return { procMounted: false };
+  const procMounted = await run('/usr/bin/nsenter', [`--mount=${mountNs}`, '--', '/usr/bin/mount', '-t', 'proc', 'proc', join(root, 'proc')]).then(
     () => true,
     () => false,
   );
   return { procMounted };
-}
-
-export async function unmountBusyboxRootfs(root: string): Promise<void> {
-  await run('/usr/bin/umount', ['-l', join(root, 'proc')]).catch(() => undefined);
 }

@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { BUSYBOX_PASSWD, buildBusyboxRootfs, unmountBusyboxRootfs } from './busybox-rootfs.ts';
+import { BUSYBOX_PASSWD, buildBusyboxRootfs } from './busybox-rootfs.ts';
 import { ContainerLogBuffer } from './container-log.ts';
 import type { ContainerContext } from './container-context.ts';
 import { Container } from './container.ts';
@@ -35,7 +35,6 @@ interface Pod {
   dir: string;
   netns: PodNetns | null;
   containers: Map<string, Container>;
-  busyboxRoots: string[];
 }
 
 export class ProcessRuntime implements ContainerRuntime {
@@ -71,7 +70,7 @@ export class ProcessRuntime implements ContainerRuntime {
       netns = await startPodNetns();
       if (!netns) this.netnsUsable = false;
     }
-    const pod: Pod = { spec, dir, netns, containers: new Map(), busyboxRoots: [] };
+    const pod: Pod = { spec, dir, netns, containers: new Map() };
     this.pods.set(spec.uid, pod);
     for (const c of spec.containers) {
       const ctx = await this.prepare(pod, c);
@@ -96,8 +95,7 @@ export class ProcessRuntime implements ContainerRuntime {
     let root: string | null = null;
     if (busybox) {
       root = join(cdir, 'rootfs');
-      await buildBusyboxRootfs(root);
-      pod.busyboxRoots.push(root);
+      await buildBusyboxRootfs(root, pod.netns?.mountPath ?? null);
     }
     const passwd = busybox ? BUSYBOX_PASSWD : await readFile('/etc/passwd', 'utf8').catch(() => '');
     const uid = c.runAsUser ?? 0;
@@ -119,7 +117,7 @@ export class ProcessRuntime implements ContainerRuntime {
     const env: Record<string, string> = { PATH: busybox ? '/bin' : DEBIAN_PATH, HOSTNAME: pod.spec.name, HOME: home };
     for (const e of c.env ?? []) env[e.name] = e.value;
     Object.assign(env, group.markerEnv);
-    return { id, podUid: pod.spec.uid, podName: pod.spec.name, name: c.name, root, workingDir, uid, gid, env, netnsPath: pod.netns?.path ?? null, procsFile: group.procsFile };
+    return { id, podUid: pod.spec.uid, podName: pod.spec.name, name: c.name, root, workingDir, uid, gid, env, netnsPath: pod.netns?.path ?? null, mountNsPath: pod.netns?.mountPath ?? null, procsFile: group.procsFile };
   }
 
   async stopPod(uid: string): Promise<void> {
@@ -132,7 +130,6 @@ export class ProcessRuntime implements ContainerRuntime {
       await this.tracker.killAll(c.ctx.id);
     }
     pod.netns?.stop();
-    for (const r of pod.busyboxRoots) await unmountBusyboxRootfs(r);
   }
 
   containerState(podUid: string, container: string): ContainerState {
