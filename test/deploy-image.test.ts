@@ -5,7 +5,7 @@
  * temporary /app/dist laid out like the image, starts and validates a config like the chart's.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative, resolve } from 'node:path';
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { makeKeyDir, type KeyDir } from './helpers/keys.ts';
 import { REPO, readTemplate } from './deploy-chart-text.ts';
+import { buildImageLayout, imageCommand } from './deploy-image-layout.ts';
 
 interface Instruction {
   op: string;
@@ -105,9 +106,7 @@ function producedPaths(stage: Stage): { paths: string[]; workdir: string } {
 }
 
 function runtimeExec(): string[] {
-  const entry = runtime.instructions.find((i) => i.op === 'ENTRYPOINT');
-  const cmd = runtime.instructions.find((i) => i.op === 'CMD');
-  return [...(JSON.parse(entry?.args ?? '[]') as string[]), ...(JSON.parse(cmd?.args ?? '[]') as string[])];
+  return imageCommand(readFileSync(join(REPO, 'Dockerfile'), 'utf8'));
 }
 
 describe('Dockerfile', () => {
@@ -214,25 +213,10 @@ describe('the built entry point, laid out as in the image', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'podgate-deploy-image-'));
-    app = join(dir, 'app');
-    mkdirSync(app);
     keys = makeKeyDir('podgate-deploy-image-keys-');
-    // What `RUN npm run build` does, into a temporary outDir instead of the checkout's dist/.
-    const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
-    const r = spawnSync(process.execPath, [tsc, '-p', join(REPO, 'tsconfig.build.json'), '--outDir', join(app, 'dist')], { cwd: REPO, encoding: 'utf8', timeout: 240_000 });
-    build = { status: r.status, output: `${r.stdout}${r.stderr}` };
-    // The asset step of the same RUN: non-.ts files of src/ to the same place under dist/.
-    const assets = (d: string): string[] => readdirSync(d).flatMap((f) => {
-      const p = join(d, f);
-      return statSync(p).isDirectory() ? assets(p) : p.endsWith('.ts') ? [] : [p];
-    });
-    for (const a of assets(join(REPO, 'src'))) {
-      const to = join(app, 'dist', relative(join(REPO, 'src'), a));
-      mkdirSync(dirname(to), { recursive: true });
-      cpSync(a, to);
-    }
-    cpSync(join(REPO, 'package.json'), join(app, 'package.json'));
-    symlinkSync(join(REPO, 'node_modules'), join(app, 'node_modules'), 'dir');
+    const layout = buildImageLayout(dir);
+    app = layout.app;
+    build = { status: layout.status, output: layout.output };
   }, 300_000);
 
   afterAll(() => {
