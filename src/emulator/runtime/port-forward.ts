@@ -59,7 +59,7 @@ function serve(c: PortForwardContext, ws: WebSocket, codec: 'binary' | 'base64')
 }
 
 function connectInPod(c: PortForwardContext, port: number, i: number, sender: WsSender, ws: WebSocket, done: () => void): (d: Buffer) => void {
-  const socat = ['/usr/bin/socat', '-t', '2', 'STDIO', `TCP4:127.0.0.1:${port}`];
+  const socat = ['/usr/bin/socat', '-t', '0.5', 'STDIO', `TCP4:127.0.0.1:${port}`];
   const argv = c.netnsPath ? ['/usr/bin/nsenter', `--net=${c.netnsPath}`, '--', ...socat] : socat;
   const child = spawn(argv[0] ?? '', argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin' } });
   let errText = '';
