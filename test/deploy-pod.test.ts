@@ -1,0 +1,233 @@
+/**
+ * The image's command, run the way the chart's pod runs it, minus the container: no Docker
+ * engine or cluster exists here, so this is the closest honest stand-in.
+ *  - /app is built as the Dockerfile builds it (deploy-image-layout.ts);
+ *  - the argv is the runtime stage's ENTRYPOINT + CMD (tini -> node /app/dist/main.js serve
+ *    --config /etc/podgate/config.yaml), with /app and /etc/podgate moved under a temp root and
+ *    --kubeconfig added (no in-cluster service account here: the emulator's podgate token);
+ *  - as uid:gid 10001:10001 (the chart's runAsUser/runAsGroup), with the host keys root-owned
+ *    and readable by that group only (a Secret mounted 0440 with fsGroup), everything else
+ *    root-owned and read-only to it except the stateDir (and /tmp);
+ *  - the config is the chart's defaults plus one user and the keys the chart sets.
+ * Then: health endpoints, a real OpenSSH client, and SIGTERM to tini draining a live session
+ * within the pod's terminationGracePeriodSeconds.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import ssh2 from 'ssh2';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { startEmulator } from '../src/emulator/index.ts';
+import type { Emulator } from '../src/emulator/index.ts';
+import { makeKeyDir, type KeyDir } from './helpers/keys.ts';
+import { ssh, waitFor, type SshEndpoint } from './helpers/ssh.ts';
+import { REPO } from './deploy-chart-text.ts';
+import { buildImageLayout, imageCommand, type ImageLayout } from './deploy-image-layout.ts';
+
+const UID = 10001;
+const GID = 10001;
+const values = parseYaml(readFileSync(join(REPO, 'chart', 'values.yaml'), 'utf8')) as {
+  config: Record<string, unknown> & { limits: Record<string, number> };
+  terminationGraceMarginSeconds: number;
+};
+// Short drain and reap periods keep the test quick; the grace period follows the chart's formula.
+const SHUTDOWN_GRACE = 3;
+const REAP_GRACE = 2;
+const TERMINATION_GRACE = SHUTDOWN_GRACE + REAP_GRACE + values.terminationGraceMarginSeconds;
+
+let root = '';
+let layout: ImageLayout;
+let emu: Emulator | null = null;
+let userKeys: KeyDir;
+let child: ChildProcess | null = null;
+let exited: Promise<number | null>;
+const lines: Record<string, unknown>[] = [];
+let stderr = '';
+let endpoint: SshEndpoint;
+let metricsPort = 0;
+
+function find(code: string): Record<string, unknown> | undefined {
+  return lines.find((l) => l.code === code);
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'podgate-deploy-pod-'));
+  chmodSync(root, 0o755);
+  layout = buildImageLayout(root);
+  if (layout.status !== 0) throw new Error(`npm run build failed:\n${layout.output}`);
+
+  emu = await startEmulator({ fixture: join(REPO, 'test', 'fixtures', 'cluster.yaml'), tls: true });
+  const kubeDir = join(root, 'kube');
+  mkdirSync(kubeDir, { mode: 0o755 });
+  const kubeconfig = join(kubeDir, 'config');
+  emu.writeKubeconfig(kubeconfig, { token: 'podgate-token' });
+  chmodSync(kubeconfig, 0o644);
+
+  // /etc/podgate: the ConfigMap (config.yaml) and the host-key Secret (root:fsGroup, 0440).
+  const etc = join(root, 'etc', 'podgate');
+  const hostKeyDir = join(etc, 'host-keys');
+  mkdirSync(hostKeyDir, { recursive: true, mode: 0o755 });
+  chmodSync(join(root, 'etc'), 0o755);
+  const hostKeys: string[] = [];
+  for (const [file, type] of [['ssh_host_ed25519_key', 'ed25519'], ['ssh_host_rsa_key', 'rsa']] as const) {
+    const pair = type === 'rsa' ? ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 }) : ssh2.utils.generateKeyPairSync('ed25519');
+    const path = join(hostKeyDir, file);
+    writeFileSync(path, pair.private);
+    chownSync(path, 0, GID);
+    chmodSync(path, 0o440);
+    hostKeys.push(`/etc/podgate/host-keys/${file}`);
+  }
+  // stateDir: an emptyDir the pod's user owns.
+  const state = join(root, 'var', 'lib', 'podgate');
+  mkdirSync(state, { recursive: true, mode: 0o700 });
+  chmodSync(join(root, 'var'), 0o755);
+  chmodSync(join(root, 'var', 'lib'), 0o755);
+  chownSync(state, UID, GID);
+
+  userKeys = makeKeyDir('podgate-deploy-pod-users-');
+  const alice = userKeys.generate('alice');
+  const config: Record<string, unknown> = {
+    ...values.config,
+    users: [{ name: 'alice', publicKeys: [alice.publicKey], kubernetes: { user: 'alice', groups: ['dev'] } }],
+    limits: { ...values.config.limits, shutdownGraceSeconds: SHUTDOWN_GRACE, reapGraceSeconds: REAP_GRACE },
+    // The chart's keys, on loopback and ephemeral ports here (0.0.0.0:2222 / :9090 in a pod).
+    listen: '127.0.0.1:0',
+    hostKeys: hostKeys.map((k) => join(root, k)),
+    metrics: { listen: '127.0.0.1:0' },
+    stateDir: state,
+  };
+  if (!config.banner) delete config.banner;
+  if (Object.keys((config.session ?? {}) as object).length === 0) delete config.session;
+  writeFileSync(join(etc, 'config.yaml'), stringifyYaml(config), { mode: 0o644 });
+
+  const argv = imageCommand(readFileSync(join(REPO, 'Dockerfile'), 'utf8')).map((a) => {
+    if (a === 'node') return process.execPath;
+    if (a.startsWith('/app/')) return join(layout.app, a.slice('/app/'.length));
+    if (a.startsWith('/etc/podgate/')) return join(root, a);
+    return a;
+  });
+  const [cmd = '', ...args] = argv;
+  child = spawn(cmd, [...args, '--kubeconfig', kubeconfig], {
+    cwd: '/',
+    uid: UID,
+    gid: GID,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const proc = child;
+  exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
+  let partial = '';
+  proc.stdout?.setEncoding('utf8');
+  proc.stdout?.on('data', (chunk: string) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop() ?? '';
+    for (const l of parts) {
+      try {
+        lines.push(JSON.parse(l) as Record<string, unknown>);
+      } catch {
+        stderr += `stdout: ${l}\n`;
+      }
+    }
+  });
+  proc.stderr?.setEncoding('utf8');
+  proc.stderr?.on('data', (c: string) => { stderr += c; });
+  proc.on('error', (err) => { stderr += `spawn: ${err.message}\n`; });
+
+  await waitFor(() => find('SERVER_LISTENING') ?? (proc.exitCode !== null ? { failed: true } : undefined), 'SERVER_LISTENING', 60_000);
+  const listening = find('SERVER_LISTENING');
+  if (!listening) throw new Error(`podgate did not start:\n${stderr}\n${JSON.stringify(lines)}`);
+  metricsPort = Number(find('METRICS_LISTENING')?.port);
+  endpoint = { port: Number(listening.port), keyFor: () => alice.privateKeyPath };
+}, 300_000);
+
+afterAll(async () => {
+  if (child && child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  await emu?.close();
+  userKeys?.cleanup();
+  if (root) rmSync(root, { recursive: true, force: true });
+}, 60_000);
+
+async function httpStatus(path: string): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${metricsPort}${path}`);
+  await res.arrayBuffer();
+  return res.status;
+}
+
+function ownedBy(uid: number, dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    const st = lstatSync(p);
+    const mine = st.uid === uid ? [relative(root, p)] : [];
+    return st.isDirectory() && !st.isSymbolicLink() ? [...mine, ...ownedBy(uid, p)] : mine;
+  });
+}
+
+describe('the image command as the chart runs it (non-root, root-owned app, keys via fsGroup)', () => {
+  it('runs as tini with node as its child, both as uid/gid 10001', () => {
+    const status = (pid: number): Record<string, string> => Object.fromEntries(
+      readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').map((l) => l.split(/:\s+/, 2) as [string, string]),
+    );
+    const tini = child?.pid ?? 0;
+    expect(readFileSync(`/proc/${tini}/comm`, 'utf8').trim()).toBe('tini');
+    const kids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+      try {
+        return status(Number(d)).PPid === String(tini);
+      } catch {
+        return false;
+      }
+    });
+    expect(kids).toHaveLength(1);
+    const node = status(Number(kids[0]));
+    expect(readFileSync(`/proc/${kids[0]}/cmdline`, 'utf8').split('\0').slice(1, 3)).toEqual([join(layout.app, 'dist', 'main.js'), 'serve']);
+    for (const s of [status(tini), node]) {
+      expect(s.Uid?.split(/\s+/)).toEqual([String(UID), String(UID), String(UID), String(UID)]);
+      expect(s.Gid?.split(/\s+/)).toEqual([String(GID), String(GID), String(GID), String(GID)]);
+    }
+  });
+
+  it('starts, and answers /healthz and /readyz on the metrics port', async () => {
+    expect(metricsPort).toBeGreaterThan(0);
+    expect(await httpStatus('/healthz')).toBe(200);
+    await waitFor(async () => ((await httpStatus('/readyz')) === 200 ? true : undefined), '/readyz 200', 30_000, 250);
+    expect(lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
+  });
+
+  it('a real OpenSSH client runs commands in a pod through it', async () => {
+    const hi = await ssh(endpoint, 'alice+web-7d9f', ['echo', 'hi-from-the-image-layout']);
+    expect(hi.stderr).toBe('');
+    expect(hi.stdout.toString()).toBe('hi-from-the-image-layout\n');
+    expect(hi.code).toBe(0);
+    const status = await ssh(endpoint, 'alice+web-7d9f', ['exit 7']);
+    expect(status.code).toBe(7);
+  });
+
+  it('SIGTERM to tini drains a live session and exits 0 within terminationGracePeriodSeconds, writing only to stateDir', async () => {
+    const session = ssh(endpoint, 'alice+web-7d9f', ['sleep', '600'], { timeoutMs: 120_000 });
+    await waitFor(async () => {
+      const procs = await emu?.processes('default', 'web-7d9f', 'app');
+      return procs?.some((p) => p.args.includes('sleep 600')) ? true : undefined;
+    }, 'sleep 600 running in web-7d9f', 30_000, 200);
+    child?.kill('SIGTERM');
+    const code = await Promise.race([
+      exited,
+      new Promise<'still running'>((r) => setTimeout(() => r('still running'), TERMINATION_GRACE * 1000).unref()),
+    ]);
+    expect(code, stderr).toBe(0);
+    expect(find('SIGNAL')).toMatchObject({ signal: 'SIGTERM' });
+    expect(find('SHUTDOWN_DONE')).toBeDefined();
+    const ended = await session;
+    expect(ended.timedOut).toBe(false);
+    await waitFor(async () => {
+      const procs = await emu?.processes('default', 'web-7d9f', 'app');
+      return procs && !procs.some((p) => p.args.includes('sleep 600')) ? true : undefined;
+    }, 'sleep 600 reaped', 30_000, 200);
+    // Every file the process created is under the stateDir (it could write nowhere else in
+    // the temp root anyway: the rest is root-owned and read-only to uid 10001).
+    expect(ownedBy(UID, root).filter((p) => !p.startsWith(join('var', 'lib', 'podgate')))).toEqual([]);
+  });
+});
