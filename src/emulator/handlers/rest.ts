@@ -20,6 +20,18 @@ function fieldValue(o: KubeObject, path: string): string {
   return cur === undefined || cur === null ? '' : String(cur);
 }
 
+/**
+ * A watch: objects never change here, so it stays open without events until the client leaves
+ * or `timeoutSeconds` passes (then it ends cleanly, as the apiserver does).
+ */
+function holdWatch(res: ServerResponse, query: URLSearchParams): void {
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+  res.flushHeaders();
+  const secs = Number(query.get('timeoutSeconds') ?? '1800');
+  const timer = setTimeout(() => res.end(), (Number.isFinite(secs) && secs > 0 ? secs : 1800) * 1000);
+  res.on('close', () => clearTimeout(timer));
+}
+
 export function handleRest(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, s: RequestScope): void {
   const { info, query } = s;
   const def = findResource(info.apiGroup, info.apiVersion, info.resource);
@@ -37,10 +49,8 @@ export function handleRest(ctx: ServerContext, req: IncomingMessage, res: Server
     else sendJson(res, 200, v);
     return;
   }
-  if (info.verb !== 'list') {
-    sendStatus(res, info.verb === 'watch' ? badRequest('watch is not served by the emulator') : methodNotAllowed());
-    return;
-  }
+  if (info.verb === 'watch') { holdWatch(res, query); return; }
+  if (info.verb !== 'list') { sendStatus(res, methodNotAllowed()); return; }
   let items: KubeObject[];
   try {
     const labels = parseLabelSelector(query.get('labelSelector') ?? '');

@@ -65,13 +65,13 @@ export function handleStream(ctx: ServerContext, req: IncomingMessage, t: Stream
   if (kind === 'none' || kind === 'other' || t.socket === null) { t.reply(badRequest('Upgrade request required')); return; }
   const podUid = target.pod.metadata.uid ?? '';
   if (sub === 'portforward') {
-    const ports = parsePorts(query);
-    if (typeof ports === 'string') { t.reply(badRequest(ports)); return; }
     const protos = offered(req);
     if (kind === 'spdy' || (protos.length > 0 && !protos.some((p) => KUBELET_PORTFORWARD.includes(p)))) {
       t.reply(badRequest('the emulator does not serve SPDY/3.1 port-forwarding; use a WebSocket client offering v4.channel.k8s.io'));
       return;
     }
+    const ports = parsePorts(query);
+    if (typeof ports === 'string') { t.reply(badRequest(ports)); return; }
     s.entry.status = 101;
     s.entry.protocol = protos.find((p) => KUBELET_PORTFORWARD.includes(p)) ?? '';
     ctx.runtime.handlePortForward(req, t.socket, t.head, { podUid, podName: info.name }, ports);
