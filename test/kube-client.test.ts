@@ -138,6 +138,18 @@ describe('exec', () => {
     console.log(`kube-client: exec stdout ${(total / 1024 / 1024 / secs).toFixed(0)} MiB/s (64 MiB, TLS, emulator on this box)`);
   });
 
+  it('reports an exec the API server drops mid-stream as API_ERROR', async () => {
+    emu.fault({ dropExecAfterMs: 500 });
+    try {
+      const s = await api.exec(web(['sh', '-c', 'echo started; sleep 20']));
+      const r = await run(s);
+      expect(r.out).toBe('started\n');
+      expect(r.exit).toBe('API_ERROR');
+    } finally {
+      emu.fault({ dropExecAfterMs: 0 });
+    }
+  });
+
   it('abort() cuts the stream and settles done', async () => {
     const s = await api.exec(web(['sleep', '30'], { stdin: true }));
     s.abort();

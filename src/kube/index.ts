@@ -3,6 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type {
   AccessCheck, ExecRequest, Identity, KubeApi, LogRequest, LogStream, PortForwardRequest, PortStream, WorkloadKind,
 } from './types.ts';
+import { toPodgateError } from '../errors/index.ts';
 import { ApiEndpoint } from './endpoint.ts';
 import { RestClient } from './rest.ts';
 import { canI, getPod, getWorkloadSelector, listPods } from './resources.ts';
@@ -31,6 +32,13 @@ export interface KubeClient extends KubeApi {
   close(): void;
 }
 
+/** Keeps the KubeApi promise: every rejection is a PodgateError (bad arguments become INTERNAL). */
+function podgateErrors<T>(p: Promise<T>): Promise<T> {
+  return p.catch((err: unknown) => {
+    throw toPodgateError(err);
+  });
+}
+
 /**
  * Builds podgate's Kubernetes client. The kubeconfig is read now (a bad one throws
  * CONFIG_INVALID at startup); TLS material and credentials are resolved on first use.
@@ -51,14 +59,14 @@ export function createKubeApi(opts: KubeApiOptions): KubeClient {
   const rest = new RestClient(ep, timeout);
   return {
     server: kc.getCurrentCluster()?.server ?? '',
-    getPod: (namespace: string, name: string, identity: Identity): Promise<V1Pod | null> => getPod(rest, namespace, name, identity),
-    listPods: (namespace, identity, o) => listPods(rest, namespace, identity, o),
+    getPod: (namespace: string, name: string, identity: Identity): Promise<V1Pod | null> => podgateErrors(getPod(rest, namespace, name, identity)),
+    listPods: (namespace, identity, o) => podgateErrors(listPods(rest, namespace, identity, o)),
     getWorkloadSelector: (kind: WorkloadKind, namespace: string, name: string, identity: Identity) =>
-      getWorkloadSelector(rest, kind, namespace, name, identity),
-    canI: (identity: Identity, check: AccessCheck) => canI(rest, identity, check),
-    exec: async (req: ExecRequest) => openExec(await ep(), req, timeout, log),
-    portForward: async (req: PortForwardRequest): Promise<PortStream> => openPortForward(await ep(), req, timeout, log),
-    logs: async (req: LogRequest): Promise<LogStream> => openLogs(await ep(), req, timeout, log),
+      podgateErrors(getWorkloadSelector(rest, kind, namespace, name, identity)),
+    canI: (identity: Identity, check: AccessCheck) => podgateErrors(canI(rest, identity, check)),
+    exec: (req: ExecRequest) => podgateErrors(ep().then((e) => openExec(e, req, timeout, log))),
+    portForward: (req: PortForwardRequest): Promise<PortStream> => podgateErrors(ep().then((e) => openPortForward(e, req, timeout, log))),
+    logs: (req: LogRequest): Promise<LogStream> => podgateErrors(ep().then((e) => openLogs(e, req, timeout, log))),
     close: () => {
       if (endpoint) void endpoint.then((e) => e.close(), () => undefined);
     },

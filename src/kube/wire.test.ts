@@ -328,6 +328,13 @@ describe('exec', () => {
     silent.close();
   });
 
+  it('rejects bad arguments with a PodgateError too (the KubeApi promise)', async () => {
+    const e = await rejection(api.exec({ ...execReq, command: [], stdin: false, tty: false }));
+    expect(e.code).toBe('INTERNAL');
+    const h = await rejection(api.getPod('prod', 'web', { user: 'alice\r\nX: y', groups: [] }));
+    expect(h.code).toBe('INTERNAL');
+  });
+
   it('abort() drops the stream and settles done', async () => {
     let serverSawClose = false;
     onWs = (ws) => ws.on('close', () => { serverSawClose = true; });
