@@ -11,6 +11,7 @@ import pino from 'pino';
 import { stringify } from 'yaml';
 import type { Logger } from 'pino';
 import { parseListen } from '../config/listen.ts';
+import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { ConfigInvalidError, formatIssue, loadConfig } from '../config/load.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { readDemoFixture } from './demo-fixture.ts';
@@ -21,15 +22,10 @@ import { EXIT_FAILURE, EXIT_INVALID, runBastion } from './run-bastion.ts';
 
 export const DEMO_FIXTURE = fileURLToPath(new URL('../emulator/fixtures/demo.yaml', import.meta.url));
 
-interface EmulatorHandle {
-  readonly url: string;
-  writeKubeconfig(path: string, opts: { token: string; namespace?: string }): void;
-  close(): Promise<void>;
-}
-type StartEmulator = (opts: { fixture: string; tls: boolean; stateDir?: string }) => Promise<EmulatorHandle>;
-
 export interface DemoOptions {
   listen: string;
+  /** Another emulator fixture instead of the demo one (its bindings decide the demo identity). */
+  fixture?: string;
   kubeconfigOut?: string;
   dir: string;
 }
@@ -56,13 +52,12 @@ export async function runDemo(
   const userKey = join(dir, 'demo_ed25519');
   await ensureKeyPair(hostKey, 'ed25519', 'podgate-demo-host');
   await ensureKeyPair(userKey, 'ed25519', 'demo@podgate-demo');
-  const facts = await readDemoFixture(DEMO_FIXTURE);
+  const fixture = o.fixture === undefined ? DEMO_FIXTURE : resolve(o.fixture);
+  const facts = await readDemoFixture(fixture);
 
-  const emulatorModule = '../emulator/index.ts'; // by path until the emulator's entry point lands
-  const { startEmulator } = (await import(emulatorModule)) as { startEmulator: StartEmulator };
-  let emulator: EmulatorHandle;
+  let emulator: Emulator;
   try {
-    emulator = await startEmulator({ fixture: DEMO_FIXTURE, tls: true });
+    emulator = await startEmulator({ fixture, tls: true });
   } catch (err) {
     out.err(`podgate: the demo's Kubernetes API emulator did not start: ${(err as Error).message}`);
     return EXIT_FAILURE;
@@ -82,7 +77,7 @@ export async function runDemo(
     stateDir: 'state',
     limits: { shutdownGraceSeconds: 2 },
   };
-  await writeFile(configFile, `# Written by podgate demo on every start; edit a copy for your own use.\n${stringify(configDoc)}`);
+  await writeFile(configFile, `# Written by podgate demo on every start; edit a copy for your own use.\n${stringify(configDoc, { lineWidth: 0 })}`);
   let config;
   try {
     config = await loadConfig(configFile);

@@ -4,7 +4,8 @@
  * whose module is not in this build is simply not registered (podgate then refuses it).
  */
 import type { Extensions } from '../session/extensions.ts';
+import { filesExtensions } from '../files/index.ts';
 
 export async function loadExtensions(): Promise<Partial<Extensions>> {
-  return {};
+  return { ...filesExtensions() };
 }

@@ -52,8 +52,9 @@ export async function runCli(argv: string[], out: Output): Promise<number> {
     .option('--listen <host:port>', 'SSH listen address', '127.0.0.1:2222')
     .option('--kubeconfig-out <file>', 'also write a kubeconfig for the emulator (for kubectl)')
     .option('--dir <dir>', 'where demo keys, config and log are kept', '.podgate-demo')
+    .option('--fixture <file>', 'an emulator fixture to use instead of the demo one')
     .addOption(logLevel())
-    .action((o: { listen: string; kubeconfigOut?: string; dir: string; logLevel: string }) => {
+    .action((o: { listen: string; kubeconfigOut?: string; dir: string; fixture?: string; logLevel: string }) => {
       result = import('./demo.ts').then(({ runDemo }) => runDemo(o, out, (destination) => observedLogger(o.logLevel, destination)));
     });
 
