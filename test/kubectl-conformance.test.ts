@@ -87,6 +87,9 @@ describe.skipIf(present.length === 0).each(present)('%s', (bin) => {
     expect([no.code, no.stdout.trim()]).toEqual([1, 'no']);
     const staging = await kubectl(bin, ['auth', 'can-i', 'get', 'pods', '--subresource=exec', '--as', 'alice', '-n', 'staging']);
     expect(staging.stdout.trim()).toBe('no');
+    const list = await kubectl(bin, ['auth', 'can-i', '--list', '--as', 'alice', '-n', 'prod']);
+    expect(list.stdout).toMatch(/^pods\/exec\s+\[\]\s+\[\]\s+\[get create\]$/m);
+    expect((await kubectl(bin, ['auth', 'can-i', '--list', '--as', 'mallory', '-n', 'prod'])).stdout).not.toMatch(/^pods/m);
   });
 
   it('a forbidden namespace gives kubectl\'s Forbidden error', async () => {

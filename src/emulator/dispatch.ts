@@ -31,7 +31,7 @@ export interface DispatchDeps {
 }
 
 const STREAM_SUBRESOURCES = ['exec', 'attach', 'portforward'];
-const REVIEWS = ['selfsubjectaccessreviews', 'subjectaccessreviews', 'localsubjectaccessreviews'];
+const REVIEWS = ['selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'subjectaccessreviews', 'localsubjectaccessreviews'];
 
 type Target = { kind: 'http'; res: ServerResponse } | { kind: 'upgrade'; socket: Duplex; head: Buffer };
 

@@ -68,7 +68,11 @@ export function decodeReview(body: Buffer): Record<string, unknown> {
   const meta = named(msg(obj, 1), { 1: 'name', 3: 'namespace' }) ?? {};
   const specF = msg(obj, 2);
   const spec: Record<string, unknown> = {};
-  if (specF) {
+  const kind = typeMeta ? str(typeMeta, 2) : undefined;
+  if (specF && kind === 'SelfSubjectRulesReview') {
+    const ns = str(specF, 1);
+    if (ns !== undefined) spec.namespace = ns;
+  } else if (specF) {
     const ra = named(msg(specF, 1), { 1: 'namespace', 2: 'verb', 3: 'group', 4: 'version', 5: 'resource', 6: 'subresource', 7: 'name' });
     const na = named(msg(specF, 2), { 1: 'path', 2: 'verb' });
     if (ra) spec.resourceAttributes = ra;
@@ -90,7 +94,7 @@ export function decodeReview(body: Buffer): Record<string, unknown> {
   }
   return {
     apiVersion: typeMeta ? str(typeMeta, 1) : undefined,
-    kind: typeMeta ? str(typeMeta, 2) : undefined,
+    kind,
     metadata: meta,
     spec,
   };

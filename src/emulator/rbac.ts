@@ -31,7 +31,7 @@ export interface Decision {
   reason: string;
 }
 
-interface PolicyRule {
+export interface PolicyRule {
   verbs?: string[];
   apiGroups?: string[];
   resources?: string[];
@@ -110,6 +110,19 @@ export class Authorizer {
         });
       }
     }
+  }
+
+  /** Every rule that applies to the user in a namespace (SelfSubjectRulesReview). */
+  rulesFor(user: UserInfo, namespace: string): PolicyRule[] {
+    if (user.groups.includes('system:masters')) return [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verbs: ['*'], nonResourceURLs: ['*'] }];
+    const out: PolicyRule[] = user.groups.includes('system:authenticated') ? [...AUTHENTICATED_RULES] : [];
+    for (const b of this.bindings) {
+      if (b.kind === 'RoleBinding' && b.namespace !== namespace) continue;
+      if (!b.subjects.some((s) => subjectMatches(s, user, b.namespace))) continue;
+      const rules = b.roleRef.kind === 'ClusterRole' ? this.clusterRoles.get(b.roleRef.name) : this.roles.get(`${b.namespace}/${b.roleRef.name}`);
+      out.push(...(rules ?? []));
+    }
+    return out;
   }
 
   authorize(a: Attributes): Decision {

@@ -12,10 +12,11 @@ import { K8S_PROTOBUF, decodeReview } from '../protobuf.ts';
 
 interface ResourceAttributes { namespace?: string; verb?: string; group?: string; version?: string; resource?: string; subresource?: string; name?: string }
 interface NonResourceAttributes { path?: string; verb?: string }
-interface Spec { resourceAttributes?: ResourceAttributes; nonResourceAttributes?: NonResourceAttributes; user?: string; groups?: string[]; uid?: string; extra?: Record<string, string[]> }
+interface Spec { namespace?: string; resourceAttributes?: ResourceAttributes; nonResourceAttributes?: NonResourceAttributes; user?: string; groups?: string[]; uid?: string; extra?: Record<string, string[]> }
 
 const KINDS: Record<string, string> = {
   selfsubjectaccessreviews: 'SelfSubjectAccessReview',
+  selfsubjectrulesreviews: 'SelfSubjectRulesReview',
   subjectaccessreviews: 'SubjectAccessReview',
   localsubjectaccessreviews: 'LocalSubjectAccessReview',
 };
@@ -52,6 +53,14 @@ export async function handleAccessReview(ctx: ServerContext, req: IncomingMessag
     return;
   }
   const spec: Spec = body.spec ?? {};
+  if (kind === 'SelfSubjectRulesReview') {
+    const rules = ctx.authz.rulesFor(s.user, spec.namespace ?? '');
+    const resourceRules = rules.filter((r) => (r.resources ?? []).length > 0)
+      .map((r) => ({ verbs: r.verbs ?? [], apiGroups: r.apiGroups ?? [], resources: r.resources ?? [], ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}) }));
+    const nonResourceRules = rules.filter((r) => (r.nonResourceURLs ?? []).length > 0).map((r) => ({ verbs: r.verbs ?? [], nonResourceURLs: r.nonResourceURLs ?? [] }));
+    sendJson(res, 201, { kind, apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status: { resourceRules, nonResourceRules, incomplete: false } });
+    return;
+  }
   const self = kind === 'SelfSubjectAccessReview';
   const errs = validate(kind, spec, self, s.info.namespace);
   if (errs.length > 0) { sendStatus(res, invalid(kind, '', 'authorization.k8s.io', errs)); return; }
