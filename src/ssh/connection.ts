@@ -30,6 +30,8 @@ export function wireConnection(client: Connection, handler: ConnectionHandler, o
 
   client.on('authentication', (ctx) => {
     if (ctx.method === 'none') return ctx.reject(['publickey']);
+    // Requests the client pipelined before the disconnect are refused unheard.
+    if (failures >= opts.maxAuthTries) return ctx.reject([]);
     const req: AuthRequest = { username: ctx.username, method: ctx.method };
     if (ctx.method === 'publickey') {
       req.publicKey = { algo: ctx.key.algo, data: ctx.key.data };
