@@ -10,12 +10,14 @@
  *    root-owned and read-only to it except the stateDir (and /tmp);
  *  - the config is the chart's defaults plus one user and the keys the chart sets.
  * Then: health endpoints, a real OpenSSH client, and SIGTERM to tini draining a live session
- * within the pod's terminationGracePeriodSeconds.
+ * within the pod's terminationGracePeriodSeconds. Before that, the built /app itself: the build
+ * succeeds, imports only production dependencies, and `check-config` accepts the chart's config.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ssh2 from 'ssh2';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
@@ -23,11 +25,12 @@ import { startEmulator } from '../src/emulator/index.ts';
 import type { Emulator } from '../src/emulator/index.ts';
 import { makeKeyDir, type KeyDir } from './helpers/keys.ts';
 import { ssh, waitFor, type SshEndpoint } from './helpers/ssh.ts';
-import { REPO } from './deploy-chart-text.ts';
+import { REPO, readTemplate } from './deploy-chart-text.ts';
 import { buildImageLayout, imageCommand, type ImageLayout } from './deploy-image-layout.ts';
 
 const UID = 10001;
 const GID = 10001;
+const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
 const values = parseYaml(readFileSync(join(REPO, 'chart', 'values.yaml'), 'utf8')) as {
   config: Record<string, unknown> & { limits: Record<string, number> };
   terminationGraceMarginSeconds: number;
@@ -52,10 +55,14 @@ function find(code: string): Record<string, unknown> | undefined {
   return lines.find((l) => l.code === code);
 }
 
-beforeAll(async () => {
+beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'podgate-deploy-pod-'));
   chmodSync(root, 0o755);
   layout = buildImageLayout(root);
+  userKeys = makeKeyDir('podgate-deploy-pod-users-');
+}, 300_000);
+
+async function startPod(): Promise<void> {
   if (layout.status !== 0) throw new Error(`npm run build failed:\n${layout.output}`);
 
   emu = await startEmulator({ fixture: join(REPO, 'test', 'fixtures', 'cluster.yaml'), tls: true });
@@ -86,7 +93,6 @@ beforeAll(async () => {
   chmodSync(join(root, 'var', 'lib'), 0o755);
   chownSync(state, UID, GID);
 
-  userKeys = makeKeyDir('podgate-deploy-pod-users-');
   const alice = userKeys.generate('alice');
   const config: Record<string, unknown> = {
     ...values.config,
@@ -140,7 +146,7 @@ beforeAll(async () => {
   if (!listening) throw new Error(`podgate did not start:\n${stderr}\n${JSON.stringify(lines)}`);
   metricsPort = Number(find('METRICS_LISTENING')?.port);
   endpoint = { port: Number(listening.port), keyFor: () => alice.privateKeyPath };
-}, 300_000);
+}
 
 afterAll(async () => {
   if (child && child.exitCode === null && child.signalCode === null) {
@@ -167,7 +173,68 @@ function ownedBy(uid: number, dir: string): string[] {
   });
 }
 
+describe('the built /app', () => {
+  it('npm run build succeeds and emits the entry point CMD runs', () => {
+    expect(layout.output).toBe('');
+    expect(layout.status).toBe(0);
+    expect(existsSync(join(layout.app, 'dist', 'main.js'))).toBe(true);
+  });
+
+  it('the compiled code imports only production dependencies, node built-ins and files inside dist/', () => {
+    const js = (d: string): string[] => readdirSync(d).flatMap((f) => {
+      const p = join(d, f);
+      return statSync(p).isDirectory() ? js(p) : p.endsWith('.js') ? [p] : [];
+    });
+    const files = js(join(layout.app, 'dist'));
+    expect(files.length).toBeGreaterThan(10);
+    const spec = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;(])import\s*\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm;
+    const builtins = new Set(builtinModules);
+    for (const file of files) {
+      for (const m of readFileSync(file, 'utf8').matchAll(spec)) {
+        const s = m[1] ?? m[2] ?? m[3] ?? '';
+        const where = `${relative(layout.app, file)}: ${s}`;
+        if (s.startsWith('.')) {
+          const target = resolve(dirname(file), s);
+          expect(relative(join(layout.app, 'dist'), target).startsWith('..'), where).toBe(false);
+          expect(existsSync(target), where).toBe(true);
+        } else if (s.startsWith('node:') || builtins.has(s)) {
+          continue;
+        } else {
+          const name = s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : (s.split('/')[0] ?? s);
+          expect(pkg.dependencies, where).toHaveProperty([name]);
+        }
+      }
+    }
+  });
+
+  it('`node /app/dist/main.js check-config` accepts the config the chart renders (chart-owned keys + values.config + a user)', () => {
+        const alice = userKeys.generate('carol');
+    // The keys configmap.yaml sets itself (listen, hostKeys, metrics, stateDir), on top of values.config.
+    const config: Record<string, unknown> = {
+      ...values.config,
+      users: [{ name: 'carol', publicKeys: [alice.publicKey], kubernetes: { user: 'alice@corp', groups: ['dev'] }, defaultNamespace: 'prod', allow: { namespaces: ['prod'] } }],
+      listen: '0.0.0.0:2222',
+      hostKeys: ['/etc/podgate/host-keys/ssh_host_ed25519_key', '/etc/podgate/host-keys/ssh_host_rsa_key'],
+      metrics: { listen: '0.0.0.0:9090' },
+      stateDir: '/var/lib/podgate',
+    };
+    if (!config.banner) delete config.banner;
+    if (Object.keys((config.session ?? {}) as object).length === 0) delete config.session;
+    const file = join(root, 'check-config.yaml');
+    writeFileSync(file, stringifyYaml(config));
+    const r = spawnSync(process.execPath, [join(layout.app, 'dist', 'main.js'), 'check-config', file], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(`${r.stdout}${r.stderr}`).toContain(`${file}: ok`);
+    expect(r.status).toBe(0);
+    const configmap = readTemplate('configmap.yaml');
+    for (const key of ['listen', 'hostKeys', 'metrics', 'stateDir']) expect(configmap).toContain(`set $cfg "${key}"`);
+    expect(configmap).toContain('"stateDir" "/var/lib/podgate"');
+    expect(configmap).toContain('printf "/etc/podgate/host-keys/%s"');
+  });
+});
+
 describe('the image command as the chart runs it (non-root, root-owned app, keys via fsGroup)', () => {
+  beforeAll(startPod, 120_000);
+
   it('runs as tini with node as its child, both as uid/gid 10001', () => {
     const status = (pid: number): Record<string, string> => Object.fromEntries(
       readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').map((l) => l.split(/:\s+/, 2) as [string, string]),
