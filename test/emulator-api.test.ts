@@ -4,6 +4,7 @@
  * access reviews, pods/log, the checks before an exec upgrade, the request log, faults and the
  * control surface. kubectl itself is in test/kubectl-conformance.test.ts.
  */
+import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -376,3 +377,40 @@ async function until(cond: () => Promise<boolean>, timeoutMs = 20_000): Promise<
   }
   throw new Error('condition not met in time');
 }
+
+describe('main.ts run alone', () => {
+  it('serves plain HTTP when asked, prints its URL, and kills every container process on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/emulator/main.ts', '--fixture', 'src/emulator/fixtures/demo.yaml', '--no-tls', '--control'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`no URL line: ${out}`)), 60_000);
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          const line = out.split('\n').find((l) => l.startsWith('{'));
+          if (line) { clearTimeout(timer); resolve((JSON.parse(line) as { url: string }).url); }
+        });
+        child.on('error', reject);
+      });
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const get = async (path: string, token?: string): Promise<{ status: number; body: any }> => {
+        const r = await fetch(`${url}${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+        return { status: r.status, body: await r.json() };
+      };
+      expect((await get('/api/v1/namespaces/shop/pods', 'demo-admin-token')).body.items).toHaveLength(3);
+      const ps = (await get('/_emulator/processes?namespace=default&pod=web-7d9f&container=app')).body as { pid: number }[];
+      expect(ps.length).toBeGreaterThan(0);
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      // Dead means gone or a zombie (whoever inherits orphans here may reap them late).
+      const alive = (pid: number): boolean => {
+        try { return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
+      };
+      expect(ps.filter((p) => alive(p.pid))).toEqual([]);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 90_000);
+});
