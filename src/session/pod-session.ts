@@ -16,6 +16,7 @@ import { sessionArgv } from './command.ts';
 import { envAllowed, withEnv } from './env.ts';
 import { bridgeExec } from './exec-bridge.ts';
 import type { ChannelHandler, Extensions, HandlerOutcome, SessionContext, UserContext } from './extensions.ts';
+import { noShellError } from './reap-no-shell.ts';
 import type { SessionReaper } from './reaper-types.ts';
 import { resolveForUser } from './resolve-for-user.ts';
 import { SessionTimers } from './session-timers.ts';
@@ -174,10 +175,13 @@ export class PodSession implements SessionHandler, ActiveSession {
 
   private async runExec(ch: SessionChannel, ctx: SessionContext, command: string | null): Promise<HandlerOutcome> {
     const tty = this.#pty !== null;
+    const ref = { namespace: ctx.target.namespace, pod: ctx.target.pod, container: ctx.target.container };
     const exec = await ctx.kube.exec({
-      namespace: ctx.target.namespace, pod: ctx.target.pod, container: ctx.target.container,
-      command: ctx.argv(command, tty), identity: ctx.identity, stdin: true, tty,
+      ...ref, command: ctx.argv(command, tty), identity: ctx.identity, stdin: true, tty,
       ...(this.#pty ? { size: { cols: this.#pty.cols, rows: this.#pty.rows } } : {}),
+    }).catch((e: unknown) => {
+      const err = toPodgateError(e);
+      throw noShellError({ error: err }, ref) ?? err;
     });
     this.#exec = exec;
     if (this.#closed || this.#endReason) exec.abort();
@@ -185,7 +189,7 @@ export class PodSession implements SessionHandler, ActiveSession {
     this.#exec = null;
     if ('error' in outcome) {
       if (this.#endReason && this.#endReason !== 'exit') return { exitCode: null, bytesIn, bytesOut };
-      throw outcome.error;
+      throw noShellError(outcome, ref) ?? outcome.error;
     }
     await finishChannel(ch, outcome.exitCode);
     return { exitCode: outcome.exitCode, bytesIn, bytesOut };
