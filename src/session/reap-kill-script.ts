@@ -11,8 +11,11 @@
  *    script or any of its ancestors, zombies, or a process started before the session.
  * 3. STOPs the members, rescans until no new member appears (beats fork races), prints
  *    `F PID ARGS` for each, sends HUP (what a hung-up terminal sends), TERM and CONT.
- * 4. Polls every 100 ms (rescanning: a TERM handler may fork) until none is left or the grace
- *    period is over, then KILLs what remains.
+ * 4. Polls the members every 100 ms (a full rescan each second and once they are all gone: a
+ *    TERM handler may fork) until none is left or the grace period is over, then KILLs the rest.
+ * A scan reads every /proc/N/stat with one `cat` (sh's `read` goes byte by byte) and looks
+ * closer only at lines that mention the leader or a member's pid as parent, so many reaps at
+ * once stay cheap on a busy node.
  * 5. Prints `O none|term|kill`, `L COUNT` (still alive at the end), removes the marker.
  * Signals re-check the start time first, so a reused PID is never signalled.
  */
@@ -53,26 +56,66 @@ L= T= K=
 read -r L T K 2>/dev/null <"$f"
 case "$L$T" in ""|*[!0-9]*) echo "M invalid"; echo "O none"; echo "L 0"; rm -f "$f" 2>/dev/null; exit 0 ;; esac
 members=" "
+mpids=
 live=1
 if pstat "$L" && [ "$s_st" != "$T" ]; then live=; fi
 case "$ex" in *" $L "*) live= ;; esac
+nl="
+"
+have_cat=
+command -v cat >/dev/null 2>&1 && have_cat=1
 scan() {
   grew=
   [ -n "$live" ] || return 0
-  for q in /proc/[0-9]*; do
-    q=${"${q#/proc/}"}
+  if [ -n "$have_cat" ]; then
+    all=$(cat /proc/[0-9]*/stat 2>/dev/null)
+  else
+    all=
+    for q in /proc/[0-9]*; do
+      s_l=
+      read -r s_l 2>/dev/null <"$q/stat" && all="$all$s_l$nl"
+    done
+  fi
+  set -f
+  IFS=$nl
+  for l in $all; do
+    IFS=" "
+    c=
+    case $l in "$L "*|*" $L "*) c=1 ;; esac
+    if [ -z "$c" ]; then
+      for m in $mpids; do
+        case $l in *") "?" $m "*) c=1; break ;; esac
+      done
+      [ -n "$c" ] || continue
+    fi
+    q=${"${l%% *}"}
+    case $q in ""|*[!0-9]*) continue ;; esac
     case "$ex" in *" $q "*) continue ;; esac
     case "$members" in *" $q:"*) continue ;; esac
-    pstat "$q" || continue
-    [ "$s_state" = Z ] && continue
-    [ "$s_st" -ge "$T" ] || continue
+    r=${"${l##*) }"}
+    s_state=${"${r%% *}"}
+    r=${"${r#* }"}
+    s_ppid=${"${r%% *}"}
+    r=${"${r#* }"}
+    r=${"${r#* }"}
+    s_sid=${"${r%% *}"}
     in=
     if [ "$K" = s ] && [ "$s_sid" = "$L" ]; then in=1
     elif [ "$q" = "$L" ]; then in=1
     else case "$members" in *" $s_ppid:"*) in=1 ;; esac
     fi
-    if [ -n "$in" ]; then members="$members$q:$s_st "; grew=1; fi
+    [ -n "$in" ] || continue
+    [ "$s_state" = Z ] && continue
+    set -- $r
+    s_st=${"${17}"}
+    case $s_st in ""|*[!0-9]*) continue ;; esac
+    [ "$s_st" -ge "$T" ] || continue
+    members="$members$q:$s_st "
+    mpids="$mpids $q"
+    grew=1
   done
+  unset IFS
+  set +f
 }
 rescan() {
   j=0
@@ -90,7 +133,7 @@ sig() {
     [ "$1" = none ] || kill -s "$1" "$q" 2>/dev/null
   done
 }
-rescan
+scan
 if [ "$members" = " " ]; then echo "O none"; echo "L 0"; rm -f "$f" 2>/dev/null; exit 0; fi
 now; t0=$up
 sig STOP
@@ -113,13 +156,17 @@ sig HUP
 sig TERM
 sig CONT
 out=term
+w=0
 while :; do
   nap
-  before=$members
-  rescan
-  if [ "$members" != "$before" ]; then sig TERM; fi
+  w=$((w + 1))
   sig none
-  [ "$alive" -eq 0 ] && break
+  if [ "$alive" -eq 0 ] || [ $((w % 10)) -eq 0 ]; then
+    before=$members
+    rescan
+    if [ "$members" != "$before" ]; then sig TERM; sig CONT; fi
+  fi
+  [ "$alive" -eq 0 ] && [ "$members" = "$before" ] && break
   now
   if [ $((up - t0)) -ge "$grace" ]; then
     out=kill
