@@ -8,7 +8,9 @@
  *  - as uid:gid 10001:10001 (the chart's runAsUser/runAsGroup), with the host keys root-owned
  *    and readable by that group only (a Secret mounted 0440 with fsGroup), everything else
  *    root-owned and read-only to it except the stateDir (and /tmp);
- *  - the config is the chart's defaults plus one user and the keys the chart sets.
+ *  - the config is the chart's defaults plus one user and the keys the chart sets;
+ *  - the emulator's RBAC is the chart's: the service account has only the impersonator role,
+ *    the user only the access role (least privilege that works, or the sessions fail).
  * Then: health endpoints, a real OpenSSH client, and SIGTERM to tini draining a live session
  * within the pod's terminationGracePeriodSeconds. Before that, the built /app itself: the build
  * succeeds, imports only production dependencies, and `check-config` accepts the chart's config.
@@ -20,12 +22,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ssh2 from 'ssh2';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { parseAllDocuments, parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { startEmulator } from '../src/emulator/index.ts';
 import type { Emulator } from '../src/emulator/index.ts';
 import { makeKeyDir, type KeyDir } from './helpers/keys.ts';
 import { ssh, waitFor, type SshEndpoint } from './helpers/ssh.ts';
-import { REPO, readTemplate } from './deploy-chart-text.ts';
+import { REPO, parseTemplate, readTemplate, type Rule } from './deploy-chart-text.ts';
 import { buildImageLayout, imageCommand, type ImageLayout } from './deploy-image-layout.ts';
 
 const UID = 10001;
@@ -51,6 +53,43 @@ let stderr = '';
 let endpoint: SshEndpoint;
 let metricsPort = 0;
 
+/**
+ * The shared cluster fixture, with the chart's RBAC in place of the fixture's own: the
+ * podgate service account gets exactly the chart's impersonator ClusterRole (resourceNames as
+ * the chart renders them for this test's one user: alice, group dev) and alice's binding in
+ * `default` points at exactly the chart's access ClusterRole. If podgate needed more, the
+ * emulator's RBAC would refuse and the sessions below would fail.
+ */
+function leastPrivilegeFixture(): string {
+  const rules = (file: string, suffix: string): Rule[] => {
+    const role = parseTemplate(file).docs.find((d) => d.kind === 'ClusterRole' && String((d.metadata as { name: string }).name).endsWith(suffix));
+    return structuredClone((role?.rules ?? []) as Rule[]);
+  };
+  const impersonator = rules('rbac.yaml', '-impersonator').map((r) => ({
+    ...r,
+    ...(r.resourceNames ? { resourceNames: r.resources.includes('users') ? ['alice'] : ['dev'] } : {}),
+  }));
+  const docs = parseAllDocuments(readFileSync(join(REPO, 'test', 'fixtures', 'cluster.yaml'), 'utf8')).map((d) => d.toJS() as Record<string, unknown> | null);
+  const out: Record<string, unknown>[] = [];
+  let replaced = 0;
+  for (const d of docs) {
+    if (!d) continue;
+    const meta = (d.metadata ?? {}) as { name?: string; namespace?: string };
+    if (d.kind === 'ClusterRole' && meta.name === 'podgate-bastion') {
+      out.push({ ...d, rules: impersonator });
+      replaced++;
+    } else if (d.kind === 'RoleBinding' && meta.name === 'alice-shell' && meta.namespace === 'default') {
+      out.push({ ...d, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'chart-access' } });
+      replaced++;
+    } else {
+      out.push(d);
+    }
+  }
+  if (replaced !== 2) throw new Error('the fixture no longer has ClusterRole podgate-bastion and RoleBinding default/alice-shell');
+  out.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'chart-access' }, rules: rules('rbac-access.yaml', '-access') });
+  return out.map((d) => stringifyYaml(d)).join('---\n');
+}
+
 function find(code: string): Record<string, unknown> | undefined {
   return lines.find((l) => l.code === code);
 }
@@ -65,7 +104,7 @@ beforeAll(() => {
 async function startPod(): Promise<void> {
   if (layout.status !== 0) throw new Error(`npm run build failed:\n${layout.output}`);
 
-  emu = await startEmulator({ fixture: join(REPO, 'test', 'fixtures', 'cluster.yaml'), tls: true });
+  emu = await startEmulator({ fixtureText: leastPrivilegeFixture(), tls: true });
   const kubeDir = join(root, 'kube');
   mkdirSync(kubeDir, { mode: 0o755 });
   const kubeconfig = join(kubeDir, 'config');
@@ -273,13 +312,15 @@ describe('the image command as the chart runs it (non-root, root-owned app, keys
     expect(status.code).toBe(7);
   });
 
-  it('SIGTERM to tini drains a live session and exits 0 within terminationGracePeriodSeconds, writing only to stateDir', async () => {
+  it('SIGTERM to tini: not ready at once, drains a live session, exits 0 within terminationGracePeriodSeconds, wrote only to stateDir', async () => {
     const session = ssh(endpoint, 'alice+web-7d9f', ['sleep', '600'], { timeoutMs: 120_000 });
     await waitFor(async () => {
       const procs = await emu?.processes('default', 'web-7d9f', 'app');
       return procs?.some((p) => p.args.includes('sleep 600')) ? true : undefined;
     }, 'sleep 600 running in web-7d9f', 30_000, 200);
     child?.kill('SIGTERM');
+    // Draining: not ready, so the Service stops sending new connections to this pod.
+    await waitFor(async () => ((await httpStatus('/readyz').catch(() => 0)) === 503 ? true : undefined), '/readyz 503 while draining', 5_000, 100);
     const code = await Promise.race([
       exited,
       new Promise<'still running'>((r) => setTimeout(() => r('still running'), TERMINATION_GRACE * 1000).unref()),
