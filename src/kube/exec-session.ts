@@ -7,6 +7,7 @@ import { Channel, closeFrame, decodeFrame, resizeFrame, toBuffer } from './chann
 import { channelWritable } from './channel-writable.ts';
 import { InboundGate } from './inbound-gate.ts';
 import { isCompleteStatus, outcomeFromStatus } from './exec-status.ts';
+import { keepAlive } from './ws-keepalive.ts';
 
 /** After the status, how long the server gets to close the WebSocket before podgate does. */
 const CLOSE_GRACE_MS = 2000;
@@ -16,6 +17,8 @@ export interface ExecStreamOptions {
   tty: boolean;
   size?: TerminalSize;
   logger?: Logger;
+  /** Ping interval (tests shorten it). */
+  keepAliveMs?: number;
 }
 
 /**
@@ -56,6 +59,7 @@ export class KubeExecSession implements ExecSession {
     ws.on('close', (code: number) => this.#onClose(code));
     ws.on('error', (err) => this.#log?.debug({ code: 'KUBE_EXEC_WS_ERROR', err: err.message }, 'exec websocket error'));
     if (opts.tty && opts.size) this.resize(opts.size);
+    keepAlive(ws, () => this.#gate.paused, opts.keepAliveMs);
     ws.resume();
   }
 

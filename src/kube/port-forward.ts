@@ -8,6 +8,7 @@ import { PORT_FORWARD_PROTOCOL, decodeFrame, portPrefixStripper, toBuffer } from
 import { sendFrame } from './channel-writable.ts';
 import { InboundGate } from './inbound-gate.ts';
 import { openWebSocket } from './ws-open.ts';
+import { keepAlive } from './ws-keepalive.ts';
 
 /**
  * One forwarded TCP connection = one port-forward WebSocket (as kubectl does per
@@ -74,6 +75,7 @@ class KubePortStream implements PortStream {
         if (this.#errorText.trim() !== '') ws.close(1000);
       }
     });
+    keepAlive(ws, () => this.#gate.paused);
     ws.resume();
   }
 

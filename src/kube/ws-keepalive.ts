@@ -1,0 +1,31 @@
+import WebSocket from 'ws';
+
+export const KEEPALIVE_INTERVAL_MS = 30_000;
+
+/**
+ * Pings an open stream WebSocket every `intervalMs` (client-go pings every 5 s) so idle
+ * interactive sessions survive load balancers' idle timeouts, and terminates it when no pong
+ * came for two intervals, so a dead API connection ends the session instead of hanging it.
+ * While `isPaused()` (podgate stopped reading for backpressure) pongs cannot be read, so
+ * silence then proves nothing and is not held against the peer.
+ */
+export function keepAlive(ws: WebSocket, isPaused: () => boolean, intervalMs = KEEPALIVE_INTERVAL_MS): void {
+  let lastHeard = Date.now();
+  const heard = (): void => {
+    lastHeard = Date.now();
+  };
+  ws.on('pong', heard);
+  ws.on('message', heard);
+  const timer = setInterval(() => {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (isPaused()) {
+      lastHeard = Date.now();
+    } else if (Date.now() - lastHeard > 2 * intervalMs) {
+      ws.terminate();
+      return;
+    }
+    ws.ping();
+  }, intervalMs);
+  timer.unref();
+  ws.once('close', () => clearInterval(timer));
+}
