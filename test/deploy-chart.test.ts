@@ -163,6 +163,8 @@ describe('templates', () => {
   it('the Deployment probes /healthz and /readyz on the metrics port, mounts what the image expects, and keeps the restricted context', () => {
     const dep = parseTemplate('deployment.yaml').docs[0] as { spec: { template: { spec: Record<string, unknown> } } };
     const pod = dep.spec.template.spec;
+    expect(pod.enableServiceLinks).toBe(false);
+    expect(pod.automountServiceAccountToken).toBe(true);
     const [c] = pod.containers as Record<string, unknown>[];
     expect((c?.livenessProbe as { httpGet: unknown }).httpGet).toEqual({ path: '/healthz', port: 'metrics' });
     expect((c?.readinessProbe as { httpGet: unknown }).httpGet).toEqual({ path: '/readyz', port: 'metrics' });
