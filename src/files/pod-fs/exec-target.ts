@@ -3,6 +3,11 @@ import type { ContainerRef, ExecRequest, ExecSession, Identity, PodExecutor } fr
 /** Where the file layer runs its execs: one container, as one user's identity. */
 export interface ExecTarget extends ContainerRef {
   identity: Identity;
+  /**
+   * Turns the long-lived helper's script into the argv to exec (the session's reaper wrapper,
+   * so it ends with the session). Default: `sh -c SCRIPT`.
+   */
+  wrap?: (script: string) => string[];
 }
 
 /** Starts `argv` in the target without a TTY, with stdin. */

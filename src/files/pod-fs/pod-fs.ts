@@ -145,7 +145,7 @@ export class PodFs {
   }
 
   #helperExec(): Promise<ShellHelper> {
-    this.#helper ??= startExec(this.#executor, this.#target, ['sh', '-c', HELPER_SCRIPT]).then((e) => new ShellHelper(e));
+    this.#helper ??= startExec(this.#executor, this.#target, this.#target.wrap?.(HELPER_SCRIPT) ?? ['sh', '-c', HELPER_SCRIPT]).then((e) => new ShellHelper(e));
     return this.#helper;
   }
 

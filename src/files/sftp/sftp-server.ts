@@ -23,7 +23,8 @@ export interface SftpServerResult {
  * podgate's own SFTP v3 server: frames the channel's packets, runs each request against the
  * container's file system (requests run concurrently and are answered as they finish, as the
  * protocol allows), and respects backpressure both ways: while the channel cannot take more
- * replies, no further requests are read.
+ * replies, no further requests are read. Resolves when the client ends its side; the caller
+ * ends the channel (OpenSSH's sftp waits for that).
  */
 export function serveSftp(opts: SftpServerOptions): Promise<SftpServerResult> {
   const { channel } = opts;
@@ -61,12 +62,11 @@ export function serveSftp(opts: SftpServerOptions): Promise<SftpServerResult> {
         packets = framer.push(chunk);
       } catch {
         finish();
-        channel.end();
         return;
       }
       for (const p of packets) dispatch(p);
     });
-    channel.on('end', () => { finish(); channel.end(); });
+    channel.on('end', finish);
     channel.on('close', finish);
     channel.on('error', finish);
 

@@ -19,6 +19,7 @@ const channel = Duplex.from({ readable: process.stdin, writable: process.stdout 
 channel.on('error', () => { /* the client went away */ });
 const fs = new PodFs(ex, { namespace: 'local', pod: 'local', container: 'local', identity: { user: 'local', groups: [] } });
 serveSftp({ channel, fs, onFileOp: (ev) => { process.stderr.write(`${JSON.stringify({ code: 'FILE_OP', ...ev })}\n`); } }).then(() => {
+  channel.end();
   ex.dispose();
   process.exitCode = 0;
 }, () => { ex.dispose(); process.exitCode = 1; });

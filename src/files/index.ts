@@ -1,0 +1,16 @@
+/**
+ * File transfer for podgate sessions: the `sftp` subsystem and legacy `scp -t/-f`, served over
+ * exec of POSIX tools in the container (docs/files.md).
+ */
+import type { Extensions } from '../session/extensions.ts';
+import { createScpInterceptor } from './scp/scp-interceptor.ts';
+import { createSftpHandler, type SftpHandlerOptions } from './sftp-handler.ts';
+
+export { createScpInterceptor, createSftpHandler };
+
+/** The handlers to merge into the bastion's extensions. */
+export function filesExtensions(opts: SftpHandlerOptions = {}): Pick<Extensions, 'subsystems' | 'execInterceptors'> {
+  // PODGATE_SFTP_MODE=builtin: never use the container's sftp-server (tests, benchmarks).
+  if (opts.mode === undefined && process.env.PODGATE_SFTP_MODE === 'builtin') opts = { ...opts, mode: 'builtin' };
+  return { subsystems: { sftp: createSftpHandler(opts) }, execInterceptors: [createScpInterceptor()] };
+}

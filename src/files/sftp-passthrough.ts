@@ -1,0 +1,51 @@
+import type { Duplex } from 'node:stream';
+import type { PodExecutor } from '../kube/types.ts';
+import type { ExecTarget } from './pod-fs/exec-target.ts';
+import { startMarkedExec, type MarkedExec } from './marker-exec.ts';
+import type { FileOpSink } from './file-op-audit.ts';
+import { SftpTap } from './sftp/sftp-tap.ts';
+
+const MARKER = 'PODGATE-SFTP-SERVER\n';
+
+/**
+ * Finds the container's own sftp-server and execs it, in one exec: it prints MARKER just
+ * before `exec`ing the server, or exits 97 when there is none.
+ */
+export const PROBE_SCRIPT = [
+  'for p in /usr/lib/openssh/sftp-server /usr/libexec/openssh/sftp-server /usr/lib/sftp-server /usr/libexec/sftp-server; do',
+  `  if [ -x "$p" ]; then printf '${MARKER.trim()}\\n'; exec "$p"; fi`,
+  'done',
+  `if p=$(command -v sftp-server 2>/dev/null) && [ -x "$p" ]; then printf '${MARKER.trim()}\\n'; exec "$p"; fi`,
+  'exit 97',
+].join('\n');
+
+export type Passthrough = MarkedExec;
+
+/** Starts the probe; resolves with the running sftp-server, or null when the container has none. */
+export function startSftpServer(executor: PodExecutor, target: ExecTarget, argv: string[]): Promise<Passthrough | null> {
+  return startMarkedExec(executor, target, argv, MARKER.trim());
+}
+
+/**
+ * Pipes the subsystem channel to the container's sftp-server both ways, with backpressure
+ * (pipe), watching the conversation for FILE_OP events. Resolves with the server's exit code.
+ */
+export async function bridgeSftpServer(channel: Duplex, p: Passthrough, onFileOp: FileOpSink): Promise<{ exitCode: number; bytesIn: number; bytesOut: number }> {
+  const { exec } = p;
+  const tap = new SftpTap(onFileOp);
+  let bytesIn = 0;
+  let bytesOut = p.leftover.length;
+  exec.stderr?.resume();
+  exec.stderr?.on('error', () => { /* ignored */ });
+  if (p.leftover.length > 0) { tap.server.push(p.leftover); channel.write(p.leftover); }
+  exec.stdout.on('data', (c: Buffer) => { bytesOut += c.length; tap.server.push(c); });
+  channel.on('data', (c: Buffer) => { bytesIn += c.length; tap.client.push(c); });
+  exec.stdout.pipe(channel, { end: false });
+  if (exec.stdin !== null) channel.pipe(exec.stdin);
+  const onClose = (): void => { exec.abort(); };
+  channel.once('close', onClose);
+  const outcome = await exec.done;
+  channel.off('close', onClose);
+  exec.stdout.unpipe(channel);
+  return { exitCode: 'error' in outcome ? 255 : outcome.exitCode, bytesIn, bytesOut };
+}
