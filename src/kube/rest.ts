@@ -46,8 +46,9 @@ export class RestClient {
     try {
       return await this.#send(ep, url, req, headers, payload);
     } catch (err) {
-      // A kept-alive socket the server had already closed: retry a GET once on a fresh one.
-      if (req.method === 'GET' && (err as { reusedSocket?: boolean }).reusedSocket) {
+      // A kept-alive socket the server closed as we picked it: retry once on a fresh one.
+      // Safe for every call here: GETs and SelfSubjectAccessReviews (which store nothing).
+      if ((err as { reusedSocket?: boolean }).reusedSocket) {
         return this.#send(ep, url, req, headers, payload);
       }
       throw err;

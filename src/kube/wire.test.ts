@@ -168,6 +168,22 @@ describe('REST', () => {
     expect(body.spec?.resourceAttributes).toEqual({ namespace: 'prod', verb: 'create', group: '', resource: 'pods', subresource: 'exec', name: 'web' });
   });
 
+  it('retries once when a kept-alive socket dies under a request', async () => {
+    const served = new WeakSet<object>();
+    rest = (req, res) => {
+      if (served.has(req.socket)) {
+        req.socket.destroy(); // as a server that closed the idle connection at that instant
+        return;
+      }
+      served.add(req.socket);
+      res.writeHead(201).end(JSON.stringify({ status: { allowed: true } }));
+    };
+    const check = { verb: 'get', resource: 'pods', namespace: 'prod' };
+    expect((await api.canI(alice, check)).allowed).toBe(true);
+    expect((await api.canI(alice, check)).allowed).toBe(true);
+    expect(seen.length).toBe(3); // two answered, one cut and retried
+  });
+
   it('times out a silent server with API_TIMEOUT and maps a refused connection to API_UNREACHABLE', async () => {
     rest = () => undefined; // never answers
     const err = await rejection(api.getPod('prod', 'web', alice));
