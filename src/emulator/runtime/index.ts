@@ -14,10 +14,12 @@ export function createRuntime(opts: { stateDir: string }): ContainerRuntime {
 
 class LazyRuntime implements ContainerRuntime {
   private inner: ProcessRuntime | null = null;
+  private dropAfterMs = 0;
   constructor(private readonly ready: Promise<ProcessRuntime>) {
     ready.then(
       (r) => {
         this.inner = r;
+        r.setExecDropAfterMs(this.dropAfterMs);
       },
       () => undefined,
     );
@@ -48,7 +50,8 @@ class LazyRuntime implements ContainerRuntime {
     return (await this.ready).processes(podUid, container);
   }
   setExecDropAfterMs(ms: number): void {
-    void this.ready.then((r) => r.setExecDropAfterMs(ms), () => undefined);
+    this.dropAfterMs = ms;
+    this.inner?.setExecDropAfterMs(ms);
   }
   async shutdown(): Promise<void> {
     return (await this.ready).shutdown();
