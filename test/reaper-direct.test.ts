@@ -15,7 +15,8 @@ import pino from 'pino';
 import { startEmulator, type Emulator } from '../src/emulator/index.ts';
 import { createKubeApi, type KubeClient } from '../src/kube/index.ts';
 import type { ExecSession } from '../src/kube/types.ts';
-import { createReaper } from '../src/session/reaper.ts';
+import { createReaper, noShellError } from '../src/session/reaper.ts';
+import { toPodgateError } from '../src/errors/index.ts';
 import type { ReapReport, ReapTarget, SessionReaper } from '../src/session/reaper-types.ts';
 
 const GRACE_MS = 1000;
@@ -197,6 +198,22 @@ async function runCell(target: ReapTarget, kind: Kind, end: End): Promise<void> 
 }
 
 describe('reaper against the emulator (kube client, no bastion)', () => {
+  it('recognises the runtime\'s answer for a missing /bin/sh as NO_SHELL', async () => {
+    // No fixture image lacks /bin/sh; a shell path that does not exist draws the same runc error.
+    const ref = PODS[1]!;
+    let outcome;
+    try {
+      const exec = await kube.exec({ ...ref, command: ['/no/such/sh', '-c', 'true'], stdin: false, tty: false });
+      drain(exec);
+      outcome = await exec.done;
+    } catch (err) {
+      outcome = { error: toPodgateError(err) };
+    }
+    const err = noShellError(outcome, ref);
+    expect(err?.code, JSON.stringify(outcome)).toBe('NO_SHELL');
+    expect(err?.userMessage).toBe('container sh of pod prod/tiny has no POSIX shell (/bin/sh)');
+  });
+
   for (const target of PODS) {
     for (const end of ENDS) {
       it.concurrent(`${target.pod} (${target.container}): every session kind, ${end}`, async () => {

@@ -68,7 +68,10 @@ exec /bin/sh -c "$3"
 
 if (INNER.includes("'")) throw new Error('reap-wrap-script: the inner script must not contain a single quote');
 
-export const WRAP_SCRIPT = `pg_i='${INNER}'\neval "$pg_i"\n`;
+/** Indentation dropped: the script shows in the session's `ps` output (setsid path), keep it short. */
+const COMPACT = INNER.replace(/^[ \t]+/gm, '').replace(/\n{2,}/g, '\n');
+
+export const WRAP_SCRIPT = `pg_i='${COMPACT}'\neval "$pg_i"\n`;
 
 /** Where the wrapper may leave its marker, in the order it tries them (the reaper reads all). */
 export const MARKER_DIRS = ['/tmp', '/dev/shm', '/var/tmp'] as const;
