@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -19,13 +19,13 @@ import { createReaper } from './reaper.ts';
 const RUN = randomBytes(4).toString('hex');
 const shells = [{ name: 'dash', argv0: ['/usr/bin/dash'] }, { name: 'busybox ash', argv0: ['/usr/bin/busybox', 'sh'] }];
 
-function localExecutor(argv0: string[], calls: ExecRequest[] = []): PodExecutor {
+function localExecutor(argv0: string[], calls: ExecRequest[] = [], path?: string): PodExecutor {
   return {
     async exec(req) {
       calls.push(req);
       const [, ...rest] = req.command;
       const tag = `${RUN}-${req.pod}`;
-      const child = spawn(argv0[0]!, [...argv0.slice(1), ...rest], { env: { ...process.env, REAPER_TEST: tag }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(argv0[0]!, [...argv0.slice(1), ...rest], { env: { ...process.env, ...(path ? { PATH: path } : {}), REAPER_TEST: tag }, stdio: ['pipe', 'pipe', 'pipe'] });
       const stdout = new PassThrough();
       const stderr = new PassThrough();
       child.stdout.pipe(stdout);
@@ -147,6 +147,22 @@ for (const sh of shells) {
     });
   });
 }
+
+describe('reaper in a container without setsid, cat, tr or sleep', () => {
+  it('falls back to ending the process tree under the session', async () => {
+    const bin = await stateDir();
+    await symlink('/usr/bin/dash', join(bin, 'sh'));
+    const executor = localExecutor(shells[0]!.argv0, [], bin);
+    const reaper = createReaper({ executor, stateDir: await stateDir(), graceMs: 500, logger });
+    const s = await start(executor, reaper, 'bare', '/bin/sleep 1000 & /bin/sleep 1001');
+    expect(await waitFor(async () => (await tagged(`${RUN}-bare`)).length === 3, 10_000)).toBe(true);
+    s.exec.abort();
+    const report = await reaper.reap(target('bare'), s.id, 'client-closed');
+    expect(report.outcome).toBe('term');
+    expect(report.found.map((p) => p.args).sort()).toEqual(['sh', 'sleep', 'sleep']);
+    expect(await waitFor(async () => (await tagged(`${RUN}-bare`)).length === 0, 5_000)).toBe(true);
+  });
+});
 
 describe('reaper journal and failures', () => {
   it('recover() reaps what a crashed podgate journaled, then forgets it', async () => {
