@@ -149,6 +149,32 @@ describe('templates', () => {
     }
   });
 
+  it('template actions are balanced, every include is defined, every .Values path exists in values.yaml', () => {
+    const dir = join(CHART, 'templates');
+    const all = [...templateFiles(), 'NOTES.txt', '_helpers.tpl'];
+    const helpers = readFileSync(join(dir, '_helpers.tpl'), 'utf8');
+    const defined = new Set([...helpers.matchAll(/\{\{-? define "([^"]+)" -?\}\}/g)].map((m) => m[1]));
+    for (const f of all) {
+      const text = readFileSync(join(dir, f), 'utf8');
+      let depth = 0;
+      for (const m of text.matchAll(/\{\{-?\s*(\/\*[\s\S]*?\*\/|[\s\S]*?)\s*-?\}\}/g)) {
+        const action = (m[1] ?? '').trim();
+        if (/^(if|range|with|define|block)\b/.test(action)) depth++;
+        if (/^end\b/.test(action)) depth--;
+        expect(depth, `${f}: an {{ end }} without an opener`).toBeGreaterThanOrEqual(0);
+      }
+      expect(depth, `${f}: an if/range/with/define without {{ end }}`).toBe(0);
+      for (const m of text.matchAll(/include "([^"]+)"/g)) expect(defined, `${f}: include "${m[1]}"`).toContain(m[1]);
+      for (const m of text.matchAll(/\.Values((?:\.[A-Za-z0-9_]+)+)/g)) {
+        let node: unknown = defaults;
+        for (const key of (m[1] ?? '').slice(1).split('.')) {
+          expect(isMap(node) && key in node, `${f}: .Values${m[1]} is not in values.yaml`).toBe(true);
+          node = (node as Values)[key];
+        }
+      }
+    }
+  });
+
   it('has the objects the chart promises', () => {
     const kinds = allDocs().map((d) => String(d.kind)).sort();
     for (const k of ['ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Service', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'RoleBinding', 'Secret', 'NetworkPolicy', 'ServiceMonitor', 'PersistentVolumeClaim']) {
