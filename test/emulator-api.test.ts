@@ -330,6 +330,11 @@ describe('pods/exec before the upgrade', () => {
     const entries = (await emu.requests()).filter((e) => e.path === '/api/v1/namespaces/prod/pods/db-0/exec' && e.status === 101);
     expect(entries.map((e) => e.protocol)).toEqual(expect.arrayContaining(['v5.channel.k8s.io', 'v4.channel.k8s.io']));
     await until(async () => (await emu.requests()).filter((e) => e.path === '/api/v1/namespaces/prod/pods/db-0/exec' && e.status === 101).every((e) => e.closedAt !== undefined));
+    const v3 = await wsStatus(exec('prod', 'db-0', 'command=true&stdout=1&probe=v3'), 'admin-token', ['v3.channel.k8s.io']);
+    const logged = (await emu.requests()).find((e) => e.query.includes('probe=v3'));
+    expect(v3.status).not.toBe(101);
+    expect(logged?.status).toBe(v3.status);
+    expect(logged?.protocol).toBeUndefined();
   });
 });
 

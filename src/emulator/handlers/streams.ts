@@ -12,6 +12,7 @@ import type { Status } from '../status.ts';
 import { badRequest, forbidden } from '../status.ts';
 import { forbiddenMessage } from '../rbac.ts';
 import { queryBool, resolvePodContainer } from './pod-target.ts';
+import { sniffUpgradeResponse } from './upgrade-sniff.ts';
 
 const KUBELET_EXEC = ['channel.k8s.io', 'base64.channel.k8s.io', 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io'];
 const KUBELET_PORTFORWARD = ['v4.channel.k8s.io', 'v4.base64.channel.k8s.io'];
@@ -74,6 +75,7 @@ export function handleStream(ctx: ServerContext, req: IncomingMessage, t: Stream
     if (typeof ports === 'string') { t.reply(badRequest(ports)); return; }
     s.entry.status = 101;
     s.entry.protocol = protos.find((p) => KUBELET_PORTFORWARD.includes(p)) ?? '';
+    sniffUpgradeResponse(t.socket, s.entry);
     ctx.runtime.handlePortForward(req, t.socket, t.head, { podUid, podName: info.name }, ports);
     return;
   }
@@ -91,5 +93,6 @@ export function handleStream(ctx: ServerContext, req: IncomingMessage, t: Stream
   const v5 = protos.includes('v5.channel.k8s.io');
   s.entry.status = 101;
   s.entry.protocol = v5 ? 'v5.channel.k8s.io' : protos.find((p) => KUBELET_EXEC.includes(p)) ?? '';
+  sniffUpgradeResponse(t.socket, s.entry);
   ctx.runtime.handleExec(req, t.socket, t.head, { podUid, container: target.container, podName: info.name }, opts, v5 ? 'apiserver-v5' : 'kubelet');
 }
