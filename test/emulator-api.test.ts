@@ -349,6 +349,23 @@ describe('control surface and faults', () => {
     expect(Array.isArray(log.json())).toBe(true);
   });
 
+  it('drops exec streams after N ms, leaving the process running as containerd would', async () => {
+    emu.fault({ dropExecAfterMs: 300 });
+    try {
+      const url = new URL('/api/v1/namespaces/prod/pods/db-0/exec?command=sleep&command=4242&stdout=1', emu.url.replace(/^http/, 'ws')).toString();
+      const closed = await new Promise<boolean>((resolve) => {
+        const ws = new WebSocket(url, ['v5.channel.k8s.io'], { headers: { Authorization: 'Bearer admin-token' }, ca: emu.caPem ?? undefined });
+        const timer = setTimeout(() => { ws.terminate(); resolve(false); }, 15_000);
+        ws.on('close', () => { clearTimeout(timer); resolve(true); });
+        ws.on('error', () => undefined);
+      });
+      expect(closed).toBe(true);
+      expect((await emu.processes('prod', 'db-0', 'db')).some((p) => p.args === 'sleep 4242')).toBe(true);
+    } finally {
+      emu.fault({ dropExecAfterMs: 0 });
+    }
+  });
+
   it('fails the next N matching requests with the given status', async () => {
     emu.fault({ failNext: { count: 2, status: 503, pathPattern: '/namespaces/prod/pods$' } });
     expect((await admin('GET', '/api/v1/namespaces/default/pods')).status).toBe(200);
