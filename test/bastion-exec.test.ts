@@ -4,11 +4,13 @@
  * workload resolution, the default container, concurrency and impersonation.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../src/emulator/index.ts';
 import type { Emulator } from '../src/emulator/types.ts';
 import { startPodgate, type Podgate } from './helpers/podgate.ts';
-import { ssh, waitFor } from './helpers/ssh.ts';
+import { runClient, ssh, waitFor } from './helpers/ssh.ts';
 
 let emu: Emulator;
 let pg: Podgate;
@@ -72,7 +74,10 @@ describe('exec sessions', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.length).toBe(data.length);
     expect(createHash('sha256').update(r.stdout).digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
-    const end = pg.logs().filter((l) => l['code'] === 'SESSION_END' && l['command'] === 'cat' && l['bytesIn'] === data.length);
+    const end = await waitFor(() => {
+      const found = pg.logs().filter((l) => l['code'] === 'SESSION_END' && l['command'] === 'cat' && l['bytesIn'] === data.length);
+      return found.length > 0 ? found : null;
+    }, 'SESSION_END of the 100 MiB cat');
     expect(end.length).toBe(1);
     expect(end[0]!['bytesOut']).toBe(data.length);
   }, 180_000);
@@ -149,5 +154,36 @@ describe('concurrency and impersonation', () => {
     });
     expect(typeof end['durationMs']).toBe('number');
     expect(typeof end['connId']).toBe('string');
+  });
+});
+
+describe('jump-host form (ssh -J alice@bastion TARGET)', () => {
+  function sshConfig(): string {
+    const path = join(pg.dir, 'ssh_config');
+    const common = ['StrictHostKeyChecking no', 'UserKnownHostsFile /dev/null', 'BatchMode yes', 'LogLevel ERROR', `IdentityFile ${pg.keyFor('alice')}`, 'IdentitiesOnly yes'];
+    writeFileSync(path, [
+      'Host bastion', '  HostName 127.0.0.1', `  Port ${pg.port}`, '  User alice', ...common.map((c) => `  ${c}`),
+      'Host *.prod web-7d9f', '  ProxyJump bastion', ...common.map((c) => `  ${c}`), '',
+    ].join('\n'));
+    return path;
+  }
+
+  it('ProxyJump to a plain TARGET host name runs commands there with exit status and stdin', async () => {
+    const cfg = sshConfig();
+    const r = await runClient('/usr/bin/ssh', ['-F', cfg, 'multi.prod', 'echo "$HOSTNAME"; cat; exit 9'], { input: 'through-the-jump\n' });
+    expect(r.code, r.stderr).toBe(9);
+    expect(text(r.stdout)).toBe('multi\nthrough-the-jump\n');
+    const j = await runClient('/usr/bin/ssh', ['-F', cfg, '-J', 'bastion', 'web-7d9f', 'echo jumped']);
+    expect(j.code, j.stderr).toBe(0);
+    expect(text(j.stdout)).toBe('jumped\n');
+    const start = pg.logs().find((l) => l['code'] === 'SESSION_START' && l['command'] === 'echo jumped');
+    expect(start).toMatchObject({ user: 'alice', namespace: 'default', pod: 'web-7d9f', container: 'app' });
+  });
+
+  it('errors in the jump form are the same podgate: lines with 255', async () => {
+    const cfg = sshConfig();
+    const r = await runClient('/usr/bin/ssh', ['-F', cfg, 'nope.prod', 'true']);
+    expect(r.code).toBe(255);
+    expect(r.stderr).toBe('podgate: pod or workload "nope" not found in namespace "prod"\n');
   });
 });

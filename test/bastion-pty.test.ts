@@ -51,7 +51,7 @@ describe('interactive shell with a PTY', () => {
 
     t.type('exit 3', true);
     await t.waitFor(/\[ssh exited 3\]/);
-    const end = pg.logs().find((l) => l['code'] === 'SESSION_END' && l['pty'] === true && l['command'] === null);
+    const end = await waitFor(() => pg.logs().find((l) => l['code'] === 'SESSION_END' && l['pty'] === true && l['command'] === null), 'SESSION_END of the shell');
     expect(end).toMatchObject({ exitCode: 3, reason: 'exit', pod: 'web-7d9f' });
   }, 60_000);
 

@@ -10,7 +10,8 @@ import { PodgateError } from '../errors/index.ts';
 import type { KubeApi } from '../kube/types.ts';
 import type { PublicKeyAuthenticator } from '../auth/public-key-auth.ts';
 import { fingerprintOf } from '../auth/authorized-keys.ts';
-import type { AuthenticatedHandler, AuthRequest, ConnectionHandler, ConnectionInfo } from '../ssh/types.ts';
+import { isIP } from 'node:net';
+import type { AuthenticatedHandler, AuthRequest, ConnectionControl, ConnectionHandler, ConnectionInfo } from '../ssh/types.ts';
 import { parseTarget, splitUser } from '../target/grammar.ts';
 import type { TargetSpec } from '../target/types.ts';
 import type { ActiveSessions } from './active-sessions.ts';
@@ -63,38 +64,71 @@ export function createConnectionHandler(info: ConnectionInfo, deps: ConnectionDe
       return accepted;
     },
 
-    onAuthenticated(username: string): AuthenticatedHandler {
+    onAuthenticated(username: string, control: ConnectionControl): AuthenticatedHandler {
       const user = deps.users.get(authenticatedUser ?? splitUser(username).user)!;
-      let target: TargetSpec | null = null;
-      let targetError: PodgateError | null = null;
-      const rest = splitUser(username).rest;
-      if (rest !== null) {
-        try {
-          target = parseTarget(rest);
-        } catch (e) {
-          targetError = e instanceof PodgateError ? e : new PodgateError('TARGET_INVALID');
-        }
-      }
-      const userLog = log.child({ user: user.name });
-      const userCtx: UserContext = {
-        connId: info.connId, user, identity: { user: user.kubernetes.user, groups: [...user.kubernetes.groups] },
-        kube: deps.kube, config: deps.config, logger: userLog,
-      };
-      const handler: AuthenticatedHandler = {
-        onSession: () => new PodSession({ userCtx, target, targetError, reaper: deps.reaper, extensions: deps.extensions, active: deps.active }),
-      };
-      const tcpip = deps.extensions.directTcpip;
-      if (tcpip && user.allow.forwarding) {
-        handler.onDirectTcpip = (req, accept, reject) => {
-          const resolve = () => (target ? resolveForUser(userCtx, target, 'portforward') : Promise.reject(targetError ?? new PodgateError('TARGET_INVALID', 'no target given; use USER+POD')));
-          tcpip(req, accept, reject, { ...userCtx, target, resolve });
-        };
-      }
-      return handler;
+      return authenticatedHandler(user, splitUser(username).rest, info, control, deps, log);
     },
 
     onClose(reason: string): void {
       log.info({ code: 'CONNECTION_CLOSED', connId: info.connId, reason }, 'connection closed');
+    },
+  };
+}
+
+/** `web.prod` as a direct-tcpip destination host: the jump-host form (SPEC §1). */
+function jumpTarget(host: string): TargetSpec | null {
+  if (host === 'localhost' || isIP(host) !== 0) return null;
+  try {
+    return parseTarget(host);
+  } catch {
+    return null;
+  }
+}
+
+/** The channels of an authenticated user whose SSH user name asked for `rest` (after USER+). */
+function authenticatedHandler(user: UserConfig, rest: string | null, info: ConnectionInfo, control: ConnectionControl, deps: ConnectionDeps, connLog: Logger): AuthenticatedHandler {
+  let target: TargetSpec | null = null;
+  let targetError: PodgateError | null = null;
+  if (rest !== null) {
+    try {
+      target = parseTarget(rest);
+    } catch (e) {
+      targetError = e instanceof PodgateError ? e : new PodgateError('TARGET_INVALID');
+    }
+  }
+  const userLog = connLog.child({ user: user.name });
+  const userCtx: UserContext = {
+    connId: info.connId, user, identity: { user: user.kubernetes.user, groups: [...user.kubernetes.groups] },
+    kube: deps.kube, config: deps.config, logger: userLog,
+  };
+  const tcpip = deps.extensions.directTcpip;
+  let tunnels = 0;
+  return {
+    onSession: () => new PodSession({ userCtx, target, targetError, reaper: deps.reaper, extensions: deps.extensions, active: deps.active }),
+    onDirectTcpip: (req, accept, reject) => {
+      const jump = jumpTarget(req.destIP);
+      if (jump) {
+        // ssh -J USER@bastion TARGET: a nested SSH connection whose sessions go to TARGET,
+        // as this already authenticated user (the nested user name is not an identity).
+        const nested: ConnectionInfo = { ...info, connId: `${info.connId}-j${++tunnels}` };
+        const nestedLog = deps.logger.child({ connId: nested.connId });
+        control.tunnel(accept(), nested, {
+          authenticate: (r) => {
+            const ok = r.method === 'none' || r.method === 'publickey';
+            nestedLog.info({
+              code: 'AUTH_ATTEMPT', connId: nested.connId, remoteAddress: info.remoteAddress, user: r.username, method: r.method,
+              result: ok ? 'accepted' : 'rejected', fingerprint: null, reason: `jump-host: authenticated as ${user.name} by connection ${info.connId}`,
+            }, 'nested authentication');
+            return ok;
+          },
+          onAuthenticated: (_name, nestedControl) => authenticatedHandler(user, req.destIP, nested, nestedControl, deps, nestedLog),
+          onClose: (reason) => nestedLog.info({ code: 'CONNECTION_CLOSED', connId: nested.connId, reason }, 'nested connection closed'),
+        });
+        return;
+      }
+      if (!tcpip || !user.allow.forwarding) return reject();
+      const resolve = () => (target ? resolveForUser(userCtx, target, 'portforward') : Promise.reject(targetError ?? new PodgateError('TARGET_INVALID', 'no target given; use USER+POD')));
+      tcpip(req, accept, reject, { ...userCtx, target, resolve });
     },
   };
 }

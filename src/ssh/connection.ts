@@ -7,10 +7,14 @@
 import type { Connection } from 'ssh2';
 import type { Logger } from 'pino';
 import { wireSession } from './session-channel.ts';
-import type { AuthRequest, ConnectionHandler, DirectTcpipRequest } from './types.ts';
+import type { AuthRequest, ConnectionControl, ConnectionHandler, DirectTcpipRequest } from './types.ts';
 
 export interface WireConnectionOptions {
   maxAuthTries: number;
+  /** Nested (jump-host) connections: pass `none` to the handler instead of refusing it. */
+  acceptNone?: boolean;
+  /** Starts a nested connection over a channel (ConnectionControl.tunnel). */
+  tunnel: ConnectionControl['tunnel'];
   /** Called once authentication succeeded (the front door stops the login grace timer). */
   onAuthenticated(): void;
   /** Called once when the connection is gone, with why. */
@@ -29,7 +33,7 @@ export function wireConnection(client: Connection, handler: ConnectionHandler, o
   client.on('close', () => opts.onClosed(closeReason));
 
   client.on('authentication', (ctx) => {
-    if (ctx.method === 'none') return ctx.reject(['publickey']);
+    if (ctx.method === 'none' && !opts.acceptNone) return ctx.reject(['publickey']);
     // Requests the client pipelined before the disconnect are refused unheard.
     if (failures >= opts.maxAuthTries) return ctx.reject([]);
     const req: AuthRequest = { username: ctx.username, method: ctx.method };
@@ -61,7 +65,7 @@ export function wireConnection(client: Connection, handler: ConnectionHandler, o
 
   client.on('ready', () => {
     opts.onAuthenticated();
-    const authed = handler.onAuthenticated(username, { end: () => client.end() });
+    const authed = handler.onAuthenticated(username, { end: () => client.end(), tunnel: opts.tunnel });
     client.on('session', (accept, reject) => {
       const session = authed.onSession();
       if (!session) return reject();

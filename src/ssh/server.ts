@@ -10,7 +10,8 @@ import type { Connection } from 'ssh2';
 import type { Logger } from 'pino';
 import { HARDENED_ALGORITHMS, IDENT } from './algorithms.ts';
 import { wireConnection } from './connection.ts';
-import type { ConnectionInfo, ServerHandler } from './types.ts';
+import type { Duplex } from 'node:stream';
+import type { ConnectionHandler, ConnectionInfo, ServerHandler } from './types.ts';
 
 export interface SshLimits {
   loginGraceSeconds: number;
@@ -66,6 +67,41 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
   });
   ssh.on('error', (err: Error) => log.debug({ err: err.message }, 'ssh pre-handshake error'));
 
+  // Nested connections over direct-tcpip channels (jump-host form): same keys and algorithms,
+  // no network listener; the outer connection's limits and keepalive already apply.
+  const inner = new ssh2.Server({ hostKeys: opts.hostKeys, algorithms: HARDENED_ALGORITHMS, ident: IDENT });
+  inner.on('error', (err: Error) => log.debug({ err: err.message }, 'nested ssh pre-handshake error'));
+  const tunnels = new WeakMap<object, { info: ConnectionInfo; handler: ConnectionHandler }>();
+  const tunnel = (stream: Duplex, info: ConnectionInfo, handler: ConnectionHandler): void => {
+    tunnels.set(stream, { info, handler });
+    Object.assign(stream, { remoteAddress: info.remoteAddress, remotePort: info.remotePort, remoteFamily: 'IPv4' });
+    inner.injectSocket(stream as never);
+  };
+  inner.on('connection', (client: Connection) => {
+    const stream = (client as unknown as { _sock?: object })._sock;
+    const t = stream ? tunnels.get(stream) : undefined;
+    if (!t) {
+      client.on('error', () => {});
+      client.end();
+      return;
+    }
+    clients.add(client);
+    let closed = false;
+    wireConnection(client, t.handler, {
+      maxAuthTries: limits.maxAuthTries,
+      acceptNone: true,
+      tunnel,
+      onAuthenticated: () => {},
+      onClosed: (reason) => {
+        clients.delete(client);
+        if (closed) return;
+        closed = true;
+        t.handler.onClose(reason);
+      },
+      log: log.child({ connId: t.info.connId }),
+    });
+  });
+
   const authenticatedNow = (p: Pending): void => {
     if (p.authenticated) return;
     p.authenticated = true;
@@ -91,6 +127,7 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
     let closed = false;
     wireConnection(client, handler, {
       maxAuthTries: limits.maxAuthTries,
+      tunnel,
       onAuthenticated: () => authenticatedNow(pending),
       onClosed: (reason) => {
         clients.delete(client);

@@ -37,6 +37,12 @@ export interface ConnectionHandler {
 export interface ConnectionControl {
   /** Disconnects the client. */
   end(): void;
+  /**
+   * Runs a nested SSH server connection over `stream` (an accepted direct-tcpip channel): the
+   * jump-host form `ssh -J alice@bastion web.prod`. The nested connection accepts `none`
+   * authentication (the outer connection already authenticated the user); `handler` decides.
+   */
+  tunnel(stream: Duplex, info: ConnectionInfo, handler: ConnectionHandler): void;
 }
 
 export interface DirectTcpipRequest {

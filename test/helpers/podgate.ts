@@ -91,7 +91,8 @@ export async function startPodgate(opts: StartPodgateOptions): Promise<Podgate> 
   const base: Record<string, unknown> = {
     listen: '127.0.0.1:0',
     hostKeys: [hostKey.privateKeyPath],
-    kubernetes: { kubeconfig, requestTimeoutMs: 5000 },
+    // Generous: the API emulator shares a noisy 2-core machine with whole test suites.
+    kubernetes: { kubeconfig, requestTimeoutMs: 20_000 },
     defaultNamespace: 'default',
     users: users.map((u) => ({
       name: u.name,
@@ -131,7 +132,8 @@ export async function startPodgate(opts: StartPodgateOptions): Promise<Podgate> 
   });
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (c: string) => { errText += c; });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // 'close' (not 'exit'): every log line has been read by then.
+  const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
   let gone = false;
   void exited.then(() => { gone = true; });
 

@@ -58,8 +58,16 @@ export function sshArgs(ep: SshEndpoint, sshUser: string, args: string[], opts: 
 
 /** Runs `ssh ... sshUser@127.0.0.1 args...` to completion. Never rejects on a non-zero exit. */
 export function ssh(ep: SshEndpoint, sshUser: string, args: string[] = [], opts: SshOptions = {}): Promise<SshResult> {
+  return runClient(SSH, sshArgs(ep, sshUser, args, opts), opts);
+}
+
+/**
+ * Runs any client program (ssh with a custom argv, scp, sftp, rsync) asynchronously: never use
+ * spawnSync in a test whose emulator runs in the same process (it would stall the API server).
+ */
+export function runClient(program: string, argv: string[], opts: Pick<SshOptions, 'input' | 'timeoutMs'> = {}): Promise<SshResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(SSH, sshArgs(ep, sshUser, args, opts), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(program, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
