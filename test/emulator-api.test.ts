@@ -312,6 +312,14 @@ describe('pods/exec before the upgrade', () => {
     });
     expect(r.status).toBe(403);
     expect(JSON.parse(r.body).message).toBe('pods "db-0" is forbidden: User "carol" cannot get resource "pods/exec" in API group "" in the namespace "prod"');
+    const dave = await new Promise<{ status: number; body: string }>((resolve) => {
+      const ws = new WebSocket(new URL(exec('prod', 'db-0', 'command=true&stdout=1'), emu.url.replace(/^http/, 'ws')).toString(), v5,
+        { headers: { Authorization: 'Bearer admin-token', 'Impersonate-User': 'dave' }, ca: emu.caPem ?? undefined });
+      ws.on('unexpected-response', (_q, res) => { let b = ''; res.on('data', (c: Buffer) => { b += c.toString(); }); res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b })); });
+      ws.on('error', () => undefined);
+    });
+    expect(dave.status).toBe(403);
+    expect(JSON.parse(dave.body).message).toBe('pods "db-0" is forbidden: User "dave" cannot create resource "pods/exec" in API group "" in the namespace "prod"');
   });
 
   it('answers a SPDY attempt with the same errors, then states SPDY is not served', async () => {

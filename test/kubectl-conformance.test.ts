@@ -88,6 +88,9 @@ describe.skipIf(present.length === 0).each(present.length > 0 ? present : ['kube
     expect([no.code, no.stdout.trim()]).toEqual([1, 'no']);
     const staging = await kubectl(bin, ['auth', 'can-i', 'get', 'pods', '--subresource=exec', '--as', 'alice', '-n', 'staging']);
     expect(staging.stdout.trim()).toBe('no');
+    // As on a real cluster, `pods/exec` here is TYPE/NAME: "create pods named exec", which alice may not.
+    const literal = await kubectl(bin, ['auth', 'can-i', 'create', 'pods/exec', '--as', 'alice', '-n', 'prod']);
+    expect(literal.stdout.trim()).toBe('no');
     const list = await kubectl(bin, ['auth', 'can-i', '--list', '--as', 'alice', '-n', 'prod']);
     expect(list.stdout).toMatch(/^pods\/exec\s+\[\]\s+\[\]\s+\[get create\]$/m);
     expect((await kubectl(bin, ['auth', 'can-i', '--list', '--as', 'mallory', '-n', 'prod'])).stdout).not.toMatch(/^pods/m);
