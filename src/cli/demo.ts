@@ -18,7 +18,9 @@ import { readDemoFixture } from './demo-fixture.ts';
 import { demoInstructions } from './demo-instructions.ts';
 import { ensureKeyPair } from './keygen.ts';
 import type { Output } from './output.ts';
-import { EXIT_FAILURE, EXIT_INVALID, runBastion } from './run-bastion.ts';
+import { EXIT_FAILURE, EXIT_INVALID } from './exit-codes.ts';
+import { readHostKeys } from './host-keys.ts';
+import { runBastion } from './run-bastion.ts';
 
 export const DEMO_FIXTURE = fileURLToPath(new URL('../emulator/fixtures/demo.yaml', import.meta.url));
 
@@ -92,6 +94,7 @@ export async function runDemo(
   const demoPod = pickPod(facts.pods);
   return runBastion({
     config,
+    hostKeys: await readHostKeys(config.hostKeys),
     logger,
     metrics,
     out,

@@ -1,5 +1,5 @@
 /**
- * Runs the bastion until SIGTERM/SIGINT, for `serve` and `demo`: reads host keys, builds the
+ * Runs the bastion until SIGTERM/SIGINT, for `serve` and `demo`: builds the
  * Kubernetes client and the reaper, starts the metrics/health listener and the SSH server, then
  * on the first signal stops accepting, gives sessions `shutdownGraceSeconds` to finish and
  * closes everything; a second signal stops at once. Resolves with the exit status; never calls
@@ -15,7 +15,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import { startBastion, type Bastion } from '../app.ts';
 import { createReaper } from '../session/reaper.ts';
 import { loadExtensions } from './extensions.ts';
-import { readHostKeys } from './host-keys.ts';
+import { EXIT_FAILURE, EXIT_FORCED, EXIT_INVALID, EXIT_OK } from './exit-codes.ts';
 import type { Output } from './output.ts';
 import type { SessionReaper } from '../session/reaper-types.ts';
 
@@ -26,6 +26,8 @@ export interface Listening {
 
 export interface RunBastionOptions {
   config: PodgateConfig;
+  /** The host keys, already read (src/cli/host-keys.ts). */
+  hostKeys: Buffer[];
   logger: Logger;
   metrics: Metrics;
   out: Output;
@@ -34,10 +36,6 @@ export interface RunBastionOptions {
   alsoClose?: () => Promise<void>;
 }
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_INVALID = 2;
-export const EXIT_FORCED = 130;
 
 function waitForSignal(): { next: Promise<NodeJS.Signals>; dispose: () => void } {
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
@@ -68,11 +66,9 @@ function recoverCrashedSessions(reaper: SessionReaper, logger: Logger): void {
 }
 
 export async function runBastion(opts: RunBastionOptions): Promise<number> {
-  const { config, logger, metrics, out } = opts;
-  let hostKeys: Buffer[];
+  const { config, hostKeys, logger, metrics, out } = opts;
   let kube: KubeClient;
   try {
-    hostKeys = await readHostKeys(config.hostKeys);
     kube = createKubeApi({ ...config.kubernetes, logger });
   } catch (err) {
     if (!(err instanceof PodgateError)) throw err;

@@ -10,7 +10,9 @@ import type { PodgateConfig } from '../config/types.ts';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Output } from './output.ts';
-import { EXIT_INVALID, runBastion } from './run-bastion.ts';
+import { PodgateError } from '../errors/index.ts';
+import { EXIT_INVALID } from './exit-codes.ts';
+import { readHostKeys } from './host-keys.ts';
 
 export interface ServeOptions {
   config: string;
@@ -49,5 +51,17 @@ export async function serve(o: ServeOptions, deps: { logger: Logger; metrics: Me
     deps.out.err(`podgate: ${o.config} is invalid (${err.issues.length} error${err.issues.length === 1 ? '' : 's'}); nothing started`);
     return EXIT_INVALID;
   }
-  return runBastion({ config, logger: deps.logger, metrics: deps.metrics, out: deps.out });
+  let hostKeys: Buffer[];
+  try {
+    hostKeys = await readHostKeys(config.hostKeys);
+  } catch (err) {
+    if (!(err instanceof PodgateError)) throw err;
+    deps.out.err(`podgate: ${err.userMessage}`);
+    deps.logger.error({ code: 'STARTUP_FAILED', errorCode: err.code, message: err.operatorMessage }, 'podgate cannot start');
+    return EXIT_INVALID;
+  }
+  deps.logger.info({ code: 'CONFIG_LOADED', file: resolve(o.config), users: config.users.length, listen: config.listen }, 'configuration loaded');
+  // Loaded only now: the Kubernetes client and the SSH server are not needed to refuse bad input.
+  const { runBastion } = await import('./run-bastion.ts');
+  return runBastion({ config, hostKeys, logger: deps.logger, metrics: deps.metrics, out: deps.out });
 }
