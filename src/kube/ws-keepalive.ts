@@ -16,15 +16,21 @@ export function keepAlive(ws: WebSocket, isPaused: () => boolean, intervalMs = K
   };
   ws.on('pong', heard);
   ws.on('message', heard);
+  const silent = (): boolean => !isPaused() && Date.now() - lastHeard > 2 * intervalMs;
   const timer = setInterval(() => {
     if (ws.readyState !== WebSocket.OPEN) return;
-    if (isPaused()) {
-      lastHeard = Date.now();
-    } else if (Date.now() - lastHeard > 2 * intervalMs) {
-      ws.terminate();
+    if (isPaused()) lastHeard = Date.now();
+    if (!silent()) {
+      ws.ping();
       return;
     }
-    ws.ping();
+    // Timers run before I/O in an event-loop turn: after a stalled loop a pong may be waiting
+    // unread. Decide after this turn's I/O (setImmediate), not on the stale view.
+    setImmediate(() => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      if (silent()) ws.terminate();
+      else ws.ping();
+    });
   }, intervalMs);
   timer.unref();
   ws.once('close', () => clearInterval(timer));
