@@ -67,6 +67,19 @@ describe('REST', () => {
     expect(body.spec?.resourceAttributes).toEqual({ namespace: 'prod', verb: 'create', group: '', resource: 'pods', subresource: 'exec', name: 'web' });
   });
 
+  it('shares one API request between identical calls in flight, not between identities', async () => {
+    const pending: Array<() => void> = [];
+    f.rest = (_req, res) => pending.push(() => res.writeHead(201).end(JSON.stringify({ status: { allowed: true } })));
+    const check = { verb: 'create', resource: 'pods', subresource: 'exec', namespace: 'prod' };
+    const calls = [...Array.from({ length: 10 }, () => f.api.canI(alice, check)), f.api.canI({ user: 'bob', groups: [] }, check)];
+    await expect.poll(() => pending.length, { timeout: 5000 }).toBe(2);
+    for (const answer of pending) answer();
+    expect((await Promise.all(calls)).every((r) => r.allowed)).toBe(true);
+    expect(f.seen.length).toBe(2);
+    await f.api.canI(alice, check).catch(() => undefined); // a later call asks again
+    expect(f.seen.length).toBe(3);
+  });
+
   it('retries once when a kept-alive socket dies under a request', async () => {
     const served = new WeakSet<object>();
     f.rest = (req, res) => {

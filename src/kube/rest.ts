@@ -27,9 +27,25 @@ export type RestResult = { status: 'ok'; json: unknown } | { status: 'not-found'
  * response and body). Non-2xx answers become PodgateErrors, except 404 which the caller reads.
  */
 export class RestClient {
+  readonly #inflight = new Map<string, Promise<RestResult>>();
+
   constructor(private readonly endpoint: () => Promise<ApiEndpoint>, private readonly timeoutMs: number) {}
 
-  async request(req: RestRequest): Promise<RestResult> {
+  /**
+   * Identical calls in flight at once (same request, same identity) share one API request:
+   * 50 sessions opening at once ask for the same pod and access review. Nothing is cached
+   * beyond the request's own lifetime. Callers must not mutate the shared `json`.
+   */
+  request(req: RestRequest): Promise<RestResult> {
+    const key = JSON.stringify([req.method, req.path, req.query ?? null, req.identity.user, [...req.identity.groups].sort(), req.body ?? null]);
+    const running = this.#inflight.get(key);
+    if (running) return running;
+    const p = this.#request(req).finally(() => this.#inflight.delete(key));
+    this.#inflight.set(key, p);
+    return p;
+  }
+
+  async #request(req: RestRequest): Promise<RestResult> {
     const ep = await this.endpoint();
     const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
     const headers: http.OutgoingHttpHeaders = {
