@@ -1,5 +1,5 @@
 import type { ExecOutcome, PodExecutor } from '../kube/types.ts';
-import { toPodgateError, type PodgateError } from '../errors/index.ts';
+import { PodgateError, toPodgateError } from '../errors/index.ts';
 import type { ReapTarget } from './reaper-types.ts';
 import { REAP_SCRIPT } from './reap-kill-script.ts';
 
@@ -69,5 +69,5 @@ function msArg(ms: number): string {
 }
 
 function timeoutError(ms: number): PodgateError {
-  return toPodgateError(new Error(`reap exec did not finish within ${ms} ms`));
+  return new PodgateError('API_TIMEOUT', undefined, { operatorMessage: `reap exec did not finish within ${ms} ms` });
 }
