@@ -67,6 +67,13 @@ describe('authentication and discovery', () => {
     expect(groups).toEqual(expect.arrayContaining(['apps', 'batch', 'authorization.k8s.io']));
     const apps = (await admin('GET', '/apis/apps/v1')).json();
     expect(apps.resources.find((r: { name: string }) => r.name === 'deployments').shortNames).toEqual(['deploy']);
+    const agg = await call('GET', '/apis', { token: 'admin-token', headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' } });
+    expect(agg.headers['content-type']).toBe('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+    const appsItem = agg.json().items.find((i: { metadata: { name?: string } }) => i.metadata.name === 'apps');
+    expect(appsItem.versions[0].resources.find((r: { resource: string }) => r.resource === 'statefulsets')).toMatchObject({ scope: 'Namespaced', shortNames: ['sts'], responseKind: { kind: 'StatefulSet' } });
+    const coreAgg = await call('GET', '/api', { token: 'admin-token', headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' } });
+    const pods = coreAgg.json().items[0].versions[0].resources.find((r: { resource: string }) => r.resource === 'pods');
+    expect(pods.subresources.map((s: { subresource: string }) => s.subresource)).toEqual(expect.arrayContaining(['exec', 'log', 'portforward']));
     const nf = await admin('GET', '/api/v1/widgets');
     expect(nf.status).toBe(404);
     expect(nf.json().message).toBe('the server could not find the requested resource');

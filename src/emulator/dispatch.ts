@@ -16,6 +16,7 @@ import { authenticate, impersonate } from './authn.ts';
 import { forbiddenMessage } from './rbac.ts';
 import { requestInfo } from './request-info.ts';
 import { discovery, VERSION_INFO } from './discovery.ts';
+import { AGGREGATED_V2, aggregatedDiscovery, wantsAggregated } from './discovery-aggregated.ts';
 import { forbidden, forbiddenPath, internalError, sendJson, sendStatus, unauthorized, unknownPath, writeUpgradeStatus } from './status.ts';
 import { handleControl } from './handlers/control.ts';
 import { handleRest } from './handlers/rest.ts';
@@ -92,6 +93,12 @@ async function pipeline(d: DispatchDeps, req: IncomingMessage, target: Target): 
   if (!info.resourceRequest) {
     if (url.pathname === '/version' || url.pathname === '/version/') { sendJson(res, 200, VERSION_INFO); return; }
     if (['/healthz', '/livez', '/readyz'].includes(url.pathname)) { res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end('ok'); return; }
+    if ((url.pathname === '/api' || url.pathname === '/apis') && wantsAggregated(req.headers.accept)) {
+      const text = JSON.stringify(aggregatedDiscovery(url.pathname === '/api'));
+      res.writeHead(200, { 'Content-Type': AGGREGATED_V2, 'Content-Length': Buffer.byteLength(text), Vary: 'Accept' });
+      res.end(text);
+      return;
+    }
     const doc = discovery(info.parts, d.ctx.address());
     if (doc) { sendJson(res, 200, doc); return; }
     reply(unknownPath());
