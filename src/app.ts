@@ -47,7 +47,7 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
   const logger = deps.logger;
   const users = new Map<string, UserConfig>(config.users.map((u) => [u.name, u]));
   const authenticator = new PublicKeyAuthenticator(config.users, (user, line, reason) =>
-    logger.warn({ code: 'CONFIG_KEY_IGNORED', user, line, reason }, 'unusable public key in config'));
+    logger.warn({ code: 'CONFIG_KEY_IGNORED', user, line, reason }, 'unusable public key in config'), config.userCAs ?? []);
   const extensions: Extensions = { ...emptyExtensions(), ...deps.extensions };
   const active = new ActiveSessions();
   const listen = deps.listen ?? mustParseListen(config.listen);

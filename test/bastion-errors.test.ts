@@ -3,25 +3,34 @@
  * exit status 255, and the bastion keeps serving everyone else. Authentication failures
  * (wrong key, another user's key) are refused identically.
  */
+import { execFile } from 'node:child_process';
 import { writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../src/emulator/index.ts';
 import type { Emulator } from '../src/emulator/types.ts';
+import { makeKeyDir, type KeyDir } from './helpers/keys.ts';
 import { startPodgate, type Podgate } from './helpers/podgate.ts';
 import { ssh } from './helpers/ssh.ts';
 
 let emu: Emulator;
 let pg: Podgate;
+let certKeys: KeyDir;
+const run = promisify(execFile);
 
 beforeAll(async () => {
+  certKeys = makeKeyDir('podgate-ca-');
+  const ca = certKeys.generate('user-ca');
   emu = await startEmulator({ fixture: 'test/fixtures/cluster.yaml', tls: true, control: true });
-  pg = await startPodgate({ emulator: emu, configPatch: { kubernetes: { requestTimeoutMs: 2000 } } });
+  pg = await startPodgate({ emulator: emu, configPatch: { kubernetes: { requestTimeoutMs: 2000 }, userCAs: [ca.publicKey] } });
 }, 90_000);
 
 afterAll(async () => {
   await pg?.stop();
   await emu?.close();
+  certKeys?.cleanup();
 });
 
 /** Runs a session expected to fail: exit 255 and exactly one `podgate:` line on stderr. */
@@ -123,6 +132,25 @@ describe('authentication', () => {
     const asBob = attempts.filter((l) => String(l['user']).startsWith('bob') && l['fingerprint'] === alicesKey);
     expect(asBob.length).toBeGreaterThanOrEqual(4);
     expect(asBob.every((l) => l['result'] === 'rejected')).toBe(true);
+  });
+
+  it('an OpenSSH user certificate from the configured CA authenticates its principal only', async () => {
+    const key = certKeys.generate('carol-cert-key');
+    const ca = join(certKeys.dir, 'user-ca');
+    await run('ssh-keygen', ['-q', '-s', ca, '-I', 'carol@laptop', '-n', 'alice', '-V', '-5m:+1h', `${key.privateKeyPath}.pub`]);
+    const ok = await ssh(pg, 'alice+web-7d9f', ['echo certified'], { key: key.privateKeyPath });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout.toString()).toBe('certified\n');
+    const accepted = pg.logs().find((l) => l['code'] === 'AUTH_ATTEMPT' && l['result'] === 'accepted' && (l['certificate'] as { keyId?: string } | undefined)?.keyId === 'carol@laptop');
+    expect(accepted).toBeTruthy();
+    const asBob = await ssh(pg, 'bob+api-0.staging', ['true'], { key: key.privateKeyPath });
+    expect(asBob.code).toBe(255);
+    expect(asBob.stderr).toMatch(/Permission denied \(publickey\)/);
+    const expired = certKeys.generate('expired-cert-key');
+    await run('ssh-keygen', ['-q', '-s', ca, '-I', 'old', '-n', 'alice', '-V', '-2h:-1h', `${expired.privateKeyPath}.pub`]);
+    const late = await ssh(pg, 'alice+web-7d9f', ['true'], { key: expired.privateKeyPath });
+    expect(late.code).toBe(255);
+    expect(pg.logs().some((l) => l['code'] === 'AUTH_ATTEMPT' && l['reason'] === 'expired')).toBe(true);
   });
 
   it('passwords and keyboard-interactive are never offered', async () => {

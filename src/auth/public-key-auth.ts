@@ -3,10 +3,12 @@
  * `+`): a key only ever authenticates the user whose config lists it, whatever the target. An
  * unknown user and a wrong key take the same path (a comparison against a dummy key set) and
  * get the same answer, so user names cannot be probed. SHA-1 `ssh-rsa` signatures are refused.
+ * OpenSSH user certificates signed by a configured CA authenticate the user named as principal.
  */
 import { timingSafeEqual } from 'node:crypto';
 import ssh2 from 'ssh2';
 import { fingerprintOf, parseAuthorizedKeys, type AuthorizedKey } from './authorized-keys.ts';
+import { CERT_SUFFIX, checkUserCertificate, verifyFramedSignature } from './certificate.ts';
 
 /** One attempt as the SSH layer received it (mirrors ssh2's publickey context). */
 export interface PublicKeyAttempt {
@@ -19,21 +21,28 @@ export interface PublicKeyAttempt {
   signature?: Buffer;
   /** The signed data (includes the session id); present with a signature. */
   blob?: Buffer;
+  /** The client's address (certificate `source-address`). */
+  remoteAddress?: string;
 }
 
 export interface AuthVerdict {
   accepted: boolean;
   fingerprint: string;
   /** For the operator log only; never sent to the client. */
-  reason: 'ok' | 'key-ok' | 'unknown-user' | 'unknown-key' | 'sha1-rsa' | 'bad-signature';
+  reason: string;
+  /** Set when a user certificate was presented. */
+  certificate?: { keyId: string; serial: string; ca: string };
 }
 
 export class PublicKeyAuthenticator {
   readonly #keys = new Map<string, AuthorizedKey[]>();
   readonly #dummy: AuthorizedKey[];
 
-  constructor(users: { name: string; publicKeys: string[] }[], onBadKey: (user: string, line: number, reason: string) => void = () => {}) {
+  readonly #cas: Buffer[];
+
+  constructor(users: { name: string; publicKeys: string[] }[], onBadKey: (user: string, line: number, reason: string) => void = () => {}, userCAs: string[] = []) {
     for (const u of users) this.#keys.set(u.name, parseAuthorizedKeys(u.publicKeys, (line, reason) => onBadKey(u.name, line, reason)));
+    this.#cas = parseAuthorizedKeys(userCAs, (line, reason) => onBadKey('(userCAs)', line, reason)).map((k) => k.blob);
     const dummy = ssh2.utils.parseKey(ssh2.utils.generateKeyPairSync('ed25519').public);
     const blob = (Array.isArray(dummy) ? dummy[0]! : (dummy as ssh2.ParsedKey)).getPublicSSH();
     this.#dummy = [{ type: 'ssh-ed25519', blob, fingerprint: fingerprintOf(blob) }];
@@ -44,6 +53,7 @@ export class PublicKeyAuthenticator {
   }
 
   check(attempt: PublicKeyAttempt): AuthVerdict {
+    if (attempt.key.algo.endsWith(CERT_SUFFIX)) return this.#checkCertificate(attempt);
     const fingerprint = fingerprintOf(attempt.key.data);
     const known = this.#keys.get(attempt.user);
     const candidates = known ?? this.#dummy;
@@ -62,5 +72,21 @@ export class PublicKeyAuthenticator {
     const key = Array.isArray(parsed) ? parsed[0]! : parsed;
     const ok = attempt.blob !== undefined && key.verify(attempt.blob, attempt.signature, attempt.hashAlgo as never) === true;
     return { accepted: ok, fingerprint, reason: ok ? 'ok' : 'bad-signature' };
+  }
+
+  /** A user certificate: signed by a configured CA for this user, then the usual signature. */
+  #checkCertificate(attempt: PublicKeyAttempt): AuthVerdict {
+    const known = this.#keys.has(attempt.user);
+    const verdict = checkUserCertificate(attempt.key.data, attempt.user, this.#cas, attempt.remoteAddress ?? '');
+    const fingerprint = fingerprintOf(verdict.cert?.publicKey ?? attempt.key.data);
+    const certificate = verdict.cert ? { keyId: verdict.cert.keyId, serial: verdict.cert.serial.toString(), ca: fingerprintOf(verdict.cert.signatureKey) } : undefined;
+    const reject = (reason: string): AuthVerdict => ({ accepted: false, fingerprint, reason, ...(certificate ? { certificate } : {}) });
+    if (!known) return reject('unknown-user');
+    if (!verdict.ok) return reject(verdict.reason);
+    if (attempt.key.algo === `ssh-rsa${CERT_SUFFIX}`) return reject('sha1-rsa');
+    if (!attempt.signature) return { accepted: true, fingerprint, reason: 'key-ok', ...(certificate ? { certificate } : {}) };
+    // ssh2 leaves a certificate's signature in its SSH framing (string algo, string sig).
+    const ok = attempt.blob !== undefined && verifyFramedSignature(verdict.cert.publicKey, attempt.blob, attempt.signature);
+    return ok ? { accepted: true, fingerprint, reason: 'ok-certificate', ...(certificate ? { certificate } : {}) } : reject('bad-signature');
   }
 }

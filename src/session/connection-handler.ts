@@ -42,15 +42,17 @@ export function createConnectionHandler(info: ConnectionInfo, deps: ConnectionDe
       let accepted = false;
       let fingerprint: string | null = null;
       let reason = 'method-not-allowed';
+      let certificate: { keyId: string; serial: string; ca: string } | null = null;
       if (req.method === 'publickey' && req.publicKey) {
         const pk = req.publicKey;
         const verdict = deps.authenticator.check({
-          user, key: { algo: pk.algo, data: pk.data },
+          user, key: { algo: pk.algo, data: pk.data }, remoteAddress: info.remoteAddress,
           ...(pk.hashAlgo ? { hashAlgo: pk.hashAlgo } : {}), ...(pk.signature ? { signature: pk.signature } : {}), ...(pk.blob ? { blob: pk.blob } : {}),
         });
         accepted = verdict.accepted;
         fingerprint = verdict.fingerprint;
         reason = verdict.reason;
+        if (verdict.certificate) certificate = verdict.certificate;
         // A key query answered "yes" is not yet an authentication: audit the signed attempt.
         if (verdict.reason === 'key-ok') return true;
       } else if (req.publicKey) {
@@ -58,7 +60,7 @@ export function createConnectionHandler(info: ConnectionInfo, deps: ConnectionDe
       }
       log.info({
         code: 'AUTH_ATTEMPT', connId: info.connId, remoteAddress: info.remoteAddress, user: req.username, method: req.method,
-        result: accepted ? 'accepted' : 'rejected', fingerprint, reason,
+        result: accepted ? 'accepted' : 'rejected', fingerprint, reason, ...(certificate ? { certificate } : {}),
       }, accepted ? 'authentication accepted' : 'authentication rejected');
       if (accepted) authenticatedUser = user;
       return accepted;
