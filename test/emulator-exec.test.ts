@@ -195,6 +195,48 @@ describe('exec over WebSocket', () => {
     expect(r.stdout).toBe('65534\n65534\n');
   });
 
+  it('speaks the kubelet legacy protocols: channel.k8s.io (text error only) and base64 variants', async () => {
+    const ok = await run('p1', ['echo', 'x'], { path: 'kubelet' }, ['channel.k8s.io']);
+    expect(ok.protocol).toBe('channel.k8s.io');
+    expect(ok.stdout).toBe('x\n');
+    expect(ok.frames.some((f) => f.channel === 3)).toBe(false);
+    const bad = await run('p1', ['sh', '-c', 'exit 4'], { path: 'kubelet' }, []);
+    expect(bad.protocol).toBe('');
+    expect(bad.status).toBe('command terminated with non-zero exit code: error executing command [sh -c exit 4], exit code 4');
+    const { WebSocket } = await import('ws');
+    const ws = new WebSocket(execUrl(h.url, 'p1', 'app', ['echo', 'b64'], { path: 'kubelet' }), ['v4.base64.channel.k8s.io']);
+    const texts: string[] = [];
+    ws.on('message', (d: Buffer, isBinary: boolean) => {
+      if (!isBinary) texts.push(d.toString());
+    });
+    await new Promise((r) => ws.once('close', r));
+    expect(texts[0]).toBe('1');
+    expect(texts).toContain(`1${Buffer.from('b64\n').toString('base64')}`);
+    expect(texts.at(-1)).toBe(`3${Buffer.from('{"metadata":{},"status":"Success"}').toString('base64')}`);
+  });
+
+  it('ends the read loop on a malformed CLOSE frame (v5): the connection closes, the process stays', async () => {
+    const c = execClient(execUrl(h.url, 'p2', 'app', ['sleep', '888'], { stdin: true }), [V5]);
+    await c.opened;
+    c.ws.send(Buffer.from([255, 0, 0]));
+    const r = await c.result;
+    expect(r.closeCode).toBe(1000);
+    await until(async () => (await runtime.processes(uids.p2, 'app')).some((p) => p.args === 'sleep 888'), 10_000, 'sleep 888');
+  });
+
+  it('stops reading the socket while the process does not read its stdin', async () => {
+    const c = execClient(execUrl(h.url, 'p2', 'app', ['sh', '-c', 'sleep 3; wc -c'], { stdin: true }), [V5]);
+    await c.opened;
+    const chunk = Buffer.alloc(1024 * 1024, 97);
+    for (let i = 0; i < 48; i++) c.stdin(chunk);
+    // sleep does not read: the pipe fills, the runtime stops reading, data stays with the client.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(c.ws.bufferedAmount).toBeGreaterThan(16 * 1024 * 1024);
+    c.closeStdin();
+    const r = await c.result;
+    expect(r.stdout.trim()).toBe(String(48 * 1024 * 1024));
+  });
+
   it('keeps memory flat with a client that does not read', async () => {
     const c = execClient(execUrl(h.url, 'p2', 'app', ['cat', '/dev/zero']), [V5]);
     await c.opened;

@@ -82,6 +82,9 @@ async function runExec(c: ExecRequestContext, ws: WebSocket, proto: Negotiated):
   }
 
   const finish = (statusJson: string | null, failureText: string | null): void => {
+    // stdin may never drain now (the process is gone): read again, or the client's close
+    // frame would wait unread until its close timeout.
+    ws.resume();
     const close = (): void => {
       if (sender.open) ws.close(1000);
     };
@@ -142,6 +145,7 @@ async function runExec(c: ExecRequestContext, ws: WebSocket, proto: Negotiated):
 function wireClientFrames(ws: WebSocket, proto: Negotiated, proc: ExecProcess, opts: ExecStreamOptions): (raw: Buffer, isBinary: boolean) => void {
   const resize = new ResizeParser();
   let stdinOpen = opts.stdin;
+  let awaitingDrain = false;
   const onFrame = (raw: Buffer, isBinary: boolean): void => {
     if (proto.version === 'v5' && isBinary && raw[0] === CLOSE) {
       if (raw.length !== 2 || (raw[1] ?? 255) > RESIZE) {
@@ -158,9 +162,13 @@ function wireClientFrames(ws: WebSocket, proto: Negotiated, proc: ExecProcess, o
     const frame = decodeFrame(proto.codec, raw, isBinary);
     if (!frame) return;
     if (frame.channel === STDIN && stdinOpen) {
-      if (!proc.writeStdin(frame.data)) {
+      if (!proc.writeStdin(frame.data) && !awaitingDrain) {
+        awaitingDrain = true;
         ws.pause();
-        proc.onStdinDrain(() => ws.resume());
+        proc.onStdinDrain(() => {
+          awaitingDrain = false;
+          ws.resume();
+        });
       }
     } else if (frame.channel === RESIZE && opts.tty) {
       for (const s of resize.push(frame.data)) proc.resize(s.width, s.height);

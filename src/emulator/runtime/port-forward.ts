@@ -79,6 +79,7 @@ function connectInPod(c: PortForwardContext, port: number, i: number, sender: Ws
     errText += e.message;
   });
   child.on('close', (code) => {
+    ws.resume();
     if (code !== 0 && !gotData) {
       const why = /Connection refused/.test(errText) ? 'connect: connection refused' : errText.trim().split('\n').pop() ?? `exit status ${code}`;
       const msg =
@@ -94,11 +95,16 @@ function connectInPod(c: PortForwardContext, port: number, i: number, sender: Ws
     const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
     child.once('close', () => clearTimeout(t));
   });
+  let awaitingDrain = false;
   return (d) => {
     if (!child.stdin.writable) return;
-    if (!child.stdin.write(d)) {
+    if (!child.stdin.write(d) && !awaitingDrain) {
+      awaitingDrain = true;
       ws.pause();
-      child.stdin.once('drain', () => ws.resume());
+      child.stdin.once('drain', () => {
+        awaitingDrain = false;
+        ws.resume();
+      });
     }
   };
 }
