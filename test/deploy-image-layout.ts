@@ -1,47 +1,92 @@
 /**
- * The container image's /app, built on this machine (no Docker engine here): what the
- * Dockerfile's build stage does (`npm run build`, i.e. tsc -p tsconfig.build.json, then the
- * non-.ts files of src/ copied to the same place under dist/), laid out as the runtime stage
- * copies it (/app/dist, /app/package.json, /app/node_modules). node_modules is a symlink to the
- * checkout's, which also holds dev dependencies: deploy-image.test.ts checks separately that
- * the compiled code imports production dependencies only.
+ * The container image's /app, built on this machine (no Docker engine here):
+ *  - a build directory gets what the build stage COPYs from the context (package.json,
+ *    package-lock.json, tsconfig*.json, src/ minus what .dockerignore excludes) and the
+ *    checkout's node_modules (a symlink, standing in for `npm ci`);
+ *  - the build stage's own `RUN npm run build ...` line, read from the Dockerfile, runs there
+ *    verbatim under sh (tsc, then the non-.ts files of src/ copied under dist/);
+ *  - /app gets what the runtime stage COPYs: dist/, package.json, node_modules.
+ * node_modules holds dev dependencies too: deploy-pod.test.ts checks separately that the
+ * compiled code imports production dependencies only.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { cpSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { REPO } from './deploy-chart-text.ts';
 
 export interface ImageLayout {
   /** The directory standing in for /app. */
   app: string;
-  /** tsc's exit status and everything it printed. */
+  /** The build stage's RUN line as run, its exit status and everything it printed. */
+  run: string;
   status: number | null;
   output: string;
 }
 
-function files(dir: string, keep: (path: string) => boolean): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? files(p, keep) : keep(p) ? [p] : [];
-  });
+/** .dockerignore patterns (Go filepath.Match plus **, `!` re-includes), as Docker reads them. */
+export function dockerignore(): string[] {
+  return readFileSync(join(REPO, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+// Glob to regex: '**' followed by a slash is zero or more directories, '**' anything, '*'
+// anything but a slash, '?' one character.
+function globToRegex(glob: string): string {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] ?? '';
+    if (glob.startsWith('**/', i)) {
+      out += '(?:.*/)?';
+      i += 2;
+    } else if (glob.startsWith('**', i)) {
+      out += '.*';
+      i += 1;
+    } else if (c === '*') {
+      out += '[^/]*';
+    } else if (c === '?') {
+      out += '[^/]';
+    } else {
+      out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    }
+  }
+  return out;
+}
+
+export function ignoredBy(patterns: string[], path: string): boolean {
+  let ignored = false;
+  for (const raw of patterns) {
+    const negate = raw.startsWith('!');
+    const pattern = (negate ? raw.slice(1) : raw).replace(/^\/+|\/+$/g, '');
+    const re = new RegExp(`^${globToRegex(pattern)}(/.*)?$`);
+    if (re.test(path)) ignored = !negate;
+  }
+  return ignored;
+}
+
+/** The build stage's `RUN` line that runs `npm run build` (continuations joined). */
+export function buildRunLine(dockerfile: string): string {
+  const build = /^FROM \S+ AS build\n([\s\S]*?)(?=^FROM )/m.exec(dockerfile)?.[1] ?? '';
+  const logical = build.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim());
+  const run = logical.find((l) => l.startsWith('RUN ') && l.includes('npm run build'));
+  if (!run) throw new Error('no `RUN npm run build` in the Dockerfile build stage');
+  return run.slice('RUN '.length);
 }
 
 export function buildImageLayout(root: string): ImageLayout {
+  const ignore = dockerignore();
+  const build = join(root, 'build');
+  mkdirSync(build, { recursive: true });
+  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']) cpSync(join(REPO, f), join(build, f));
+  cpSync(join(REPO, 'src'), join(build, 'src'), { recursive: true, filter: (p) => !ignoredBy(ignore, relative(REPO, p)) });
+  symlinkSync(join(REPO, 'node_modules'), join(build, 'node_modules'), 'dir');
+  const run = buildRunLine(readFileSync(join(REPO, 'Dockerfile'), 'utf8'));
+  const r = spawnSync('/bin/sh', ['-c', run], { cwd: build, encoding: 'utf8', timeout: 240_000, env: { ...process.env, npm_config_update_notifier: 'false' } });
+
   const app = join(root, 'app');
   mkdirSync(app, { recursive: true, mode: 0o755 });
-  const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', join(REPO, 'tsconfig.build.json'), '--outDir', join(app, 'dist')], {
-    cwd: REPO, encoding: 'utf8', timeout: 240_000,
-  });
-  const src = join(REPO, 'src');
-  for (const asset of files(src, (p) => !p.endsWith('.ts'))) {
-    const to = join(app, 'dist', relative(src, asset));
-    mkdirSync(dirname(to), { recursive: true });
-    cpSync(asset, to);
-  }
+  cpSync(join(build, 'dist'), join(app, 'dist'), { recursive: true });
   cpSync(join(REPO, 'package.json'), join(app, 'package.json'));
   symlinkSync(join(REPO, 'node_modules'), join(app, 'node_modules'), 'dir');
-  return { app, status: r.status, output: `${r.stdout}${r.stderr}` };
+  return { app, run, status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
 /** The runtime stage's ENTRYPOINT + CMD, as JSON arrays in the Dockerfile. */

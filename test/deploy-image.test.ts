@@ -9,7 +9,7 @@ import { join, posix, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { REPO, readTemplate } from './deploy-chart-text.ts';
-import { imageCommand } from './deploy-image-layout.ts';
+import { dockerignore, ignoredBy, imageCommand } from './deploy-image-layout.ts';
 
 interface Instruction {
   op: string;
@@ -55,20 +55,8 @@ function copyParts(args: string): { from?: string; sources: string[]; dest: stri
   return { ...(from ? { from } : {}), sources: paths.slice(0, -1), dest: paths.at(-1) ?? '' };
 }
 
-/** .dockerignore patterns (Go filepath.Match plus **), enough for this file's patterns. */
-function ignoredBy(patterns: string[], path: string): boolean {
-  let ignored = false;
-  for (const raw of patterns) {
-    const negate = raw.startsWith('!');
-    const pattern = (negate ? raw.slice(1) : raw).replace(/^\/+|\/+$/g, '');
-    const re = new RegExp(`^${pattern.split('**').map((part) => part.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')).join('.*')}(/.*)?$`);
-    if (re.test(path)) ignored = !negate;
-  }
-  return ignored;
-}
-
 const dockerfile = parseDockerfile(readFileSync(join(REPO, 'Dockerfile'), 'utf8'));
-const ignore = readFileSync(join(REPO, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+const ignore = dockerignore();
 const buildConfig = JSON.parse(readFileSync(join(REPO, 'tsconfig.build.json'), 'utf8')) as { compilerOptions: { outDir: string; rootDir: string } };
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
 const runtime = dockerfile.stages.at(-1) as Stage;

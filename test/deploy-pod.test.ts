@@ -213,8 +213,9 @@ function ownedBy(uid: number, dir: string): string[] {
 }
 
 describe('the built /app', () => {
-  it('npm run build succeeds and emits the entry point CMD runs', () => {
-    expect(layout.output).toBe('');
+  it("the build stage's `RUN npm run build ...` succeeds and emits the entry point CMD runs", () => {
+    expect(layout.run).toMatch(/^npm run build\b/);
+    expect(layout.output).not.toMatch(/error/i);
     expect(layout.status).toBe(0);
     expect(existsSync(join(layout.app, 'dist', 'main.js'))).toBe(true);
   });
