@@ -52,7 +52,11 @@ export async function openLogs(ep: ApiEndpoint, req: LogRequest, timeoutMs: numb
       if (settled) logger?.debug({ code: 'KUBE_LOGS_ERROR', err: err.message }, 'log request error');
       fail(transportError(err, what));
     });
-    r.on('socket', (s) => s.setNoDelay(true));
+    r.on('socket', (s) => {
+      s.setNoDelay(true);
+      // A quiet follow may wait hours for a line: let TCP notice an API server that vanished.
+      s.setKeepAlive(true, 30_000);
+    });
     r.on('response', (res) => {
       const status = res.statusCode ?? 0;
       if (status !== 200) {
