@@ -14,7 +14,7 @@ let pg: Podgate;
 
 beforeAll(async () => {
   emu = await startEmulator({ fixture: 'test/fixtures/cluster.yaml', tls: true, control: true });
-  pg = await startPodgate({ emulator: emu, configPatch: { limits: { idleTimeoutSeconds: 3, maxSessionSeconds: 8 } } });
+  pg = await startPodgate({ emulator: emu, configPatch: { limits: { idleTimeoutSeconds: 3, maxSessionSeconds: 8, keepaliveIntervalSeconds: 1, keepaliveCountMax: 2 } } });
 }, 90_000);
 
 afterAll(async () => {
@@ -56,4 +56,20 @@ describe('session end', () => {
     expect(r.stderr).toBe('podgate: session reached its maximum duration\n');
     expect((await endOf(command))['reason']).toBe('max-time');
   }, 40_000);
+
+  it('keepalive detects a dead client (stopped process) and ends its session', async () => {
+    const command = 'while :; do echo alive; sleep 0.5; done';
+    const child = spawn('/usr/bin/ssh', sshArgs(pg, 'alice+web-7d9f', [command]), { stdio: 'ignore' });
+    child.on('error', () => {});
+    try {
+      await waitFor(() => pg.logs().some((l) => l['code'] === 'SESSION_START' && l['command'] === command), 'session start');
+      const connId = pg.logs().find((l) => l['code'] === 'SESSION_START' && l['command'] === command)!['connId'];
+      child.kill('SIGSTOP');
+      const closed = await waitFor(() => pg.logs().find((l) => l['code'] === 'CONNECTION_CLOSED' && l['connId'] === connId), 'CONNECTION_CLOSED', 30_000);
+      expect(closed['reason']).toBe('keepalive-timeout');
+      expect((await endOf(command))['reason']).toBe('client-closed');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 60_000);
 });

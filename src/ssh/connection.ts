@@ -22,6 +22,16 @@ export interface WireConnectionOptions {
   log: Logger;
 }
 
+/**
+ * Ends the connection, and destroys the socket if the peer does not close its side soon: a
+ * client that stopped (keepalive timeout) or misbehaves must not hold the connection half-open.
+ */
+export function endHard(client: Connection, graceMs = 2000): void {
+  client.end();
+  const sock = (client as unknown as { _sock?: { destroy(): void } })._sock;
+  if (sock) setTimeout(() => sock.destroy(), graceMs).unref();
+}
+
 export function wireConnection(client: Connection, handler: ConnectionHandler, opts: WireConnectionOptions): void {
   let failures = 0;
   let username = '';
@@ -29,6 +39,7 @@ export function wireConnection(client: Connection, handler: ConnectionHandler, o
   client.on('error', (err: Error & { level?: string }) => {
     closeReason = err.level === 'client-timeout' ? 'keepalive-timeout' : 'protocol-error';
     opts.log.debug({ err: err.message, level: err.level }, 'ssh connection error');
+    endHard(client);
   });
   client.on('close', () => opts.onClosed(closeReason));
 
@@ -57,7 +68,7 @@ export function wireConnection(client: Connection, handler: ConnectionHandler, o
     if (failures >= opts.maxAuthTries) {
       closeReason = 'too-many-auth-failures';
       ctx.reject([]);
-      client.end();
+      endHard(client);
       return;
     }
     ctx.reject(['publickey']);
@@ -65,7 +76,7 @@ export function wireConnection(client: Connection, handler: ConnectionHandler, o
 
   client.on('ready', () => {
     opts.onAuthenticated();
-    const authed = handler.onAuthenticated(username, { end: () => client.end(), tunnel: opts.tunnel });
+    const authed = handler.onAuthenticated(username, { end: () => endHard(client), tunnel: opts.tunnel });
     client.on('session', (accept, reject) => {
       const session = authed.onSession();
       if (!session) return reject();

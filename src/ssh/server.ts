@@ -9,7 +9,7 @@ import ssh2 from 'ssh2';
 import type { Connection } from 'ssh2';
 import type { Logger } from 'pino';
 import { HARDENED_ALGORITHMS, IDENT } from './algorithms.ts';
-import { wireConnection } from './connection.ts';
+import { endHard, wireConnection } from './connection.ts';
 import type { Duplex } from 'node:stream';
 import type { ConnectionHandler, ConnectionInfo, ServerHandler } from './types.ts';
 
@@ -189,7 +189,7 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
       front.close(() => resolve());
     }),
     disconnectAll: () => {
-      for (const c of clients) c.end();
+      for (const c of clients) endHard(c);
       for (const s of sockets) if (!bySocket.get(s)?.authenticated) s.destroy();
     },
   };
