@@ -1,9 +1,9 @@
 /**
  * The emulator's kubelet + containerd: pods are sets of real local processes (see README.md).
  */
-import { chown, mkdir, readFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { BUSYBOX_PASSWD, buildBusyboxRootfs } from './busybox-rootfs.ts';
@@ -53,6 +53,7 @@ export class ProcessRuntime implements ContainerRuntime {
 
   static async create(stateDir: string): Promise<ProcessRuntime> {
     await mkdir(join(stateDir, 'pods'), { recursive: true, mode: 0o755 });
+    await allowTraversal(stateDir);
     return new ProcessRuntime(stateDir, await ProcessTracker.create());
   }
 
@@ -171,5 +172,18 @@ export class ProcessRuntime implements ContainerRuntime {
 
   private allGroupIds(): string[] {
     return [...this.pods.values()].flatMap((p) => [...p.containers.values()].map((c) => c.ctx.id));
+  }
+}
+
+/**
+ * A runAsUser process must be able to reach its HOME under the state directory: add search
+ * (x) permission for others on the state dir and its parent when they lack it (mkdtemp makes
+ * 0700 directories). Nothing is made readable or writable.
+ */
+async function allowTraversal(stateDir: string): Promise<void> {
+  for (const dir of [stateDir, dirname(stateDir)]) {
+    const st = await stat(dir).catch(() => null);
+    if (!st || st.uid !== process.getuid?.() || dir === '/' || (st.mode & 0o001) !== 0) continue;
+    await chmod(dir, (st.mode & 0o7777) | 0o011).catch(() => undefined);
   }
 }
