@@ -5,13 +5,12 @@
  *    checkout's node_modules (a symlink, standing in for `npm ci`);
  *  - the build stage's own `RUN npm run build ...` line, read from the Dockerfile, runs there
  *    verbatim under sh (tsc, then the non-.ts files of src/ copied under dist/);
- *  - /app gets what the runtime stage COPYs: dist/, package.json, node_modules.
- * node_modules holds dev dependencies too: deploy-pod.test.ts checks separately that the
- * compiled code imports production dependencies only.
+ *  - /app gets what the runtime stage COPYs: dist/, package.json, and a node_modules of the
+ *    production packages only (as `npm ci --omit=dev` in the deps stage leaves it).
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { REPO } from './deploy-chart-text.ts';
 
 export interface ImageLayout {
@@ -85,8 +84,29 @@ export function buildImageLayout(root: string): ImageLayout {
   mkdirSync(app, { recursive: true, mode: 0o755 });
   cpSync(join(build, 'dist'), join(app, 'dist'), { recursive: true });
   cpSync(join(REPO, 'package.json'), join(app, 'package.json'));
-  symlinkSync(join(REPO, 'node_modules'), join(app, 'node_modules'), 'dir');
+  linkProductionModules(join(app, 'node_modules'));
   return { app, run, status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+/**
+ * What `npm ci --omit=dev` leaves in the runtime stage, without downloading or compiling
+ * anything: a node_modules holding only the production packages of the checkout's tree
+ * (`npm ls --omit=dev`), each a symlink to the installed one. Code in dist/ that imports a
+ * dev dependency fails to resolve, as it would in the image.
+ */
+function linkProductionModules(target: string): void {
+  const r = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
+  const top = join(REPO, 'node_modules') + '/';
+  const names = new Set(
+    r.stdout.split('\n').filter((p) => p.startsWith(top)).map((p) => p.slice(top.length))
+      .map((rel) => rel.split('/node_modules/')[0] ?? rel),
+  );
+  if (names.size < 10) throw new Error(`npm ls --omit=dev listed ${names.size} packages: ${r.stderr}`);
+  mkdirSync(target, { recursive: true });
+  for (const name of names) {
+    mkdirSync(dirname(join(target, name)), { recursive: true });
+    symlinkSync(join(REPO, 'node_modules', name), join(target, name), 'dir');
+  }
 }
 
 /** The runtime stage's ENTRYPOINT + CMD, as JSON arrays in the Dockerfile. */
