@@ -80,6 +80,13 @@ describe('REST', () => {
     expect(f.seen.length).toBe(3);
   });
 
+  it('keeps a path prefix of the server URL (API behind a proxy path)', async () => {
+    f.rest = (_req, res) => res.writeHead(404).end(status(404, 'not found'));
+    const port = new URL(f.api.server).port;
+    await f.client(`http://127.0.0.1:${port}/k8s/clusters/c-1/`).getPod('prod', 'web', alice);
+    expect(f.seen[0]!.url.pathname).toBe('/k8s/clusters/c-1/api/v1/namespaces/prod/pods/web');
+  });
+
   it('retries once when a kept-alive socket dies under a request', async () => {
     const served = new WeakSet<object>();
     f.rest = (req, res) => {
