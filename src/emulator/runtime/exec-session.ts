@@ -75,6 +75,7 @@ async function runExec(c: ExecRequestContext, ws: WebSocket, proto: Negotiated):
     early.push([raw, isBinary]);
   };
   ws.on('message', hold);
+  ws.pause();
   sender.send(opts.stdout ? STDOUT : stderr ? STDERR : ERROR, Buffer.alloc(0));
   if (c.dropAfterMs > 0) {
     const t = setTimeout(() => ws.terminate(), c.dropAfterMs);
@@ -133,8 +134,7 @@ async function runExec(c: ExecRequestContext, ws: WebSocket, proto: Negotiated):
   sender.addProducer(proc);
   c.track?.(proc);
   ws.off('message', hold);
-  const onFrame = wireClientFrames(ws, proto, proc, opts);
-  for (const [raw, isBinary] of early) onFrame(raw, isBinary);
+  wireClientFrames(ws, proto, proc, opts, early);
   ws.once('close', () => {
     // The stream is gone: stdin EOF (nothing under a PTY), no signal; output drains into nothing.
     sender.release();
@@ -142,7 +142,8 @@ async function runExec(c: ExecRequestContext, ws: WebSocket, proto: Negotiated):
   });
 }
 
-function wireClientFrames(ws: WebSocket, proto: Negotiated, proc: ExecProcess, opts: ExecStreamOptions): (raw: Buffer, isBinary: boolean) => void {
+/** Feeds client frames to the process: the held early ones first, then the socket resumes. */
+function wireClientFrames(ws: WebSocket, proto: Negotiated, proc: ExecProcess, opts: ExecStreamOptions, early: [Buffer, boolean][]): void {
   const resize = new ResizeParser();
   let stdinOpen = opts.stdin;
   let awaitingDrain = false;
@@ -175,5 +176,6 @@ function wireClientFrames(ws: WebSocket, proto: Negotiated, proc: ExecProcess, o
     }
   };
   ws.on('message', onFrame);
-  return onFrame;
+  for (const [raw, isBinary] of early) onFrame(raw, isBinary);
+  if (!awaitingDrain) ws.resume();
 }
