@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { KubeConfig, PortForward } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { startEmulator, type Emulator } from '../src/emulator/index.ts';
 import { until } from './helpers/runtime-harness.ts';
 
@@ -89,5 +90,28 @@ describe('port-forward over WebSocket (client-node)', () => {
     await f.closed;
     expect(f.err.text()).toMatch(/^error forwarding port 9001 to pod [0-9a-f-]+, uid : .*127\.0\.0\.1:9001: connect: connection refused/);
     expect(f.out.bytes).toBe(0);
+  });
+
+  it('serves several ports on one WebSocket: channels 2i/2i+1, each prefixed with its port', async () => {
+    const url = `${emu.url.replace('https', 'wss')}/api/v1/namespaces/prod/pods/db-0/portforward?ports=9000,9001`;
+    const ws = new WebSocket(url, ['v4.channel.k8s.io'], { ca: emu.caPem ?? undefined, headers: { Authorization: 'Bearer admin-token' } });
+    const frames: { ch: number; data: Buffer }[] = [];
+    ws.on('error', () => undefined);
+    ws.on('message', (d: Buffer) => frames.push({ ch: d[0] ?? -1, data: d.subarray(1) }));
+    await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+    expect(ws.protocol).toBe('v4.channel.k8s.io');
+    await until(() => frames.length >= 4, 20_000, 'port prefixes');
+    const first = (ch: number) => frames.find((f) => f.ch === ch)?.data;
+    expect(first(0)).toEqual(Buffer.from([9000 & 0xff, 9000 >> 8]));
+    expect(first(1)).toEqual(Buffer.from([9000 & 0xff, 9000 >> 8]));
+    expect(first(2)).toEqual(Buffer.from([9001 & 0xff, 9001 >> 8]));
+    expect(first(3)).toEqual(Buffer.from([9001 & 0xff, 9001 >> 8]));
+    ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('ping-9000')]));
+    const text = (ch: number) => Buffer.concat(frames.filter((f) => f.ch === ch).slice(1).map((f) => f.data)).toString();
+    await until(() => text(0) === 'ping-9000', 20_000, 'echo on channel 0');
+    await until(() => text(3).includes('error forwarding port 9001'), 20_000, 'error on channel 3');
+    expect(text(1)).toBe('');
+    ws.close();
+    await new Promise((r) => (ws.readyState === ws.CLOSED ? r(null) : ws.once('close', r)));
   });
 });
