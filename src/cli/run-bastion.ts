@@ -105,7 +105,8 @@ export async function runBastion(opts: RunBastionOptions): Promise<number> {
   } catch (err) {
     signals.dispose();
     const text = err instanceof PodgateError ? err.userMessage : (err as Error).message;
-    out.err(`podgate: cannot start: ${text}`);
+    const hint = (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? ' (another process listens there; choose another with --listen HOST:PORT)' : '';
+    out.err(`podgate: cannot start: ${text}${hint}`);
     logger.error({ code: 'STARTUP_FAILED', err }, 'podgate cannot start');
     await closeAll(0).catch(() => undefined);
     return EXIT_FAILURE;

@@ -22,8 +22,9 @@ describe('metrics from audit events', () => {
     logger.info({ code: 'SESSION_END', sessionId: 's1', reason: 'exit', durationMs: 2500, bytesIn: 10, bytesOut: 300 });
     logger.info({ code: 'REAP', outcome: 'term', durationMs: 40 });
     logger.info({ code: 'SESSION_DENIED', errorCode: 'API_UNREACHABLE' });
+    logger.warn({ code: 'KUBE_EXEC_WS_ERROR', message: 'socket hang up' });
     logger.info('not an event');
-    expect(lines).toHaveLength(8);
+    expect(lines).toHaveLength(9);
     const text = await metrics.registry.metrics();
     expect(text).toContain('podgate_auth_attempts_total{method="publickey",result="rejected"} 1');
     expect(text).toContain('podgate_auth_attempts_total{method="publickey",result="accepted"} 1');
@@ -33,6 +34,7 @@ describe('metrics from audit events', () => {
     expect(text).toContain('podgate_session_duration_seconds_sum 2.5');
     expect(text).toContain('podgate_reaps_total{outcome="term"} 1');
     expect(text).toContain('podgate_api_errors_total{code="API_UNREACHABLE"} 1');
+    expect(text).toContain('podgate_api_errors_total{code="KUBE_EXEC_WS_ERROR"} 1');
     expect(metrics.apiReachable()).toBe(false);
   });
 

@@ -49,7 +49,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   const bytes = new Counter({ name: 'podgate_session_bytes_total', help: 'Session bytes; in = from the SSH client, out = to it', labelNames: ['direction'], registers });
   const reaps = new Counter({ name: 'podgate_reaps_total', help: 'Reaps of session processes, by outcome', labelNames: ['outcome'], registers });
   const reapDuration = new Histogram({ name: 'podgate_reap_duration_seconds', help: 'Time to a clean container', buckets: [0.05, 0.1, 0.5, 1, 2, 5, 10, 30], registers });
-  const apiErrors = new Counter({ name: 'podgate_api_errors_total', help: 'Kubernetes API failures seen by sessions, by error code', labelNames: ['code'], registers });
+  const apiErrors = new Counter({ name: 'podgate_api_errors_total', help: 'Kubernetes API failures: error codes seen by sessions, and the client\'s own KUBE_*_ERROR events', labelNames: ['code'], registers });
   const forwards = new Counter({ name: 'podgate_forwards_total', help: 'Port forwards ended, by result', labelNames: ['result'], registers });
   const forwardsActive = new Gauge({ name: 'podgate_forwards_active', help: 'Port forwards open now', registers });
   const fileOps = new Counter({ name: 'podgate_file_ops_total', help: 'SFTP/scp operations, by op and result', labelNames: ['op', 'result'], registers });
@@ -65,6 +65,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     const errorCode = typeof e.errorCode === 'string' ? e.errorCode : null;
     if (errorCode !== null && errorCode.startsWith('API_')) apiErrors.inc({ code: errorCode });
     if (errorCode !== null && API_DOWN.has(errorCode)) reachable = false;
+    // The Kubernetes client's own stream/transport failures (KUBE_EXEC_WS_ERROR, ...).
+    if (typeof e.code === 'string' && e.code.startsWith('KUBE_') && e.code.endsWith('_ERROR')) apiErrors.inc({ code: e.code.slice(0, 40) });
     switch (e.code) {
       case 'AUTH_ATTEMPT':
         auth.inc({ method: bounded(e.method, ['publickey', 'password', 'keyboard-interactive', 'none', 'hostbased']), result: bounded(e.result, ['accepted', 'rejected']) });
