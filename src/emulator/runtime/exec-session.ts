@@ -36,8 +36,6 @@ export interface ExecRequestContext {
   opts: ExecStreamOptions;
   path: StreamPath;
   dropAfterMs: number;
-  /** Called with each live exec, so the runtime can see what is open. */
-  track?: (proc: ExecProcess) => void;
 }
 
 export function handleExecUpgrade(c: ExecRequestContext): void {
@@ -132,7 +130,6 @@ async function runExec(c: ExecRequestContext, ws: WebSocket, proto: Negotiated):
     return;
   }
   sender.addProducer(proc);
-  c.track?.(proc);
   ws.off('message', hold);
   wireClientFrames(ws, proto, proc, opts, early);
   ws.once('close', () => {
