@@ -62,6 +62,24 @@ describe('podgate serve', () => {
     expect(text).toMatch(/^podgate_connections \d+$/m);
   });
 
+  it('/readyz turns 503 after sessions saw the API unreachable, and 200 once it answers again', async () => {
+    emulator.fault({ refuseConnections: true });
+    try {
+      const down = await ssh(podgate, 'alice+web-7d9f', ['true'], { timeoutMs: 60_000 });
+      expect(down.stderr).toMatch(/^podgate: /);
+      expect(down.code).toBe(255);
+      const ready = await fetch(metricsUrl('/readyz'));
+      expect(ready.status).toBe(503);
+      expect(await ready.text()).toContain('Kubernetes API unreachable');
+      expect((await fetch(metricsUrl('/healthz'))).status).toBe(200);
+    } finally {
+      emulator.fault({ refuseConnections: false });
+    }
+    const up = await ssh(podgate, 'alice+web-7d9f', ['true'], { timeoutMs: 60_000 });
+    expect(up.code).toBe(0);
+    expect((await fetch(metricsUrl('/readyz'))).status).toBe(200);
+  });
+
   it('stops on SIGTERM: no new connections, exit status 0, shutdown logged', async () => {
     podgate.kill('SIGTERM');
     const code = await podgate.exited;
