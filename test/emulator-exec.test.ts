@@ -168,8 +168,9 @@ describe('exec over WebSocket', () => {
   });
 
   it('gives the container its own HOSTNAME and environment, nothing of the emulator', async () => {
-    const r = await run('p1', ['sh', '-c', 'echo $HOSTNAME; env | sort']);
-    const [host, ...env] = r.stdout.trim().split('\n');
+    const r = await run('p1', ['sh', '-c', 'hostname; echo $HOSTNAME; env | sort']);
+    const [uname, host, ...env] = r.stdout.trim().split('\n');
+    expect(uname).toBe('p1');
     expect(host).toBe('p1');
     expect(env.map((l) => l.split('=')[0]).sort()).toEqual(['HOME', 'HOSTNAME', 'PATH', 'PWD'].sort());
   });

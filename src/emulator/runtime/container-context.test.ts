@@ -7,7 +7,7 @@ import { launchCommand, lookupError, type ContainerContext } from './container-c
 let root: string;
 const ctx = (over: Partial<ContainerContext> = {}): ContainerContext => ({
   id: 'u_c', podUid: 'u', podName: 'p', name: 'c', root: null, workingDir: '/', uid: 0, gid: 0,
-  env: { PATH: '/usr/bin:/bin', HOSTNAME: 'p', HOME: '/root' }, netnsPath: null, mountNsPath: null, procsFile: '/dev/null', ...over,
+  env: { PATH: '/usr/bin:/bin', HOSTNAME: 'p', HOME: '/root' }, netnsPath: null, utsNsPath: null, mountNsPath: null, procsFile: '/dev/null', ...over,
 });
 
 beforeAll(async () => {
@@ -35,10 +35,10 @@ describe('lookupError (runc semantics)', () => {
 
 describe('launchCommand', () => {
   it('enters the cgroup, namespaces, root, directory and user before the program', () => {
-    const c = launchCommand(ctx({ root, workingDir: '/tmp', uid: 65534, gid: 65534, netnsPath: '/proc/9/ns/net', mountNsPath: '/proc/9/ns/mnt' }), ['sh'], { tty: true });
+    const c = launchCommand(ctx({ root, workingDir: '/tmp', uid: 65534, gid: 65534, netnsPath: '/proc/9/ns/net', utsNsPath: '/proc/9/ns/uts', mountNsPath: '/proc/9/ns/mnt' }), ['sh'], { tty: true });
     expect(c.file).toBe('/bin/sh');
     expect(c.args.slice(3)).toEqual([
-      '/dev/null', 'PWD TERM', '/usr/bin/nsenter', '--net=/proc/9/ns/net', '--mount=/proc/9/ns/mnt', '--', '/usr/bin/nsenter',
+      '/dev/null', 'PWD TERM', '/usr/bin/nsenter', '--net=/proc/9/ns/net', '--uts=/proc/9/ns/uts', '--mount=/proc/9/ns/mnt', '--', '/usr/bin/nsenter',
       `--root=${root}`, `--wd=${join(root, 'tmp')}`, '-S', '65534', '-G', '65534', '--', 'sh',
     ]);
     expect(c.env).toEqual({ PATH: '/usr/bin:/bin', HOSTNAME: 'p', HOME: '/root' });

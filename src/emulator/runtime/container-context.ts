@@ -23,6 +23,8 @@ export interface ContainerContext {
   /** The container's environment: image PATH, HOSTNAME, HOME, then the spec's env. */
   env: Record<string, string>;
   netnsPath: string | null;
+  /** The pod's UTS namespace (hostname = pod name). */
+  utsNsPath: string | null;
   /** The pod's private mount namespace (joined by busybox containers, for their /proc). */
   mountNsPath: string | null;
   procsFile: string;
@@ -42,6 +44,7 @@ export function launchCommand(ctx: ContainerContext, argv: string[], opts: { tty
   const added = ['PWD', ...(opts.tty ? ['TERM'] : [])].filter((k) => ctx.env[k] === undefined);
   const ns = ['/usr/bin/nsenter'];
   if (ctx.netnsPath) ns.push(`--net=${ctx.netnsPath}`);
+  if (ctx.utsNsPath) ns.push(`--uts=${ctx.utsNsPath}`);
   if (ctx.root && ctx.mountNsPath) {
     // A second nsenter resolves the root inside the pod's mount namespace (where /proc is).
     ns.push(`--mount=${ctx.mountNsPath}`, '--', '/usr/bin/nsenter');

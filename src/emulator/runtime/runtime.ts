@@ -68,7 +68,7 @@ export class ProcessRuntime implements ContainerRuntime {
     const toRun = spec.containers.filter((c) => (states[c.name]?.state ?? 'running') === 'running');
     let netns: PodNetns | null = null;
     if (toRun.length > 0 && this.netnsUsable) {
-      netns = await startPodNetns();
+      netns = await startPodNetns(spec.name);
       if (!netns) this.netnsUsable = false;
     }
     const pod: Pod = { spec, dir, netns, containers: new Map() };
@@ -118,7 +118,7 @@ export class ProcessRuntime implements ContainerRuntime {
     const env: Record<string, string> = { PATH: busybox ? '/bin' : DEBIAN_PATH, HOSTNAME: pod.spec.name, HOME: home };
     for (const e of c.env ?? []) env[e.name] = e.value;
     Object.assign(env, group.markerEnv);
-    return { id, podUid: pod.spec.uid, podName: pod.spec.name, name: c.name, root, workingDir, uid, gid, env, netnsPath: pod.netns?.path ?? null, mountNsPath: pod.netns?.mountPath ?? null, procsFile: group.procsFile };
+    return { id, podUid: pod.spec.uid, podName: pod.spec.name, name: c.name, root, workingDir, uid, gid, env, netnsPath: pod.netns?.path ?? null, utsNsPath: pod.netns?.utsPath ?? null, mountNsPath: pod.netns?.mountPath ?? null, procsFile: group.procsFile };
   }
 
   async stopPod(uid: string): Promise<void> {
