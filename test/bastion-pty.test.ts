@@ -55,6 +55,15 @@ describe('interactive shell with a PTY', () => {
     expect(end).toMatchObject({ exitCode: 3, reason: 'exit', pod: 'web-7d9f' });
   }, 60_000);
 
+  it('a busybox-only container gets sh as its login shell, with the PTY size', async () => {
+    const t = startTmux(pg, 'alice+tiny.prod', [], { cols: 90, rows: 20 });
+    tmuxes.push(t);
+    t.type('echo "bb=$(stty size)=$((6*7))"', true);
+    expect(await t.waitFor(/bb=\d+ \d+=42/)).toMatch(/bb=20 90=42/);
+    t.type('exit 2', true);
+    await t.waitFor(/\[ssh exited 2\]/);
+  }, 60_000);
+
   it('ssh -tt with a command runs it under a PTY (stderr merged)', async () => {
     const r = await ssh(pg, 'alice+web-7d9f', ['test -t 0 && echo tty-yes; echo to-err >&2; exit 6'], { tty: true });
     expect(r.code).toBe(6);
