@@ -3,6 +3,23 @@ import { STATUS } from '../sftp/constants.ts';
 import { FsError, fsErrorFromStderr } from './fs-error.ts';
 import { collectText } from './exec-target.ts';
 
+/** What SFTP READs and scp's source use. */
+export interface Reader {
+  read(offset: number, len: number): Promise<Buffer | null>;
+  close(): void;
+}
+
+/** A whole small file, already fetched. */
+export class MemoryReader implements Reader {
+  readonly #data: Buffer;
+  constructor(data: Buffer) { this.#data = data; }
+  read(offset: number, len: number): Promise<Buffer | null> {
+    if (offset >= this.#data.length) return Promise.resolve(null);
+    return Promise.resolve(this.#data.subarray(offset, offset + len));
+  }
+  close(): void { /* nothing held */ }
+}
+
 /** Starts a stream of the file's bytes from `offset` to its end. */
 export type ReadStreamOpener = (offset: number) => Promise<ExecSession>;
 
@@ -23,7 +40,7 @@ const SKIP_LIMIT = 1024 * 1024;
  * scp/sftp pipeline them, come from the one stream; a read at another offset (reget, random
  * access) restarts the stream there with `tail -c +N`.
  */
-export class FileReader {
+export class FileReader implements Reader {
   readonly #open: ReadStreamOpener;
   readonly #queue: ReadReq[] = [];
   #exec: ExecSession | null = null;

@@ -6,6 +6,9 @@ import { FsError, fsErrorFromStderr, toFsError } from './fs-error.ts';
 /** Starts a stream that writes its stdin into the file from `offset` (null: append). */
 export type WriteStreamOpener = (offset: number | null) => Promise<ExecSession>;
 
+/** Upper bound of a file written through the helper (pod-fs SMALL_FILE). */
+const SMALL_LIMIT = 64 * 1024;
+
 interface Stream {
   exec: ExecSession;
   stderr: () => string;
@@ -28,14 +31,41 @@ export class FileWriter {
   /** Bytes accepted so far. */
   written = 0;
 
-  constructor(open: WriteStreamOpener, append: boolean) {
+  /** Writes a whole small file through the helper (null: not an empty file, stream always). */
+  readonly #putSmall: ((data: Buffer) => Promise<void>) | null;
+  /** Sequential writes from offset 0 held back while they fit in SMALL_LIMIT. */
+  #held: Buffer[] | null;
+  #heldLen = 0;
+
+  constructor(open: WriteStreamOpener, append: boolean, putSmall: ((data: Buffer) => Promise<void>) | null = null) {
     this.#open = open;
     this.#append = append;
+    this.#putSmall = putSmall;
+    this.#held = putSmall === null ? null : [];
   }
 
   write(offset: number, data: Buffer): Promise<void> {
     return this.#enqueue(async () => {
       if (this.#failed !== null) throw this.#failed;
+      if (this.#held !== null) {
+        if (offset === this.#heldLen && this.#heldLen + data.length <= SMALL_LIMIT) {
+          this.#held.push(data);
+          this.#heldLen += data.length;
+          this.written += data.length;
+          return;
+        }
+        // Too big or not sequential: stream from here on, starting with what was held.
+        const held = Buffer.concat(this.#held);
+        this.#held = null;
+        if (held.length > 0) await this.#writeStream(0, held);
+      }
+      this.written += data.length;
+      await this.#writeStream(offset, data);
+    });
+  }
+
+  async #writeStream(offset: number, data: Buffer): Promise<void> {
+    {
       let s = this.#stream;
       if (s !== null && !this.#append && s.pos !== offset) {
         await this.#finish();
@@ -52,14 +82,25 @@ export class FileWriter {
       const stdin = s.exec.stdin;
       if (stdin === null || stdin.destroyed) throw await this.#finishError();
       s.pos += data.length;
-      this.written += data.length;
       if (!stdin.write(data)) await waitDrain(stdin, s.exec);
-    });
+    }
   }
 
   /** Ends the current stream and reports whether everything written landed. */
   flush(): Promise<void> {
     return this.#enqueue(async () => {
+      if (this.#held !== null && this.#heldLen > 0 && this.#putSmall !== null) {
+        const held = Buffer.concat(this.#held);
+        this.#held = [];
+        this.#heldLen = 0;
+        try {
+          await this.#putSmall(held);
+        } catch (err) {
+          this.#failed ??= toFsError(err);
+        }
+        // Later writes to this handle go through a stream (the file is no longer empty).
+        this.#held = null;
+      }
       await this.#finish();
       if (this.#failed !== null) throw this.#failed;
     });
@@ -67,6 +108,7 @@ export class FileWriter {
 
   /** Ends the stream without waiting for anything (client gone). */
   abandon(): void {
+    if (this.#held !== null && this.#heldLen > 0) void this.flush().catch(() => undefined);
     this.#stream?.exec.stdin?.end();
     this.#stream = null;
   }

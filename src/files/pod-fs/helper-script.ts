@@ -19,12 +19,25 @@ run() { t=$1; shift; { e=$( { "$@"; } 2>&1 1>&3 3>&- ); rc=$?; } 3>&1; printf '\
 deny() { echo "$1: Permission denied" >&2; return 1; }
 exists() { [ -e "$1" ] || [ -L "$1" ]; }
 must() { exists "$1" || { stat -c %f -- "$1" >/dev/null; return 1; }; }
-op_home() { if [ -n "$HOME" ] && [ -d "$HOME" ] && cd -- "$HOME" 2>/dev/null; then pwd -P; else pwd -P; fi; }
+if dd if=/dev/null of=/dev/null count=0 iflag=fullblock 2>/dev/null; then FB=1; else FB=; fi
+op_home() { umask; if [ -n "$HOME" ] && [ -d "$HOME" ] && cd -- "$HOME" 2>/dev/null; then pwd -P; else pwd -P; fi; }
 op_stat() { stat -L -c "$F" -- "$1"; }
 op_lstat() { stat -c "$F" -- "$1"; }
 op_opendir() { stat -L -c %f -- "$1" >/dev/null || return; [ -d "$1" ] || { echo "$1: Not a directory" >&2; return 1; }; [ -r "$1" ] && [ -x "$1" ] || deny "$1"; }
 op_ls() { cd -- "$1" || return; [ -r . ] || deny "$1" || return; stat -c "$F %n//" -- . .. * .[!.]* ..?* 2>/dev/null; return 0; }
-op_open_r() { stat -L -c "$F" -- "$1" || return; [ ! -d "$1" ] || { echo "$1: Is a directory" >&2; return 1; }; [ -r "$1" ] || deny "$1"; }
+op_open_r() {
+  st=$(stat -L -c "$F" -- "$1") || return
+  [ ! -d "$1" ] || { echo "$1: Is a directory" >&2; return 1; }
+  [ -r "$1" ] || deny "$1" || return
+  printf '%s\n' "$st"
+  set -- "$1" "$2" $st
+  if [ -f "$1" ] && [ "$6" -le "$2" ]; then cat -- "$1"; fi
+}
+# The N bytes after the request line are the file's content: always consumed, even on error.
+op_put() {
+  [ "$2" -gt 0 ] || return 0
+  if [ -n "$FB" ]; then dd bs="$2" count=1 iflag=fullblock 2>/dev/null; else dd bs=1 count="$2" 2>/dev/null; fi | { cat 1<>"$1" || { cat >/dev/null; exit 1; }; }
+}
 op_open_w() {
   if exists "$1"; then
     [ "$2" != 1 ] || { echo "$1: File exists" >&2; return 1; }
@@ -33,11 +46,11 @@ op_open_w() {
   else
     [ "$4" = 1 ] || { stat -c %f -- "$1" >/dev/null; return 1; }
     : > "$1" || return
-    [ -z "$5" ] || chmod "$(printf %o $(( $5 & 07777 & ~$(umask) )))" -- "$1" || return
+    [ -z "$5" ] || chmod "$5" -- "$1" || return
   fi
   stat -L -c "$F" -- "$1"
 }
-op_mkdir() { if [ -z "$2" ]; then mkdir -- "$1"; else mkdir -m "$(printf %o $(( $2 & 07777 & ~$(umask) )))" -- "$1"; fi; }
+op_mkdir() { if [ -z "$2" ]; then mkdir -- "$1"; else mkdir -m "$2" -- "$1"; fi; }
 op_rmdir() { rmdir -- "$1"; }
 op_remove() { must "$1" || return; if [ -d "$1" ] && [ ! -L "$1" ]; then echo "$1: Is a directory" >&2; return 1; fi; rm -f -- "$1"; }
 op_rename() {
@@ -61,7 +74,7 @@ op_setstat() {
     else o=$(dd if=/dev/null of="$1" bs=1 seek="$2" 2>&1) || { printf '%s\n' "$o" >&2; return 1; }; fi
   fi
   [ -z "$3" ] || chown "$3:$4" -- "$1" || return
-  [ -z "$5" ] || chmod "$(printf %o $(( $5 & 07777 )))" -- "$1" || return
+  [ -z "$5" ] || chmod "$5" -- "$1" || return
   [ -z "$6" ] || { touch -a -d "@$6" -- "$1" && touch -m -d "@$7" -- "$1"; }
 }
 op_statvfs() { stat -f -c '%s %S %b %f %a %c %d %l' -- "$1"; }

@@ -118,6 +118,22 @@ for (const busybox of [false, true]) {
         .rejects.toMatchObject({ status: STATUS.FAILURE });
     });
 
+    it('moves small files inside helper requests, with no data exec, byte for byte', async () => {
+      const data = randomBytes(60_000);
+      const before = ex.started.length;
+      const { writer } = await fs.openWrite(`${dir}/small`, { append: false, creat: true, trunc: true, excl: false });
+      for (let off = 0; off < data.length; off += 32768) await writer.write(off, data.subarray(off, off + 32768));
+      await writer.flush();
+      expect(readFileSync(join(dir, 'small'))).toEqual(data);
+      const { reader } = await fs.openRead(`${dir}/small`);
+      const back = Buffer.concat([(await reader.read(0, 40_000))!, (await reader.read(40_000, 40_000))!]);
+      expect(await reader.read(60_000, 10)).toBeNull();
+      expect(back).toEqual(data);
+      expect(ex.started.length).toBe(before);
+      // The helper is still in step after binary payloads.
+      expect((await fs.stat(`${dir}/small`)).size).toBe(60_000);
+    });
+
     it('reports permission errors as PERMISSION_DENIED', async () => {
       mkdirSync(join(dir, 'ro'));
       writeFileSync(join(dir, 'ro', 'f'), 'x');

@@ -3,13 +3,16 @@ import type { ExecSession, PodExecutor } from '../../kube/types.ts';
 import type { Attrs } from '../sftp/attrs.ts';
 import { STATUS } from '../sftp/constants.ts';
 import { startExec, type ExecTarget } from './exec-target.ts';
-import { FileReader } from './file-reader.ts';
+import { FileReader, MemoryReader, type Reader } from './file-reader.ts';
 import { FileWriter } from './file-writer.ts';
 import { FsError, fsErrorFromStderr } from './fs-error.ts';
 import { HELPER_SCRIPT, STREAM_SCRIPT } from './helper-script.ts';
 import { ShellHelper, type HelperReply } from './shell-helper.ts';
 import { shQuote } from './shell-quote.ts';
 import { parseListing, parseStatLine, type FileStat } from './stat-parse.ts';
+
+/** Files up to this size travel inside helper requests and replies, with no data exec. */
+export const SMALL_FILE = 64 * 1024;
 
 export interface OpenWriteFlags {
   append: boolean;
@@ -33,6 +36,7 @@ export class PodFs {
   readonly #target: ExecTarget;
   #helper: Promise<ShellHelper> | null = null;
   #home: Promise<string> | null = null;
+  #umask = 0o022;
 
   constructor(executor: PodExecutor, target: ExecTarget) {
     this.#executor = executor;
@@ -41,8 +45,19 @@ export class PodFs {
 
   /** The user's home directory if it exists, else the container's working directory. */
   home(): Promise<string> {
-    this.#home ??= this.#ok('home', []).then((r) => r.out.replace(/\n$/, '') || '/');
+    this.#home ??= this.#ok('home', []).then((r) => {
+      const nl = r.out.indexOf('\n');
+      this.#umask = parseInt(r.out.slice(0, nl), 8) || 0o022;
+      return r.out.slice(nl + 1).replace(/\n$/, '') || '/';
+    });
     return this.#home;
+  }
+
+  /** A create mode as the kernel would apply it (umask), in octal for chmod/mkdir -m. */
+  async #createMode(mode: number | undefined): Promise<string | undefined> {
+    if (mode === undefined) return undefined;
+    await this.home();
+    return (mode & 0o7777 & ~this.#umask).toString(8);
   }
 
   /** Absolute form of a client path: relative paths start in home(), as sshd's would. */
@@ -62,7 +77,7 @@ export class PodFs {
     return parseListing((await this.#ok('ls', [path])).out);
   }
 
-  async mkdir(path: string, mode?: number): Promise<void> { await this.#ok('mkdir', [path, mode]); }
+  async mkdir(path: string, mode?: number): Promise<void> { await this.#ok('mkdir', [path, await this.#createMode(mode)]); }
   async rmdir(path: string): Promise<void> { await this.#ok('rmdir', [path]); }
   async remove(path: string): Promise<void> { await this.#ok('remove', [path]); }
   async rename(from: string, to: string, replace: boolean): Promise<void> { await this.#ok('rename', [from, to, replace ? 1 : 0]); }
@@ -89,7 +104,7 @@ export class PodFs {
   async setstat(path: string, a: Attrs): Promise<void> {
     const times = a.atime !== undefined && a.mtime !== undefined;
     const owner = a.uid !== undefined && a.gid !== undefined;
-    await this.#ok('setstat', [path, a.size, owner ? a.uid : undefined, owner ? a.gid : undefined, a.mode,
+    await this.#ok('setstat', [path, a.size, owner ? a.uid : undefined, owner ? a.gid : undefined, a.mode === undefined ? undefined : (a.mode & 0o7777).toString(8),
       times ? a.atime : undefined, times ? a.mtime : undefined]);
   }
 
@@ -100,10 +115,18 @@ export class PodFs {
     return { bsize, frsize, blocks, bfree, bavail, files, ffree, namemax };
   }
 
-  /** Checks that `path` can be read and returns its attributes and a reader for its data. */
-  async openRead(path: string): Promise<{ stat: FileStat; reader: FileReader }> {
-    const stat = parseStatLine((await this.#ok('open_r', [path])).out);
+  /**
+   * Checks that `path` can be read and returns its attributes and a reader for its data. A
+   * regular file up to SMALL_FILE bytes comes back with the check itself (no data exec).
+   */
+  async openRead(path: string): Promise<{ stat: FileStat; reader: Reader }> {
+    const out = (await this.#ok('open_r', [path, SMALL_FILE])).out;
+    const nl = out.indexOf('\n');
+    const stat = parseStatLine(out.slice(0, nl < 0 ? out.length : nl));
     if (stat === null) throw new FsError(STATUS.FAILURE, 'stat: unexpected output');
+    if ((stat.mode & 0o170000) === 0o100000 && stat.size <= SMALL_FILE) {
+      return { stat, reader: new MemoryReader(Buffer.from(out.slice(nl + 1), 'latin1')) };
+    }
     return { stat, reader: this.reader(path) };
   }
 
@@ -118,15 +141,19 @@ export class PodFs {
 
   /** Creates/truncates `path` as the flags say and returns a writer for its data. */
   async openWrite(path: string, flags: OpenWriteFlags, mode?: number): Promise<{ stat: FileStat; writer: FileWriter }> {
-    const r = await this.#ok('open_w', [path, flags.excl ? 1 : 0, flags.trunc ? 1 : 0, flags.creat ? 1 : 0, mode]);
+    const r = await this.#ok('open_w', [path, flags.excl ? 1 : 0, flags.trunc ? 1 : 0, flags.creat ? 1 : 0, await this.#createMode(mode)]);
     const stat = parseStatLine(r.out);
     if (stat === null) throw new FsError(STATUS.FAILURE, 'stat: unexpected output');
+    // An empty file written from its start up to SMALL_FILE bytes goes through the helper.
+    const small = stat.size === 0 && !flags.append && (stat.mode & 0o170000) === 0o100000
+      ? async (data: Buffer): Promise<void> => { await this.#okData('put', [path, data.length], data); }
+      : null;
     const q = shQuote(path);
     const writer = new FileWriter((offset) => {
       if (offset === null) return this.#stream(`exec cat >> ${q}`, false);
       if (offset === 0) return this.#stream(`exec cat 1<> ${q}`, false);
       return this.#stream(`{ dd bs=1 seek=${offset} count=0 2>/dev/null; exec cat; } 1<> ${q}`, false);
-    }, flags.append);
+    }, flags.append, small);
     return { stat, writer };
   }
 
@@ -151,6 +178,12 @@ export class PodFs {
 
   async #call(op: string, args: ReadonlyArray<string | number | undefined>): Promise<HelperReply> {
     return (await this.#helperExec()).call(op, args);
+  }
+
+  async #okData(op: string, args: ReadonlyArray<string | number | undefined>, data: Buffer): Promise<HelperReply> {
+    const r = await (await this.#helperExec()).call(op, args, data);
+    if (r.rc !== 0) throw fsErrorFromStderr(r.err, `${op} failed`);
+    return r;
   }
 
   async #ok(op: string, args: ReadonlyArray<string | number | undefined>): Promise<HelperReply> {

@@ -43,7 +43,7 @@ export class ShellHelper {
   }
 
   /** Runs `op` with `args` in the container; resolves with its reply, rejects only if the helper died. */
-  call(op: string, args: ReadonlyArray<string | number | undefined> = []): Promise<HelperReply> {
+  call(op: string, args: ReadonlyArray<string | number | undefined> = [], payload?: Buffer): Promise<HelperReply> {
     if (this.#dead !== null) return Promise.reject(this.#dead);
     const stdin = this.#exec.stdin;
     if (stdin === null) return Promise.reject(new FsError(STATUS.FAILURE, 'helper has no stdin'));
@@ -51,6 +51,8 @@ export class ShellHelper {
     return new Promise<HelperReply>((resolve, reject) => {
       this.#pending.push({ token, resolve, reject });
       stdin.write(Buffer.from(shLine(['run', token, `op_${op}`, ...args.map((a) => a ?? '')]), 'latin1'));
+      // Raw bytes the op reads itself (op_put); written right after its line, nothing between.
+      if (payload !== undefined && payload.length > 0) stdin.write(payload);
     });
   }
 

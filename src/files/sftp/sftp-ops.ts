@@ -1,7 +1,7 @@
 import type { FileOpEvent } from '../file-op-audit.ts';
 import { displayPath } from '../file-op-audit.ts';
 import { FsError, toFsError } from '../pod-fs/fs-error.ts';
-import type { FileReader } from '../pod-fs/file-reader.ts';
+import type { Reader } from '../pod-fs/file-reader.ts';
 import type { FileWriter } from '../pod-fs/file-writer.ts';
 import type { PodFs } from '../pod-fs/pod-fs.ts';
 import type { FileStat } from '../pod-fs/stat-parse.ts';
@@ -10,7 +10,7 @@ import { MAX_PACKET, MAX_RW, OPEN_FLAGS, PKT, STATUS } from './constants.ts';
 import { BadMessage, type PacketReader } from './packet-reader.ts';
 import { attrsPacket, dataPacket, handlePacket, namePacket, PacketBuilder, statusPacket } from './packet-writer.ts';
 
-interface FileHandle { kind: 'file'; path: string; reader?: FileReader; writer?: FileWriter }
+interface FileHandle { kind: 'file'; path: string; reader?: Reader; writer?: FileWriter }
 interface DirHandle { kind: 'dir'; path: string; entries?: { name: string; stat: FileStat }[]; pos: number }
 type Handle = FileHandle | DirHandle;
 
