@@ -19,12 +19,12 @@ class FakeChannel extends Duplex {
       cb();
     },
   });
-  _read(): void {}
-  _write(c: Buffer, _e: BufferEncoding, cb: () => void): void {
+  override _read(): void {}
+  override _write(c: Buffer, _e: BufferEncoding, cb: () => void): void {
     this.out.push(c);
     cb();
   }
-  _final(cb: () => void): void {
+  override _final(cb: () => void): void {
     this.events.push('end');
     cb();
     this.destroy();
