@@ -225,10 +225,12 @@ async function runGroup(end: End): Promise<void> {
       return true;
     }, budget);
     const cleanMs = Date.now() - t0;
+    const events = (): string => pg.logs().filter((l) => l['code'] === 'REAP' || l['code'] === 'SESSION_END')
+      .map((l) => JSON.stringify({ code: l['code'], sessionId: l['sessionId'], pod: l['pod'], command: l['command'], reason: l['reason'], found: l['found'], pids: l['pids'], outcome: l['outcome'], error: l['error'], durationMs: l['durationMs'] })).join('\n');
     for (const t of PODS) {
       const base = baseline.get(t.pod)!;
       const left = (await emu.processes(t.namespace, t.pod, t.container)).filter((p) => !base.includes(p.pid));
-      expect(left, `left behind in ${t.pod} after ${end}`).toEqual([]);
+      expect(left, `left behind in ${t.pod} after ${end}; podgate said:\n${events()}`).toEqual([]);
     }
     expect(clean, `${end}: containers not clean within ${budget} ms`).toBe(true);
     for (const o of others) {

@@ -158,7 +158,8 @@ describe('reaper in a container without setsid, cat, tr or sleep', () => {
     expect(await waitFor(async () => (await tagged(`${RUN}-bare`)).length === 3, 10_000)).toBe(true);
     s.exec.abort();
     const report = await reaper.reap(target('bare'), s.id, 'client-closed');
-    expect(report.outcome).toBe('term');
+    // Without `sleep` the script polls busily; on a loaded box the grace may run out first.
+    expect(['term', 'kill']).toContain(report.outcome);
     expect(report.found.map((p) => p.args).sort()).toEqual(['sh', 'sleep', 'sleep']);
     expect(await waitFor(async () => (await tagged(`${RUN}-bare`)).length === 0, 5_000)).toBe(true);
   });
@@ -196,6 +197,22 @@ describe('reaper journal and failures', () => {
     code = 'POD_NOT_FOUND';
     expect((await reaper.recover()).map((r) => r.outcome)).toEqual(['failed']);
     expect(await reaper.recover()).toEqual([]);
+  });
+
+  it('tries the reap exec again when the API times out', async () => {
+    const local = localExecutor(shells[0]!.argv0);
+    const dir = await stateDir();
+    const reaper = createReaper({ executor: local, stateDir: dir, graceMs: 500, logger });
+    const s = await start(local, reaper, 'retry', 'sleep 1000');
+    expect(await waitFor(async () => (await tagged(`${RUN}-retry`)).length >= 2, 10_000)).toBe(true);
+    let calls = 0;
+    const flaky: PodExecutor = {
+      exec: (req) => (++calls === 1 ? Promise.reject(new PodgateError('API_TIMEOUT')) : local.exec(req)),
+    };
+    const report = await createReaper({ executor: flaky, stateDir: dir, graceMs: 500, logger }).reap(target('retry'), s.id, 'client-closed');
+    expect(calls).toBe(2);
+    expect(report.outcome).toBe('term');
+    expect(await waitFor(async () => (await tagged(`${RUN}-retry`)).length === 0, 5_000)).toBe(true);
   });
 
   it('refuses session ids that could reach outside the marker name', () => {

@@ -2,9 +2,9 @@ import type { Logger } from 'pino';
 import type { PodExecutor } from '../kube/types.ts';
 import type { ReapReport, ReapTarget, SessionReaper } from './reaper-types.ts';
 import { WRAP_SCRIPT } from './reap-wrap-script.ts';
-import { parseReapOutput } from './reap-output.ts';
+import { parseReapOutput, type ReapOutput } from './reap-output.ts';
 import { ReapJournal } from './reap-journal.ts';
-import { runReapScript } from './reap-run.ts';
+import { runReapScript, type ReapRun } from './reap-run.ts';
 
 export interface ReaperOptions {
   /** Opens the second exec that ends a session (as the session's identity). */
@@ -18,6 +18,8 @@ export interface ReaperOptions {
   slackMs?: number;
   /** How long a reap waits for a just-started session to write its marker (default 3000). */
   markerWaitMs?: number;
+  /** Tries per reap when the exec fails for a transient reason (default 3; 0.5 s, 1 s apart). */
+  attempts?: number;
   /** Journaled sessions reaped at once by recover() (default 8). */
   recoverConcurrency?: number;
 }
@@ -25,6 +27,8 @@ export interface ReaperOptions {
 const SESSION_ID = /^[A-Za-z0-9._-]{1,128}$/;
 /** Failures after which a journaled session is kept for the next recover(): the API may come back. */
 const TRANSIENT = new Set(['API_UNREACHABLE', 'API_TIMEOUT']);
+/** Failures of the reap exec worth another try at once (a loaded API server, a dropped stream). */
+const RETRIABLE = new Set(['API_UNREACHABLE', 'API_TIMEOUT', 'API_ERROR', 'INTERNAL']);
 
 export { noShellError } from './reap-no-shell.ts';
 
@@ -33,15 +37,31 @@ export function createReaper(opts: ReaperOptions): SessionReaper {
   const journal = new ReapJournal(opts.stateDir);
   const slackMs = opts.slackMs ?? 20_000;
 
-  async function reapOnce(target: ReapTarget, sessionId: string, reason: string): Promise<{ report: ReapReport; errorCode?: string }> {
-    const started = performance.now();
+  async function attempt(target: ReapTarget, sessionId: string): Promise<{ run: ReapRun; parsed: ReapOutput }> {
     const markerWaitMs = opts.markerWaitMs ?? 3000;
     const run = await runReapScript(opts.executor, target, sessionId, {
       graceMs: opts.graceMs,
       markerWaitMs,
       timeoutMs: opts.graceMs + markerWaitMs + slackMs,
     });
-    const parsed = parseReapOutput(run.stdout);
+    return { run, parsed: parseReapOutput(run.stdout) };
+  }
+
+  async function reapOnce(target: ReapTarget, sessionId: string, reason: string): Promise<{ report: ReapReport; errorCode?: string }> {
+    const started = performance.now();
+    const attempts = Math.max(1, opts.attempts ?? 3);
+    let tries = 0;
+    let run: ReapRun;
+    let parsed: ReapOutput;
+    for (;;) {
+      ({ run, parsed } = await attempt(target, sessionId));
+      tries++;
+      // The script is safe to run again: a run that lost its stream still finishes in the
+      // container, and a second one then finds the marker gone.
+      const retry = parsed.outcome === null && 'error' in run.outcome && RETRIABLE.has(run.outcome.error.code);
+      if (!retry || tries >= attempts) break;
+      await new Promise((r) => setTimeout(r, 500 * 2 ** (tries - 1)));
+    }
     const durationMs = Math.round(performance.now() - started);
     const report: ReapReport = { sessionId, found: parsed.found, outcome: parsed.outcome ?? 'failed', durationMs };
     let errorCode: string | undefined;
@@ -66,6 +86,7 @@ export function createReaper(opts: ReaperOptions): SessionReaper {
       outcome: report.outcome,
       durationMs,
       reason,
+      ...(tries > 1 ? { attempts: tries } : {}),
       ...(parsed.marker !== 'found' ? { marker: parsed.marker } : {}),
       ...(report.error ? { error: report.error } : {}),
     };
