@@ -5,8 +5,8 @@ import type { ContainerRuntime } from './types.ts';
 export type * from './types.ts';
 
 /**
- * Creates the runtime. It prepares lazily: the cgroup root and the state directory are made on
- * first use, so this stays synchronous for the API server to wire.
+ * Creates the runtime. The cgroup root and the state directory are prepared in the background,
+ * so this stays synchronous for the API server to wire; every call waits for them.
  */
 export function createRuntime(opts: { stateDir: string }): ContainerRuntime {
   return new LazyRuntime(ProcessRuntime.create(opts.stateDir));
@@ -24,10 +24,6 @@ class LazyRuntime implements ContainerRuntime {
       () => undefined,
     );
   }
-  private get r(): ProcessRuntime {
-    if (!this.inner) throw new Error('container runtime not ready: await startPod first');
-    return this.inner;
-  }
   async startPod(...a: Parameters<ContainerRuntime['startPod']>): Promise<void> {
     return (await this.ready).startPod(...a);
   }
@@ -38,10 +34,12 @@ class LazyRuntime implements ContainerRuntime {
     return this.inner ? this.inner.containerState(podUid, container) : { state: 'waiting', reason: 'ContainerCreating' };
   }
   handleExec(...a: Parameters<ContainerRuntime['handleExec']>): void {
-    this.r.handleExec(...a);
+    if (this.inner) this.inner.handleExec(...a);
+    else void this.ready.then((r) => r.handleExec(...a), () => a[1].destroy());
   }
   handlePortForward(...a: Parameters<ContainerRuntime['handlePortForward']>): void {
-    this.r.handlePortForward(...a);
+    if (this.inner) this.inner.handlePortForward(...a);
+    else void this.ready.then((r) => r.handlePortForward(...a), () => a[1].destroy());
   }
   logs(podUid: string, container: string, previous: boolean): ReturnType<ContainerRuntime['logs']> {
     return this.inner ? this.inner.logs(podUid, container, previous) : null;
