@@ -4,7 +4,9 @@ import { fingerprintOf, parseAuthorizedKey } from './authorized-keys.ts';
 import { PublicKeyAuthenticator } from './public-key-auth.ts';
 
 function pair(type: 'ed25519' | 'rsa' = 'ed25519') {
-  const p = ssh2.utils.generateKeyPairSync(type, type === 'rsa' ? { bits: 2048 } : {});
+  let p = ssh2.utils.generateKeyPairSync(type, type === 'rsa' ? { bits: 2048 } : {});
+  // ssh2 sometimes emits an unparseable 31-byte ed25519 key: regenerate.
+  while (ssh2.utils.parseKey(p.public) instanceof Error) p = ssh2.utils.generateKeyPairSync(type, type === 'rsa' ? { bits: 2048 } : {});
   const priv = ssh2.utils.parseKey(p.private) as ssh2.ParsedKey;
   return { line: p.public, priv, data: priv.getPublicSSH() };
 }

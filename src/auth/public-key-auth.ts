@@ -5,10 +5,11 @@
  * get the same answer, so user names cannot be probed. SHA-1 `ssh-rsa` signatures are refused.
  * OpenSSH user certificates signed by a configured CA authenticate the user named as principal.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import ssh2 from 'ssh2';
 import { fingerprintOf, parseAuthorizedKeys, type AuthorizedKey } from './authorized-keys.ts';
 import { CERT_SUFFIX, checkUserCertificate, verifyFramedSignature } from './certificate.ts';
+import { sshStrings } from './ssh-buffer.ts';
 
 /** One attempt as the SSH layer received it (mirrors ssh2's publickey context). */
 export interface PublicKeyAttempt {
@@ -43,8 +44,9 @@ export class PublicKeyAuthenticator {
   constructor(users: { name: string; publicKeys: string[] }[], onBadKey: (user: string, line: number, reason: string) => void = () => {}, userCAs: string[] = []) {
     for (const u of users) this.#keys.set(u.name, parseAuthorizedKeys(u.publicKeys, (line, reason) => onBadKey(u.name, line, reason)));
     this.#cas = parseAuthorizedKeys(userCAs, (line, reason) => onBadKey('(userCAs)', line, reason)).map((k) => k.blob);
-    const dummy = ssh2.utils.parseKey(ssh2.utils.generateKeyPairSync('ed25519').public);
-    const blob = (Array.isArray(dummy) ? dummy[0]! : (dummy as ssh2.ParsedKey)).getPublicSSH();
+    // A key nobody holds, compared against for unknown users (built directly: ssh2's
+    // generateKeyPairSync sometimes emits a malformed 31-byte ed25519 key).
+    const blob = sshStrings('ssh-ed25519', randomBytes(32));
     this.#dummy = [{ type: 'ssh-ed25519', blob, fingerprint: fingerprintOf(blob) }];
   }
 

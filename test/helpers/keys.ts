@@ -29,7 +29,12 @@ export function makeKeyDir(prefix = 'podgate-keys-'): KeyDir {
     dir,
     generate(name, type = 'ed25519') {
       const opts = type === 'rsa' ? { bits: 2048, comment: `${name}@test` } : type === 'ecdsa' ? { bits: 256, comment: `${name}@test` } : { comment: `${name}@test` };
-      const pair = ssh2.utils.generateKeyPairSync(type, opts);
+      // ssh2 now and then emits an ed25519 key with a 31-byte public part that nothing can
+      // parse: generate until both halves parse.
+      let pair = ssh2.utils.generateKeyPairSync(type, opts);
+      while (ssh2.utils.parseKey(pair.public) instanceof Error || ssh2.utils.parseKey(pair.private) instanceof Error) {
+        pair = ssh2.utils.generateKeyPairSync(type, opts);
+      }
       const privateKeyPath = join(dir, name);
       writeFileSync(privateKeyPath, pair.private, { mode: 0o600 });
       writeFileSync(`${privateKeyPath}.pub`, `${pair.public}\n`, { mode: 0o644 });
