@@ -53,14 +53,18 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   const runtime = opts.runtime ?? (await defaultRuntime(join(stateDir, 'runtime')));
   const podDef = findResource('', 'v1', 'pods')!;
   const pods = store.list(podDef, '');
+  const abandon = async (err: unknown): Promise<never> => {
+    await runtime.shutdown().catch(() => undefined);
+    if (ownStateDir) rmSync(stateDir, { recursive: true, force: true });
+    throw err;
+  };
   try {
     for (const pod of pods) {
       const { spec, states } = runtimeSpec(pod, fixture.config);
       await runtime.startPod(spec, states);
     }
   } catch (err) {
-    await runtime.shutdown();
-    throw err;
+    await abandon(err);
   }
   let address = '';
   const ctx: ServerContext = { store, authz: new Authorizer(objects), runtime, config: fixture.config, address: () => address };
@@ -85,11 +89,15 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     s.on('close', () => sockets.delete(s));
   });
   server.on('tlsClientError', () => { /* a client gave up during the handshake */ });
-  const { host, port } = parseListen(opts.listen ?? '127.0.0.1:0');
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => { server.off('error', reject); resolve(); });
-  });
+  try {
+    const { host, port } = parseListen(opts.listen ?? '127.0.0.1:0');
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => { server.off('error', reject); resolve(); });
+    });
+  } catch (err) {
+    await abandon(err);
+  }
   server.on('error', () => { /* listening errors after start are not fatal to tests */ });
   const a = server.address() as AddressInfo;
   const urlHost = a.family === 'IPv6' ? `[${a.address}]` : a.address === '0.0.0.0' ? '127.0.0.1' : a.address;
