@@ -6,7 +6,7 @@ import type {
 import { toPodgateError } from '../errors/index.ts';
 import { ApiEndpoint } from './endpoint.ts';
 import { RestClient } from './rest.ts';
-import { canI, getPod, getWorkloadSelector, listPods } from './resources.ts';
+import { canI, getPod, getWorkloadSelector, listNamespaceNames, listPods } from './resources.ts';
 import { openExec } from './exec.ts';
 import type { KubeExecSession } from './exec-session.ts';
 import { openPortForward } from './port-forward.ts';
@@ -64,6 +64,7 @@ export function createKubeApi(opts: KubeApiOptions): KubeClient {
     getWorkloadSelector: (kind: WorkloadKind, namespace: string, name: string, identity: Identity) =>
       podgateErrors(getWorkloadSelector(rest, kind, namespace, name, identity)),
     canI: (identity: Identity, check: AccessCheck) => podgateErrors(canI(rest, identity, check)),
+    listNamespaceNames: () => podgateErrors(listNamespaceNames(rest)),
     exec: (req: ExecRequest) => podgateErrors(ep().then((e) => openExec(e, req, timeout, log))),
     portForward: (req: PortForwardRequest): Promise<PortStream> => podgateErrors(ep().then((e) => openPortForward(e, req, timeout, log))),
     logs: (req: LogRequest): Promise<LogStream> => podgateErrors(ep().then((e) => openLogs(e, req, timeout, log))),

@@ -32,6 +32,14 @@ export async function listPods(
   return items.map(toPod);
 }
 
+/** Namespace names, as podgate's own identity (no impersonation): the console's review scope. */
+export async function listNamespaceNames(rest: RestClient): Promise<string[]> {
+  const res = await rest.request({ method: 'GET', path: '/api/v1/namespaces', identity: null, what: 'list namespaces' });
+  if (res.status === 'not-found') return [];
+  const items = (res.json as { items?: { metadata?: { name?: string } }[] }).items ?? [];
+  return items.map((n) => n.metadata?.name ?? '').filter((n) => n !== '').sort();
+}
+
 const WORKLOAD_PATHS: Record<WorkloadKind, string> = {
   deployment: '/apis/apps/v1/namespaces/NS/deployments/',
   statefulset: '/apis/apps/v1/namespaces/NS/statefulsets/',

@@ -13,7 +13,8 @@ export interface RestRequest {
   method: 'GET' | 'POST';
   path: string;
   query?: QueryParams;
-  identity: Identity;
+  /** The user the call is made as (impersonated); null: podgate's own identity. */
+  identity: Identity | null;
   body?: unknown;
   /** What to say in operator messages, e.g. `get pod prod/web`. */
   what: string;
@@ -37,7 +38,7 @@ export class RestClient {
    * beyond the request's own lifetime. Callers must not mutate the shared `json`.
    */
   request(req: RestRequest): Promise<RestResult> {
-    const key = JSON.stringify([req.method, req.path, req.query ?? null, req.identity.user, [...req.identity.groups].sort(), req.body ?? null]);
+    const key = JSON.stringify([req.method, req.path, req.query ?? null, req.identity?.user ?? null, [...(req.identity?.groups ?? [])].sort(), req.body ?? null]);
     const running = this.#inflight.get(key);
     if (running) return running;
     const p = this.#request(req).finally(() => this.#inflight.delete(key));
@@ -50,7 +51,7 @@ export class RestClient {
     const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
     const headers: http.OutgoingHttpHeaders = {
       ...(await ep.authHeaders()),
-      ...impersonationHeaders(req.identity),
+      ...(req.identity ? impersonationHeaders(req.identity) : {}),
       Accept: 'application/json',
       'User-Agent': 'podgate',
     };

@@ -110,6 +110,11 @@ export interface KubeApi extends PodExecutor {
   canI(identity: Identity, check: AccessCheck): Promise<{ allowed: boolean; reason?: string }>;
   portForward(req: PortForwardRequest): Promise<PortStream>;
   logs(req: LogRequest): Promise<LogStream>;
+  /**
+   * Namespace names, listed as podgate's own identity (not impersonated): used only to know
+   * where to run the per-namespace access reviews of the console's `pods` as the user.
+   */
+  listNamespaceNames?(): Promise<string[]>;
 }
 
 export type WorkloadKind = 'deployment' | 'statefulset' | 'daemonset' | 'replicaset' | 'job';

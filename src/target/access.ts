@@ -7,12 +7,13 @@
 import { PodgateError } from '../errors/index.ts';
 import type { Identity, KubeApi } from '../kube/types.ts';
 
-export type StreamSubresource = 'exec' | 'portforward';
+/** `log` is not a stream upgrade; it needs only `get pods/log` (kubectl logs). */
+export type StreamSubresource = 'exec' | 'portforward' | 'log';
 
-const WORDS: Record<StreamSubresource, string> = { exec: 'exec into', portforward: 'port-forward to' };
+const WORDS: Record<StreamSubresource, string> = { exec: 'exec into', portforward: 'port-forward to', log: 'read the logs of' };
 
 export async function checkStreamAccess(kube: Pick<KubeApi, 'canI'>, identity: Identity, namespace: string, subresource: StreamSubresource, pod?: string): Promise<void> {
-  const verbs = ['create', 'get'] as const;
+  const verbs = subresource === 'log' ? (['get'] as const) : (['create', 'get'] as const);
   const answers = await Promise.all(
     verbs.map((verb) => kube.canI(identity, { verb, resource: 'pods', subresource, namespace, ...(pod ? { name: pod } : {}) })),
   );

@@ -65,10 +65,12 @@ export async function resolveTarget(spec: TargetSpec, opts: ResolveOptions): Pro
   }
   const podName = pod.metadata?.name ?? spec.name;
   const phase = pod.status?.phase ?? 'Unknown';
-  if (phase !== 'Running') {
+  // Logs are read from pods in any phase; the log API itself says why there are none.
+  const mustRun = opts.subresource !== 'log';
+  if (mustRun && phase !== 'Running') {
     throw new PodgateError('POD_NOT_RUNNING', `pod "${podName}" in namespace "${namespace}" is ${phase}, not Running`);
   }
-  const container = pickContainer(pod, spec.container, namespace);
+  const container = pickContainer(pod, spec.container, namespace, mustRun);
   return { namespace, pod: podName, container, podObject: pod, ...(workload ? { workload } : {}) };
 }
 
@@ -110,7 +112,7 @@ async function pickReadyPod(opts: ResolveOptions, namespace: string, kind: Workl
 }
 
 /** The named container, else the default-container annotation, else the first; it must run. */
-function pickContainer(pod: V1Pod, wanted: string | undefined, namespace: string): string {
+function pickContainer(pod: V1Pod, wanted: string | undefined, namespace: string, mustRun: boolean): string {
   const podName = pod.metadata?.name ?? '';
   const names = (pod.spec?.containers ?? []).map((c) => c.name);
   const annotated = pod.metadata?.annotations?.['kubectl.kubernetes.io/default-container'];
@@ -119,7 +121,7 @@ function pickContainer(pod: V1Pod, wanted: string | undefined, namespace: string
     throw new PodgateError('CONTAINER_NOT_FOUND', `pod "${podName}" in namespace "${namespace}" has no container "${wanted ?? ''}" (containers: ${names.join(', ')})`);
   }
   const status = (pod.status?.containerStatuses ?? []).find((s) => s.name === name);
-  if (status && !status.state?.running) {
+  if (mustRun && status && !status.state?.running) {
     const why = status.state?.waiting?.reason ?? status.state?.terminated?.reason ?? 'not running';
     throw new PodgateError('POD_NOT_RUNNING', `container "${name}" of pod "${podName}" in namespace "${namespace}" is not running (${why})`);
   }
