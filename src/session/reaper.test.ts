@@ -215,6 +215,24 @@ describe('reaper journal and failures', () => {
     expect(await waitFor(async () => (await tagged(`${RUN}-retry`)).length === 0, 5_000)).toBe(true);
   });
 
+  it('does not retry in a container without /bin/sh, and forgets such a session', async () => {
+    let calls = 0;
+    const operatorMessage = 'exec status: InternalError: OCI runtime exec failed: exec failed: unable to start container process: exec: "/bin/sh": stat /bin/sh: no such file or directory: unknown';
+    const executor: PodExecutor = {
+      exec: () => {
+        calls++;
+        return Promise.reject(new PodgateError('API_ERROR', undefined, { operatorMessage }));
+      },
+    };
+    const reaper = createReaper({ executor, stateDir: await stateDir(), graceMs: 100, logger });
+    await reaper.track(target('distroless'), 'sess-ns');
+    const [report] = await reaper.recover();
+    expect(calls).toBe(1);
+    expect(report).toMatchObject({ outcome: 'failed' });
+    expect(report!.error).toMatch(/^NO_SHELL: /);
+    expect(await reaper.recover()).toEqual([]);
+  });
+
   it('refuses session ids that could reach outside the marker name', () => {
     const reaper = createReaper({ executor: localExecutor(shells[0]!.argv0), stateDir: '/nonexistent', graceMs: 100, logger });
     expect(() => reaper.wrap('../etc', null, true)).toThrow(TypeError);

@@ -30,7 +30,9 @@ const TRANSIENT = new Set(['API_UNREACHABLE', 'API_TIMEOUT']);
 /** Failures of the reap exec worth another try at once (a loaded API server, a dropped stream). */
 const RETRIABLE = new Set(['API_UNREACHABLE', 'API_TIMEOUT', 'API_ERROR', 'INTERNAL']);
 
-export { noShellError } from './reap-no-shell.ts';
+import { noShellError } from './reap-no-shell.ts';
+
+export { noShellError };
 
 export function createReaper(opts: ReaperOptions): SessionReaper {
   const log = opts.logger.bindings()['module'] === undefined ? opts.logger.child({ module: 'reaper' }) : opts.logger;
@@ -58,6 +60,8 @@ export function createReaper(opts: ReaperOptions): SessionReaper {
       tries++;
       // The script is safe to run again: a run that lost its stream still finishes in the
       // container, and a second one then finds the marker gone.
+      const noShell = noShellError(run.outcome, target);
+      if (noShell) run = { ...run, outcome: { error: noShell } };
       const retry = parsed.outcome === null && 'error' in run.outcome && RETRIABLE.has(run.outcome.error.code);
       if (!retry || tries >= attempts) break;
       await new Promise((r) => setTimeout(r, 500 * 2 ** (tries - 1)));
