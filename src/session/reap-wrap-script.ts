@@ -72,6 +72,3 @@ if (INNER.includes("'")) throw new Error('reap-wrap-script: the inner script mus
 const COMPACT = INNER.replace(/^[ \t]+/gm, '').replace(/\n{2,}/g, '\n');
 
 export const WRAP_SCRIPT = `pg_i='${COMPACT}'\neval "$pg_i"\n`;
-
-/** Where the wrapper may leave its marker, in the order it tries them (the reaper reads all). */
-export const MARKER_DIRS = ['/tmp', '/dev/shm', '/var/tmp'] as const;
