@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import ssh2 from 'ssh2';
+import { generateKeyPair } from '../src/cli/ssh-keypair.ts';
 
 const BIN = new URL('../bin/podgate.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'podgate-check-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const KEY = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'alice@laptop' }).public.trim();
+const KEY = generateKeyPair('ed25519', 'alice@laptop').public;
 
 function checkConfig(name: string, lines: string[]): Promise<{ code: number; stdout: string; stderr: string; file: string }> {
   const file = join(dir, name);

@@ -6,9 +6,7 @@
 import { mkdir, open, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
-
-const { utils } = ssh2;
+import { generateKeyPair } from './ssh-keypair.ts';
 
 export const HOST_KEY_FILES = { ed25519: 'ssh_host_ed25519_key', rsa: 'ssh_host_rsa_key' } as const;
 
@@ -37,7 +35,7 @@ async function writeNew(path: string, text: string, mode: number): Promise<void>
  */
 export async function ensureKeyPair(path: string, type: 'ed25519' | 'rsa', comment: string): Promise<boolean> {
   if (await exists(path)) return false;
-  const pair = type === 'rsa' ? utils.generateKeyPairSync('rsa', { bits: 3072, comment }) : utils.generateKeyPairSync('ed25519', { comment });
+  const pair = generateKeyPair(type, comment);
   await writeNew(path, pair.private, 0o600);
   if (!(await exists(`${path}.pub`))) await writeNew(`${path}.pub`, `${pair.public}\n`, 0o644);
   return true;

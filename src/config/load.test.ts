@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import ssh2 from 'ssh2';
-
-const { utils } = ssh2;
+import { generateKeyPair } from '../cli/ssh-keypair.ts';
 import { parseConfig, type ConfigIssue } from './load.ts';
 
-const KEY = utils.generateKeyPairSync('ed25519', { comment: 'alice@laptop' }).public;
+const KEY = generateKeyPair('ed25519', 'alice@laptop').public;
 
 function issues(text: string): ConfigIssue[] {
   const result = parseConfig(text, '/etc/podgate/config.yaml');
