@@ -106,7 +106,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
         fileOps.inc({ op: str(e.op).slice(0, 20), result: str(e.result).slice(0, 20) });
         break;
       case 'CONSOLE_COMMAND':
-        consoleCommands.inc({ command: bounded(e.command, ['pods', 'logs', 'whoami', 'help', 'menu']), result: str(e.result).slice(0, 20) });
+        consoleCommands.inc({ command: bounded(e.command, ['pods', 'logs', 'whoami', 'help', 'interactive', 'summary']), result: str(e.result).slice(0, 20) });
         break;
       default:
         break;
