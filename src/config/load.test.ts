@@ -75,6 +75,12 @@ describe('parseConfig', () => {
     expect(cert[0]?.message).toContain('userCAs');
   });
 
+  it('accepts user CAs bare or with the authorized_keys cert-authority option, and rejects junk', () => {
+    const result = parseConfig(`userCAs:\n  - "${KEY}"\n  - "cert-authority ${KEY}"\n`, '/etc/podgate/config.yaml');
+    expect('config' in result).toBe(true);
+    expect(issues('userCAs:\n  - ok\n')[0]).toMatchObject({ path: 'userCAs[0]', line: 2 });
+  });
+
   it('rejects duplicate and malformed user names', () => {
     const found = issues('users:\n  - name: alice\n  - name: bob\n  - name: alice\n  - name: "eve+x"\n  - name: Eve\n');
     expect(found.map((i) => [i.path, i.line])).toEqual([

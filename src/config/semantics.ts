@@ -69,7 +69,8 @@ export function checkSemantics(cfg: Record<string, unknown>): SemanticIssue[] {
   if (typeof cfg.defaultNamespace === 'string') add(['defaultNamespace'], namespaceProblem(cfg.defaultNamespace));
 
   const userCAs = Array.isArray(cfg.userCAs) ? (cfg.userCAs as string[]) : [];
-  userCAs.forEach((line, i) => add(['userCAs', i], publicKeyProblem(line)));
+  // A CA may be written as in authorized_keys (`cert-authority ssh-ed25519 AAAA...`) or bare.
+  userCAs.forEach((line, i) => add(['userCAs', i], publicKeyProblem(line.trim().replace(/^cert-authority\s+/, ''))));
 
   const users = Array.isArray(cfg.users) ? (cfg.users as RawUser[]) : [];
   const firstIndex = new Map<string, number>();
