@@ -24,6 +24,8 @@ import type { Identity, WorkloadKind } from '../src/kube/types.ts';
 import { CHART, REPO, expandRules, parseTemplate, readTemplate, type Rule } from './deploy-chart-text.ts';
 
 interface Recorded {
+  /** The client method whose call made this request. */
+  by: string;
   method: string;
   path: string;
   query: URLSearchParams;
@@ -77,11 +79,13 @@ let server: http.Server;
 let client: KubeClient;
 let dir: string;
 const exercised = new Set<string>();
+let current = '';
 
 function record(req: http.IncomingMessage, upgrade: boolean): void {
   const url = new URL(req.url ?? '/', 'http://x');
   const groups = req.headersDistinct['impersonate-group'] ?? [];
   recorded.push({
+    by: current,
     method: req.method ?? '',
     path: url.pathname,
     query: url.searchParams,
@@ -132,7 +136,9 @@ beforeAll(async () => {
   const id: Identity = { user: 'alice@corp', groups: ['dev'] };
   const settle = async (name: string, call: () => Promise<unknown>): Promise<void> => {
     exercised.add(name);
+    current = name;
     await call().then(() => undefined, () => undefined);
+    current = '';
   };
   const kinds: WorkloadKind[] = ['deployment', 'statefulset', 'daemonset', 'replicaset', 'job'];
   await settle('getPod', () => client.getPod('prod', 'web-1', id));
@@ -143,6 +149,8 @@ beforeAll(async () => {
   await settle('exec', () => client.exec({ namespace: 'prod', pod: 'web-1', container: 'app', command: ['true'], identity: id, stdin: false, tty: false }));
   await settle('portForward', () => client.portForward({ namespace: 'prod', pod: 'web-1', port: 8080, identity: id }));
   await settle('logs', () => client.logs({ namespace: 'prod', pod: 'web-1', container: 'app', identity: id }));
+  // The one call podgate makes as itself (no identity to impersonate): the console's scope.
+  await settle('listNamespaceNames', () => client.listNamespaceNames?.() ?? Promise.reject(new Error('absent')));
 });
 
 afterAll(async () => {
@@ -206,12 +214,21 @@ describe('chart RBAC versus the calls podgate makes', () => {
     expect(found.length).toBeGreaterThanOrEqual(8);
   });
 
-  it('every call is impersonated: Impersonate-User always, Impersonate-Group for groups, nothing else', () => {
+  it('every call made for a user impersonates exactly that user; only identity-less methods go as podgate itself', () => {
+    // Methods that take no identity: podgate's own calls, authorized for its service account.
+    const own = new Set(['listNamespaceNames']);
     for (const r of recorded) {
-      expect(r.impersonateUser, `${r.method} ${r.path}`).toBe('alice@corp');
-      expect(r.impersonateGroups, `${r.method} ${r.path}`).toEqual(['dev']);
-      expect(r.otherImpersonation, `${r.method} ${r.path}`).toEqual([]);
+      const where = `${r.by}: ${r.method} ${r.path}`;
+      expect(r.otherImpersonation, where).toEqual([]);
+      if (own.has(r.by)) {
+        expect(r.impersonateUser, where).toBeUndefined();
+        expect(r.impersonateGroups, where).toEqual([]);
+      } else {
+        expect(r.impersonateUser, where).toBe('alice@corp');
+        expect(r.impersonateGroups, where).toEqual(['dev']);
+      }
     }
+    expect(recorded.filter((r) => r.impersonateUser === undefined).map((r) => r.by)).toEqual([...own].filter((m) => exercised.has(m)));
   });
 
   it('the access ClusterRole grants exactly what the impersonated calls need', () => {
