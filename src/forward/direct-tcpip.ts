@@ -1,0 +1,65 @@
+/**
+ * The direct-tcpip extension (`ssh -L`, `ssh -D`): a channel to `localhost`, `127.0.0.1` or
+ * `::1` port P on a USER+TARGET connection becomes one pods/portforward stream to port P of the
+ * target pod, as the user's impersonated identity, after an access review of `create`+`get`
+ * pods/portforward. Other destinations, connections without a target, denials and API failures
+ * reject the channel open (the client prints `open failed`); a port the pod refuses closes the
+ * accepted channel at once. Audited as FORWARD_OPEN / FORWARD_END.
+ */
+import { randomBytes } from 'node:crypto';
+import { PodgateError, toPodgateError } from '../errors/index.ts';
+import type { TcpipHandler } from '../session/extensions.ts';
+import { bridgePort } from './bridge.ts';
+import { isPodLoopback, isValidPort } from './destination.ts';
+import { ResolveCache } from './resolve-cache.ts';
+
+export interface DirectTcpipOptions {
+  /** How long a successful resolution + access review is reused per connection (default 30 s). */
+  resolveTtlMs?: number;
+}
+
+export function createDirectTcpipHandler(opts: DirectTcpipOptions = {}): TcpipHandler {
+  const cache = new ResolveCache(opts.resolveTtlMs ?? 30_000);
+  return (req, accept, reject, ctx) => {
+    const forwardId = randomBytes(4).toString('hex');
+    const base = { connId: ctx.connId, forwardId, user: ctx.user.name, host: req.destIP, port: req.destPort };
+    const refuse = (err: PodgateError, result: string): void => {
+      ctx.logger.info({
+        code: 'FORWARD_OPEN', ...base, namespace: null, pod: null, target: ctx.target?.raw ?? null,
+        result, errorCode: err.code, message: err.userMessage, detail: err.operatorMessage,
+      }, 'forward refused');
+      reject();
+    };
+    if (!isPodLoopback(req.destIP) || !isValidPort(req.destPort)) {
+      return refuse(new PodgateError('POLICY_DENIED', `forwarding goes only to the pod's own localhost, not ${req.destIP}:${req.destPort}`), 'refused-destination');
+    }
+    if (!ctx.target) {
+      return refuse(new PodgateError('TARGET_INVALID', 'forwarding needs a target: ssh -L PORT:localhost:PORT USER+POD@bastion'), 'no-target');
+    }
+    const key = `${ctx.connId}\u0000${ctx.target.raw}`;
+    const open = async (): Promise<void> => {
+      let stage = 'denied';
+      try {
+        const target = await cache.get(key, ctx.resolve);
+        stage = 'error';
+        const port = await ctx.kube.portForward({ namespace: target.namespace, pod: target.pod, port: req.destPort, identity: ctx.identity });
+        const where = { ...base, namespace: target.namespace, pod: target.pod };
+        const channel = accept();
+        if (!channel) {
+          port.abort();
+          return;
+        }
+        const started = Date.now();
+        ctx.logger.info({ code: 'FORWARD_OPEN', ...where, result: 'opened' }, 'forward opened');
+        const r = await bridgePort(channel, port);
+        ctx.logger.info({
+          code: 'FORWARD_END', ...where, bytesIn: r.bytesIn, bytesOut: r.bytesOut, durationMs: Date.now() - started,
+          result: r.error ? 'refused' : 'closed', ...(r.error ? { errorCode: r.error.code, message: r.error.userMessage, detail: r.error.operatorMessage } : {}),
+        }, 'forward ended');
+      } catch (e) {
+        refuse(toPodgateError(e), stage);
+      }
+    };
+    void open();
+  };
+}
