@@ -5,7 +5,8 @@
  */
 import type { Extensions } from '../session/extensions.ts';
 import { filesExtensions } from '../files/index.ts';
+import { forwardExtensions } from '../forward/index.ts';
 
 export async function loadExtensions(): Promise<Partial<Extensions>> {
-  return { ...filesExtensions() };
+  return { ...filesExtensions(), ...forwardExtensions() };
 }
