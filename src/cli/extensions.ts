@@ -6,7 +6,8 @@
 import type { Extensions } from '../session/extensions.ts';
 import { filesExtensions } from '../files/index.ts';
 import { forwardExtensions } from '../forward/index.ts';
+import { consoleHandler } from '../console/index.ts';
 
 export async function loadExtensions(): Promise<Partial<Extensions>> {
-  return { ...filesExtensions(), ...forwardExtensions() };
+  return { ...filesExtensions(), ...forwardExtensions(), console: consoleHandler };
 }

@@ -65,6 +65,14 @@ export interface ConsoleContext extends UserContext {
   command: string | null;
   pty: PtyRequest | null;
   onResize(listener: (size: WindowSize) => void): void;
+  /**
+   * Opens a login shell in `target` on this same channel (the picker's Enter), exactly as
+   * `ssh USER+TARGET@bastion` would: resolution, access review, audit, reaping. Absent when
+   * the bridge cannot do it.
+   */
+  enter?: (target: TargetSpec) => Promise<HandlerOutcome>;
+  /** Aborted when the channel or the connection is gone (the channel may emit no 'close'). */
+  closed: AbortSignal;
 }
 export type ConsoleHandler = (channel: SessionChannel, ctx: ConsoleContext) => Promise<HandlerOutcome>;
 

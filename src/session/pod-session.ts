@@ -46,6 +46,8 @@ export class PodSession implements SessionHandler, ActiveSession {
   #endReason: EndReason | null = null;
   #closed = false;
   readonly #timers: SessionTimers;
+  /** Aborted once the channel or connection is gone (for handlers that outlive a read). */
+  readonly #gone = new AbortController();
 
   constructor(deps: PodSessionDeps) {
     this.#d = deps;
@@ -91,6 +93,7 @@ export class PodSession implements SessionHandler, ActiveSession {
 
   onClose(): void {
     this.#closed = true;
+    this.#gone.abort();
     this.#endReason ??= 'client-closed';
     this.#timers.stop();
     this.#exec?.abort();
@@ -112,19 +115,26 @@ export class PodSession implements SessionHandler, ActiveSession {
   }
 
   private async run(start: SessionStart, ch: SessionChannel): Promise<void> {
-    const { userCtx, target } = this.#d;
-    const log = userCtx.logger;
+    const { target } = this.#d;
     const command = start.type === 'exec' ? start.command : null;
     if (this.#d.targetError) return this.deny(ch, this.#d.targetError, command);
     if (target === null) return this.runConsole(ch, command);
+    await this.runTarget(start, ch, target);
+  }
 
+  /** A session in `target`: resolution, access review, exec or extension, audit, reaping. */
+  private async runTarget(start: SessionStart, ch: SessionChannel, target: TargetSpec): Promise<HandlerOutcome> {
+    const { userCtx } = this.#d;
+    const log = userCtx.logger;
+    const command = start.type === 'exec' ? start.command : null;
     let resolved: ResolvedTarget;
     try {
       resolved = await resolveForUser(userCtx, target, 'exec');
     } catch (e) {
-      return this.deny(ch, toPodgateError(e), command);
+      await this.deny(ch, toPodgateError(e), command, target);
+      return { exitCode: 255 };
     }
-    if (this.#closed) return;
+    if (this.#closed) return { exitCode: null };
     const ctx = this.sessionContext(resolved);
 
     let handler: ChannelHandler | null = null;
@@ -136,7 +146,8 @@ export class PodSession implements SessionHandler, ActiveSession {
       }
     }
     if (!handler && !userCtx.user.allow.shell) {
-      return this.deny(ch, new PodgateError('POLICY_DENIED', `${userCtx.user.name} may not run shells or commands through podgate`), command);
+      await this.deny(ch, new PodgateError('POLICY_DENIED', `${userCtx.user.name} may not run shells or commands through podgate`), command, target);
+      return { exitCode: 255 };
     }
     const started = performance.now();
     const auditBase = {
@@ -166,6 +177,7 @@ export class PodSession implements SessionHandler, ActiveSession {
       durationMs: Math.round(performance.now() - started), reason: this.#endReason,
     }, 'session end');
     await this.reap(reapTarget, log);
+    return result;
   }
 
   /** One `podgate: ...` line; CRLF under a PTY (the client's terminal is in raw mode). */
@@ -204,7 +216,12 @@ export class PodSession implements SessionHandler, ActiveSession {
       return this.deny(ch, new PodgateError('POLICY_DENIED', `${userCtx.user.name} may not use the bastion console; use USER+POD`), command);
     }
     try {
-      await extensions.console(ch, { ...userCtx, sessionId: this.sessionId, command, pty: this.#pty, onResize: (l) => this.#resizeListeners.push(l) });
+      await extensions.console(ch, {
+        ...userCtx, sessionId: this.sessionId, command, pty: this.#pty, onResize: (l) => this.#resizeListeners.push(l),
+        // The picker's Enter: a login shell in the chosen pod on this same channel.
+        enter: (spec) => this.runTarget({ type: 'shell' }, ch, spec),
+        closed: this.#gone.signal,
+      });
     } catch (e) {
       await finishChannel(ch, 255, this.line(toPodgateError(e).userMessage));
     }
@@ -223,8 +240,8 @@ export class PodSession implements SessionHandler, ActiveSession {
     };
   }
 
-  private async deny(ch: SessionChannel, err: PodgateError, command: string | null): Promise<void> {
-    const { userCtx, target } = this.#d;
+  private async deny(ch: SessionChannel, err: PodgateError, command: string | null, target: TargetSpec | null = this.#d.target): Promise<void> {
+    const { userCtx } = this.#d;
     userCtx.logger.info({
       code: 'SESSION_DENIED', connId: userCtx.logger.bindings()['connId'], user: userCtx.user.name,
       target: target?.raw ?? this.#d.targetError?.message ?? null, command, errorCode: err.code, message: err.operatorMessage,

@@ -1,0 +1,13 @@
+/** The console's `help`: SPEC §3's table, in the words a user needs. */
+export const HELP_TEXT = `podgate bastion console
+
+  ssh USER@bastion                 (with a terminal) who you are, and a picker of the pods you may enter
+  ssh USER@bastion pods [NS]       the pods you may exec into (all allowed namespaces without NS)
+  ssh USER@bastion logs TARGET [-f] [--tail N] [--since DURATION] [--previous] [--timestamps] [--container C]
+                                   the container's log; -f follows until you disconnect
+  ssh USER@bastion whoami          your SSH user, the Kubernetes identity podgate acts as, allowed namespaces
+  ssh USER@bastion help            this text
+
+  ssh USER+POD[.NAMESPACE][+CONTAINER]@bastion [COMMAND]   a shell or command in a container
+  TARGET = POD | WORKLOAD | KIND~NAME, then [.NAMESPACE] [+CONTAINER]; KIND = deploy, sts, ds, rs, job, pod
+`;

@@ -1,0 +1,81 @@
+/**
+ * `pods [NS]`: the pods this user may exec into. One access review per namespace (create and
+ * get on pods/exec, as the user), never one per pod; then the namespace's pods as the user,
+ * narrowed by the config's podSelector.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import { PodgateError } from '../errors/index.ts';
+import { checkStreamAccess } from '../target/access.ts';
+import { dns1123LabelError } from '../target/k8s-names.ts';
+import { parseLabelSelector } from '../target/label-selector.ts';
+import type { UserContext } from '../session/extensions.ts';
+import { candidateNamespaces } from './namespaces.ts';
+import { age } from './table.ts';
+
+export interface PodRow {
+  namespace: string;
+  pod: string;
+  ready: string;
+  status: string;
+  restarts: number;
+  age: string;
+  containers: string[];
+  /** The exact SSH user name that enters this pod. */
+  target: string;
+}
+
+export async function allowedPods(ctx: UserContext, namespace?: string): Promise<PodRow[]> {
+  let namespaces: string[];
+  if (namespace !== undefined) {
+    const bad = dns1123LabelError(namespace);
+    if (bad) throw new PodgateError('TARGET_INVALID', `namespace "${namespace}": ${bad}`);
+    const allowed = ctx.user.allow.namespaces;
+    if (allowed && !allowed.includes(namespace)) {
+      throw new PodgateError('NAMESPACE_NOT_ALLOWED', `namespace "${namespace}" is not allowed for ${ctx.user.name}`);
+    }
+    namespaces = [namespace];
+  } else {
+    namespaces = await candidateNamespaces(ctx);
+  }
+  const filter = ctx.user.allow.podSelector ? parseLabelSelector(ctx.user.allow.podSelector) : null;
+  const perNs = await Promise.all(namespaces.map(async (ns) => {
+    try {
+      await checkStreamAccess(ctx.kube, ctx.identity, ns, 'exec');
+      const pods = await ctx.kube.listPods(ns, ctx.identity);
+      return pods.filter((p) => !filter || filter(p.metadata?.labels)).map((p) => toRow(ctx.user.name, ns, p));
+    } catch (e) {
+      if (e instanceof PodgateError && e.code === 'FORBIDDEN') return [];
+      throw e;
+    }
+  }));
+  return perNs.flat().sort((a, b) => a.namespace.localeCompare(b.namespace) || a.pod.localeCompare(b.pod));
+}
+
+function toRow(user: string, namespace: string, pod: V1Pod): PodRow {
+  const name = pod.metadata?.name ?? '?';
+  const statuses = pod.status?.containerStatuses ?? [];
+  const containers = (pod.spec?.containers ?? []).map((c) => c.name);
+  const ready = statuses.filter((s) => s.ready).length;
+  return {
+    namespace,
+    pod: name,
+    ready: `${ready}/${containers.length}`,
+    status: podStatus(pod),
+    restarts: statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0),
+    age: age(pod.status?.startTime ?? pod.metadata?.creationTimestamp),
+    containers,
+    target: `${user}+${name}.${namespace}`,
+  };
+}
+
+/** kubectl's STATUS column: the pod's reason, a waiting/terminated container reason, or the phase. */
+function podStatus(pod: V1Pod): string {
+  if (pod.metadata?.deletionTimestamp) return 'Terminating';
+  if (pod.status?.reason) return pod.status.reason;
+  for (const s of pod.status?.containerStatuses ?? []) {
+    if (s.state?.waiting?.reason) return s.state.waiting.reason;
+    if (s.state?.terminated?.reason && pod.status?.phase !== 'Succeeded') return s.state.terminated.reason;
+  }
+  if (pod.status?.phase === 'Succeeded') return 'Completed';
+  return pod.status?.phase ?? 'Unknown';
+}
