@@ -47,3 +47,14 @@ describe('outcomeFromStatus', () => {
     expect('error' in other && other.error.operatorMessage).toContain('boom');
   });
 });
+
+describe('masking', () => {
+  it('ws finds the native mask (bufferutil): client frames must be masked, and JS masking caps stdin', async () => {
+    const { createRequire } = await import('node:module');
+    const require = createRequire(import.meta.url);
+    const wsDir = require.resolve('ws').replace(/index\.js$/, '');
+    const fromWs = createRequire(`${wsDir}lib/buffer-util.js`);
+    const native = fromWs('bufferutil') as { mask: unknown };
+    expect(typeof native.mask).toBe('function');
+  });
+});

@@ -37,9 +37,6 @@ export async function openWebSocket(ep: ApiEndpoint, req: WsOpenRequest): Promis
       perMessageDeflate: false,
       followRedirects: false,
       maxPayload: 16 * 1024 * 1024,
-      // Masking protects plaintext intermediaries from attacker-chosen bytes (stdin is the SSH
-      // user's). Under TLS no intermediary sees them, so skip the per-byte XOR there.
-      ...(ep.secure ? { generateMask: zeroMask } : {}),
     });
     const fail = (err: unknown): void => {
       if (settled) return;
@@ -65,10 +62,6 @@ export async function openWebSocket(ep: ApiEndpoint, req: WsOpenRequest): Promis
       resolve(ws);
     });
   });
-}
-
-function zeroMask(mask: Buffer): void {
-  mask.fill(0);
 }
 
 function readBody(res: IncomingMessage, done: (body: string) => void): void {
