@@ -77,9 +77,12 @@ export function createConnectionHandler(info: ConnectionInfo, deps: ConnectionDe
   };
 }
 
-/** `web.prod` as a direct-tcpip destination host: the jump-host form (SPEC §1). */
-function jumpTarget(host: string): TargetSpec | null {
-  if (host === 'localhost' || isIP(host) !== 0) return null;
+/**
+ * `web.prod` port 22 as a direct-tcpip destination: the jump-host form (SPEC §1). Other ports
+ * to such names go to the forwarding extension, which refuses them (not an open proxy).
+ */
+function jumpTarget(host: string, port: number): TargetSpec | null {
+  if (port !== 22 || host === 'localhost' || isIP(host) !== 0) return null;
   try {
     return parseTarget(host);
   } catch {
@@ -108,20 +111,32 @@ function authenticatedHandler(user: UserConfig, rest: string | null, info: Conne
   return {
     onSession: () => new PodSession({ userCtx, target, targetError, reaper: deps.reaper, extensions: deps.extensions, active: deps.active }),
     onDirectTcpip: (req, accept, reject) => {
-      const jump = jumpTarget(req.destIP);
+      const jump = jumpTarget(req.destIP, req.destPort);
       if (jump) {
-        // ssh -J USER@bastion TARGET: a nested SSH connection whose sessions go to TARGET,
-        // as this already authenticated user (the nested user name is not an identity).
+        // ssh -J USER@bastion TARGET: a nested SSH connection whose sessions go to TARGET as
+        // this user. The nested connection authenticates again with one of this user's keys:
+        // the channel may be a plain `-L 2022:web.prod:22` that anyone on the client host can
+        // connect to, so the outer authentication alone must not open a shell.
         const nested: ConnectionInfo = { ...info, connId: `${info.connId}-j${++tunnels}` };
         const nestedLog = deps.logger.child({ connId: nested.connId });
         control.tunnel(accept(), nested, {
           authenticate: (r) => {
-            const ok = r.method === 'none' || r.method === 'publickey';
+            const named = splitUser(r.username).user;
+            let verdict: { accepted: boolean; reason: string; fingerprint: string | null } = { accepted: false, reason: 'method-not-allowed', fingerprint: null };
+            if (named !== user.name && deps.users.has(named)) verdict.reason = `jump-host: connection ${info.connId} is ${user.name}, not ${named}`;
+            else if (r.method === 'publickey' && r.publicKey) {
+              const pk = r.publicKey;
+              verdict = deps.authenticator.check({
+                user: user.name, key: { algo: pk.algo, data: pk.data }, remoteAddress: info.remoteAddress,
+                ...(pk.hashAlgo ? { hashAlgo: pk.hashAlgo } : {}), ...(pk.signature ? { signature: pk.signature } : {}), ...(pk.blob ? { blob: pk.blob } : {}),
+              });
+              if (verdict.reason === 'key-ok') return true;
+            }
             nestedLog.info({
               code: 'AUTH_ATTEMPT', connId: nested.connId, remoteAddress: info.remoteAddress, user: r.username, method: r.method,
-              result: ok ? 'accepted' : 'rejected', fingerprint: null, reason: `jump-host: authenticated as ${user.name} by connection ${info.connId}`,
+              result: verdict.accepted ? 'accepted' : 'rejected', fingerprint: verdict.fingerprint, reason: `jump-host as ${user.name}: ${verdict.reason}`,
             }, 'nested authentication');
-            return ok;
+            return verdict.accepted;
           },
           onAuthenticated: (_name, nestedControl) => authenticatedHandler(user, req.destIP, nested, nestedControl, deps, nestedLog),
           onClose: (reason) => nestedLog.info({ code: 'CONNECTION_CLOSED', connId: nested.connId, reason }, 'nested connection closed'),

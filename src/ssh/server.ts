@@ -68,7 +68,8 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
   ssh.on('error', (err: Error) => log.debug({ err: err.message }, 'ssh pre-handshake error'));
 
   // Nested connections over direct-tcpip channels (jump-host form): same keys and algorithms,
-  // no network listener; the outer connection's limits and keepalive already apply.
+  // no network listener; the outer connection's limits and keepalive already apply. The
+  // client authenticates again on the nested connection (publickey only).
   const inner = new ssh2.Server({ hostKeys: opts.hostKeys, algorithms: HARDENED_ALGORITHMS, ident: IDENT });
   inner.on('error', (err: Error) => log.debug({ err: err.message }, 'nested ssh pre-handshake error'));
   const tunnels = new WeakMap<object, { info: ConnectionInfo; handler: ConnectionHandler }>();
@@ -89,7 +90,6 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
     let closed = false;
     wireConnection(client, t.handler, {
       maxAuthTries: limits.maxAuthTries,
-      acceptNone: true,
       tunnel,
       onAuthenticated: () => {},
       onClosed: (reason) => {

@@ -39,8 +39,8 @@ export interface ConnectionControl {
   end(): void;
   /**
    * Runs a nested SSH server connection over `stream` (an accepted direct-tcpip channel): the
-   * jump-host form `ssh -J alice@bastion web.prod`. The nested connection accepts `none`
-   * authentication (the outer connection already authenticated the user); `handler` decides.
+   * jump-host form `ssh -J alice@bastion web.prod`. The nested connection authenticates again
+   * (publickey, as on the outer one); `handler` decides.
    */
   tunnel(stream: Duplex, info: ConnectionInfo, handler: ConnectionHandler): void;
 }
