@@ -53,8 +53,8 @@ export function background(ep: SshEndpoint, sshUser: string, forwardArgs: string
 }
 
 /** Resolves once something accepts TCP connections on 127.0.0.1:port. */
-export function waitListening(port: number, timeoutMs = 30_000): Promise<true> {
-  return waitFor(() => new Promise<boolean>((resolve) => {
+export async function waitListening(port: number, timeoutMs = 30_000): Promise<void> {
+  await waitFor(() => new Promise<boolean>((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     s.on('connect', () => { s.destroy(); resolve(true); });
     s.on('error', () => resolve(false));
