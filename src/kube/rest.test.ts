@@ -87,6 +87,15 @@ describe('REST', () => {
     expect(f.seen[0]!.url.pathname).toBe('/k8s/clusters/c-1/api/v1/namespaces/prod/pods/web');
   });
 
+  it('lists namespace names as podgate itself, with no impersonation header', async () => {
+    f.rest = (_req, res) => res.writeHead(200).end(JSON.stringify({ items: [{ metadata: { name: 'prod' } }, { metadata: { name: 'default' } }] }));
+    expect(await f.api.listNamespaceNames!()).toEqual(['default', 'prod']);
+    expect(f.seen[0]!.url.pathname).toBe('/api/v1/namespaces');
+    expect(headerLines(f.seen[0]!.rawHeaders, 'impersonate-user')).toEqual([]);
+    expect(headerLines(f.seen[0]!.rawHeaders, 'impersonate-group')).toEqual([]);
+    expect(headerLines(f.seen[0]!.rawHeaders, 'authorization')).toEqual(['Bearer podgate-token']);
+  });
+
   it('retries once when a kept-alive socket dies under a request', async () => {
     const served = new WeakSet<object>();
     f.rest = (req, res) => {
