@@ -38,9 +38,9 @@ describe('launchCommand', () => {
     const c = launchCommand(ctx({ root, workingDir: '/tmp', uid: 65534, gid: 65534, netnsPath: '/proc/9/ns/net', utsNsPath: '/proc/9/ns/uts', mountNsPath: '/proc/9/ns/mnt' }), ['sh'], { tty: true });
     expect(c.file).toBe('/bin/sh');
     expect(c.args.slice(3)).toEqual([
-      '/dev/null', 'PWD TERM', '/usr/bin/nsenter', '--net=/proc/9/ns/net', '--uts=/proc/9/ns/uts', '--mount=/proc/9/ns/mnt', '--', '/usr/bin/nsenter',
+      '/dev/null', 'PWD', '/usr/bin/nsenter', '--net=/proc/9/ns/net', '--uts=/proc/9/ns/uts', '--mount=/proc/9/ns/mnt', '--', '/usr/bin/nsenter',
       `--root=${root}`, `--wd=${join(root, 'tmp')}`, '-S', '65534', '-G', '65534', '--', 'sh',
     ]);
-    expect(c.env).toEqual({ PATH: '/usr/bin:/bin', HOSTNAME: 'p', HOME: '/root' });
+    expect(c.env).toEqual({ PATH: '/usr/bin:/bin', HOSTNAME: 'p', HOME: '/root', TERM: 'xterm' });
   });
 });

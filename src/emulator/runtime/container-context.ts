@@ -36,12 +36,14 @@ export interface LaunchCommand {
   env: Record<string, string>;
 }
 
-// $1: the cgroup.procs file; $2: variables the launcher itself added (dash's PWD, node-pty's
-// TERM) that the container's environment does not have, so the program sees only its own env.
+// $1: the cgroup.procs file; $2: variables the launcher itself added (dash's PWD) that the
+// container's environment does not have, so the program sees only its own env.
 const WRAPPER = 'echo $$ > "$1" || exit 126; unset $2; shift 2; exec "$@"';
 
 export function launchCommand(ctx: ContainerContext, argv: string[], opts: { tty?: boolean } = {}): LaunchCommand {
-  const added = ['PWD', ...(opts.tty ? ['TERM'] : [])].filter((k) => ctx.env[k] === undefined);
+  const added = ['PWD'].filter((k) => ctx.env[k] === undefined);
+  // containerd's CRI exec adds TERM=xterm under a TTY, overriding the image's value.
+  const env = opts.tty ? { ...ctx.env, TERM: 'xterm' } : ctx.env;
   const ns = ['/usr/bin/nsenter'];
   if (ctx.netnsPath) ns.push(`--net=${ctx.netnsPath}`);
   if (ctx.utsNsPath) ns.push(`--uts=${ctx.utsNsPath}`);
@@ -51,7 +53,7 @@ export function launchCommand(ctx: ContainerContext, argv: string[], opts: { tty
   }
   if (ctx.root) ns.push(`--root=${ctx.root}`);
   ns.push(`--wd=${hostPath(ctx, ctx.workingDir)}`, '-S', String(ctx.uid), '-G', String(ctx.gid), '--');
-  return { file: '/bin/sh', args: ['-c', WRAPPER, 'podgate-launch', ctx.procsFile, added.join(' '), ...ns, ...argv], env: ctx.env };
+  return { file: '/bin/sh', args: ['-c', WRAPPER, 'podgate-launch', ctx.procsFile, added.join(' '), ...ns, ...argv], env };
 }
 
 export function hostPath(ctx: ContainerContext, p: string): string {
