@@ -97,7 +97,7 @@ export interface AccessCheck {
 
 /**
  * Everything podgate does against the Kubernetes API, always as a user's identity
- * (impersonated). Implemented by src/kube/client.ts; the session layer sees only this.
+ * (impersonated). Implemented by createKubeApi in src/kube/index.ts; the session layer sees only this.
  * Every method rejects with a PodgateError (POD_NOT_FOUND, FORBIDDEN, API_UNREACHABLE,
  * API_TIMEOUT, API_ERROR...).
  */
