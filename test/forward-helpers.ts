@@ -31,8 +31,9 @@ export async function stopAllBackground(): Promise<void> {
 }
 
 /** `ssh -N <forwardArgs> sshUser@bastion`, running until `stop()`. */
-export function background(ep: SshEndpoint, sshUser: string, forwardArgs: string[], extra: string[] = []): BackgroundSsh {
-  const argv = sshArgs(ep, sshUser, [], { extraArgs: ['-N', '-o', 'ExitOnForwardFailure=yes', ...forwardArgs, ...extra] });
+export function background(ep: SshEndpoint, sshUser: string, forwardArgs: string[], opts: { logLevel?: string } = {}): BackgroundSsh {
+  const argv = sshArgs(ep, sshUser, [], { extraArgs: ['-N', '-o', 'ExitOnForwardFailure=yes', ...forwardArgs] })
+    .map((a) => (a === 'LogLevel=ERROR' && opts.logLevel ? `LogLevel=${opts.logLevel}` : a));
   const child = spawn('/usr/bin/ssh', argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.setEncoding('utf8');

@@ -107,12 +107,16 @@ describe('ssh -D (SOCKS)', () => {
 describe('refusals are clean and fast', () => {
   it('another destination host is refused: the channel open fails, nothing hangs', async () => {
     for (const dest of ['10.1.2.3:80', 'example.com:80', 'web.prod:8080', '127.0.0.2:8080']) {
-      const lport = await forward('alice+web-5d4c8b-x2k9p.prod', dest);
+      const lport = await freePort();
+      const b = background(pg, 'alice+web-5d4c8b-x2k9p.prod', ['-L', `127.0.0.1:${lport}:${dest}`], { logLevel: 'INFO' });
+      await waitListening(lport);
       const t0 = Date.now();
       const r = await roundTrip(lport, Buffer.from('GET / HTTP/1.0\r\n\r\n'), 1, 20_000);
       expect(r.closedByPeer).toBe(true);
       expect(r.received.length).toBe(0);
       expect(Date.now() - t0).toBeLessThan(15_000);
+      // What the user sees at the default LogLevel.
+      await waitFor(() => /open failed: connect failed/.test(b.stderr()), 'the client\'s refusal message', 10_000);
     }
     const refused = events('FORWARD_OPEN').filter((e) => e['result'] === 'refused-destination').map((e) => `${String(e['host'])}:${String(e['port'])}`);
     expect(refused).toEqual(expect.arrayContaining(['10.1.2.3:80', 'example.com:80', 'web.prod:8080', '127.0.0.2:8080']));
