@@ -185,12 +185,24 @@ describe('reaper journal and failures', () => {
     expect(await restarted.recover()).toEqual([]);
   });
 
+  it('recover() leaves alone the sessions its own podgate is running', async () => {
+    const executor = localExecutor(shells[0]!.argv0);
+    const reaper = createReaper({ executor, stateDir: await stateDir(), graceMs: 500, logger });
+    const live = await start(executor, reaper, 'own', 'sleep 1000');
+    await reaper.track(target('own'), live.id);
+    expect(await waitFor(async () => (await tagged(`${RUN}-own`)).length >= 1, 10_000)).toBe(true);
+    expect(await reaper.recover()).toEqual([]);
+    expect((await tagged(`${RUN}-own`)).length).toBeGreaterThanOrEqual(1);
+    expect((await reaper.reap(target('own'), live.id, 'exit')).outcome).toBe('term');
+    await reaper.untrack(live.id);
+  });
+
   it('reports a refused exec as failed and keeps the journal entry only while the API is unreachable', async () => {
     const dir = await stateDir();
     let code: 'API_UNREACHABLE' | 'POD_NOT_FOUND' = 'API_UNREACHABLE';
     const executor: PodExecutor = { exec: () => Promise.reject(new PodgateError(code)) };
+    await createReaper({ executor, stateDir: dir, graceMs: 100, logger }).track(target('gone'), 'sess-1');
     const reaper = createReaper({ executor, stateDir: dir, graceMs: 100, logger });
-    await reaper.track(target('gone'), 'sess-1');
     const [r1] = await reaper.recover();
     expect(r1).toMatchObject({ sessionId: 'sess-1', outcome: 'failed' });
     expect(r1!.error).toContain('API_UNREACHABLE');
@@ -224,8 +236,9 @@ describe('reaper journal and failures', () => {
         return Promise.reject(new PodgateError('API_ERROR', undefined, { operatorMessage }));
       },
     };
-    const reaper = createReaper({ executor, stateDir: await stateDir(), graceMs: 100, logger });
-    await reaper.track(target('distroless'), 'sess-ns');
+    const dir = await stateDir();
+    await createReaper({ executor, stateDir: dir, graceMs: 100, logger }).track(target('distroless'), 'sess-ns');
+    const reaper = createReaper({ executor, stateDir: dir, graceMs: 100, logger });
     const [report] = await reaper.recover();
     expect(calls).toBe(1);
     expect(report).toMatchObject({ outcome: 'failed' });

@@ -37,6 +37,8 @@ export { noShellError };
 export function createReaper(opts: ReaperOptions): SessionReaper {
   const log = opts.logger.bindings()['module'] === undefined ? opts.logger.child({ module: 'reaper' }) : opts.logger;
   const journal = new ReapJournal(opts.stateDir);
+  /** Sessions this podgate tracks: recover() must never reap a live one of its own. */
+  const mine = new Set<string>();
   const slackMs = opts.slackMs ?? 20_000;
 
   async function attempt(target: ReapTarget, sessionId: string): Promise<{ run: ReapRun; parsed: ReapOutput }> {
@@ -113,16 +115,18 @@ export function createReaper(opts: ReaperOptions): SessionReaper {
 
     async track(target, sessionId) {
       checkId(sessionId);
+      mine.add(sessionId);
       await journal.add(sessionId, target);
     },
 
     async untrack(sessionId) {
       checkId(sessionId);
       await journal.remove(sessionId);
+      mine.delete(sessionId);
     },
 
     async recover() {
-      const entries = await journal.list();
+      const entries = (await journal.list()).filter((e) => !mine.has(e.sessionId));
       const reports: ReapReport[] = [];
       let next = 0;
       const worker = async (): Promise<void> => {
