@@ -112,6 +112,25 @@ describe('podgate demo', () => {
     expect(kubectl.stdout).toMatch(new RegExp(`\\s${pod}\\s+1/1\\s+Running`));
   }, 60_000);
 
+  it('every example it prints under "More:" works as printed', async () => {
+    const lines = first.output().split('\n');
+    const from = lines.indexOf('More:') + 1;
+    const examples = lines.slice(from, lines.indexOf('', from)).map((l) => l.trim());
+    expect(examples.length).toBeGreaterThanOrEqual(5);
+    for (const example of examples) {
+      if (example.startsWith('sftp ')) {
+        const r = await sh(`echo pwd | ${example.replace(/^sftp /, 'sftp -b - ')}`);
+        expect(r.stdout, example).toContain('Remote working directory: /');
+        expect(r.code, example).toBe(0);
+      } else {
+        const r = await sh(example);
+        expect(r.stderr, example).not.toContain('podgate:');
+        expect(r.code, example).toBe(example.includes('exit 3') ? 3 : 0);
+        expect(r.stdout.length, example).toBeGreaterThan(0);
+      }
+    }
+  }, 180_000);
+
   it('stops on Ctrl-C with exit status 0, and reuses its keys on the next start', async () => {
     expect(await stop(first)).toBe(0);
     const second = await startDemo();
