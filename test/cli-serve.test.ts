@@ -92,3 +92,22 @@ describe('podgate serve', () => {
     expect(after.code).toBe(255);
   });
 });
+
+describe('podgate serve: a second signal during the shutdown grace', () => {
+  it('stops at once with exit status 130 while a session would still have time', async () => {
+    const second = await startPodgate({ emulator, configPatch: { limits: { shutdownGraceSeconds: 120 } } });
+    try {
+      const session = ssh(second, 'alice+web-7d9f', ['sleep', '300'], { timeoutMs: 120_000 });
+      await waitFor(() => second.logs().some((l) => l.code === 'SESSION_START'), 'the session to start', 60_000);
+      second.kill('SIGTERM');
+      await waitFor(() => second.logs().some((l) => l.code === 'SIGNAL'), 'podgate to see SIGTERM', 30_000);
+      second.kill('SIGTERM');
+      expect(await second.exited).toBe(130);
+      expect(second.logs().map((l) => l.code)).toContain('SHUTDOWN_FORCED');
+      const ended = await session;
+      expect(ended.timedOut).toBe(false);
+    } finally {
+      await second.stop();
+    }
+  }, 180_000);
+});
