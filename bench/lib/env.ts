@@ -1,0 +1,115 @@
+/**
+ * Brings up everything one bench run measures: the Kubernetes API emulator in its own process
+ * (so the bench's own event loop does not share a CPU thread with the API server), a real
+ * `podgate serve` against it, and a throwaway OpenSSH sshd. `close()` stops all of them.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startPodgate, type Podgate } from '../../test/helpers/podgate.ts';
+import { startSshd, type Sshd } from './sshd.ts';
+import { directTarget, sshTarget, POD, type Target, type TargetName } from './targets.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface BenchEnv {
+  dir: string;
+  targets: Record<TargetName, Target>;
+  podgate: Podgate;
+  sshd: Sshd;
+  emulatorPid: number;
+  close(): Promise<void>;
+}
+
+interface EmulatorProc {
+  pid: number;
+  adminKubeconfig: string;
+  stop(): Promise<void>;
+}
+
+async function startEmulatorProcess(dir: string): Promise<EmulatorProc> {
+  const adminKubeconfig = join(dir, 'admin.kubeconfig');
+  const child: ChildProcess = spawn(process.execPath, [
+    '--import', 'tsx', join(ROOT, 'src/emulator/main.ts'),
+    '--fixture', join(ROOT, 'test/fixtures/cluster.yaml'), '--kubeconfig-out', adminKubeconfig, '--token', 'admin-token',
+  ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8');
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (d: string) => { err += d; });
+  let exited = false;
+  const gone = new Promise<void>((r) => child.once('close', () => { exited = true; r(); }));
+  await new Promise<void>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`emulator did not start: ${err}`)), 60_000);
+    child.stdout!.on('data', (d: string) => {
+      out += d;
+      if (out.includes('\n')) {
+        clearTimeout(timer);
+        res();
+      }
+    });
+    child.on('error', (e) => { clearTimeout(timer); rej(e); });
+    child.once('close', () => { clearTimeout(timer); rej(new Error(`emulator exited: ${err}`)); });
+  });
+  return {
+    pid: child.pid!,
+    adminKubeconfig,
+    async stop() {
+      if (!exited) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await gone;
+        clearTimeout(t);
+      }
+    },
+  };
+}
+
+export async function startBenchEnv(): Promise<BenchEnv> {
+  const dir = mkdtempSync(join(tmpdir(), 'podgate-bench-'));
+  const emu = await startEmulatorProcess(dir);
+  const shim = {
+    writeKubeconfig(path: string, opts: { token: string }): void {
+      writeFileSync(path, readFileSync(emu.adminKubeconfig, 'utf8').replaceAll('admin-token', opts.token), { mode: 0o600 });
+    },
+  };
+  let podgate: Podgate | null = null;
+  let sshd: Sshd | null = null;
+  try {
+    podgate = await startPodgate({
+      emulator: shim,
+      configPatch: {
+        limits: { maxUnauthenticated: 2000, maxUnauthenticatedPerSource: 2000, idleTimeoutSeconds: 0, maxSessionSeconds: 0 },
+        kubernetes: { requestTimeoutMs: 60_000 },
+      },
+      startTimeoutMs: 120_000,
+    });
+    sshd = await startSshd();
+  } catch (e) {
+    await podgate?.stop();
+    await emu.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  const pg = podgate;
+  const sd = sshd;
+  return {
+    dir,
+    podgate: pg,
+    sshd: sd,
+    emulatorPid: emu.pid,
+    targets: {
+      podgate: sshTarget('podgate', pg.port, pg.keyFor('alice'), `alice+${POD}`),
+      direct: directTarget(emu.adminKubeconfig),
+      sshd: sshTarget('sshd', sd.port, sd.key, sd.user),
+    },
+    async close() {
+      await Promise.allSettled([pg.stop(), sd.stop()]);
+      await emu.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/** Process helpers for the bench: run a shell line to completion, read a process's RSS. */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export interface ShellResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Quotes one argument for /bin/sh. */
+export function q(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+export function shellLine(argv: string[]): string {
+  return argv.map(q).join(' ');
+}
+
+/** Runs `sh -c line`, timing it from spawn to close. Never rejects on a non-zero exit. */
+export function sh(line: string, timeoutMs = 600_000): Promise<ShellResult> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn('/bin/sh', ['-c', line], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => { out += d; });
+    child.stderr.on('data', (d: string) => { err += d; });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: out, stderr: err, ms: performance.now() - t0 });
+    });
+  });
+}
+
+/** Resident set size of a process in KiB (VmRSS), or NaN when it is gone. */
+export function rssKiB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

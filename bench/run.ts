@@ -1,0 +1,122 @@
+/**
+ * `npm run bench`: podgate side by side with direct `kubectl exec` (v5 WebSocket) to the same
+ * emulator pod and with a throwaway OpenSSH sshd on loopback, same client, same cipher
+ * (aes128-gcm@openssh.com for both ssh paths), same command. Prints a table and writes
+ * bench/results/latest.json.
+ *
+ *   node --import tsx bench/run.ts [--quick] [--only NAME[,NAME...]] [--extras]
+ *
+ * Scenarios: throughput-out, throughput-in, setup, latency-1, latency-many, backpressure, scale.
+ * --extras also runs the area benches that exist next to this file (bench/sftp-*.ts,
+ * bench/forward-*.ts) as child processes, after the main table.
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { startBenchEnv } from './lib/env.ts';
+import { markdownTable, tableRows, textTable } from './lib/table.ts';
+import type { BenchContext, ScenarioResult } from './lib/result.ts';
+import { CIPHER, KEX, KUBECTL, POD } from './lib/targets.ts';
+import type { BenchEnv } from './lib/env.ts';
+import { throughputIn, throughputOut } from './scenarios/throughput.ts';
+import { setup } from './scenarios/setup.ts';
+import { latency1, latencyMany } from './scenarios/latency.ts';
+import { scale } from './scenarios/scale.ts';
+import { backpressure } from './scenarios/backpressure.ts';
+import { rssKiB } from './lib/proc.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+type Scenario = (env: BenchEnv, ctx: BenchContext) => Promise<ScenarioResult[]>;
+export const SCENARIOS: Record<string, Scenario> = {
+  'throughput-out': throughputOut,
+  'throughput-in': throughputIn,
+  setup,
+  'latency-1': latency1,
+  'latency-many': latencyMany,
+  backpressure,
+  scale,
+};
+
+interface Args { quick: boolean; only: string[] | null; extras: boolean; out: string }
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { quick: false, only: null, extras: false, out: join(HERE, 'results/latest.json') };
+  for (let i = 0; i < argv.length; i++) {
+    const v = argv[i]!;
+    if (v === '--quick') a.quick = true;
+    else if (v === '--extras') a.extras = true;
+    else if (v === '--only') a.only = (argv[++i] ?? '').split(',').filter(Boolean);
+    else if (v.startsWith('--only=')) a.only = v.slice(7).split(',').filter(Boolean);
+    else if (v === '--out') a.out = argv[++i]!;
+    else throw new Error(`unknown argument ${v} (use --quick, --only NAME[,NAME], --extras, --out FILE)`);
+  }
+  for (const n of a.only ?? []) if (!SCENARIOS[n]) throw new Error(`unknown scenario ${n}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  return a;
+}
+
+function machine(): Record<string, string | number> {
+  const model = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? '?';
+  const ver = (cmd: string, args: string[]): string => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n')[0] ?? '?';
+  };
+  return {
+    nproc: cpus().length, cpu: model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version,
+    ssh: ver('ssh', ['-V']), kubectl: ver(KUBECTL, ['version', '--client']), cipher: CIPHER, kex: KEX, pod: POD,
+  };
+}
+
+export async function main(argv: string[]): Promise<ScenarioResult[]> {
+  const args = parseArgs(argv);
+  const log = (m: string): void => { process.stderr.write(`${m}\n`); };
+  const names = args.only ?? Object.keys(SCENARIOS);
+  const info = machine();
+  log(`podgate bench ${new Date().toISOString()} ${args.quick ? '(quick)' : ''}: ${names.join(', ')}`);
+  log(`machine: ${JSON.stringify(info)}`);
+  const env = await startBenchEnv();
+  const results: ScenarioResult[] = [];
+  const started = new Date().toISOString();
+  try {
+    log(`podgate pid ${env.podgate.pid} port ${env.podgate.port}, sshd port ${env.sshd.port}, emulator pid ${env.emulatorPid}; podgate RSS ${rssKiB(env.podgate.pid)} KiB`);
+    for (const n of names) {
+      log(`== ${n}`);
+      const t0 = performance.now();
+      try {
+        results.push(...(await SCENARIOS[n]!(env, { quick: args.quick, log })));
+      } catch (e) {
+        log(`  ${n} failed: ${(e as Error).stack ?? String(e)}`);
+      }
+      log(`  (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+  } finally {
+    await env.close();
+  }
+  const rows = tableRows(results);
+  process.stdout.write(`\n${textTable(rows)}\n\n`);
+  for (const r of results) {
+    const extra = Object.entries(r.extra).map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toFixed(3)) : v}`).join(' ');
+    process.stdout.write(`${r.name}: ${extra}${r.notes.length ? ` | ${r.notes.join('; ')}` : ''}\n`);
+  }
+  mkdirSync(dirname(args.out), { recursive: true });
+  writeFileSync(args.out, `${JSON.stringify({ started, finished: new Date().toISOString(), quick: args.quick, machine: info, command: `npm run bench -- ${argv.join(' ')}`.trim(), results, markdown: markdownTable(rows) }, null, 2)}\n`);
+  process.stdout.write(`wrote ${args.out}\n`);
+  if (args.extras) runExtras(log);
+  return results;
+}
+
+function runExtras(log: (m: string) => void): void {
+  for (const f of readdirSync(HERE).filter((n) => /^(sftp|forward)-.*\.ts$/.test(n) && !n.endsWith('.test.ts')).sort()) {
+    log(`== extra: ${f}`);
+    spawnSync(process.execPath, ['--import', 'tsx', join(HERE, f)], { stdio: 'inherit', cwd: join(HERE, '..') });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main(process.argv.slice(2)).then(() => { process.exitCode = 0; }, (e: unknown) => {
+    process.stderr.write(`bench: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  });
+}
