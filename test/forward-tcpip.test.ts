@@ -118,7 +118,7 @@ describe('refusals are clean and fast', () => {
       // What the user sees at the default LogLevel.
       await waitFor(() => /open failed: connect failed/.test(b.stderr()), 'the client\'s refusal message', 10_000);
     }
-    const refused = events('FORWARD_OPEN').filter((e) => e['result'] === 'refused-destination').map((e) => `${String(e['host'])}:${String(e['port'])}`);
+    const refused = events('FORWARD_DENIED').filter((e) => e['result'] === 'refused-destination').map((e) => `${String(e['host'])}:${String(e['port'])}`);
     expect(refused).toEqual(expect.arrayContaining(['10.1.2.3:80', 'example.com:80', 'web.prod:8080', '127.0.0.2:8080']));
   }, 120_000);
 
@@ -137,7 +137,8 @@ describe('refusals are clean and fast', () => {
     expect(r.received.length).toBe(0);
     expect(Date.now() - t0).toBeLessThan(15_000);
     const end = await waitFor(() => events('FORWARD_END').find((e) => e['pod'] === 'db-0' && e['port'] === 9 && e['result'] === 'refused'), 'FORWARD_END port 9 refused');
-    expect(end).toMatchObject({ errorCode: 'API_ERROR', bytesOut: 0 });
+    expect(end).toMatchObject({ message: 'port 9 of pod db-0 refused the connection', bytesOut: 0 });
+    expect(end['errorCode']).toBeUndefined();
     const c = await runClient('curl', ['-sS', '--max-time', '20', `http://127.0.0.1:${lport}/`]);
     expect(c.code).not.toBe(0);
     expect(c.code).not.toBe(28); // not a timeout
@@ -153,7 +154,7 @@ describe('refusals are clean and fast', () => {
     const r = await ssh(pg, 'alice+api-0.staging', [], { extraArgs: ['-W', 'localhost:8080'], timeoutMs: 30_000 });
     expect(r.code).toBe(255);
     expect(r.stderr).toMatch(/open failed|stdio forwarding failed/);
-    const denied = await waitFor(() => events('FORWARD_OPEN').find((e) => e['target'] === 'api-0.staging'), 'FORWARD_OPEN denied');
+    const denied = await waitFor(() => events('FORWARD_DENIED').find((e) => e['target'] === 'api-0.staging'), 'FORWARD_OPEN denied');
     expect(denied).toMatchObject({ result: 'denied', errorCode: expect.stringMatching(/FORBIDDEN|NAMESPACE_NOT_ALLOWED/) });
   }, 60_000);
 
@@ -161,12 +162,25 @@ describe('refusals are clean and fast', () => {
     const r = await ssh(pg, 'alice', [], { extraArgs: ['-W', 'localhost:9000'], timeoutMs: 30_000 });
     expect(r.code).toBe(255);
     expect(r.stderr).toMatch(/open failed|stdio forwarding failed/);
-    expect(events('FORWARD_OPEN').some((e) => e['result'] === 'no-target')).toBe(true);
+    expect(events('FORWARD_DENIED').some((e) => e['result'] === 'no-target')).toBe(true);
   }, 60_000);
 
   it('remote forwarding (-R) is refused with the client\'s message', async () => {
     const r = await ssh(pg, 'alice+db-0.prod', ['true'], { extraArgs: ['-o', 'ExitOnForwardFailure=yes', '-R', '0:localhost:9'], timeoutMs: 30_000 });
     expect(r.code).toBe(255);
     expect(r.stderr).toMatch(/remote port forwarding failed/);
+  }, 60_000);
+});
+
+describe('bookkeeping', () => {
+  it('every FORWARD_OPEN gets its FORWARD_END once the clients are gone; the active gauge returns to 0', async () => {
+    await stopAllBackground();
+    await waitFor(() => events('FORWARD_OPEN').length === events('FORWARD_END').length, 'FORWARD_END for every FORWARD_OPEN', 30_000);
+    expect(events('FORWARD_OPEN').length).toBeGreaterThan(60);
+    const metrics = await waitFor(async () => {
+      const body = await (await fetch(`http://127.0.0.1:${pg.metricsPort!}/metrics`)).text();
+      return /^podgate_forwards_active 0$/m.test(body) ? body : null;
+    }, 'podgate_forwards_active 0', 30_000);
+    expect(metrics).toMatch(/podgate_forwards_total\{result="refused"\} [1-9]/);
   }, 60_000);
 });

@@ -4,7 +4,7 @@
  * target pod, as the user's impersonated identity, after an access review of `create`+`get`
  * pods/portforward. Other destinations, connections without a target, denials and API failures
  * reject the channel open (the client prints `open failed`); a port the pod refuses closes the
- * accepted channel at once. Audited as FORWARD_OPEN / FORWARD_END.
+ * accepted channel at once. Audited as FORWARD_OPEN / FORWARD_END, refusals as FORWARD_DENIED.
  */
 import { randomBytes } from 'node:crypto';
 import { PodgateError, toPodgateError } from '../errors/index.ts';
@@ -24,8 +24,9 @@ export function createDirectTcpipHandler(opts: DirectTcpipOptions = {}): TcpipHa
     const forwardId = randomBytes(4).toString('hex');
     const base = { connId: ctx.connId, forwardId, user: ctx.user.name, host: req.destIP, port: req.destPort };
     const refuse = (err: PodgateError, result: string): void => {
+      // Its own code (like SESSION_DENIED): FORWARD_OPEN is always followed by FORWARD_END.
       ctx.logger.info({
-        code: 'FORWARD_OPEN', ...base, namespace: null, pod: null, target: ctx.target?.raw ?? null,
+        code: 'FORWARD_DENIED', ...base, namespace: null, pod: null, target: ctx.target?.raw ?? null,
         result, errorCode: err.code, message: err.userMessage, detail: err.operatorMessage,
       }, 'forward refused');
       reject();
@@ -54,7 +55,8 @@ export function createDirectTcpipHandler(opts: DirectTcpipOptions = {}): TcpipHa
         const r = await bridgePort(channel, port);
         ctx.logger.info({
           code: 'FORWARD_END', ...where, bytesIn: r.bytesIn, bytesOut: r.bytesOut, durationMs: Date.now() - started,
-          result: r.error ? 'refused' : 'closed', ...(r.error ? { errorCode: r.error.code, message: r.error.userMessage, detail: r.error.operatorMessage } : {}),
+          // A port the pod refused is not an API failure: no errorCode (metrics count those).
+          result: r.error ? 'refused' : 'closed', ...(r.error ? { message: r.error.userMessage, detail: r.error.operatorMessage } : {}),
         }, 'forward ended');
       } catch (e) {
         refuse(toPodgateError(e), stage);
