@@ -3,8 +3,9 @@
  * `/bin/sh -c REAP_SCRIPT podgate-reap SESSION_ID GRACE_MS MARKER_WAIT_MS`. Ids come in as argv, never as
  * script text. It needs only sh builtins and /proc, plus `sleep` and (optionally) `tr`.
  *
- * 1. Reads the marker `.podgate-SESSION_ID` the wrapper left (waits up to MARKER_WAIT_MS for
- *    it: a session cut at once may not have run its wrapper yet). Marker: `PID STARTTIME KIND`.
+ * 1. Reads the marker `.podgate-SESSION_ID` the wrapper left, the first one this user owns
+ *    (waits up to MARKER_WAIT_MS for it: a session cut at once may not have run its wrapper
+ *    yet). Marker: `PID STARTTIME KIND`.
  * 2. Members: every live process whose SID is PID (KIND `s`, and only if PID still names the
  *    same process or no process at all: a SID stays reserved while any member lives), PID
  *    itself when its start time matches, and every descendant of a member. Never pid 1, this
@@ -44,7 +45,7 @@ f=
 n=0
 while :; do
   for d in /tmp /dev/shm /var/tmp; do
-    if [ -f "$d/.podgate-$id" ]; then f=$d/.podgate-$id; break; fi
+    if [ -f "$d/.podgate-$id" ] && [ -O "$d/.podgate-$id" ]; then f=$d/.podgate-$id; break; fi
   done
   [ -n "$f" ] && break
   n=$((n + 1))

@@ -8,7 +8,9 @@
  *
  * Findable means: the program leads its own session (SID == its PID), recorded with its
  * start time (field 22 of /proc/PID/stat, so a reused PID is never mistaken for it) in a
- * marker file `.podgate-SESSION_ID` in the first writable of /tmp, /dev/shm, /var/tmp.
+ * marker file `.podgate-SESSION_ID` in the first writable of /tmp, /dev/shm, /var/tmp. A stale
+ * marker of the same name is removed first; the new one is created with noclobber, so a link
+ * planted there is never followed (a planted file makes it try the next directory).
  * - Already a session leader (the runtime made one, as it does under a PTY): record, exec.
  * - Else, if `setsid` exists: run the same script again under `setsid` as a child of this
  *   shell (a child is never a process-group leader, so setsid needs no fork), wait for it
@@ -50,6 +52,7 @@ else
   pg_stat $$ || pg_st=0
 fi
 for pg_d in /tmp /dev/shm /var/tmp; do
+  rm -f "$pg_d/.podgate-$1" 2>/dev/null
   if (set -C; printf "%s %s %s\n" "$$" "$pg_st" "$pg_k" >"$pg_d/.podgate-$1") 2>/dev/null; then
     break
   fi

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import { chown, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -147,6 +147,33 @@ for (const sh of shells) {
     });
   });
 }
+
+describe('reaper with leftover markers', () => {
+  it('replaces stale markers of the same name, whoever owns them (root may)', async () => {
+    const executor = localExecutor(shells[1]!.argv0);
+    const reaper = createReaper({ executor, stateDir: await stateDir(), graceMs: 500, logger });
+    const stale = nextId();
+    const planted = nextId();
+    await writeFile(`/tmp/.podgate-${stale}`, '1 0 s\n');
+    await writeFile(`/tmp/.podgate-${planted}`, '1 0 s\n');
+    await chown(`/tmp/.podgate-${planted}`, 65534, 65534);
+    try {
+      for (const [id, pod] of [[stale, 'stale'], [planted, 'planted']] as const) {
+        const exec = await executor.exec({ ...target(pod), command: reaper.wrap(id, 'sleep 1000', false), stdin: false, tty: false });
+        exec.stdout.on('data', () => undefined);
+        expect(await waitFor(async () => (await tagged(`${RUN}-${pod}`)).length >= 2, 10_000)).toBe(true);
+        const report = await reaper.reap(target(pod), id, 'exit');
+        expect(report.outcome, pod).toBe('term');
+        expect(await waitFor(async () => (await tagged(`${RUN}-${pod}`)).length === 0, 5_000)).toBe(true);
+      }
+      const [pid] = (await readFile(`/tmp/.podgate-${planted}`, 'utf8').catch(() => '0')).split(' ');
+      expect(pid).not.toBe('1');
+    } finally {
+      await rm(`/tmp/.podgate-${stale}`, { force: true });
+      await rm(`/tmp/.podgate-${planted}`, { force: true });
+    }
+  });
+});
 
 describe('reaper in a container without setsid, cat, tr or sleep', () => {
   it('falls back to ending the process tree under the session', async () => {
