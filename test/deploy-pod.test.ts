@@ -15,13 +15,13 @@
  * within the pod's terminationGracePeriodSeconds. Before that, the built /app itself: the build
  * succeeds, imports only production dependencies, and `check-config` accepts the chart's config.
  */
+import { generateKeyPair } from '../src/cli/ssh-keypair.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import ssh2 from 'ssh2';
 import { parseAllDocuments, parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { startEmulator } from '../src/emulator/index.ts';
 import type { Emulator } from '../src/emulator/index.ts';
@@ -118,7 +118,8 @@ async function startPod(): Promise<void> {
   chmodSync(join(root, 'etc'), 0o755);
   const hostKeys: string[] = [];
   for (const [file, type] of [['ssh_host_ed25519_key', 'ed25519'], ['ssh_host_rsa_key', 'rsa']] as const) {
-    const pair = type === 'rsa' ? ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 }) : ssh2.utils.generateKeyPairSync('ed25519');
+    // generateKeyPair re-makes the 1-in-256 ed25519 pair ssh2 emits broken.
+    const pair = generateKeyPair(type, `podgate@${file}`);
     const path = join(hostKeyDir, file);
     writeFileSync(path, pair.private);
     chownSync(path, 0, GID);
@@ -311,6 +312,17 @@ describe('the image command as the chart runs it (non-root, root-owned app, keys
     expect(hi.code).toBe(0);
     const status = await ssh(endpoint, 'alice+web-7d9f', ['exit 7']);
     expect(status.code).toBe(7);
+  });
+
+  it("the console's pods listing works with the chart's service-account rights (namespaces listed as podgate)", async () => {
+    const pods = await ssh(endpoint, 'alice', ['pods']);
+    expect(pods.stderr).toBe('');
+    expect(pods.code).toBe(0);
+    // Pods of every namespace alice may enter (default and prod), found by listing namespaces as
+    // podgate: without that right the console falls back to her default namespace and warns.
+    expect(pods.stdout.toString()).toContain('web-7d9f');
+    expect(pods.stdout.toString()).toContain('db-0');
+    expect(lines.filter((l) => l.code === 'CONSOLE_NAMESPACES_UNLISTED')).toEqual([]);
   });
 
   it('SIGTERM to tini: not ready at once, drains a live session, exits 0 within terminationGracePeriodSeconds, wrote only to stateDir', async () => {
