@@ -97,3 +97,18 @@ export function roundTrip(port: number, data: Buffer, expect: number, timeoutMs 
     s.on('close', () => finish(null, true));
   });
 }
+
+/** Runs the OpenSSH client with extra environment (DISPLAY, SSH_AUTH_SOCK) and LogLevel INFO. */
+export function sshWithEnv(ep: SshEndpoint, sshUser: string, args: string[], extraArgs: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const argv = sshArgs(ep, sshUser, args, { extraArgs }).map((a) => (a === 'LogLevel=ERROR' ? 'LogLevel=INFO' : a));
+  return new Promise((resolve, reject) => {
+    const c = spawn('/usr/bin/ssh', argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => c.kill('SIGKILL'), 30_000);
+    c.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    c.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    c.on('error', (e) => { clearTimeout(timer); reject(e); });
+    c.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+  });
+}

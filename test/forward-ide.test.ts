@@ -11,7 +11,7 @@ import { startEmulator } from '../src/emulator/index.ts';
 import type { Emulator } from '../src/emulator/types.ts';
 import { startPodgate, type Podgate } from './helpers/podgate.ts';
 import { runClient, ssh, sshArgs, waitFor } from './helpers/ssh.ts';
-import { background, freePort, roundTrip, stopAllBackground, waitListening } from './forward-helpers.ts';
+import { background, freePort, roundTrip, sshWithEnv, stopAllBackground, waitListening } from './forward-helpers.ts';
 
 let emu: Emulator;
 let pg: Podgate;
@@ -94,5 +94,18 @@ describe('a VS Code-like flow', () => {
     expect(Date.now() - t0).toBeLessThan(15_000);
     // What the user sees at the default LogLevel.
     await waitFor(() => /open failed: administratively prohibited/.test(b.stderr()), 'the client\'s refusal message', 10_000);
+  }, 60_000);
+});
+
+describe('agent and X11 forwarding are not served', () => {
+  it('X11: the client says the request failed; agent: no socket in the session; the command runs', async () => {
+    const cmd = ['echo "ran SSH_AUTH_SOCK=${SSH_AUTH_SOCK:-none} DISPLAY=${DISPLAY:-none}"'];
+    const x11 = await sshWithEnv(pg, 'alice+web-7d9f', cmd, ['-X', '-o', 'XAuthLocation=/bin/true'], { DISPLAY: ':0' });
+    expect(x11.code, x11.stderr).toBe(0);
+    expect(x11.stderr).toMatch(/X11 forwarding request failed/);
+    expect(x11.stdout).toBe('ran SSH_AUTH_SOCK=none DISPLAY=none\n');
+    const agent = await sshWithEnv(pg, 'alice+web-7d9f', cmd, ['-A'], { SSH_AUTH_SOCK: '/nonexistent/agent.sock' });
+    expect(agent.code, agent.stderr).toBe(0);
+    expect(agent.stdout).toBe('ran SSH_AUTH_SOCK=none DISPLAY=none\n');
   }, 60_000);
 });
