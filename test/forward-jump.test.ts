@@ -48,7 +48,7 @@ function aliasConfig(): string {
   const path = join(work, 'ssh_config_alias');
   writeFileSync(path, [
     'Host bastion', '  HostName 127.0.0.1', `  Port ${pg.port}`, ...common.map((c) => `  ${c}`),
-    'Host *.prod *.default', '  ProxyJump bastion', ...common.map((c) => `  ${c}`), '',
+    'Host *.prod *.prod+* *.default', '  ProxyJump bastion', ...common.map((c) => `  ${c}`), '',
   ].join('\n'));
   return path;
 }
@@ -77,6 +77,17 @@ describe('ProxyJump with StrictHostKeyChecking', () => {
     const r = await runClient('/usr/bin/ssh', ['-F', patternConfig(), '-J', 'bastion', 'web-7d9f.default', 'echo "$HOSTNAME"']);
     expect(r.code, r.stderr).toBe(0);
     expect(text(r.stdout)).toBe('web-7d9f\n');
+  }, 60_000);
+
+  it('workload kinds and containers in the host name', async () => {
+    const cfg = aliasConfig();
+    const sts = await runClient('/usr/bin/ssh', ['-F', cfg, 'sts~db.prod', 'echo "$HOSTNAME"']);
+    expect(sts.code, sts.stderr).toBe(0);
+    expect(text(sts.stdout)).toBe('db-0\n');
+    const side = await runClient('/usr/bin/ssh', ['-F', cfg, '-J', 'bastion', 'multi.prod+sidecar', 'true']);
+    expect(side.code, side.stderr).toBe(0);
+    const start = await waitFor(() => pg.logs().find((l) => l['code'] === 'SESSION_START' && l['pod'] === 'multi' && l['container'] === 'sidecar'), 'sidecar SESSION_START');
+    expect(start).toMatchObject({ user: 'alice', namespace: 'prod' });
   }, 60_000);
 
   it('a wrong host key is refused by the client (the check is real)', async () => {
