@@ -15,6 +15,8 @@ import { startPodgate, type Podgate } from '../test/helpers/podgate.ts';
 
 const MIB = Number(process.argv[2] ?? 256);
 const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.33';
+// OpenSSH prefers chacha20-poly1305, ssh2's slowest cipher (notes/ssh2-server.md §2); PODGATE_BENCH_CIPHER=default keeps the client's choice.
+const CIPHER = process.env.PODGATE_BENCH_CIPHER ?? 'aes128-gcm@openssh.com';
 
 function sh(cmd: string, args: string[], opts: { stdin?: string; stdout?: string; cwd?: string } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -51,15 +53,21 @@ let auto: Podgate | null = null;
 let builtin: Podgate | null = null;
 try {
   [auto, builtin] = await Promise.all([startPodgate({ emulator: emu }), startPodgate({ emulator: emu, env: { PODGATE_SFTP_MODE: 'builtin' } })]);
-  const o = (pg: Podgate): string[] => ['-F', '/dev/null', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', '-i', pg.keyFor('alice'), '-P', String(pg.port)];
-  console.log(`file: ${MIB} MiB random; ${new Date().toISOString()}`);
+  const o = (pg: Podgate): string[] => ['-F', '/dev/null', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', '-i', pg.keyFor('alice'), '-P', String(pg.port), ...(CIPHER === 'default' ? [] : ['-c', CIPHER])];
+  console.log(`file: ${MIB} MiB random; scp cipher ${CIPHER}; ${new Date().toISOString()}`);
   const rows: Record<string, number> = {};
+  const target = (pod: string): string => (pod === 'tiny' ? 'alice+tiny.prod@127.0.0.1' : `alice+${pod}@127.0.0.1`);
   for (const [pod, ns] of [['tiny', 'prod'], ['web-7d9f', 'default']] as const) {
     const k = ['--kubeconfig', kubeconfig, '-n', ns, 'exec'];
     rows[`${pod} kubectl up`] = await timed(`kubectl exec -i ${pod} -- sh -c 'cat > f'`, () => sh(KUBECTL, [...k, '-i', pod, '--', 'sh', '-c', 'cat > /tmp/bench-k.bin'], { stdin: src }));
     rows[`${pod} kubectl down`] = await timed(`kubectl exec ${pod} -- cat f`, () => sh(KUBECTL, [...k, pod, '--', 'cat', '/tmp/bench-k.bin'], { stdout: join(dir, 'k.down') }));
   }
-  const target = (pod: string): string => (pod === 'tiny' ? 'alice+tiny.prod@127.0.0.1' : `alice+${pod}@127.0.0.1`);
+  const so = (pg: Podgate): string[] => o(pg).map((a) => (a === '-P' ? '-p' : a));
+  // PODGATE_BENCH_SSH=1 adds the bastion's own exec stream (`ssh … cat`) as a row.
+  for (const pod of process.env.PODGATE_BENCH_SSH === '1' ? ['tiny', 'web-7d9f'] : []) {
+    rows[`${pod} ssh up`] = await timed(`ssh ${pod} 'cat > f' < file (podgate exec stream)`, () => sh('ssh', [...so(auto!), target(pod), 'cat > /tmp/bench-e.bin'], { stdin: src }));
+    rows[`${pod} ssh down`] = await timed(`ssh ${pod} cat f > file (podgate exec stream)`, () => sh('ssh', [...so(auto!), target(pod), 'cat /tmp/bench-e.bin'], { stdout: join(dir, 'e.down') }));
+  }
   for (const [label, pg, pod] of [
     ['podgate builtin SFTP, busybox pod tiny', builtin, 'tiny'],
     ['podgate builtin SFTP, debian pod web-7d9f', builtin, 'web-7d9f'],
@@ -77,10 +85,13 @@ try {
   const ratio = (a: string, b: string): string => `${((rows[a]! / rows[b]!) * 100).toFixed(0)} %`;
   console.log(`builtin SFTP vs kubectl exec cat, tiny:     up ${ratio('podgate builtin SFTP, busybox pod tiny up', 'tiny kubectl up')}, down ${ratio('podgate builtin SFTP, busybox pod tiny down', 'tiny kubectl down')}`);
   console.log(`builtin SFTP vs kubectl exec cat, web-7d9f: up ${ratio('podgate builtin SFTP, debian pod web-7d9f up', 'web-7d9f kubectl up')}, down ${ratio('podgate builtin SFTP, debian pod web-7d9f down', 'web-7d9f kubectl down')}`);
+  if (rows['tiny ssh up'] !== undefined) console.log(`builtin SFTP vs ssh cat through podgate, tiny: up ${ratio('podgate builtin SFTP, busybox pod tiny up', 'tiny ssh up')}, down ${ratio('podgate builtin SFTP, busybox pod tiny down', 'tiny ssh down')}`);
+  if (rows['web-7d9f ssh up'] !== undefined) console.log(`builtin SFTP vs ssh cat through podgate, web-7d9f: up ${ratio('podgate builtin SFTP, debian pod web-7d9f up', 'web-7d9f ssh up')}, down ${ratio('podgate builtin SFTP, debian pod web-7d9f down', 'web-7d9f ssh down')}`);
 } finally {
   await Promise.allSettled([auto?.stop(), builtin?.stop()]);
   await emu.close();
   rmSync(dir, { recursive: true, force: true });
   rmSync('/tmp/bench-k.bin', { force: true });
   rmSync('/tmp/bench-s.bin', { force: true });
+  rmSync('/tmp/bench-e.bin', { force: true });
 }
