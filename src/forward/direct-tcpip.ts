@@ -16,10 +16,22 @@ import { ResolveCache } from './resolve-cache.ts';
 export interface DirectTcpipOptions {
   /** How long a successful resolution + access review is reused per connection (default 30 s). */
   resolveTtlMs?: number;
+  /**
+   * Forwarded connections open at once per SSH connection (default 256): each holds a
+   * port-forward stream on the API server, so one client cannot open them without bound.
+   */
+  maxPerConnection?: number;
 }
 
 export function createDirectTcpipHandler(opts: DirectTcpipOptions = {}): TcpipHandler {
   const cache = new ResolveCache(opts.resolveTtlMs ?? 30_000);
+  const max = opts.maxPerConnection ?? 256;
+  const open = new Map<string, number>();
+  const release = (connId: string): void => {
+    const n = (open.get(connId) ?? 1) - 1;
+    if (n <= 0) open.delete(connId);
+    else open.set(connId, n);
+  };
   return (req, accept, reject, ctx) => {
     const forwardId = randomBytes(4).toString('hex');
     const base = { connId: ctx.connId, forwardId, user: ctx.user.name, host: req.destIP, port: req.destPort };
@@ -37,8 +49,12 @@ export function createDirectTcpipHandler(opts: DirectTcpipOptions = {}): TcpipHa
     if (!ctx.target) {
       return refuse(new PodgateError('TARGET_INVALID', 'forwarding needs a target: ssh -L PORT:localhost:PORT USER+POD@bastion'), 'no-target');
     }
+    if ((open.get(ctx.connId) ?? 0) >= max) {
+      return refuse(new PodgateError('POLICY_DENIED', `at most ${max} forwarded connections at once per SSH connection`), 'limit');
+    }
+    open.set(ctx.connId, (open.get(ctx.connId) ?? 0) + 1);
     const key = `${ctx.connId}\u0000${ctx.target.raw}`;
-    const open = async (): Promise<void> => {
+    const run = async (): Promise<void> => {
       let stage = 'denied';
       try {
         const target = await cache.get(key, ctx.resolve);
@@ -60,8 +76,10 @@ export function createDirectTcpipHandler(opts: DirectTcpipOptions = {}): TcpipHa
         }, 'forward ended');
       } catch (e) {
         refuse(toPodgateError(e), stage);
+      } finally {
+        release(ctx.connId);
       }
     };
-    void open();
+    void run();
   };
 }
