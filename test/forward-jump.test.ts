@@ -4,6 +4,7 @@
  * a `*.prod` known_hosts pattern), a command with its exit status, scp and rsync; the nested
  * connection authenticates again with the user's own key.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ let emu: Emulator;
 let pg: Podgate;
 let work: string;
 let hostKey: string;
+const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   emu = await startEmulator({ fixture: 'test/fixtures/cluster.yaml', tls: true, control: true });
@@ -30,6 +32,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   await stopAllBackground();
   await pg?.stop();
   await emu?.close();
@@ -88,6 +91,23 @@ describe('ProxyJump with StrictHostKeyChecking', () => {
     expect(side.code, side.stderr).toBe(0);
     const start = await waitFor(() => pg.logs().find((l) => l['code'] === 'SESSION_START' && l['pod'] === 'multi' && l['container'] === 'sidecar'), 'sidecar SESSION_START');
     expect(start).toMatchObject({ user: 'alice', namespace: 'prod' });
+  }, 60_000);
+
+  it('-L on the jumped connection forwards to that pod (VS Code via ProxyJump)', async () => {
+    const lport = await freePort();
+    const child = spawn('/usr/bin/ssh', ['-F', aliasConfig(), '-N', '-o', 'ExitOnForwardFailure=yes', '-L', `127.0.0.1:${lport}:localhost:8080`, 'web-5d4c8b-q7m4z.prod'], { stdio: 'ignore' });
+    child.on('error', () => undefined);
+    children.push(child);
+    try {
+      await waitListening(lport);
+      const r = await runClient('curl', ['-sS', '--max-time', '30', `http://127.0.0.1:${lport}/`]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(text(r.stdout)).toBe('hello from web-5d4c8b-q7m4z\n');
+      const end = await waitFor(() => pg.logs().find((l) => l['code'] === 'FORWARD_END' && String(l['connId']).includes('-j') && Number(l['bytesOut']) > 0), 'nested FORWARD_END');
+      expect(end).toMatchObject({ user: 'alice', namespace: 'prod', pod: 'web-5d4c8b-q7m4z', port: 8080 });
+    } finally {
+      child.kill('SIGTERM');
+    }
   }, 60_000);
 
   it('a wrong host key is refused by the client (the check is real)', async () => {
