@@ -10,20 +10,21 @@ function isOpen(ch: SessionChannel): boolean {
   return !ch.destroyed && ch.writable;
 }
 
-/** Waits until the channel's stdout buffer is empty (or the channel went away). */
+/**
+ * Waits until everything written to the channel's stdout so far has gone out (or the channel
+ * went away). An empty write is a flush marker: Writable runs writes in order and ssh2 calls an
+ * empty write's callback at once. ('drain' is no signal: it only fires after a write returned
+ * false, so a buffer below the high-water mark would be waited for forever.)
+ */
 function stdoutFlushed(ch: SessionChannel): Promise<void> {
   if (!isOpen(ch) || ch.writableLength === 0) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
-      ch.off('drain', check);
       ch.off('close', done);
       resolve();
     };
-    const check = (): void => {
-      if (ch.writableLength === 0) done();
-    };
-    ch.on('drain', check);
-    ch.once('close', done);
+    ch.once('close', done); // ssh2 drops write callbacks once the channel is closed
+    ch.write(Buffer.alloc(0), done);
   });
 }
 
