@@ -68,7 +68,7 @@ async function startEmulatorProcess(dir: string): Promise<EmulatorProc> {
   };
 }
 
-export async function startBenchEnv(): Promise<BenchEnv> {
+export async function startBenchEnv(opts: { podgateEnv?: Record<string, string> } = {}): Promise<BenchEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'podgate-bench-'));
   const emu = await startEmulatorProcess(dir);
   const shim = {
@@ -86,6 +86,7 @@ export async function startBenchEnv(): Promise<BenchEnv> {
         kubernetes: { requestTimeoutMs: 60_000 },
       },
       startTimeoutMs: 120_000,
+      ...(opts.podgateEnv ? { env: opts.podgateEnv } : {}),
     });
     sshd = await startSshd();
   } catch (e) {

@@ -1,0 +1,33 @@
+/**
+ * The bench harness runs end to end at its --quick size: podgate, direct kubectl exec and the
+ * throwaway sshd each answer every scenario, and the JSON lands where asked. No timing asserted.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../bench/run.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'podgate-bench-smoke-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('bench harness (--quick)', () => {
+  it('measures podgate, direct and sshd for throughput, setup and latency, and writes JSON', async () => {
+    const out = join(dir, 'latest.json');
+    const results = await main(['--quick', '--only', 'throughput-in,setup,latency-1,backpressure', '--out', out]);
+    expect(results.map((r) => r.name)).toEqual(['in', 'setup', 'latency-1', 'backpressure']);
+    for (const r of results.filter((x) => x.name !== 'backpressure')) {
+      expect(r.rows.map((x) => x.target)).toEqual(['podgate', 'direct', 'sshd']);
+      for (const row of r.rows) {
+        expect(row.failures, `${r.name} ${row.target}`).toBe(0);
+        expect(row.samples, `${r.name} ${row.target}`).toBeGreaterThan(0);
+        expect(Number.isFinite(row.median)).toBe(true);
+      }
+    }
+    const bp = results.find((r) => r.name === 'backpressure')!;
+    expect(Number(bp.extra['readerMiB'])).toBeGreaterThan(0);
+    const json = JSON.parse(readFileSync(out, 'utf8')) as { results: unknown[]; machine: { cipher: string } };
+    expect(json.results).toHaveLength(4);
+    expect(json.machine.cipher).toBe('aes128-gcm@openssh.com');
+  }, 300_000);
+});
