@@ -134,7 +134,8 @@ export class PodSession implements SessionHandler, ActiveSession {
       await this.deny(ch, toPodgateError(e), command, target);
       return { exitCode: 255 };
     }
-    if (this.#closed) return { exitCode: null };
+    // The client left, or a shutdown/timeout ended the session, while the target resolved.
+    if (this.#closed || this.#endReason) return { exitCode: null };
     const ctx = this.sessionContext(resolved);
 
     let handler: ChannelHandler | null = null;
