@@ -36,7 +36,11 @@ export async function backpressure(env: BenchEnv, ctx: BenchContext): Promise<Sc
   return [{
     name: 'backpressure', title: `backpressure: cat /dev/zero | pv -L 1m, ${seconds} s`, unit: 'MiB growth', better: 'lower',
     rows: [{ target: 'podgate', median: growthMiB, samples: samples.length, failures: 0, podgateRssKiB: peak }],
-    extra: { rssBeforeKiB: before, rssPeakKiB: peak, readerMiB: delivered / 2 ** 20 },
+    extra: {
+      rssBeforeKiB: before, rssPeakKiB: peak, rssEndKiB: samples[samples.length - 1] ?? NaN, readerMiB: delivered / 2 ** 20,
+      // Growth over time tells buffering (keeps climbing) from heap warm-up (levels off).
+      rssGrowthEvery5sMiB: samples.filter((_, i) => i % 10 === 9).map((v) => ((v - before) / 1024).toFixed(1)).join(' '),
+    },
     goal: '< 16 MiB growth', goalMet: growthMiB < 16,
     notes: ['RSS sampled every 500 ms from /proc/PID/status'],
   }];
