@@ -14,6 +14,8 @@ export interface Typist {
   /** Types one byte and resolves with the round trip in ms (NaN on timeout/exit). */
   key(timeoutMs?: number): Promise<number>;
   alive(): boolean;
+  /** The last output before readiness (why a session did not come up). */
+  tail(): string;
   kill(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export function startTypist(argv: string[], readyTimeoutMs = 120_000): Typist {
   return {
     ready,
     alive: () => !exited,
+    tail: () => buf.slice(-300),
     key(timeoutMs = 10_000) {
       return new Promise<number>((resolve) => {
         if (exited) { resolve(NaN); return; }

@@ -31,5 +31,6 @@ export function textTable(rows: string[][]): string {
 
 export function markdownTable(rows: string[][]): string {
   const [head, ...body] = rows;
-  return [`| ${head!.join(' | ')} |`, `|${head!.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  const cell = (c: string): string => c.replace(/\|/g, '\\|');
+  return [`| ${head!.map(cell).join(' | ')} |`, `|${head!.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
 }
