@@ -8,7 +8,8 @@
  *
  * Scenarios: throughput-out, throughput-in, setup, latency-1, latency-many, backpressure, scale.
  * --extras also runs the area benches that exist next to this file (bench/sftp-*.ts,
- * bench/forward-*.ts) as child processes, after the main table.
+ * bench/forward-*.ts) as child processes, after the main table (size: 8 MiB with --quick, else
+ * $PODGATE_BENCH_EXTRA_MIB or their own default).
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -103,14 +104,15 @@ export async function main(argv: string[]): Promise<ScenarioResult[]> {
   mkdirSync(dirname(args.out), { recursive: true });
   writeFileSync(args.out, `${JSON.stringify({ started, finished: new Date().toISOString(), quick: args.quick, machine: info, command: `npm run bench -- ${argv.join(' ')}`.trim(), results, markdown: markdownTable(rows) }, null, 2)}\n`);
   process.stdout.write(`wrote ${args.out}\n`);
-  if (args.extras) runExtras(log);
+  if (args.extras) runExtras(log, args.quick ? '8' : process.env.PODGATE_BENCH_EXTRA_MIB);
   return results;
 }
 
-function runExtras(log: (m: string) => void): void {
+/** The area benches take the size in MiB as their first argument (their own default otherwise). */
+function runExtras(log: (m: string) => void, mib: string | undefined): void {
   for (const f of readdirSync(HERE).filter((n) => /^(sftp|forward)-.*\.ts$/.test(n) && !n.endsWith('.test.ts')).sort()) {
     log(`== extra: ${f}`);
-    spawnSync(process.execPath, ['--import', 'tsx', join(HERE, f)], { stdio: 'inherit', cwd: join(HERE, '..') });
+    spawnSync(process.execPath, ['--import', 'tsx', join(HERE, f), ...(mib ? [mib] : [])], { stdio: 'inherit', cwd: join(HERE, '..') });
   }
 }
 
