@@ -121,7 +121,11 @@ describe('console commands', () => {
 
 describe('logs', () => {
   it('--tail 5 gives the last five lines of the container log, byte for byte', async () => {
-    const all = await emulatorLog('prod', 'web-5d4c8b-x2k9p');
+    // The pod logs a line a second: wait until it has more than five.
+    const all = await waitFor(async () => {
+      const text = await emulatorLog('prod', 'web-5d4c8b-x2k9p');
+      return text.split('\n').filter(Boolean).length > 5 ? text : null;
+    }, 'six log lines', 20_000);
     const tail = await ssh(pg, 'alice', ['logs', 'web-5d4c8b-x2k9p.prod', '--tail', '5']);
     expect(tail.code).toBe(0);
     const lines = tail.stdout.toString().split('\n').filter(Boolean);
