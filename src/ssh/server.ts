@@ -11,16 +11,12 @@ import type { Logger } from 'pino';
 import { HARDENED_ALGORITHMS, IDENT } from './algorithms.ts';
 import { endHard, wireConnection } from './connection.ts';
 import type { Duplex } from 'node:stream';
+import type { LimitsConfig } from '../config/types.ts';
 import type { ConnectionHandler, ConnectionInfo, ServerHandler } from './types.ts';
 
-export interface SshLimits {
-  loginGraceSeconds: number;
-  maxAuthTries: number;
-  maxUnauthenticated: number;
-  maxUnauthenticatedPerSource: number;
-  keepaliveIntervalSeconds: number;
-  keepaliveCountMax: number;
-}
+/** The config's limits that the SSH layer enforces itself (documented in src/config/types.ts). */
+export type SshLimits = Pick<LimitsConfig,
+  'loginGraceSeconds' | 'maxAuthTries' | 'maxUnauthenticated' | 'maxUnauthenticatedPerSource' | 'keepaliveIntervalSeconds' | 'keepaliveCountMax'>;
 
 export interface SshServerOptions {
   host: string;
