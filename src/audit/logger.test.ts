@@ -3,8 +3,9 @@ import { createLogger } from './logger.ts';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
-  const destination = { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) };
-  return { lines, logger: createLogger({ destination }) };
+  const raw: string[] = [];
+  const destination = { write: (s: string) => { raw.push(s); lines.push(JSON.parse(s) as Record<string, unknown>); } };
+  return { lines, raw, logger: createLogger({ destination }) };
 }
 
 describe('createLogger', () => {
@@ -21,5 +22,13 @@ describe('createLogger', () => {
     const text = JSON.stringify(lines[0]);
     for (const secret of ['t0p', '"b"', 'Bearer z', '"p"']) expect(text).not.toContain(secret);
     expect(lines[0]).toMatchObject({ token: '[redacted]', kube: { bearerToken: '[redacted]', user: 'x' } });
+  });
+
+  it('writes each key once when an event repeats what a child logger binds', () => {
+    const { lines, raw, logger } = capture();
+    logger.child({ connId: 'c1', user: 'alice' }).info({ code: 'SESSION_START', connId: 'c1', user: 'alice', pod: 'web' }, 'start');
+    expect(raw[0]!.match(/"connId"/g)).toHaveLength(1);
+    expect(raw[0]!.match(/"user"/g)).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ code: 'SESSION_START', connId: 'c1', user: 'alice', pod: 'web' });
   });
 });

@@ -27,6 +27,27 @@ export interface LoggerOptions {
   version?: string;
 }
 
+/**
+ * Events name their fixed keys (`connId`, `user`...) even when a child logger already binds
+ * them; pino would then write the key twice in one JSON object. Drop an event's key when the
+ * logger binds the same value, so each line has each key once.
+ */
+function dropBoundDuplicates(this: Logger, args: unknown[], method: (...a: unknown[]) => void): void {
+  const first = args[0];
+  if (first !== null && typeof first === 'object' && !(first instanceof Error)) {
+    const bound = this.bindings();
+    let copy: Record<string, unknown> | null = null;
+    for (const [k, v] of Object.entries(first)) {
+      if (Object.hasOwn(bound, k) && bound[k] === v) {
+        copy ??= { ...(first as Record<string, unknown>) };
+        delete copy[k];
+      }
+    }
+    if (copy) args[0] = copy;
+  }
+  method.apply(this, args);
+}
+
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const options = {
     level: opts.level ?? 'info',
@@ -34,6 +55,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     formatters: { level: (label: string) => ({ level: label }) },
+    hooks: { logMethod: dropBoundDuplicates },
   };
   return pino(options, opts.destination ?? pino.destination({ dest: 1, sync: true }));
 }
