@@ -39,7 +39,9 @@ export function wireConnection(client: Connection, handler: ConnectionHandler, o
   client.on('error', (err: Error & { level?: string }) => {
     closeReason = err.level === 'client-timeout' ? 'keepalive-timeout' : 'protocol-error';
     opts.log.debug({ err: err.message, level: err.level }, 'ssh connection error');
-    endHard(client);
+    // A peer that missed its keepalives is gone: waiting for it to close its side only delays
+    // ending (and reaping) its sessions.
+    endHard(client, err.level === 'client-timeout' ? 0 : 2000);
   });
   client.on('close', () => opts.onClosed(closeReason));
 
