@@ -2,11 +2,12 @@
 # Installs the Debian packages that podgate's tests and benchmarks drive: the real OpenSSH
 # client and server, tmux (interactive tests), busybox-static (minimal "images" in the
 # emulator), rsync, curl, socat, pv, openssl, and tini (the container image's PID 1, which
-# test/deploy-pod.test.ts runs the way the image does). Idempotent; a no-op when all are present.
+# test/deploy-pod.test.ts runs the way the image does), iproute2 and util-linux (the emulator's
+# per-pod namespaces: ip, unshare, nsenter, setpriv). Idempotent; a no-op when all are present.
 set -euo pipefail
 need=()
 for pair in ssh:openssh-client sshd:openssh-server tmux:tmux busybox:busybox-static rsync:rsync \
-            curl:curl socat:socat pv:pv openssl:openssl tini:tini; do
+            curl:curl socat:socat pv:pv openssl:openssl tini:tini ip:iproute2 nsenter:util-linux; do
   bin=${pair%%:*}; pkg=${pair#*:}
   if ! command -v "$bin" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$bin" ]; then need+=("$pkg"); fi
 done
