@@ -18,37 +18,13 @@ import type { ExecSession } from '../src/kube/types.ts';
 import { createReaper, noShellError } from '../src/session/reaper.ts';
 import { toPodgateError } from '../src/errors/index.ts';
 import type { ReapReport, ReapTarget, SessionReaper } from '../src/session/reaper-types.ts';
+import { REAP_PODS, SESSION_KINDS, type SessionKind } from './helpers/reap-matrix.ts';
 
 const GRACE_MS = 1000;
 /** Issue #4 asks for 5 s; the bounded wait allows as much again on a loaded box (times are reported). */
 const CLEAN_WITHIN_MS = 10_000;
-const identity = { user: 'alice', groups: ['dev'] };
-const PODS: ReapTarget[] = [
-  { namespace: 'prod', pod: 'dash-1', container: 'app', identity },
-  { namespace: 'prod', pod: 'tiny', container: 'sh', identity },
-];
 
-interface Kind {
-  name: string;
-  command: string | null;
-  tty: boolean;
-  /** Typed into the session once it runs (PTY kinds). */
-  input?: string;
-  /** A process whose args match this is alive once the session is set up. */
-  ready: RegExp;
-  /** It ends by itself on stdin EOF (which a closed stream gives), so a reap may find nothing. */
-  endsOnEof?: boolean;
-}
 
-const KINDS: Kind[] = [
-  { name: 'login shell under a PTY', command: null, tty: true, ready: /(^|\/|-)(bash|sh)( -l)?$/ },
-  { name: 'sleep 1000 without a PTY', command: 'sleep 1000', tty: false, ready: /^sleep 1000$/ },
-  { name: 'sleep 1000 & then exit (PTY shell)', command: null, tty: true, input: 'sleep 1000 &\nexit\n', ready: /^sleep 1000$/ },
-  // Debian's busybox-static has no nohup applet: there, the same thing by hand.
-  { name: 'nohup sleep 1000 &', command: 'command -v nohup >/dev/null || nohup() { trap "" HUP; exec "$@"; }; nohup sleep 1000 >/dev/null 2>&1 &', tty: false, ready: /^sleep 1000$/ },
-  { name: "trap '' TERM; sleep 1000", command: "trap '' TERM; sleep 1000", tty: false, ready: /^sleep 1000$/ },
-  { name: 'cat waiting on stdin', command: 'cat', tty: false, ready: /^cat$/, endsOnEof: true },
-];
 
 type End = 'client-closed' | 'dropped' | 'podgate-crash';
 const ENDS: End[] = ['client-closed', 'dropped', 'podgate-crash'];
@@ -70,7 +46,7 @@ beforeAll(async () => {
   kube = createKubeApi({ kubeconfig: join(tmp, 'kubeconfig'), requestTimeoutMs: 20_000 });
   // Another session in each container, which no reap may touch.
   const reaper = newReaper('others');
-  for (const target of PODS) {
+  for (const target of REAP_PODS) {
     const id = `other-${RUN}-${target.pod}`;
     const exec = await kube.exec({ ...target, command: reaper.wrap(id, 'sleep 2000', false), stdin: false, tty: false });
     drain(exec);
@@ -134,7 +110,7 @@ async function withPod<T>(pod: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-async function runCell(target: ReapTarget, kind: Kind, end: End): Promise<void> {
+async function runCell(target: ReapTarget, kind: SessionKind, end: End): Promise<void> {
   const before = await procs(target);
   const baseline = before.map((p) => p.pid).sort((a, b) => a - b);
   const otherPids = before.filter((p) => p.args === 'sleep 2000').map((p) => p.pid);
@@ -201,7 +177,7 @@ async function runCell(target: ReapTarget, kind: Kind, end: End): Promise<void> 
 describe('reaper against the emulator (kube client, no bastion)', () => {
   it('recognises the runtime\'s answer for a missing /bin/sh as NO_SHELL', async () => {
     // No fixture image lacks /bin/sh; a shell path that does not exist draws the same runc error.
-    const ref = PODS[1]!;
+    const ref = REAP_PODS[1]!;
     let outcome;
     try {
       const exec = await kube.exec({ ...ref, command: ['/no/such/sh', '-c', 'true'], stdin: false, tty: false });
@@ -215,10 +191,10 @@ describe('reaper against the emulator (kube client, no bastion)', () => {
     expect(err?.userMessage).toBe('container sh of pod prod/tiny has no POSIX shell (/bin/sh)');
   });
 
-  for (const target of PODS) {
+  for (const target of REAP_PODS) {
     for (const end of ENDS) {
       it.concurrent(`${target.pod} (${target.container}): every session kind, ${end}`, async () => {
-        for (const kind of KINDS) {
+        for (const kind of SESSION_KINDS) {
           await withPod(target.pod, () => runCell(target, kind, end));
         }
       }, 240_000);

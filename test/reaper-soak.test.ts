@@ -14,16 +14,12 @@ import { startEmulator, type Emulator } from '../src/emulator/index.ts';
 import { createKubeApi, type KubeClient } from '../src/kube/index.ts';
 import type { ExecSession } from '../src/kube/types.ts';
 import { createReaper } from '../src/session/reaper.ts';
+import { REAP_PODS } from './helpers/reap-matrix.ts';
 import type { ReapReport, ReapTarget, SessionReaper } from '../src/session/reaper-types.ts';
 
 const SESSIONS = 200;
 const BATCH = 40;
 const GRACE_MS = 1000;
-const identity = { user: 'alice', groups: ['dev'] };
-const PODS: ReapTarget[] = [
-  { namespace: 'prod', pod: 'dash-1', container: 'app', identity },
-  { namespace: 'prod', pod: 'tiny', container: 'sh', identity },
-];
 const MIX: { command: string | null; tty: boolean; input?: string }[] = [
   { command: 'sleep 1000', tty: false },
   { command: 'sleep 1000 & sleep 1001 & exit 0', tty: false },
@@ -75,8 +71,8 @@ interface Live {
 }
 
 async function open(n: number): Promise<Live> {
-  const target = PODS[n % PODS.length]!;
-  const kind = MIX[Math.floor(n / PODS.length) % MIX.length]!;
+  const target = REAP_PODS[n % REAP_PODS.length]!;
+  const kind = MIX[Math.floor(n / REAP_PODS.length) % MIX.length]!;
   const id = `soak-${RUN}-${n}`;
   const exec = await kube.exec({
     ...target,
@@ -97,7 +93,7 @@ async function open(n: number): Promise<Live> {
 describe('reaper soak against the emulator', () => {
   it(`${SESSIONS} mixed sessions cut abruptly leave no process behind`, async () => {
     const baseline = new Map<string, number[]>();
-    for (const t of PODS) baseline.set(t.pod, await pids(t));
+    for (const t of REAP_PODS) baseline.set(t.pod, await pids(t));
     const reports: ReapReport[] = [];
     const cleanTimes: number[] = [];
     let peak = 0;
@@ -113,12 +109,12 @@ describe('reaper soak against the emulator', () => {
       }));
       const earlyReaps = reapAll(early);
       await new Promise((r) => setTimeout(r, 1500));
-      for (const t of PODS) peak = Math.max(peak, (await pids(t)).length - baseline.get(t.pod)!.length);
+      for (const t of REAP_PODS) peak = Math.max(peak, (await pids(t)).length - baseline.get(t.pod)!.length);
       const t0 = Date.now();
       const lateReports = await reapAll(late);
       reports.push(...(await earlyReaps), ...lateReports);
       const clean = await waitFor(async () => {
-        for (const t of PODS) {
+        for (const t of REAP_PODS) {
           const now = await pids(t);
           const base = baseline.get(t.pod)!;
           if (now.length !== base.length || now.some((p, i) => p !== base[i])) return false;
@@ -126,7 +122,7 @@ describe('reaper soak against the emulator', () => {
         return true;
       }, 10_000);
       cleanTimes.push(Date.now() - t0);
-      for (const t of PODS) {
+      for (const t of REAP_PODS) {
         expect(await emu.processes(t.namespace, t.pod, t.container), `left in ${t.pod} after sessions ${start}..${start + ns.length - 1}`)
           .toHaveLength(baseline.get(t.pod)!.length);
       }

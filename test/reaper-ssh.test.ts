@@ -21,28 +21,9 @@ import { createReaper } from '../src/session/reaper.ts';
 import type { ReapTarget } from '../src/session/reaper-types.ts';
 import { startPodgate, type Podgate } from './helpers/podgate.ts';
 import { sshArgs } from './helpers/ssh.ts';
+import { REAP_PODS, SESSION_KINDS, type SessionKind } from './helpers/reap-matrix.ts';
 
-const identity = { user: 'alice', groups: ['dev'] };
-const PODS: (ReapTarget & { sshTarget: string })[] = [
-  { namespace: 'prod', pod: 'dash-1', container: 'app', identity, sshTarget: 'alice+dash-1.prod' },
-  { namespace: 'prod', pod: 'tiny', container: 'sh', identity, sshTarget: 'alice+tiny.prod' },
-];
 
-interface Kind {
-  name: string;
-  command: string | null;
-  tty: boolean;
-  input?: string;
-  ready: RegExp;
-}
-const KINDS: Kind[] = [
-  { name: 'login shell under a PTY', command: null, tty: true, ready: /(^|\/|-)(bash|sh)( -l)?$/ },
-  { name: 'sleep 1000 without a PTY', command: 'sleep 1000', tty: false, ready: /^sleep 1000$/ },
-  { name: 'sleep 1000 & then exit', command: null, tty: true, input: 'sleep 1000 &\nexit\n', ready: /^sleep 1000$/ },
-  { name: 'nohup sleep 1000 &', command: 'command -v nohup >/dev/null || nohup() { trap "" HUP; exec "$@"; }; nohup sleep 1000 >/dev/null 2>&1 &', tty: false, ready: /^sleep 1000$/ },
-  { name: "trap '' TERM; sleep 1000", command: "trap '' TERM; sleep 1000", tty: false, ready: /^sleep 1000$/ },
-  { name: 'cat waiting on stdin', command: 'cat', tty: false, ready: /^cat$/ },
-];
 
 type End = 'client-exit' | 'client-sigkill' | 'tcp-cut' | 'idle-timeout' | 'podgate-sigterm' | 'podgate-sigkill-restart';
 
@@ -59,7 +40,7 @@ beforeAll(async () => {
   emu.writeKubeconfig(join(tmp, 'kubeconfig'), { token: 'podgate-token' });
   kube = createKubeApi({ kubeconfig: join(tmp, 'kubeconfig'), requestTimeoutMs: 20_000 });
   const reaper = createReaper({ executor: kube, stateDir: join(tmp, 'others'), graceMs: 1000, logger: pino({ level: 'silent' }) });
-  for (const target of PODS) {
+  for (const target of REAP_PODS) {
     const id = `other-${RUN}-${target.pod}`;
     const exec = await kube.exec({ ...target, command: reaper.wrap(id, 'sleep 2000', false), stdin: false, tty: false });
     exec.stdout.on('data', () => undefined);
@@ -141,13 +122,13 @@ class Relay {
 
 interface Client {
   pod: ReapTarget;
-  kind: Kind;
+  kind: SessionKind;
   child: ChildProcess;
   out: () => string;
   exited: Promise<void>;
 }
 
-function startClient(pg: Podgate, relay: Relay, pod: (typeof PODS)[number], kind: Kind): Client {
+function startClient(pg: Podgate, relay: Relay, pod: (typeof REAP_PODS)[number], kind: SessionKind): Client {
   const ep = { port: relay.port, keyFor: (u: string) => pg.keyFor(u) };
   const args = sshArgs(ep, pod.sshTarget, kind.command === null ? [] : [kind.command], { tty: kind.tty });
   const child = spawn('/usr/bin/ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -185,8 +166,8 @@ async function runGroup(end: End): Promise<void> {
   let second: Podgate | null = null;
   try {
     const baseline = new Map<string, number[]>();
-    for (const t of PODS) baseline.set(t.pod, await pidsOf(t));
-    for (const pod of PODS) for (const kind of KINDS) clients.push(startClient(pg, relay, pod, kind));
+    for (const t of REAP_PODS) baseline.set(t.pod, await pidsOf(t));
+    for (const pod of REAP_PODS) for (const kind of SESSION_KINDS) clients.push(startClient(pg, relay, pod, kind));
     await Promise.all(clients.map((c) => settle(c, baseline.get(c.pod.pod)!)));
 
     const t0 = Date.now();
@@ -219,7 +200,7 @@ async function runGroup(end: End): Promise<void> {
       budget = 60_000;
     }
     const clean = await until(async () => {
-      for (const t of PODS) {
+      for (const t of REAP_PODS) {
         const now = await pidsOf(t);
         const base = baseline.get(t.pod)!;
         if (now.length !== base.length || now.some((p, i) => p !== base[i])) return false;
@@ -229,7 +210,7 @@ async function runGroup(end: End): Promise<void> {
     const cleanMs = Date.now() - t0;
     const events = (): string => pg.logs().filter((l) => l['code'] === 'REAP' || l['code'] === 'SESSION_END')
       .map((l) => JSON.stringify({ code: l['code'], sessionId: l['sessionId'], pod: l['pod'], command: l['command'], reason: l['reason'], found: l['found'], pids: l['pids'], outcome: l['outcome'], error: l['error'], durationMs: l['durationMs'] })).join('\n');
-    for (const t of PODS) {
+    for (const t of REAP_PODS) {
       const base = baseline.get(t.pod)!;
       const left = (await emu.processes(t.namespace, t.pod, t.container)).filter((p) => !base.includes(p.pid));
       expect(left, `left behind in ${t.pod} after ${end}; podgate said:\n${events()}`).toEqual([]);
