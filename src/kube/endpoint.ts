@@ -3,7 +3,8 @@ import https from 'node:https';
 import type { ConnectionOptions } from 'node:tls';
 import { KubeConfig } from '@kubernetes/client-node';
 import { PodgateError } from '../errors/index.ts';
-import { withoutImpersonation } from './impersonation.ts';
+import { impersonationHeaders, withoutImpersonation } from './impersonation.ts';
+import type { Identity } from './types.ts';
 
 export interface EndpointOptions {
   /** Path to a kubeconfig; absent: in-cluster, else $KUBECONFIG, else ~/.kube/config. */
@@ -71,6 +72,14 @@ export class ApiEndpoint {
   async authHeaders(): Promise<Record<string, string | string[]>> {
     if (this.#dynamicAuth) this.#staticHeaders = (await applyKubeConfig(this.#kc)).headers;
     return this.#staticHeaders;
+  }
+
+  /**
+   * Headers for one request made as `identity` (impersonated; null: podgate's own identity):
+   * the kubeconfig's auth, the Impersonate-* headers and podgate's User-Agent.
+   */
+  async requestHeaders(identity: Identity | null): Promise<Record<string, string | string[]>> {
+    return { ...(await this.authHeaders()), ...(identity ? impersonationHeaders(identity) : {}), 'User-Agent': 'podgate' };
   }
 
   /** The full URL for an API path plus query (repeated keys for array values). */

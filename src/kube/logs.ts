@@ -3,7 +3,6 @@ import https from 'node:https';
 import type { Logger } from 'pino';
 import type { LogRequest, LogStream } from './types.ts';
 import type { ApiEndpoint, QueryParams } from './endpoint.ts';
-import { impersonationHeaders } from './impersonation.ts';
 import { Deadline } from './deadline.ts';
 import { DeadlineError, httpStatusError, transportError } from './api-errors.ts';
 
@@ -24,12 +23,7 @@ export function logQuery(req: LogRequest): QueryParams {
  * timeout; a non-200 rejects with the Status message as kubectl prints it.
  */
 export async function openLogs(ep: ApiEndpoint, req: LogRequest, timeoutMs: number, logger?: Logger): Promise<LogStream> {
-  const headers: http.OutgoingHttpHeaders = {
-    ...(await ep.authHeaders()),
-    ...impersonationHeaders(req.identity),
-    Accept: '*/*',
-    'User-Agent': 'podgate',
-  };
+  const headers: http.OutgoingHttpHeaders = { ...(await ep.requestHeaders(req.identity)), Accept: '*/*' };
   const what = `logs of ${req.namespace}/${req.pod}/${req.container}`;
   const url = ep.url(`/api/v1/namespaces/${encodeURIComponent(req.namespace)}/pods/${encodeURIComponent(req.pod)}/log`, logQuery(req));
   const lib = ep.secure ? https : http;

@@ -2,7 +2,6 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Identity } from './types.ts';
 import type { ApiEndpoint, QueryParams } from './endpoint.ts';
-import { impersonationHeaders } from './impersonation.ts';
 import { Deadline } from './deadline.ts';
 import { DeadlineError, httpStatusError, transportError, type CallKind } from './api-errors.ts';
 
@@ -50,10 +49,8 @@ export class RestClient {
     const ep = await this.endpoint();
     const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
     const headers: http.OutgoingHttpHeaders = {
-      ...(await ep.authHeaders()),
-      ...(req.identity ? impersonationHeaders(req.identity) : {}),
+      ...(await ep.requestHeaders(req.identity)),
       Accept: 'application/json',
-      'User-Agent': 'podgate',
     };
     if (payload) {
       headers['Content-Type'] = 'application/json';

@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import type { Identity } from './types.ts';
 import type { ApiEndpoint, QueryParams } from './endpoint.ts';
-import { impersonationHeaders } from './impersonation.ts';
 import { Deadline } from './deadline.ts';
 import { DeadlineError, httpStatusError, transportError, type CallKind } from './api-errors.ts';
 
@@ -26,7 +25,7 @@ export interface WsOpenRequest {
  * upgrade within `timeoutMs` with API_TIMEOUT.
  */
 export async function openWebSocket(ep: ApiEndpoint, req: WsOpenRequest): Promise<WebSocket> {
-  const headers = { ...(await ep.authHeaders()), ...impersonationHeaders(req.identity), 'User-Agent': 'podgate' };
+  const headers = await ep.requestHeaders(req.identity);
   const url = ep.url(req.path, req.query);
   url.protocol = ep.secure ? 'wss:' : 'ws:';
   return new Promise<WebSocket>((resolve, reject) => {
