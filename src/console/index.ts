@@ -57,7 +57,8 @@ async function dispatch(ch: SessionChannel, ctx: ConsoleContext, name: string, a
   if (name !== '' || !ctx.pty) ch.resume();
   switch (name) {
     case '': {
-      const [who, rows] = await Promise.all([whoami(ctx), allowedPods(ctx)]);
+      const who = await whoami(ctx);
+      const rows = await allowedPods(ctx, undefined, who.namespaces);
       if (ctx.pty) return runPicker(ch, ctx, who, rows);
       return write(ch, formatWhoAmI(who, eol) + eol + podTable(rows, eol));
     }

@@ -5,11 +5,10 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { PodgateError } from '../errors/index.ts';
-import { checkStreamAccess } from '../target/access.ts';
 import { dns1123LabelError } from '../target/k8s-names.ts';
 import { parseLabelSelector } from '../target/label-selector.ts';
 import type { UserContext } from '../session/extensions.ts';
-import { candidateNamespaces } from './namespaces.ts';
+import { execNamespaces, mayExecIn } from './namespaces.ts';
 import { age } from './table.ts';
 
 export interface PodRow {
@@ -24,7 +23,11 @@ export interface PodRow {
   target: string;
 }
 
-export async function allowedPods(ctx: UserContext, namespace?: string): Promise<PodRow[]> {
+/**
+ * `reviewed`: namespaces already known to allow exec (from `execNamespaces`), so the caller's
+ * access reviews are not made twice.
+ */
+export async function allowedPods(ctx: UserContext, namespace?: string, reviewed?: string[]): Promise<PodRow[]> {
   let namespaces: string[];
   if (namespace !== undefined) {
     const bad = dns1123LabelError(namespace);
@@ -33,14 +36,13 @@ export async function allowedPods(ctx: UserContext, namespace?: string): Promise
     if (allowed && !allowed.includes(namespace)) {
       throw new PodgateError('NAMESPACE_NOT_ALLOWED', `namespace "${namespace}" is not allowed for ${ctx.user.name}`);
     }
-    namespaces = [namespace];
+    namespaces = (await mayExecIn(ctx, namespace)) ? [namespace] : [];
   } else {
-    namespaces = await candidateNamespaces(ctx);
+    namespaces = reviewed ?? (await execNamespaces(ctx));
   }
   const filter = ctx.user.allow.podSelector ? parseLabelSelector(ctx.user.allow.podSelector) : null;
   const perNs = await Promise.all(namespaces.map(async (ns) => {
     try {
-      await checkStreamAccess(ctx.kube, ctx.identity, ns, 'exec');
       const pods = await ctx.kube.listPods(ns, ctx.identity);
       return pods.filter((p) => !filter || filter(p.metadata?.labels)).map((p) => toRow(ctx.user.name, ns, p));
     } catch (e) {
