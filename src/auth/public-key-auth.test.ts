@@ -2,11 +2,10 @@ import ssh2 from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { fingerprintOf, parseAuthorizedKey } from './authorized-keys.ts';
 import { PublicKeyAuthenticator } from './public-key-auth.ts';
+import { generateKeyPair } from '../cli/ssh-keypair.ts';
 
 function pair(type: 'ed25519' | 'rsa' = 'ed25519') {
-  let p = ssh2.utils.generateKeyPairSync(type, type === 'rsa' ? { bits: 2048 } : {});
-  // ssh2 sometimes emits an unparseable 31-byte ed25519 key: regenerate.
-  while (ssh2.utils.parseKey(p.public) instanceof Error) p = ssh2.utils.generateKeyPairSync(type, type === 'rsa' ? { bits: 2048 } : {});
+  const p = generateKeyPair(type, 'test', { rsaBits: 2048 });
   const priv = ssh2.utils.parseKey(p.private) as ssh2.ParsedKey;
   return { line: p.public, priv, data: priv.getPublicSSH() };
 }

@@ -19,9 +19,10 @@ function parses(text: string): boolean {
   return key !== undefined && !(key instanceof Error);
 }
 
-export function generateKeyPair(type: 'ed25519' | 'rsa', comment: string, maxTries = 16): KeyPairText {
+export function generateKeyPair(type: 'ed25519' | 'rsa', comment: string, opts: { rsaBits?: number; maxTries?: number } = {}): KeyPairText {
+  const { rsaBits = 3072, maxTries = 16 } = opts;
   for (let i = 0; i < maxTries; i++) {
-    const pair = type === 'rsa' ? utils.generateKeyPairSync('rsa', { bits: 3072, comment }) : utils.generateKeyPairSync('ed25519', { comment });
+    const pair = type === 'rsa' ? utils.generateKeyPairSync('rsa', { bits: rsaBits, comment }) : utils.generateKeyPairSync('ed25519', { comment });
     if (parses(pair.private) && parses(pair.public)) return { private: pair.private, public: pair.public.trim() };
   }
   throw new Error(`could not generate a valid ${type} key in ${maxTries} tries`);

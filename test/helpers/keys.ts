@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
+import { generateKeyPair } from '../../src/cli/ssh-keypair.ts';
 
 export interface TestKeyPair {
   /** Path of the OpenSSH private key file (mode 0600). */
@@ -19,7 +19,7 @@ export interface TestKeyPair {
 /** A directory for keys; `cleanup()` removes it and everything written into it. */
 export interface KeyDir {
   dir: string;
-  generate(name: string, type?: 'ed25519' | 'ecdsa' | 'rsa'): TestKeyPair;
+  generate(name: string, type?: 'ed25519' | 'rsa'): TestKeyPair;
   cleanup(): void;
 }
 
@@ -28,17 +28,12 @@ export function makeKeyDir(prefix = 'podgate-keys-'): KeyDir {
   return {
     dir,
     generate(name, type = 'ed25519') {
-      const opts = type === 'rsa' ? { bits: 2048, comment: `${name}@test` } : type === 'ecdsa' ? { bits: 256, comment: `${name}@test` } : { comment: `${name}@test` };
-      // ssh2 now and then emits an ed25519 key with a 31-byte public part that nothing can
-      // parse: generate until both halves parse.
-      let pair = ssh2.utils.generateKeyPairSync(type, opts);
-      while (ssh2.utils.parseKey(pair.public) instanceof Error || ssh2.utils.parseKey(pair.private) instanceof Error) {
-        pair = ssh2.utils.generateKeyPairSync(type, opts);
-      }
+      // Small RSA keys keep the suites fast; generateKeyPair re-makes ssh2's broken ed25519 pairs.
+      const pair = generateKeyPair(type, `${name}@test`, { rsaBits: 2048 });
       const privateKeyPath = join(dir, name);
       writeFileSync(privateKeyPath, pair.private, { mode: 0o600 });
       writeFileSync(`${privateKeyPath}.pub`, `${pair.public}\n`, { mode: 0o644 });
-      return { privateKeyPath, privateKey: pair.private, publicKey: pair.public.trim() };
+      return { privateKeyPath, privateKey: pair.private, publicKey: pair.public };
     },
     cleanup() {
       rmSync(dir, { recursive: true, force: true });
