@@ -6,6 +6,7 @@
 import { createServer as createHttpServer } from 'node:http';
 import type { Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { DEFAULT_CIPHERS } from 'node:tls';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,17 @@ import { generateTls } from './tls.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { runtimeSpec } from './pod-view.ts';
 import { findResource } from './resources.ts';
+
+
+/**
+ * TLS 1.3 suite order as Go's crypto/tls server (kube-apiserver) applies it on AES-capable
+ * hardware: AES-128-GCM, then ChaCha20, then AES-256-GCM, whatever the client lists first.
+ * Node's own server default would pick AES-256-GCM for every client; TLS 1.2 keeps Node's list.
+ */
+export const GO_TLS13_ORDER = [
+  'TLS_AES_128_GCM_SHA256', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_256_GCM_SHA384',
+  ...DEFAULT_CIPHERS.split(':').filter((c) => !c.startsWith('TLS_')),
+].join(':');
 
 export type { Emulator, EmulatorOptions, FaultOptions, RequestLogEntry, KubeconfigOptions } from './types.ts';
 
@@ -78,7 +90,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   const fault = (f: FaultOptions): void => faults.set(f, (ms) => runtime.setExecDropAfterMs(ms));
   const d = dispatcher({ ctx, log, faults, control: opts.control ? { processes, requests: () => log.snapshot(), fault } : null });
   const server: HttpServer = material
-    ? createHttpsServer({ cert: material.certPem, key: material.keyPem }, d.onRequest)
+    ? createHttpsServer({ cert: material.certPem, key: material.keyPem, ciphers: GO_TLS13_ORDER, honorCipherOrder: true }, d.onRequest)
     : createHttpServer(d.onRequest);
   server.on('upgrade', d.onUpgrade);
   const sockets = new Set<Socket>();

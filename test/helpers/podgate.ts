@@ -5,7 +5,7 @@
  * an ephemeral SSH port and metrics port, a temp state dir. Parses its pino stdout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,7 +118,10 @@ export async function startPodgate(opts: StartPodgateOptions): Promise<Podgate> 
   let partial = '';
   let errText = '';
   child.stdout!.setEncoding('utf8');
+  // Bench diagnostics (e.g. NODE_OPTIONS=--trace-gc): a copy of podgate's raw stdout.
+  const tee = process.env.PODGATE_TEST_STDOUT_TEE;
   child.stdout!.on('data', (chunk: string) => {
+    if (tee) appendFileSync(tee, chunk);
     partial += chunk;
     const parts = partial.split('\n');
     partial = parts.pop()!;
