@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: podgate side by side with direct `kubectl exec` (v5 WebSocket) to the same
  * emulator pod and with a throwaway OpenSSH sshd on loopback, same client, same cipher
- * (aes128-gcm@openssh.com for both ssh paths), same command. Prints a table and writes
+ * (aes128-gcm@openssh.com for both ssh paths), same command; throughput also runs a bare ssh2
+ * server (the ceiling: podgate's SSH library, no Kubernetes hop). Prints a table and writes
  * bench/results/latest.json.
  *
  *   node --import tsx bench/run.ts [--quick] [--only NAME[,NAME...]] [--extras]

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPodgate, type Podgate } from '../../test/helpers/podgate.ts';
 import { startSshd, type Sshd } from './sshd.ts';
+import { startSsh2Bare, type Ssh2Bare } from './ssh2-bare.ts';
 import { directTarget, sshTarget, POD, type Target, type TargetName } from './targets.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -19,6 +20,7 @@ export interface BenchEnv {
   targets: Record<TargetName, Target>;
   podgate: Podgate;
   sshd: Sshd;
+  ssh2: Ssh2Bare;
   emulatorPid: number;
   close(): Promise<void>;
 }
@@ -78,6 +80,7 @@ export async function startBenchEnv(opts: { podgateEnv?: Record<string, string> 
   };
   let podgate: Podgate | null = null;
   let sshd: Sshd | null = null;
+  let ssh2: Ssh2Bare | null = null;
   try {
     podgate = await startPodgate({
       emulator: shim,
@@ -89,26 +92,31 @@ export async function startBenchEnv(opts: { podgateEnv?: Record<string, string> 
       ...(opts.podgateEnv ? { env: opts.podgateEnv } : {}),
     });
     sshd = await startSshd();
+    ssh2 = await startSsh2Bare(join(dirname(sshd.key), 'host_key'), `${sshd.key}.pub`);
   } catch (e) {
     await podgate?.stop();
+    await sshd?.stop();
     await emu.stop();
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
   const pg = podgate;
   const sd = sshd;
+  const s2 = ssh2;
   return {
     dir,
     podgate: pg,
     sshd: sd,
+    ssh2: s2,
     emulatorPid: emu.pid,
     targets: {
       podgate: sshTarget('podgate', pg.port, pg.keyFor('alice'), `alice+${POD}`),
       direct: directTarget(emu.adminKubeconfig),
       sshd: sshTarget('sshd', sd.port, sd.key, sd.user),
+      ssh2: sshTarget('ssh2', s2.port, sd.key, sd.user),
     },
     async close() {
-      await Promise.allSettled([pg.stop(), sd.stop()]);
+      await Promise.allSettled([pg.stop(), sd.stop(), s2.stop()]);
       await emu.stop();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -52,3 +52,20 @@ export function rssKiB(pid: number): number {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * CPU seconds (user + system, all threads) a process has used: itself, plus with `children`
+ * what its exited and reaped children used. NaN when it is gone.
+ */
+export function cpuSeconds(pid: number, children = false): number {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ').map(Number);
+    const ticks = f[11]! + f[12]! + (children ? f[13]! + f[14]! : 0);
+    return ticks / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+/** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
+const CLK_TCK = 100;

@@ -6,18 +6,19 @@ function fmt(v: number | undefined, digits = 1): string {
 }
 
 export function tableRows(results: ScenarioResult[]): string[][] {
-  const header = ['scenario', 'unit', 'podgate p50', 'podgate p99', 'direct p50', 'direct p99', 'sshd p50', 'sshd p99', 'pg/direct', 'pg/sshd', 'goal', 'met'];
+  const header = ['scenario', 'unit', 'podgate p50', 'podgate p99', 'direct p50', 'direct p99', 'sshd p50', 'sshd p99', 'ssh2 p50', 'pg/direct', 'pg/sshd', 'pg/ssh2', 'goal', 'met'];
   const rows = [header];
   for (const r of results) {
     const by = (t: string) => r.rows.find((x) => x.target === t);
     const pg = by('podgate');
     const d = by('direct');
     const s = by('sshd');
+    const b = by('ssh2');
     const digits = r.unit === 'ms' ? 2 : 1;
     rows.push([
       r.title, r.unit,
-      fmt(pg?.median, digits), fmt(pg?.p99, digits), fmt(d?.median, digits), fmt(d?.p99, digits), fmt(s?.median, digits), fmt(s?.p99, digits),
-      pg && d ? fmt(pg.median / d.median, 2) : '-', pg && s ? fmt(pg.median / s.median, 2) : '-',
+      fmt(pg?.median, digits), fmt(pg?.p99, digits), fmt(d?.median, digits), fmt(d?.p99, digits), fmt(s?.median, digits), fmt(s?.p99, digits), fmt(b?.median, digits),
+      pg && d ? fmt(pg.median / d.median, 2) : '-', pg && s ? fmt(pg.median / s.median, 2) : '-', pg && b ? fmt(pg.median / b.median, 2) : '-',
       r.goal, r.goalMet === undefined ? '?' : r.goalMet ? 'yes' : 'NO',
     ]);
   }

@@ -10,8 +10,13 @@ export const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.33';
 export const POD = 'web-7d9f';
 export const NAMESPACE = 'default';
 
-export type TargetName = 'podgate' | 'direct' | 'sshd';
+export type TargetName = 'podgate' | 'direct' | 'sshd' | 'ssh2';
 export const TARGETS: TargetName[] = ['podgate', 'direct', 'sshd'];
+/**
+ * Throughput also runs the ceiling: a bare ssh2 server (podgate's SSH library and algorithms)
+ * running the command locally, with no Kubernetes hop (bench/lib/ssh2-bare.ts).
+ */
+export const THROUGHPUT_TARGETS: TargetName[] = [...TARGETS, 'ssh2'];
 
 export interface RunOpts {
   /** Attach stdin (`kubectl -i`; ssh always forwards stdin). */

@@ -7,8 +7,8 @@ import { TARGETS, type TargetName } from '../lib/targets.ts';
 
 export async function setup(env: BenchEnv, ctx: BenchContext): Promise<ScenarioResult[]> {
   const n = ctx.quick ? 2 : Number(process.env.PODGATE_BENCH_SETUP_N ?? 30);
-  const samples: Record<TargetName, number[]> = { podgate: [], direct: [], sshd: [] };
-  const fails: Record<TargetName, number> = { podgate: 0, direct: 0, sshd: 0 };
+  const samples: Record<TargetName, number[]> = { podgate: [], direct: [], sshd: [], ssh2: [] };
+  const fails: Record<TargetName, number> = { podgate: 0, direct: 0, sshd: 0, ssh2: 0 };
   for (let i = 0; i < n; i++) {
     for (const t of TARGETS) {
       const res = await sh(shellLine(env.targets[t].argv('true')), 120_000);

@@ -4,11 +4,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { sh, shellLine, rssKiB, sleep } from '../lib/proc.ts';
+import { cpuSeconds, sh, shellLine, rssKiB, sleep } from '../lib/proc.ts';
 import { median, percentile } from '../lib/stats.ts';
 import type { BenchEnv } from '../lib/env.ts';
 import type { BenchContext, Row, ScenarioResult } from '../lib/result.ts';
-import { TARGETS, type TargetName } from '../lib/targets.ts';
+import { THROUGHPUT_TARGETS, type TargetName } from '../lib/targets.ts';
 
 /** Incompressible data: a host file the emulator's containers see at the same path. */
 export const RANDOM_FILE = '/tmp/podgate-bench-random.bin';
@@ -27,19 +27,40 @@ function rssSampler(pid: number): { stop(): number } {
 
 type Kind = 'out-zero' | 'out-random' | 'in';
 
-async function measure(env: BenchEnv, ctx: BenchContext, kind: Kind, mib: number, runs: number): Promise<Row[]> {
+/**
+ * The server-side CPU one target's run costs, in seconds: podgate's process; the emulator
+ * (API server + runtime, with the container's command) for podgate and direct; sshd's and the
+ * bare ssh2 server's process with their reaped children (the session and its command).
+ */
+function serverCpu(env: BenchEnv): Record<string, number> {
+  return {
+    podgate: cpuSeconds(env.podgate.pid),
+    emulator: cpuSeconds(env.emulatorPid, true),
+    sshd: cpuSeconds(env.sshd.pid, true),
+    ssh2: cpuSeconds(env.ssh2.pid, true),
+  };
+}
+
+interface Measured { rows: Row[]; cpu: Record<string, number> }
+
+async function measure(env: BenchEnv, ctx: BenchContext, kind: Kind, mib: number, runs: number): Promise<Measured> {
   const bytes = mib * 1024 * 1024;
-  const samples: Record<TargetName, number[]> = { podgate: [], direct: [], sshd: [] };
-  const fails: Record<TargetName, number> = { podgate: 0, direct: 0, sshd: 0 };
+  const samples: Record<TargetName, number[]> = { podgate: [], direct: [], sshd: [], ssh2: [] };
+  const fails: Record<TargetName, number> = { podgate: 0, direct: 0, sshd: 0, ssh2: 0 };
   const peak: number[] = [];
+  // CPU seconds per GiB moved, summed over the successful runs of each target.
+  const cpu: Record<string, number> = {};
+  const addCpu = (key: string, sec: number): void => { if (Number.isFinite(sec)) cpu[key] = (cpu[key] ?? 0) + sec; };
   for (let r = 0; r < runs; r++) {
-    for (const t of TARGETS) {
+    for (const t of THROUGHPUT_TARGETS) {
       const target = env.targets[t];
       const line = kind === 'in'
         ? `head -c ${bytes} /dev/zero | ${shellLine(target.argv('cat >/dev/null; echo ok', { stdin: true }))}`
         : `${shellLine(target.argv(kind === 'out-zero' ? `head -c ${bytes} /dev/zero` : `cat ${RANDOM_FILE}`))} | wc -c`;
       const sampler = t === 'podgate' ? rssSampler(env.podgate.pid) : null;
+      const before = serverCpu(env);
       const res = await sh(line);
+      const after = serverCpu(env);
       if (sampler) peak.push(sampler.stop());
       const ok = res.code === 0 && (kind === 'in' ? res.stdout.trim() === 'ok' : Number(res.stdout.trim()) === bytes);
       if (!ok) {
@@ -49,11 +70,23 @@ async function measure(env: BenchEnv, ctx: BenchContext, kind: Kind, mib: number
       }
       const mbps = bytes / 1e6 / (res.ms / 1000);
       samples[t].push(mbps);
+      const gib = bytes / 2 ** 30;
+      const used = (k: string): number => (after[k]! - before[k]!) / gib;
+      if (t === 'podgate') { addCpu('podgate', used('podgate')); addCpu('emulator(podgate)', used('emulator')); }
+      if (t === 'direct') addCpu('emulator(direct)', used('emulator'));
+      if (t === 'sshd') addCpu('sshd', used('sshd'));
+      if (t === 'ssh2') addCpu('ssh2', used('ssh2'));
       ctx.log(`  ${kind} ${t} run ${r + 1}: ${mbps.toFixed(1)} MB/s (${(res.ms / 1000).toFixed(2)} s)`);
       await sleep(200);
     }
   }
-  return TARGETS.map((t) => ({
+  const ok = (t: TargetName): number => Math.max(1, samples[t].length);
+  const perRun: Record<string, number> = {};
+  for (const [k, v] of Object.entries(cpu)) {
+    const t: TargetName = k.startsWith('emulator(direct') ? 'direct' : k === 'sshd' ? 'sshd' : k === 'ssh2' ? 'ssh2' : 'podgate';
+    perRun[k] = v / ok(t);
+  }
+  const rows = THROUGHPUT_TARGETS.map((t) => ({
     target: t,
     median: median(samples[t]),
     p99: percentile(samples[t], 1),
@@ -61,15 +94,24 @@ async function measure(env: BenchEnv, ctx: BenchContext, kind: Kind, mib: number
     failures: fails[t],
     ...(t === 'podgate' ? { podgateRssKiB: Math.max(...peak) } : {}),
   }));
+  return { rows, cpu: perRun };
 }
 
-function result(name: string, title: string, rows: Row[], notes: string[]): ScenarioResult {
+function result(name: string, title: string, m: Measured, notes: string[]): ScenarioResult {
+  const { rows } = m;
   const pg = rows.find((r) => r.target === 'podgate')!;
   const direct = rows.find((r) => r.target === 'direct')!;
+  const ssh2 = rows.find((r) => r.target === 'ssh2');
   const ratio = pg.median / direct.median;
+  const cpu = Object.fromEntries(Object.entries(m.cpu).map(([k, v]) => [`cpuSecPerGiB.${k}`, v]));
   return {
     name, title, unit: 'MB/s', better: 'higher', rows,
-    extra: { podgateVsDirect: ratio, podgatePeakRssMiB: (pg.podgateRssKiB ?? NaN) / 1024 },
+    extra: {
+      podgateVsDirect: ratio,
+      ...(ssh2 ? { ssh2BareVsDirect: ssh2.median / direct.median, podgateVsSsh2Bare: pg.median / ssh2.median } : {}),
+      podgatePeakRssMiB: (pg.podgateRssKiB ?? NaN) / 1024,
+      ...cpu,
+    },
     goal: '>= 90% of direct',
     goalMet: Number.isFinite(ratio) ? ratio >= 0.9 : undefined,
     notes,

@@ -1,0 +1,17 @@
+import { writeFileSync } from 'node:fs';
+import { startBenchEnv } from './lib/env.ts';
+import { shellLine } from './lib/proc.ts';
+const extra = process.env.PODGATE_BENCH_NODE_OPTIONS;
+const podgateEnv: Record<string, string> = {};
+if (extra) podgateEnv.NODE_OPTIONS = extra;
+if (process.env.PODGATE_SFTP_MODE) podgateEnv.PODGATE_SFTP_MODE = process.env.PODGATE_SFTP_MODE;
+const env = await startBenchEnv({ podgateEnv });
+const mk = (t: 'podgate'|'direct'|'sshd') => shellLine(env.targets[t].argv('head -c 268435456 /dev/zero'));
+const mkin = (t: 'podgate'|'direct'|'sshd') => shellLine(env.targets[t].argv('cat >/dev/null; echo ok', { stdin: true }));
+const pg = env.targets.podgate.argv('x');
+const key = pg[pg.indexOf('-i') + 1]; const port = pg[pg.indexOf('-p') + 1];
+const scp = `scp -q -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR -c aes128-gcm@openssh.com -i ${key} -P ${port}`;
+writeFileSync('/tmp/hold.env', `PG_PID=${env.podgate.pid}\nEMU_PID=${env.emulatorPid}\nPG_OUT="${mk('podgate').replace(/"/g,'\\"')}"\nDIRECT_OUT="${mk('direct').replace(/"/g,'\\"')}"\nSSHD_OUT="${mk('sshd').replace(/"/g,'\\"')}"\nPG_IN="${mkin('podgate').replace(/"/g,'\\"')}"\nDIRECT_IN="${mkin('direct').replace(/"/g,'\\"')}"\nSCP="${scp}"\n`);
+console.log('ready');
+process.on('SIGTERM', async () => { await env.close(); process.exit(0); });
+setInterval(() => {}, 1e9);
