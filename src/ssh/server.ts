@@ -9,6 +9,7 @@ import ssh2 from 'ssh2';
 import type { Connection } from 'ssh2';
 import type { Logger } from 'pino';
 import { HARDENED_ALGORITHMS, IDENT } from './algorithms.ts';
+import { installPacketPool } from './packet-alloc.ts';
 import { endHard, wireConnection } from './connection.ts';
 import type { Duplex } from 'node:stream';
 import type { LimitsConfig } from '../config/types.ts';
@@ -47,6 +48,8 @@ interface Pending {
 export async function startSshServer(opts: SshServerOptions): Promise<SshServer> {
   const log = opts.logger.child({ module: 'ssh' });
   const { limits } = opts;
+  const pooled = installPacketPool();
+  log.debug({ code: 'SSH_PACKET_POOL', enabled: pooled }, pooled ? 'ssh2 AES-GCM packets from pooled slabs' : 'ssh2 packet allocation unchanged');
   const bySocket = new WeakMap<net.Socket, Pending>();
   const clients = new Set<Connection>();
   const sockets = new Set<net.Socket>();
