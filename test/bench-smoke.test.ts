@@ -1,6 +1,7 @@
 /**
  * The bench harness runs end to end at its --quick size: podgate, direct kubectl exec and the
- * throwaway sshd each answer every scenario, and the JSON lands where asked. No timing asserted.
+ * throwaway sshd each answer every scenario (throughput also the bare ssh2 ceiling, with CPU
+ * accounting), and the JSON lands where asked. No timing asserted.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,13 +18,18 @@ describe('bench harness (--quick)', () => {
     const results = await main(['--quick', '--only', 'throughput-in,setup,latency-1,backpressure', '--out', out]);
     expect(results.map((r) => r.name)).toEqual(['in', 'setup', 'latency-1', 'backpressure']);
     for (const r of results.filter((x) => x.name !== 'backpressure')) {
-      expect(r.rows.map((x) => x.target)).toEqual(['podgate', 'direct', 'sshd']);
+      expect(r.rows.map((x) => x.target)).toEqual(r.name === 'in' ? ['podgate', 'direct', 'sshd', 'ssh2'] : ['podgate', 'direct', 'sshd']);
       for (const row of r.rows) {
         expect(row.failures, `${r.name} ${row.target}`).toBe(0);
         expect(row.samples, `${r.name} ${row.target}`).toBeGreaterThan(0);
         expect(Number.isFinite(row.median)).toBe(true);
       }
     }
+    const input = results.find((r) => r.name === 'in')!;
+    for (const k of ['cpuSecPerGiB.podgate', 'cpuSecPerGiB.emulator(podgate)', 'cpuSecPerGiB.emulator(direct)', 'cpuSecPerGiB.sshd', 'cpuSecPerGiB.ssh2']) {
+      expect(Number.isFinite(input.extra[k]), k).toBe(true);
+    }
+    expect(Number(input.extra['ssh2BareVsDirect'])).toBeGreaterThan(0);
     const bp = results.find((r) => r.name === 'backpressure')!;
     expect(Number(bp.extra['readerMiB'])).toBeGreaterThan(0);
     const json = JSON.parse(readFileSync(out, 'utf8')) as { results: unknown[]; machine: { cipher: string } };

@@ -60,8 +60,11 @@ async function measure(env: BenchEnv, ctx: BenchContext, kind: Kind, mib: number
       const sampler = t === 'podgate' ? rssSampler(env.podgate.pid) : null;
       const before = serverCpu(env);
       const res = await sh(line);
-      const after = serverCpu(env);
       if (sampler) peak.push(sampler.stop());
+      // Let the servers finish and reap the session (sshd's per-connection process, the
+      // command) so its CPU lands in this run's reading, not the next one's.
+      await sleep(200);
+      const after = serverCpu(env);
       const ok = res.code === 0 && (kind === 'in' ? res.stdout.trim() === 'ok' : Number(res.stdout.trim()) === bytes);
       if (!ok) {
         fails[t]++;
@@ -77,7 +80,6 @@ async function measure(env: BenchEnv, ctx: BenchContext, kind: Kind, mib: number
       if (t === 'sshd') addCpu('sshd', used('sshd'));
       if (t === 'ssh2') addCpu('ssh2', used('ssh2'));
       ctx.log(`  ${kind} ${t} run ${r + 1}: ${mbps.toFixed(1)} MB/s (${(res.ms / 1000).toFixed(2)} s)`);
-      await sleep(200);
     }
   }
   const ok = (t: TargetName): number => Math.max(1, samples[t].length);
