@@ -112,6 +112,28 @@ describe('REST', () => {
     expect(f.seen.length).toBe(3); // two answered, one cut and retried
   });
 
+  it('retries on a new connection when every pooled socket went stale (a burst after an idle spell)', async () => {
+    const served = new WeakSet<object>();
+    let cut = 0;
+    f.rest = (req, res) => {
+      if (served.has(req.socket)) {
+        cut++;
+        req.socket.destroy(); // the server timed out every idle connection at once
+        return;
+      }
+      served.add(req.socket);
+      // Answer slowly so that concurrent requests open several pooled connections.
+      setTimeout(() => res.writeHead(201).end(JSON.stringify({ status: { allowed: true } })), 30);
+    };
+    const checks = ['a', 'b', 'c', 'd'].map((ns) => ({ verb: 'get', resource: 'pods', namespace: ns }));
+    const first = await Promise.all(checks.map((c) => f.api.canI(alice, c)));
+    expect(first.every((r) => r.allowed)).toBe(true);
+    // Four pooled sockets are now stale: a call picks one, is cut, and its retry must not pick
+    // another stale one from the pool.
+    expect((await f.api.canI(alice, { ...checks[0]!, verb: 'list' })).allowed).toBe(true);
+    expect(cut).toBe(1);
+  });
+
   it('times out a silent server with API_TIMEOUT and maps a refused connection to API_UNREACHABLE', async () => {
     f.rest = () => undefined; // never answers
     const err = await rejection(f.api.getPod('prod', 'web', alice));

@@ -60,16 +60,17 @@ export class RestClient {
     try {
       return await this.#send(ep, url, req, headers, payload);
     } catch (err) {
-      // A kept-alive socket the server closed as we picked it: retry once on a fresh one.
+      // A kept-alive socket the server closed as we picked it: retry once on a new connection
+      // (not from the pool: after an idle spell every pooled socket may be just as stale).
       // Safe for every call here: GETs and SelfSubjectAccessReviews (which store nothing).
       if ((err as { reusedSocket?: boolean }).reusedSocket) {
-        return this.#send(ep, url, req, headers, payload);
+        return this.#send(ep, url, req, headers, payload, true);
       }
       throw err;
     }
   }
 
-  #send(ep: ApiEndpoint, url: URL, req: RestRequest, headers: http.OutgoingHttpHeaders, payload: Buffer | undefined): Promise<RestResult> {
+  #send(ep: ApiEndpoint, url: URL, req: RestRequest, headers: http.OutgoingHttpHeaders, payload: Buffer | undefined, fresh = false): Promise<RestResult> {
     return new Promise<RestResult>((resolve, reject) => {
       let settled = false;
       const fail = (err: unknown): void => {
@@ -79,7 +80,8 @@ export class RestClient {
         reject(err);
       };
       const lib = ep.secure ? https : http;
-      const r = lib.request(url, { method: req.method, agent: ep.agent, headers });
+      const conn = fresh ? { agent: false as const, ...(ep.secure ? ep.tls : {}) } : { agent: ep.agent };
+      const r = lib.request(url, { method: req.method, headers, ...conn });
       const deadline = new Deadline(this.timeoutMs, () => {
         const err = new DeadlineError(this.timeoutMs, req.what);
         fail(transportError(err, req.what));
