@@ -3,12 +3,12 @@
  * (so the bench's own event loop does not share a CPU thread with the API server), a real
  * `podgate serve` against it, and a throwaway OpenSSH sshd. `close()` stops all of them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPodgate, type Podgate } from '../../test/helpers/podgate.ts';
+import { startServerProcess } from './proc.ts';
 import { startSshd, type Sshd } from './sshd.ts';
 import { startSsh2Bare, type Ssh2Bare } from './ssh2-bare.ts';
 import { directTarget, sshTarget, POD, type Target, type TargetName } from './targets.ts';
@@ -33,41 +33,11 @@ interface EmulatorProc {
 
 async function startEmulatorProcess(dir: string): Promise<EmulatorProc> {
   const adminKubeconfig = join(dir, 'admin.kubeconfig');
-  const child: ChildProcess = spawn(process.execPath, [
-    '--import', 'tsx', join(ROOT, 'src/emulator/main.ts'),
+  const proc = await startServerProcess([
+    process.execPath, '--import', 'tsx', join(ROOT, 'src/emulator/main.ts'),
     '--fixture', join(ROOT, 'test/fixtures/cluster.yaml'), '--kubeconfig-out', adminKubeconfig, '--token', 'admin-token',
-  ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.setEncoding('utf8');
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (d: string) => { err += d; });
-  let exited = false;
-  const gone = new Promise<void>((r) => child.once('close', () => { exited = true; r(); }));
-  await new Promise<void>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`emulator did not start: ${err}`)), 60_000);
-    child.stdout!.on('data', (d: string) => {
-      out += d;
-      if (out.includes('\n')) {
-        clearTimeout(timer);
-        res();
-      }
-    });
-    child.on('error', (e) => { clearTimeout(timer); rej(e); });
-    child.once('close', () => { clearTimeout(timer); rej(new Error(`emulator exited: ${err}`)); });
-  });
-  return {
-    pid: child.pid!,
-    adminKubeconfig,
-    async stop() {
-      if (!exited) {
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await gone;
-        clearTimeout(t);
-      }
-    },
-  };
+  ], { what: 'emulator', cwd: ROOT, ready: (out) => out.includes('\n') });
+  return { pid: proc.pid, adminKubeconfig, stop: () => proc.stop() };
 }
 
 export async function startBenchEnv(opts: { podgateEnv?: Record<string, string> } = {}): Promise<BenchEnv> {

@@ -69,3 +69,48 @@ export function cpuSeconds(pid: number, children = false): number {
 }
 /** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
 const CLK_TCK = 100;
+
+export interface ServerProcess {
+  pid: number;
+  /** Everything it printed on stdout up to readiness. */
+  stdout: string;
+  exited(): boolean;
+  /** SIGTERM, SIGKILL after `graceMs`; resolves once it is gone. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Spawns a long-running server for the bench and resolves once `ready(stdout so far)` holds;
+ * rejects (with its stderr) if it exits first or is not ready in `timeoutMs`.
+ */
+export function startServerProcess(argv: string[], opts: { what: string; cwd?: string; ready: (stdout: string) => boolean; timeoutMs?: number }): Promise<ServerProcess> {
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let gone = false;
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => { err += d; });
+  const closed = new Promise<void>((r) => child.once('close', () => { gone = true; r(); }));
+  const proc: ServerProcess = {
+    pid: child.pid!,
+    get stdout() { return out; },
+    exited: () => gone,
+    async stop(graceMs = 15_000) {
+      if (gone) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await closed;
+      clearTimeout(t);
+    },
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${opts.what} did not start: ${err}`)), opts.timeoutMs ?? 60_000);
+    child.stdout.on('data', (d: string) => {
+      out += d;
+      if (opts.ready(out)) { clearTimeout(timer); resolve(proc); }
+    });
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.once('close', () => { clearTimeout(timer); reject(new Error(`${opts.what} exited: ${err}`)); });
+  });
+}

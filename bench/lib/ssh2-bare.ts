@@ -6,7 +6,7 @@
  * Run as its own process (like sshd): `node --import tsx bench/lib/ssh2-bare.ts HOSTKEY AUTHORIZED_PUB`.
  * Prints `{"port":N}` once listening. One public key is accepted; everything else is refused.
  */
-import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import { spawn as spawnChild } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -14,7 +14,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { constants } from 'node:os';
 import ssh2 from 'ssh2';
 import { HARDENED_ALGORITHMS, IDENT } from '../../src/ssh/algorithms.ts';
-import { sleep } from './proc.ts';
+import { startServerProcess } from './proc.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -26,35 +26,13 @@ export interface Ssh2Bare {
 
 /** Starts the server in a child process (so it has its own event loop and CPU accounting). */
 export async function startSsh2Bare(hostKeyPath: string, authorizedPubPath: string): Promise<Ssh2Bare> {
-  const child: ChildProcess = spawnChild(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), hostKeyPath, authorizedPubPath], {
-    cwd: join(HERE, '../..'), stdio: ['ignore', 'pipe', 'pipe'],
+  const proc = await startServerProcess([process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), hostKeyPath, authorizedPubPath], {
+    what: 'ssh2-bare', cwd: join(HERE, '../..'), ready: (out) => PORT_LINE.test(out),
   });
-  let out = '';
-  let err = '';
-  child.stdout!.setEncoding('utf8');
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (d: string) => { err += d; });
-  let exited = false;
-  const gone = new Promise<void>((r) => child.once('close', () => { exited = true; r(); }));
-  const port = await new Promise<number>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`ssh2-bare did not start: ${err}`)), 60_000);
-    child.stdout!.on('data', (d: string) => {
-      out += d;
-      const m = /\{"port":(\d+)\}/.exec(out);
-      if (m) { clearTimeout(t); resolve(Number(m[1])); }
-    });
-    child.once('close', () => { clearTimeout(t); reject(new Error(`ssh2-bare exited: ${err}`)); });
-  });
-  return {
-    port,
-    pid: child.pid!,
-    async stop() {
-      if (exited) return;
-      child.kill('SIGTERM');
-      await Promise.race([gone, sleep(5000).then(() => child.kill('SIGKILL'))]);
-    },
-  };
+  return { port: Number(PORT_LINE.exec(proc.stdout)![1]), pid: proc.pid, stop: () => proc.stop(5000) };
 }
+
+const PORT_LINE = /\{"port":(\d+)\}/;
 
 function serve(hostKeyPath: string, authorizedPubPath: string): void {
   const allowed = ssh2.utils.parseKey(readFileSync(authorizedPubPath));

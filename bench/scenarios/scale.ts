@@ -9,6 +9,23 @@ import { startTypist, ECHO_CMD, type Typist } from '../lib/pty-typist.ts';
 import type { BenchEnv } from '../lib/env.ts';
 import type { BenchContext, ScenarioResult } from '../lib/result.ts';
 
+/** Counts of each distinct string, most frequent first. */
+function countBy(items: string[]): [string, number][] {
+  const m = new Map<string, number>();
+  for (const i of items) m.set(i, (m.get(i) ?? 0) + 1);
+  return [...m].sort((a, b) => b[1] - a[1]);
+}
+
+/** Why sessions did not come up: what their clients printed and podgate's SESSION_DENIED reasons. */
+function whyNotUp(typists: Typist[], ready: boolean[], env: BenchEnv): string[] {
+  const printed = typists.filter((_, i) => !ready[i]).map((t) => t.tail().replace(/\s+/g, ' ').trim().slice(-160) || '(no output)');
+  const denied = env.podgate.logs().filter((l) => l['code'] === 'SESSION_DENIED').map((l) => `${String(l['errorCode'])}: ${String(l['message'])}`);
+  return [
+    ...countBy(printed).slice(0, 5).map(([k, c]) => `${c} not up, client printed: ${k}`),
+    ...countBy(denied).slice(0, 5).map(([k, c]) => `podgate denied ${c}: ${k}`),
+  ];
+}
+
 async function settleRss(pid: number): Promise<number> {
   if (typeof global.gc === 'function') global.gc();
   await sleep(2000);
@@ -34,25 +51,7 @@ export async function scale(env: BenchEnv, ctx: BenchContext): Promise<ScenarioR
       const ready = await Promise.all(typists.map((t) => t.ready));
       up = ready.filter(Boolean).length;
       const setupS = (performance.now() - t0) / 1000;
-      if (up < n) {
-        // Why sessions did not come up: what the clients printed, and podgate's warnings.
-        const tails = new Map<string, number>();
-        typists.forEach((t, i) => { if (!ready[i]) { const k = t.tail().replace(/\s+/g, ' ').trim().slice(-160) || '(no output)'; tails.set(k, (tails.get(k) ?? 0) + 1); } });
-        for (const [k, c] of [...tails].slice(0, 5)) ctx.log(`  scale ${n}: ${c} not up, client printed: ${k}`);
-        const codes = new Map<string, number>();
-        for (const l of env.podgate.logs()) if (Number(l['level']) >= 40) codes.set(String(l['code'] ?? l['msg']), (codes.get(String(l['code'] ?? l['msg'])) ?? 0) + 1);
-        if (codes.size > 0) ctx.log(`  scale ${n}: podgate warnings so far: ${[...codes].map(([c, k]) => `${c} x${k}`).join(', ')}`);
-        const details = new Map<string, number>();
-        for (const l of env.podgate.logs()) {
-          const text = JSON.stringify(l);
-          if (!text.includes('API_UNREACHABLE') && !text.includes('API_TIMEOUT')) continue;
-          const d = String(l['message'] ?? l['operatorMessage'] ?? l['detail'] ?? l['err'] ?? l['msg']).replace(/\d+/g, 'N').slice(0, 160);
-          details.set(d, (details.get(d) ?? 0) + 1);
-        }
-        for (const [d, c] of [...details].slice(0, 5)) ctx.log(`  scale ${n}: podgate: ${c} x ${d}`);
-        const sample = env.podgate.logs().find((l) => JSON.stringify(l).includes('API_UNREACHABLE'));
-        if (sample) ctx.log(`  scale ${n}: e.g. ${JSON.stringify(sample).slice(0, 700)}`);
-      }
+      if (up < n) for (const line of whyNotUp(typists, ready, env)) ctx.log(`  scale ${n}: ${line}`);
       during = await settleRss(pid);
       const echoes = await Promise.all(typists.map((t, i) => (ready[i] ? t.key(60_000) : Promise.resolve(NaN))));
       working = echoes.filter((x) => !Number.isNaN(x)).length;

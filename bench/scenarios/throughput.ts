@@ -48,9 +48,14 @@ async function measure(env: BenchEnv, ctx: BenchContext, kind: Kind, mib: number
   const samples: Record<TargetName, number[]> = { podgate: [], direct: [], sshd: [], ssh2: [] };
   const fails: Record<TargetName, number> = { podgate: 0, direct: 0, sshd: 0, ssh2: 0 };
   const peak: number[] = [];
-  // CPU seconds per GiB moved, summed over the successful runs of each target.
-  const cpu: Record<string, number> = {};
-  const addCpu = (key: string, sec: number): void => { if (Number.isFinite(sec)) cpu[key] = (cpu[key] ?? 0) + sec; };
+  // CPU seconds per GiB moved, averaged over the successful runs that measured each key.
+  const cpu: Record<string, { sum: number; n: number }> = {};
+  const addCpu = (key: string, sec: number): void => {
+    if (!Number.isFinite(sec)) return;
+    const c = (cpu[key] ??= { sum: 0, n: 0 });
+    c.sum += sec;
+    c.n++;
+  };
   for (let r = 0; r < runs; r++) {
     for (const t of THROUGHPUT_TARGETS) {
       const target = env.targets[t];
@@ -82,12 +87,7 @@ async function measure(env: BenchEnv, ctx: BenchContext, kind: Kind, mib: number
       ctx.log(`  ${kind} ${t} run ${r + 1}: ${mbps.toFixed(1)} MB/s (${(res.ms / 1000).toFixed(2)} s)`);
     }
   }
-  const ok = (t: TargetName): number => Math.max(1, samples[t].length);
-  const perRun: Record<string, number> = {};
-  for (const [k, v] of Object.entries(cpu)) {
-    const t: TargetName = k.startsWith('emulator(direct') ? 'direct' : k === 'sshd' ? 'sshd' : k === 'ssh2' ? 'ssh2' : 'podgate';
-    perRun[k] = v / ok(t);
-  }
+  const perRun = Object.fromEntries(Object.entries(cpu).map(([k, c]) => [k, c.sum / c.n]));
   const rows = THROUGHPUT_TARGETS.map((t) => ({
     target: t,
     median: median(samples[t]),
