@@ -6,42 +6,29 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator } from '../src/emulator/index.ts';
-import type { Emulator } from '../src/emulator/types.ts';
-import { startPodgate, type Podgate } from './helpers/podgate.ts';
+import { describe, expect, it } from 'vitest';
 import { runClient, ssh, waitFor } from './helpers/ssh.ts';
+import { useBastion } from './helpers/bastion-suite.ts';
 
-let emu: Emulator;
-let pg: Podgate;
-
-beforeAll(async () => {
-  emu = await startEmulator({ fixture: 'test/fixtures/cluster.yaml', tls: true, control: true });
-  pg = await startPodgate({ emulator: emu });
-}, 90_000);
-
-afterAll(async () => {
-  await pg?.stop();
-  await emu?.close();
-});
+const bastion = useBastion();
 
 const text = (b: Buffer): string => b.toString('utf8');
 
 describe('exec sessions', () => {
   it('propagates exit statuses 0, 1, 3 and 255', async () => {
     for (const code of [0, 1, 3, 255]) {
-      const r = await ssh(pg, 'alice+web-7d9f', [`exit ${code}`]);
+      const r = await ssh(bastion.pg, 'alice+web-7d9f', [`exit ${code}`]);
       expect(r.code, r.stderr).toBe(code);
     }
   });
 
   it('a command killed by SIGTERM exits 143 (128+15)', async () => {
-    const r = await ssh(pg, 'alice+web-7d9f', ['kill -TERM $$; sleep 5']);
+    const r = await ssh(bastion.pg, 'alice+web-7d9f', ['kill -TERM $$; sleep 5']);
     expect(r.code, r.stderr).toBe(143);
   });
 
   it('keeps stdout and stderr apart without a PTY, drained before the exit status', async () => {
-    const r = await ssh(pg, 'alice+web-7d9f', ['echo out; echo err >&2; head -c 300000 /dev/zero | tr "\\0" e >&2; echo done; exit 7']);
+    const r = await ssh(bastion.pg, 'alice+web-7d9f', ['echo out; echo err >&2; head -c 300000 /dev/zero | tr "\\0" e >&2; echo done; exit 7']);
     expect(r.code).toBe(7);
     expect(text(r.stdout)).toBe('out\ndone\n');
     expect(r.stderr.startsWith('err\n')).toBe(true);
@@ -49,19 +36,19 @@ describe('exec sessions', () => {
   });
 
   it('stdin EOF reaches the command: echo hi | ssh ... cat ends by itself', async () => {
-    const r = await ssh(pg, 'alice+web-7d9f', ['cat'], { input: 'hi\n', timeoutMs: 20_000 });
+    const r = await ssh(bastion.pg, 'alice+web-7d9f', ['cat'], { input: 'hi\n', timeoutMs: 20_000 });
     expect(r.timedOut).toBe(false);
     expect(r.code).toBe(0);
     expect(text(r.stdout)).toBe('hi\n');
   });
 
   it('runs the command with /bin/sh -c like sshd (quoting, pipes, variables)', async () => {
-    const r = await ssh(pg, 'alice+web-7d9f', ['printf "%s|" "a b" \'$HOME\'; echo; echo x | tr x y']);
+    const r = await ssh(bastion.pg, 'alice+web-7d9f', ['printf "%s|" "a b" \'$HOME\'; echo; echo x | tr x y']);
     expect(text(r.stdout)).toBe('a b|$HOME|\ny\n');
   });
 
   it('passes allow-listed env requests (LANG, LC_*) and drops others', async () => {
-    const r = await ssh(pg, 'alice+web-7d9f', ['echo "$LANG|$LC_TIME|${FOO-unset}"'], {
+    const r = await ssh(bastion.pg, 'alice+web-7d9f', ['echo "$LANG|$LC_TIME|${FOO-unset}"'], {
       extraArgs: ['-o', 'SetEnv=LANG=C.UTF-8 LC_TIME=POSIX FOO=bar'],
     });
     expect(r.code, r.stderr).toBe(0);
@@ -70,12 +57,12 @@ describe('exec sessions', () => {
 
   it('moves 100 MiB through stdin and back byte-exact', async () => {
     const data = randomBytes(100 * 1024 * 1024);
-    const r = await ssh(pg, 'alice+web-7d9f', ['cat'], { input: data, timeoutMs: 150_000 });
+    const r = await ssh(bastion.pg, 'alice+web-7d9f', ['cat'], { input: data, timeoutMs: 150_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.length).toBe(data.length);
     expect(createHash('sha256').update(r.stdout).digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
     const end = await waitFor(() => {
-      const found = pg.logs().filter((l) => l['code'] === 'SESSION_END' && l['command'] === 'cat' && l['bytesIn'] === data.length);
+      const found = bastion.pg.logs().filter((l) => l['code'] === 'SESSION_END' && l['command'] === 'cat' && l['bytesIn'] === data.length);
       return found.length > 0 ? found : null;
     }, 'SESSION_END of the 100 MiB cat');
     expect(end.length).toBe(1);
@@ -86,10 +73,10 @@ describe('exec sessions', () => {
 describe('targets', () => {
   async function containerOf(target: string): Promise<{ pod: unknown; container: unknown; namespace: unknown }> {
     const marker = `mark-${randomBytes(4).toString('hex')}`;
-    const r = await ssh(pg, `alice+${target}`, [`echo ${marker}`]);
+    const r = await ssh(bastion.pg, `alice+${target}`, [`echo ${marker}`]);
     expect(r.code, r.stderr).toBe(0);
     expect(text(r.stdout)).toBe(`${marker}\n`);
-    const start = pg.logs().find((l) => l['code'] === 'SESSION_START' && l['command'] === `echo ${marker}`)!;
+    const start = bastion.pg.logs().find((l) => l['code'] === 'SESSION_START' && l['command'] === `echo ${marker}`)!;
     return { pod: start['pod'], container: start['container'], namespace: start['namespace'] };
   }
 
@@ -108,14 +95,14 @@ describe('targets', () => {
   it('the default-container annotation picks main; +sidecar picks the sidecar', async () => {
     expect((await containerOf('multi.prod')).container).toBe('main');
     expect((await containerOf('multi.prod+sidecar')).container).toBe('sidecar');
-    const r = await ssh(pg, 'alice+multi.prod', ['echo $HOSTNAME']);
+    const r = await ssh(bastion.pg, 'alice+multi.prod', ['echo $HOSTNAME']);
     expect(text(r.stdout)).toBe('multi\n');
   });
 
   it('busybox and dash containers run commands and report exit codes', async () => {
-    const tiny = await ssh(pg, 'alice+tiny.prod', ['echo $0; exit 4']);
+    const tiny = await ssh(bastion.pg, 'alice+tiny.prod', ['echo $0; exit 4']);
     expect(tiny.code, tiny.stderr).toBe(4);
-    const dash = await ssh(pg, 'alice+dash-1.prod', ['echo ok; exit 5']);
+    const dash = await ssh(bastion.pg, 'alice+dash-1.prod', ['echo ok; exit 5']);
     expect(dash.code, dash.stderr).toBe(5);
     expect(text(dash.stdout)).toBe('ok\n');
   });
@@ -127,7 +114,7 @@ describe('concurrency and impersonation', () => {
     // over ~2.5 s so the in-process emulator is not handed 200 API requests in one tick.
     const runs = Array.from({ length: 50 }, async (_, i) => {
       await new Promise((r) => setTimeout(r, i * 50));
-      return ssh(pg, i % 2 ? 'alice+web-7d9f' : 'alice+web.prod', [`echo session-${i}; echo err-${i} >&2; sleep 6; exit ${i % 7}`], { timeoutMs: 100_000 });
+      return ssh(bastion.pg, i % 2 ? 'alice+web-7d9f' : 'alice+web.prod', [`echo session-${i}; echo err-${i} >&2; sleep 6; exit ${i % 7}`], { timeoutMs: 100_000 });
     });
     const results = await Promise.all(runs);
     results.forEach((r, i) => {
@@ -138,7 +125,7 @@ describe('concurrency and impersonation', () => {
     // From podgate's own audit: how many of these sessions were open at the same moment.
     let open = 0;
     let peak = 0;
-    for (const l of pg.logs()) {
+    for (const l of bastion.pg.logs()) {
       if (!/^echo session-\d+;/.test(String(l['command']))) continue;
       if (l['code'] === 'SESSION_START') peak = Math.max(peak, ++open);
       if (l['code'] === 'SESSION_END') open--;
@@ -148,8 +135,8 @@ describe('concurrency and impersonation', () => {
   }, 150_000);
 
   it('every exec is impersonated as the user with all groups', async () => {
-    await ssh(pg, 'alice+web-7d9f', ['true']);
-    const execs = (await emu.requests()).filter((r) => r.path.endsWith('/exec'));
+    await ssh(bastion.pg, 'alice+web-7d9f', ['true']);
+    const execs = (await bastion.emu.requests()).filter((r) => r.path.endsWith('/exec'));
     expect(execs.length).toBeGreaterThan(50);
     for (const e of execs) {
       expect(e.user).toBe('system:serviceaccount:podgate:podgate');
@@ -159,9 +146,9 @@ describe('concurrency and impersonation', () => {
   });
 
   it('audits session start and end with identity, target, bytes, duration and reason', async () => {
-    const r = await ssh(pg, 'alice+web-7d9f', ['echo audit-me'], {});
+    const r = await ssh(bastion.pg, 'alice+web-7d9f', ['echo audit-me'], {});
     expect(r.code).toBe(0);
-    const end = await waitFor(() => pg.logs().find((l) => l['code'] === 'SESSION_END' && l['command'] === 'echo audit-me'), 'SESSION_END');
+    const end = await waitFor(() => bastion.pg.logs().find((l) => l['code'] === 'SESSION_END' && l['command'] === 'echo audit-me'), 'SESSION_END');
     expect(end).toMatchObject({
       user: 'alice', identity: { user: 'alice', groups: ['dev'] }, namespace: 'default', pod: 'web-7d9f', container: 'app',
       pty: false, exitCode: 0, bytesIn: 0, bytesOut: 9, reason: 'exit',
@@ -173,10 +160,10 @@ describe('concurrency and impersonation', () => {
 
 describe('jump-host form (ssh -J alice@bastion TARGET)', () => {
   function sshConfig(): string {
-    const path = join(pg.dir, 'ssh_config');
-    const common = ['StrictHostKeyChecking no', 'UserKnownHostsFile /dev/null', 'BatchMode yes', 'LogLevel ERROR', `IdentityFile ${pg.keyFor('alice')}`, 'IdentitiesOnly yes'];
+    const path = join(bastion.pg.dir, 'ssh_config');
+    const common = ['StrictHostKeyChecking no', 'UserKnownHostsFile /dev/null', 'BatchMode yes', 'LogLevel ERROR', `IdentityFile ${bastion.pg.keyFor('alice')}`, 'IdentitiesOnly yes'];
     writeFileSync(path, [
-      'Host bastion', '  HostName 127.0.0.1', `  Port ${pg.port}`, '  User alice', ...common.map((c) => `  ${c}`),
+      'Host bastion', '  HostName 127.0.0.1', `  Port ${bastion.pg.port}`, '  User alice', ...common.map((c) => `  ${c}`),
       'Host *.prod web-7d9f', '  ProxyJump bastion', ...common.map((c) => `  ${c}`), '',
     ].join('\n'));
     return path;
@@ -190,7 +177,7 @@ describe('jump-host form (ssh -J alice@bastion TARGET)', () => {
     const j = await runClient('/usr/bin/ssh', ['-F', cfg, '-J', 'bastion', 'web-7d9f', 'echo jumped']);
     expect(j.code, j.stderr).toBe(0);
     expect(text(j.stdout)).toBe('jumped\n');
-    const start = pg.logs().find((l) => l['code'] === 'SESSION_START' && l['command'] === 'echo jumped');
+    const start = bastion.pg.logs().find((l) => l['code'] === 'SESSION_START' && l['command'] === 'echo jumped');
     expect(start).toMatchObject({ user: 'alice', namespace: 'default', pod: 'web-7d9f', container: 'app' });
   });
 

@@ -5,25 +5,15 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator } from '../src/emulator/index.ts';
-import type { Emulator } from '../src/emulator/types.ts';
-import { startPodgate, type Podgate } from './helpers/podgate.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ssh, sshArgs, startTmux, waitFor, type TmuxSession } from './helpers/ssh.ts';
+import { useBastion } from './helpers/bastion-suite.ts';
 
-let emu: Emulator;
-let pg: Podgate;
+const bastion = useBastion();
 const tmuxes: TmuxSession[] = [];
-
-beforeAll(async () => {
-  emu = await startEmulator({ fixture: 'test/fixtures/cluster.yaml', tls: true, control: true });
-  pg = await startPodgate({ emulator: emu });
-}, 90_000);
 
 afterAll(async () => {
   for (const t of tmuxes) t.kill();
-  await pg?.stop();
-  await emu?.close();
 });
 
 function rssKiB(pid: number): number {
@@ -33,7 +23,7 @@ function rssKiB(pid: number): number {
 
 describe('interactive shell with a PTY', () => {
   it('gets a login shell with TERM and the size, follows resizes, returns the exit status', async () => {
-    const t = startTmux(pg, 'alice+web-7d9f', [], { cols: 100, rows: 30 });
+    const t = startTmux(bastion.pg, 'alice+web-7d9f', [], { cols: 100, rows: 30 });
     tmuxes.push(t);
     t.type('echo READY-$((40+2))', true);
     await t.waitFor(/READY-42/);
@@ -51,12 +41,12 @@ describe('interactive shell with a PTY', () => {
 
     t.type('exit 3', true);
     await t.waitFor(/\[ssh exited 3\]/);
-    const end = await waitFor(() => pg.logs().find((l) => l['code'] === 'SESSION_END' && l['pty'] === true && l['command'] === null), 'SESSION_END of the shell');
+    const end = await waitFor(() => bastion.pg.logs().find((l) => l['code'] === 'SESSION_END' && l['pty'] === true && l['command'] === null), 'SESSION_END of the shell');
     expect(end).toMatchObject({ exitCode: 3, reason: 'exit', pod: 'web-7d9f' });
   }, 60_000);
 
   it('a busybox-only container gets sh as its login shell, with the PTY size', async () => {
-    const t = startTmux(pg, 'alice+tiny.prod', [], { cols: 90, rows: 20 });
+    const t = startTmux(bastion.pg, 'alice+tiny.prod', [], { cols: 90, rows: 20 });
     tmuxes.push(t);
     t.type('echo "bb=$(stty size)=$((6*7))"', true);
     expect(await t.waitFor(/bb=\d+ \d+=42/)).toMatch(/bb=20 90=42/);
@@ -65,14 +55,14 @@ describe('interactive shell with a PTY', () => {
   }, 60_000);
 
   it('ssh -tt with a command runs it under a PTY (stderr merged)', async () => {
-    const r = await ssh(pg, 'alice+web-7d9f', ['test -t 0 && echo tty-yes; echo to-err >&2; exit 6'], { tty: true });
+    const r = await ssh(bastion.pg, 'alice+web-7d9f', ['test -t 0 && echo tty-yes; echo to-err >&2; exit 6'], { tty: true });
     expect(r.code).toBe(6);
     expect(r.stdout.toString()).toMatch(/tty-yes\r?\n/);
     expect(r.stdout.toString()).toMatch(/to-err/);
   });
 
   it('ssh -T without a command runs a shell reading commands from stdin (no PTY)', async () => {
-    const r = await ssh(pg, 'alice+web-7d9f', [], { input: 'echo from-stdin; test -t 0 || echo no-tty; exit 4\n', extraArgs: ['-T'] });
+    const r = await ssh(bastion.pg, 'alice+web-7d9f', [], { input: 'echo from-stdin; test -t 0 || echo no-tty; exit 4\n', extraArgs: ['-T'] });
     expect(r.code, r.stderr).toBe(4);
     expect(r.stdout.toString()).toBe('from-stdin\nno-tty\n');
   });
@@ -81,14 +71,14 @@ describe('interactive shell with a PTY', () => {
 describe('backpressure', () => {
   it('a slow reader (cat /dev/zero | pv -L 1m) for 20 s: podgate buffers nothing, memory stays flat', async () => {
     const started = Date.now();
-    const child = spawn('/bin/sh', ['-c', `exec /usr/bin/ssh ${sshArgs(pg, 'alice+web-7d9f', ['cat /dev/zero']).map((a) => `'${a}'`).join(' ')} | pv -q -L 1m > /dev/null`], { stdio: 'ignore', detached: true });
+    const child = spawn('/bin/sh', ['-c', `exec /usr/bin/ssh ${sshArgs(bastion.pg, 'alice+web-7d9f', ['cat /dev/zero']).map((a) => `'${a}'`).join(' ')} | pv -q -L 1m > /dev/null`], { stdio: 'ignore', detached: true });
     child.on('error', () => {});
     const samples: number[] = [];
     try {
       await new Promise((r) => setTimeout(r, 3000)); // session up, windows full
       for (let i = 0; i < 40; i++) {
         await new Promise((r) => setTimeout(r, 500));
-        samples.push(rssKiB(pg.pid) / 1024);
+        samples.push(rssKiB(bastion.pg.pid) / 1024);
       }
     } finally {
       process.kill(-child.pid!, 'SIGKILL');
@@ -103,22 +93,22 @@ describe('backpressure', () => {
     expect(peakGrowth).toBeLessThan(24);
     // What podgate read from the exec stream is what the client consumed (1 MiB/s) plus a
     // bounded amount in flight (SSH window, socket and stream buffers): no unbounded queue.
-    const end = await waitFor(() => pg.logs().find((l) => l['code'] === 'SESSION_END' && l['command'] === 'cat /dev/zero'), 'SESSION_END of the slow reader');
+    const end = await waitFor(() => bastion.pg.logs().find((l) => l['code'] === 'SESSION_END' && l['command'] === 'cat /dev/zero'), 'SESSION_END of the slow reader');
     const outMiB = Number(end['bytesOut']) / 1024 / 1024;
     console.log(`slow reader: podgate read ${outMiB.toFixed(1)} MiB from the exec stream in ${seconds.toFixed(0)} s`);
     expect(outMiB).toBeLessThan(seconds * 1.1 + 16);
   }, 60_000);
 
   it('a slow pod (pv -L 1m reading stdin) throttles the client instead of buffering', async () => {
-    const child = spawn('/bin/sh', ['-c', `head -c 2000000000 /dev/zero | exec /usr/bin/ssh ${sshArgs(pg, 'alice+web-7d9f', ['pv -q -L 1m > /dev/null']).map((a) => `'${a}'`).join(' ')}`], { stdio: 'ignore', detached: true });
+    const child = spawn('/bin/sh', ['-c', `head -c 2000000000 /dev/zero | exec /usr/bin/ssh ${sshArgs(bastion.pg, 'alice+web-7d9f', ['pv -q -L 1m > /dev/null']).map((a) => `'${a}'`).join(' ')}`], { stdio: 'ignore', detached: true });
     child.on('error', () => {});
     try {
       await new Promise((r) => setTimeout(r, 4000));
-      const before = rssKiB(pg.pid);
+      const before = rssKiB(bastion.pg.pid);
       let peak = before;
       for (let i = 0; i < 8; i++) {
         await new Promise((r) => setTimeout(r, 1000));
-        peak = Math.max(peak, rssKiB(pg.pid));
+        peak = Math.max(peak, rssKiB(bastion.pg.pid));
       }
       const growthMiB = (peak - before) / 1024;
       console.log(`slow pod: podgate RSS ${Math.round(before / 1024)} MiB -> peak ${Math.round(peak / 1024)} MiB (+${growthMiB.toFixed(1)} MiB)`);
@@ -126,7 +116,7 @@ describe('backpressure', () => {
     } finally {
       process.kill(-child.pid!, 'SIGKILL');
     }
-    const end = await waitFor(() => pg.logs().find((l) => l['code'] === 'SESSION_END' && l['command'] === 'pv -q -L 1m > /dev/null'), 'SESSION_END of the slow pod');
+    const end = await waitFor(() => bastion.pg.logs().find((l) => l['code'] === 'SESSION_END' && l['command'] === 'pv -q -L 1m > /dev/null'), 'SESSION_END of the slow pod');
     const inMiB = Number(end['bytesIn']) / 1024 / 1024;
     console.log(`slow pod: podgate took ${inMiB.toFixed(1)} MiB from the client in about 12 s`);
     expect(inMiB).toBeLessThan(12 * 1.1 + 16);

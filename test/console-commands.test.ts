@@ -5,32 +5,22 @@
  */
 import { spawn } from 'node:child_process';
 import https from 'node:https';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator } from '../src/emulator/index.ts';
-import type { Emulator } from '../src/emulator/types.ts';
-import { startPodgate, type Podgate } from './helpers/podgate.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ssh, sshArgs, startTmux, waitFor, type TmuxSession } from './helpers/ssh.ts';
+import { useBastion } from './helpers/bastion-suite.ts';
 
-let emu: Emulator;
-let pg: Podgate;
+const bastion = useBastion();
 const tmuxes: TmuxSession[] = [];
-
-beforeAll(async () => {
-  emu = await startEmulator({ fixture: 'test/fixtures/cluster.yaml', tls: true, control: true });
-  pg = await startPodgate({ emulator: emu });
-}, 90_000);
 
 afterAll(async () => {
   for (const t of tmuxes) t.kill();
-  await pg?.stop();
-  await emu?.close();
 });
 
 /** The emulator's own log of a container, read straight from its API as admin (no podgate). */
 function emulatorLog(namespace: string, pod: string, query = ''): Promise<string> {
   return new Promise((resolve, reject) => {
-    const url = new URL(`${emu.url}/api/v1/namespaces/${namespace}/pods/${pod}/log${query ? `?${query}` : ''}`);
-    const req = https.get(url, { ca: emu.caPem ?? undefined, headers: { Authorization: 'Bearer admin-token' } }, (res) => {
+    const url = new URL(`${bastion.emu.url}/api/v1/namespaces/${namespace}/pods/${pod}/log${query ? `?${query}` : ''}`);
+    const req = https.get(url, { ca: bastion.emu.caPem ?? undefined, headers: { Authorization: 'Bearer admin-token' } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (d: Buffer) => chunks.push(d));
       res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString()) : reject(new Error(`log ${res.statusCode}`))));
@@ -42,7 +32,7 @@ function emulatorLog(namespace: string, pod: string, query = ''): Promise<string
 
 describe('console commands', () => {
   it('pods lists exactly the pods alice may exec into, aligned, with the ssh target', async () => {
-    const res = await ssh(pg, 'alice', ['pods']);
+    const res = await ssh(bastion.pg, 'alice', ['pods']);
     expect(res.code).toBe(0);
     const lines = res.stdout.toString().trimEnd().split('\n');
     expect(lines[0]).toMatch(/^NAMESPACE\s+POD\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+CONTAINERS\s+TARGET$/);
@@ -63,59 +53,59 @@ describe('console commands', () => {
   });
 
   it('pods NS narrows to one namespace; a forbidden or invalid one is clear', async () => {
-    const res = await ssh(pg, 'alice', ['pods', 'default']);
+    const res = await ssh(bastion.pg, 'alice', ['pods', 'default']);
     expect(res.code).toBe(0);
     const body = res.stdout.toString().split('\n').slice(1).filter(Boolean);
     expect(body.length).toBeGreaterThan(0);
     expect(body.every((l) => l.startsWith('default '))).toBe(true);
-    const staging = await ssh(pg, 'alice', ['pods', 'staging']);
+    const staging = await ssh(bastion.pg, 'alice', ['pods', 'staging']);
     expect(staging.code).toBe(0);
     expect(staging.stdout.toString()).toBe('No pods you may enter.\n');
-    const bad = await ssh(pg, 'alice', ['pods', 'Not_A_Namespace']);
+    const bad = await ssh(bastion.pg, 'alice', ['pods', 'Not_A_Namespace']);
     expect(bad.code).toBe(255);
     expect(bad.stderr.toString()).toMatch(/^podgate: namespace "Not_A_Namespace": must consist of/m);
   });
 
   it('a user with no RBAC rights sees no pods and cannot tail any log', async () => {
-    const pods = await ssh(pg, 'mallory', ['pods']);
+    const pods = await ssh(bastion.pg, 'mallory', ['pods']);
     expect(pods.code).toBe(0);
     expect(pods.stdout.toString()).toBe('No pods you may enter.\n');
-    const logs = await ssh(pg, 'mallory', ['logs', 'web-7d9f.default']);
+    const logs = await ssh(bastion.pg, 'mallory', ['logs', 'web-7d9f.default']);
     expect(logs.code).toBe(255);
     expect(logs.stderr.toString()).toMatch(/^podgate: mallory may not read the logs of pods in namespace "default"/m);
     expect(logs.stdout.length).toBe(0);
   });
 
   it('whoami and help', async () => {
-    const who = await ssh(pg, 'alice', ['whoami']);
+    const who = await ssh(bastion.pg, 'alice', ['whoami']);
     expect(who.code).toBe(0);
     const text = who.stdout.toString();
     expect(text).toMatch(/^ssh user:\s+alice$/m);
     expect(text).toMatch(/^kubernetes user:\s+alice$/m);
     expect(text).toMatch(/^kubernetes groups:\s+dev$/m);
     expect(text).toMatch(/^allowed namespaces:\s+default, prod$/m);
-    const help = await ssh(pg, 'alice', ['help']);
+    const help = await ssh(bastion.pg, 'alice', ['help']);
     expect(help.code).toBe(0);
     for (const cmd of ['pods [NS]', 'logs TARGET', 'whoami', 'help']) expect(help.stdout.toString()).toContain(cmd);
   });
 
   it('an unknown command or bad option is one podgate: line and 255', async () => {
-    const unknown = await ssh(pg, 'alice', ['frobnicate']);
+    const unknown = await ssh(bastion.pg, 'alice', ['frobnicate']);
     expect(unknown.code).toBe(255);
     expect(unknown.stderr.toString()).toBe('podgate: unknown command "frobnicate"; try: help\n');
-    const badTail = await ssh(pg, 'alice', ['logs', 'web-7d9f', '--tail', 'many']);
+    const badTail = await ssh(bastion.pg, 'alice', ['logs', 'web-7d9f', '--tail', 'many']);
     expect(badTail.code).toBe(255);
     expect(badTail.stderr.toString()).toMatch(/^podgate: logs: --tail takes a number of lines, not "many"/);
-    const missing = await ssh(pg, 'alice', ['logs', 'nosuch.prod']);
+    const missing = await ssh(bastion.pg, 'alice', ['logs', 'nosuch.prod']);
     expect(missing.code).toBe(255);
     expect(missing.stderr.toString()).toMatch(/^podgate: pod or workload "nosuch" not found in namespace "prod"/);
   });
 
   it('every console command is an audit event', async () => {
-    await ssh(pg, 'alice', ['whoami']);
-    const ev = await waitFor(() => pg.logs().find((l) => l['code'] === 'CONSOLE_COMMAND' && l['command'] === 'whoami'), 'CONSOLE_COMMAND whoami');
+    await ssh(bastion.pg, 'alice', ['whoami']);
+    const ev = await waitFor(() => bastion.pg.logs().find((l) => l['code'] === 'CONSOLE_COMMAND' && l['command'] === 'whoami'), 'CONSOLE_COMMAND whoami');
     expect(ev).toMatchObject({ user: 'alice', result: 'ok' });
-    await waitFor(() => pg.logs().find((l) => l['code'] === 'CONSOLE_COMMAND' && l['command'] === 'frobnicate' && l['result'] === 'error'), 'CONSOLE_COMMAND error');
+    await waitFor(() => bastion.pg.logs().find((l) => l['code'] === 'CONSOLE_COMMAND' && l['command'] === 'frobnicate' && l['result'] === 'error'), 'CONSOLE_COMMAND error');
   });
 });
 
@@ -126,7 +116,7 @@ describe('logs', () => {
       const text = await emulatorLog('prod', 'web-5d4c8b-x2k9p');
       return text.split('\n').filter(Boolean).length > 5 ? text : null;
     }, 'six log lines', 20_000);
-    const tail = await ssh(pg, 'alice', ['logs', 'web-5d4c8b-x2k9p.prod', '--tail', '5']);
+    const tail = await ssh(bastion.pg, 'alice', ['logs', 'web-5d4c8b-x2k9p.prod', '--tail', '5']);
     expect(tail.code).toBe(0);
     const lines = tail.stdout.toString().split('\n').filter(Boolean);
     expect(lines).toHaveLength(5);
@@ -138,32 +128,32 @@ describe('logs', () => {
   });
 
   it('--timestamps prefixes RFC3339 times; --since narrows; --previous reads the last instance', async () => {
-    const ts = await ssh(pg, 'alice', ['logs', 'web-7d9f.default', '--timestamps', '--tail', '3']);
+    const ts = await ssh(bastion.pg, 'alice', ['logs', 'web-7d9f.default', '--timestamps', '--tail', '3']);
     expect(ts.code).toBe(0);
     for (const l of ts.stdout.toString().split('\n').filter(Boolean)) expect(l).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z /);
-    const since = await ssh(pg, 'alice', ['logs', 'web-7d9f.default', '--since', '2s', '--timestamps']);
+    const since = await ssh(bastion.pg, 'alice', ['logs', 'web-7d9f.default', '--since', '2s', '--timestamps']);
     expect(since.code).toBe(0);
     const cutoff = Date.now() - 10_000;
     for (const l of since.stdout.toString().split('\n').filter(Boolean)) expect(Date.parse(l.split(' ')[0]!)).toBeGreaterThan(cutoff);
-    const prev = await ssh(pg, 'alice', ['logs', 'crashy.prod', '--previous']);
+    const prev = await ssh(bastion.pg, 'alice', ['logs', 'crashy.prod', '--previous']);
     expect(prev.code).toBe(0);
     expect(prev.stdout.toString()).toBe(await emulatorLog('prod', 'crashy', 'previous=true'));
-    const cur = await ssh(pg, 'alice', ['logs', 'crashy.prod']);
+    const cur = await ssh(bastion.pg, 'alice', ['logs', 'crashy.prod']);
     expect(prev.stdout.length).toBeGreaterThan(0);
     expect(prev.stdout.equals(cur.stdout)).toBe(false);
-    const noPrev = await ssh(pg, 'alice', ['logs', 'web-7d9f.default', '--previous']);
+    const noPrev = await ssh(bastion.pg, 'alice', ['logs', 'web-7d9f.default', '--previous']);
     expect(noPrev.code).toBe(255);
     expect(noPrev.stderr.toString()).toMatch(/^podgate: .*previous terminated container "app" in pod "web-7d9f" not found/);
   });
 
   it('a waiting container gives the kubelet\'s words', async () => {
-    const res = await ssh(pg, 'alice', ['logs', 'pending-1.prod']);
+    const res = await ssh(bastion.pg, 'alice', ['logs', 'pending-1.prod']);
     expect(res.code).toBe(255);
     expect(res.stderr.toString()).toMatch(/^podgate: .*container "app" in pod "pending-1" is waiting to start: ContainerCreating/);
   });
 
   it('-f follows into a file; killing the client closes the API request within 2 s', async () => {
-    const child = spawn('/usr/bin/ssh', sshArgs(pg, 'alice', ['logs', 'web-7d9f.default', '-f']), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/ssh', sshArgs(bastion.pg, 'alice', ['logs', 'web-7d9f.default', '-f']), { stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => chunks.push(d));
     await new Promise((r) => setTimeout(r, 5_000));
@@ -175,14 +165,14 @@ describe('logs', () => {
 
     const killedAt = Date.now();
     child.kill('SIGKILL');
-    const req = await waitFor(async () => (await emu.requests()).find((r) => r.path.endsWith('/pods/web-7d9f/log') && /follow=(true|1)/.test(JSON.stringify(r.query ?? '')) && r.closedAt), 'the follow request to close', 10_000);
+    const req = await waitFor(async () => (await bastion.emu.requests()).find((r) => r.path.endsWith('/pods/web-7d9f/log') && /follow=(true|1)/.test(JSON.stringify(r.query ?? '')) && r.closedAt), 'the follow request to close', 10_000);
     expect(Date.parse(String(req.closedAt)) - killedAt).toBeLessThan(2_000);
   }, 30_000);
 });
 
 describe('interactive picker', () => {
   it('shows who you are and the pods, filters, opens a shell in the chosen pod, restores the terminal', async () => {
-    const t = startTmux(pg, 'alice', [], { cols: 120, rows: 30 });
+    const t = startTmux(bastion.pg, 'alice', [], { cols: 120, rows: 30 });
     tmuxes.push(t);
     await t.waitFor(/signed in as alice \(Kubernetes: alice \[dev\]\)/);
     await t.waitFor(/alice\+web-7d9f\.default/);
@@ -198,7 +188,7 @@ describe('interactive picker', () => {
   }, 60_000);
 
   it('q quits cleanly with the terminal restored, and follows resizes', async () => {
-    const t = startTmux(pg, 'alice', [], { cols: 100, rows: 12 });
+    const t = startTmux(bastion.pg, 'alice', [], { cols: 100, rows: 12 });
     tmuxes.push(t);
     await t.waitFor(/signed in as alice/);
     t.resize(140, 40);

@@ -6,35 +6,25 @@
  * (`remoteServerListenOnSocket`) is refused cleanly.
  */
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator } from '../src/emulator/index.ts';
-import type { Emulator } from '../src/emulator/types.ts';
-import { startPodgate, type Podgate } from './helpers/podgate.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runClient, ssh, sshArgs, waitFor } from './helpers/ssh.ts';
 import { background, freePort, roundTrip, sshWithEnv, stopAllBackground, waitListening } from './forward-helpers.ts';
+import { useBastion } from './helpers/bastion-suite.ts';
 
-let emu: Emulator;
-let pg: Podgate;
-
-beforeAll(async () => {
-  emu = await startEmulator({ fixture: 'test/fixtures/cluster.yaml', tls: true, control: true });
-  pg = await startPodgate({ emulator: emu });
-}, 90_000);
+const bastion = useBastion();
 
 afterAll(async () => {
   await stopAllBackground();
-  await pg?.stop();
-  await emu?.close();
 });
 
 describe('ssh -T USER+TARGET bash < script', () => {
   it('runs the script without a PTY, ends at stdin EOF and returns its exit status', async () => {
     // `read` takes the line after its own from the same stdin, as bash does on a real host.
     const script = 'echo "on $HOSTNAME"\ntty || true\nread -r line; echo "read: $line"\nsecond line\nexit 4\necho never\n';
-    const r = await ssh(pg, 'alice+web-7d9f', ['bash'], { input: script, extraArgs: ['-T'] });
+    const r = await ssh(bastion.pg, 'alice+web-7d9f', ['bash'], { input: script, extraArgs: ['-T'] });
     expect(r.code, r.stderr).toBe(4);
     expect(r.stdout.toString()).toBe('on web-7d9f\nnot a tty\nread: second line\n');
-    const eof = await ssh(pg, 'alice+web-7d9f', ['bash'], { input: 'echo last\n', extraArgs: ['-T'] });
+    const eof = await ssh(bastion.pg, 'alice+web-7d9f', ['bash'], { input: 'echo last\n', extraArgs: ['-T'] });
     expect(eof.code, eof.stderr).toBe(0);
     expect(eof.stdout.toString()).toBe('last\n');
   }, 60_000);
@@ -44,7 +34,7 @@ describe('a VS Code-like flow', () => {
   it('script on stdin starts a server in the pod; the IDE reaches it through -D and -L', async () => {
     const socks = await freePort();
     const podPort = 20_000 + Math.floor(Math.random() * 20_000);
-    const argv = sshArgs(pg, 'alice+web-7d9f', ['bash'], { extraArgs: ['-T', '-D', `127.0.0.1:${socks}`] });
+    const argv = sshArgs(bastion.pg, 'alice+web-7d9f', ['bash'], { extraArgs: ['-T', '-D', `127.0.0.1:${socks}`] });
     const child = spawn('/usr/bin/ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -71,7 +61,7 @@ describe('a VS Code-like flow', () => {
       expect(viaSocks.stdout.toString()).toBe('ide server in web-7d9f\n');
       // A second connection with -L (JetBrains-style backend port), while the session lives.
       const lport = await freePort();
-      background(pg, 'alice+web-7d9f', ['-L', `127.0.0.1:${lport}:localhost:${podPort}`]);
+      background(bastion.pg, 'alice+web-7d9f', ['-L', `127.0.0.1:${lport}:localhost:${podPort}`]);
       await waitListening(lport);
       const viaL = await runClient('curl', ['-sS', '--max-time', '30', `http://127.0.0.1:${lport}/`]);
       expect(viaL.code, viaL.stderr).toBe(0);
@@ -85,7 +75,7 @@ describe('a VS Code-like flow', () => {
 
   it('direct-streamlocal (remoteServerListenOnSocket) is refused, not hung', async () => {
     const lport = await freePort();
-    const b = background(pg, 'alice+web-7d9f', ['-L', `127.0.0.1:${lport}:/run/user/vscode-server.sock`], { logLevel: 'INFO' });
+    const b = background(bastion.pg, 'alice+web-7d9f', ['-L', `127.0.0.1:${lport}:/run/user/vscode-server.sock`], { logLevel: 'INFO' });
     await waitListening(lport);
     const t0 = Date.now();
     const r = await roundTrip(lport, Buffer.from('x'), 1, 20_000);
@@ -100,11 +90,11 @@ describe('a VS Code-like flow', () => {
 describe('agent and X11 forwarding are not served', () => {
   it('X11: the client says the request failed; agent: no socket in the session; the command runs', async () => {
     const cmd = ['echo "ran SSH_AUTH_SOCK=${SSH_AUTH_SOCK:-none} DISPLAY=${DISPLAY:-none}"'];
-    const x11 = await sshWithEnv(pg, 'alice+web-7d9f', cmd, ['-X', '-o', 'XAuthLocation=/bin/true'], { DISPLAY: ':0' });
+    const x11 = await sshWithEnv(bastion.pg, 'alice+web-7d9f', cmd, ['-X', '-o', 'XAuthLocation=/bin/true'], { DISPLAY: ':0' });
     expect(x11.code, x11.stderr).toBe(0);
     expect(x11.stderr).toMatch(/X11 forwarding request failed/);
     expect(x11.stdout).toBe('ran SSH_AUTH_SOCK=none DISPLAY=none\n');
-    const agent = await sshWithEnv(pg, 'alice+web-7d9f', cmd, ['-A'], { SSH_AUTH_SOCK: '/nonexistent/agent.sock' });
+    const agent = await sshWithEnv(bastion.pg, 'alice+web-7d9f', cmd, ['-A'], { SSH_AUTH_SOCK: '/nonexistent/agent.sock' });
     expect(agent.code, agent.stderr).toBe(0);
     expect(agent.stdout).toBe('ran SSH_AUTH_SOCK=none DISPLAY=none\n');
   }, 60_000);

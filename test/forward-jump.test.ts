@@ -11,31 +11,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator } from '../src/emulator/index.ts';
-import type { Emulator } from '../src/emulator/types.ts';
-import { startPodgate, type Podgate } from './helpers/podgate.ts';
 import { runClient, waitFor } from './helpers/ssh.ts';
 import { background, freePort, stopAllBackground, waitListening } from './forward-helpers.ts';
+import { useBastion } from './helpers/bastion-suite.ts';
 
-let emu: Emulator;
-let pg: Podgate;
+const bastion = useBastion();
 let work: string;
 let hostKey: string;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  emu = await startEmulator({ fixture: 'test/fixtures/cluster.yaml', tls: true, control: true });
-  pg = await startPodgate({ emulator: emu });
   work = mkdtempSync(join(tmpdir(), 'podgate-jump-'));
-  const cfg = parse(readFileSync(pg.configPath, 'utf8')) as { hostKeys: string[] };
+  const cfg = parse(readFileSync(bastion.pg.configPath, 'utf8')) as { hostKeys: string[] };
   hostKey = readFileSync(`${cfg.hostKeys[0]!}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
 }, 90_000);
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   await stopAllBackground();
-  await pg?.stop();
-  await emu?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -47,10 +40,10 @@ function aliasConfig(): string {
   const known = join(work, 'known_hosts_alias');
   writeFileSync(known, `podgate-bastion ${hostKey}\n`);
   const common = ['StrictHostKeyChecking yes', `UserKnownHostsFile ${known}`, 'HostKeyAlias podgate-bastion', 'BatchMode yes', 'LogLevel ERROR',
-    'User alice', `IdentityFile ${pg.keyFor('alice')}`, 'IdentitiesOnly yes'];
+    'User alice', `IdentityFile ${bastion.pg.keyFor('alice')}`, 'IdentitiesOnly yes'];
   const path = join(work, 'ssh_config_alias');
   writeFileSync(path, [
-    'Host bastion', '  HostName 127.0.0.1', `  Port ${pg.port}`, ...common.map((c) => `  ${c}`),
+    'Host bastion', '  HostName 127.0.0.1', `  Port ${bastion.pg.port}`, ...common.map((c) => `  ${c}`),
     'Host *.prod *.prod+* *.default', '  ProxyJump bastion', ...common.map((c) => `  ${c}`), '',
   ].join('\n'));
   return path;
@@ -59,11 +52,11 @@ function aliasConfig(): string {
 /** The alternative: known_hosts patterns naming the target host names. */
 function patternConfig(): string {
   const known = join(work, 'known_hosts_pattern');
-  writeFileSync(known, `[127.0.0.1]:${pg.port} ${hostKey}\n*.prod,*.default ${hostKey}\n`);
-  const common = ['StrictHostKeyChecking yes', `UserKnownHostsFile ${known}`, 'BatchMode yes', 'LogLevel ERROR', 'User alice', `IdentityFile ${pg.keyFor('alice')}`, 'IdentitiesOnly yes'];
+  writeFileSync(known, `[127.0.0.1]:${bastion.pg.port} ${hostKey}\n*.prod,*.default ${hostKey}\n`);
+  const common = ['StrictHostKeyChecking yes', `UserKnownHostsFile ${known}`, 'BatchMode yes', 'LogLevel ERROR', 'User alice', `IdentityFile ${bastion.pg.keyFor('alice')}`, 'IdentitiesOnly yes'];
   const path = join(work, 'ssh_config_pattern');
   writeFileSync(path, [
-    'Host bastion', '  HostName 127.0.0.1', `  Port ${pg.port}`, ...common.map((c) => `  ${c}`),
+    'Host bastion', '  HostName 127.0.0.1', `  Port ${bastion.pg.port}`, ...common.map((c) => `  ${c}`),
     'Host *.prod *.default', '  ProxyJump bastion', ...common.map((c) => `  ${c}`), '',
   ].join('\n'));
   return path;
@@ -89,7 +82,7 @@ describe('ProxyJump with StrictHostKeyChecking', () => {
     expect(text(sts.stdout)).toBe('db-0\n');
     const side = await runClient('/usr/bin/ssh', ['-F', cfg, '-J', 'bastion', 'multi.prod+sidecar', 'true']);
     expect(side.code, side.stderr).toBe(0);
-    const start = await waitFor(() => pg.logs().find((l) => l['code'] === 'SESSION_START' && l['pod'] === 'multi' && l['container'] === 'sidecar'), 'sidecar SESSION_START');
+    const start = await waitFor(() => bastion.pg.logs().find((l) => l['code'] === 'SESSION_START' && l['pod'] === 'multi' && l['container'] === 'sidecar'), 'sidecar SESSION_START');
     expect(start).toMatchObject({ user: 'alice', namespace: 'prod' });
   }, 60_000);
 
@@ -103,7 +96,7 @@ describe('ProxyJump with StrictHostKeyChecking', () => {
       const r = await runClient('curl', ['-sS', '--max-time', '30', `http://127.0.0.1:${lport}/`]);
       expect(r.code, r.stderr).toBe(0);
       expect(text(r.stdout)).toBe('hello from web-5d4c8b-q7m4z\n');
-      const end = await waitFor(() => pg.logs().find((l) => l['code'] === 'FORWARD_END' && String(l['connId']).includes('-j') && Number(l['bytesOut']) > 0), 'nested FORWARD_END');
+      const end = await waitFor(() => bastion.pg.logs().find((l) => l['code'] === 'FORWARD_END' && String(l['connId']).includes('-j') && Number(l['bytesOut']) > 0), 'nested FORWARD_END');
       expect(end).toMatchObject({ user: 'alice', namespace: 'prod', pod: 'web-5d4c8b-q7m4z', port: 8080 });
     } finally {
       child.kill('SIGTERM');
@@ -150,7 +143,7 @@ describe('ProxyJump with StrictHostKeyChecking', () => {
 describe('the nested connection authenticates again', () => {
   async function tunnel(): Promise<number> {
     const lport = await freePort();
-    background(pg, 'alice', ['-L', `127.0.0.1:${lport}:web-7d9f.default:22`]);
+    background(bastion.pg, 'alice', ['-L', `127.0.0.1:${lport}:web-7d9f.default:22`]);
     await waitListening(lport);
     return lport;
   }
@@ -161,20 +154,20 @@ describe('the nested connection authenticates again', () => {
 
   it('a plain -L tunnel to TARGET:22 does not let in a client without the user\'s key', async () => {
     const lport = await tunnel();
-    const stranger = await runClient('/usr/bin/ssh', inner(lport, pg.strangerKey));
+    const stranger = await runClient('/usr/bin/ssh', inner(lport, bastion.pg.strangerKey));
     expect(stranger.code).toBe(255);
     expect(stranger.stderr).toMatch(/Permission denied \(publickey\)/);
     // bob's own key, and alice's key under bob's name, do not make alice's tunnel bob's (or alice's).
-    const bobKey = await runClient('/usr/bin/ssh', inner(lport, pg.keyFor('bob'), 'bob'));
+    const bobKey = await runClient('/usr/bin/ssh', inner(lport, bastion.pg.keyFor('bob'), 'bob'));
     expect(bobKey.code).toBe(255);
-    const bobName = await runClient('/usr/bin/ssh', inner(lport, pg.keyFor('alice'), 'bob'));
+    const bobName = await runClient('/usr/bin/ssh', inner(lport, bastion.pg.keyFor('alice'), 'bob'));
     expect(bobName.code).toBe(255);
-    const alice = await runClient('/usr/bin/ssh', inner(lport, pg.keyFor('alice')));
+    const alice = await runClient('/usr/bin/ssh', inner(lport, bastion.pg.keyFor('alice')));
     expect(alice.code, alice.stderr).toBe(0);
     expect(text(alice.stdout)).toBe('web-7d9f\n');
-    const rejected = pg.logs().filter((l) => l['code'] === 'AUTH_ATTEMPT' && String(l['connId']).includes('-j') && l['result'] === 'rejected');
+    const rejected = bastion.pg.logs().filter((l) => l['code'] === 'AUTH_ATTEMPT' && String(l['connId']).includes('-j') && l['result'] === 'rejected');
     expect(rejected.length).toBeGreaterThanOrEqual(3);
-    const start = await waitFor(() => pg.logs().find((l) => l['code'] === 'SESSION_START' && String(l['connId']).includes('-j') && l['pod'] === 'web-7d9f'), 'nested SESSION_START');
+    const start = await waitFor(() => bastion.pg.logs().find((l) => l['code'] === 'SESSION_START' && String(l['connId']).includes('-j') && l['pod'] === 'web-7d9f'), 'nested SESSION_START');
     expect(start).toMatchObject({ user: 'alice', namespace: 'default' });
   }, 120_000);
 });
