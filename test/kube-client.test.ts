@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../src/emulator/index.ts';
 import { createKubeApi, type KubeClient } from '../src/kube/index.ts';
 import type { ExecRequest, ExecSession } from '../src/kube/types.ts';
-import { PodgateError } from '../src/errors/index.ts';
+import type { PodgateError } from '../src/errors/index.ts';
+import { rejection } from '../src/kube/testing/fake-api.ts';
 
 const alice = { user: 'alice', groups: ['dev', 'ops'] };
 const carol = { user: 'carol', groups: [] };
@@ -54,15 +55,6 @@ async function run(s: ExecSession): Promise<{ out: string; err: string; exit: nu
   return { out: out.toString(), err: err.toString(), exit: 'exitCode' in done ? done.exitCode : done.error.code };
 }
 
-async function rejection(p: Promise<unknown>): Promise<PodgateError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof PodgateError) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
 
 const web = (command: string[], o: Partial<ExecRequest> = {}): ExecRequest => ({
   namespace: 'default', pod: 'web-7d9f', container: 'app', command, identity: alice, stdin: false, tty: false, ...o,

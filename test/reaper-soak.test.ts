@@ -14,7 +14,7 @@ import { startEmulator, type Emulator } from '../src/emulator/index.ts';
 import { createKubeApi, type KubeClient } from '../src/kube/index.ts';
 import type { ExecSession } from '../src/kube/types.ts';
 import { createReaper } from '../src/session/reaper.ts';
-import { REAP_PODS } from './helpers/reap-matrix.ts';
+import { REAP_PODS, pollUntil } from './helpers/reap-matrix.ts';
 import type { ReapReport, ReapTarget, SessionReaper } from '../src/session/reaper-types.ts';
 
 const SESSIONS = 200;
@@ -55,14 +55,6 @@ async function pids(t: ReapTarget): Promise<number[]> {
   return (await emu.processes(t.namespace, t.pod, t.container)).map((p) => p.pid).sort((a, b) => a - b);
 }
 
-async function waitFor(cond: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await cond()) return true;
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 interface Live {
   id: string;
@@ -113,7 +105,7 @@ describe('reaper soak against the emulator', () => {
       const t0 = Date.now();
       const lateReports = await reapAll(late);
       reports.push(...(await earlyReaps), ...lateReports);
-      const clean = await waitFor(async () => {
+      const clean = await pollUntil(async () => {
         for (const t of REAP_PODS) {
           const now = await pids(t);
           const base = baseline.get(t.pod)!;

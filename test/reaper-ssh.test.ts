@@ -21,7 +21,7 @@ import { createReaper } from '../src/session/reaper.ts';
 import type { ReapTarget } from '../src/session/reaper-types.ts';
 import { startPodgate, type Podgate } from './helpers/podgate.ts';
 import { sshArgs } from './helpers/ssh.ts';
-import { REAP_PODS, SESSION_KINDS, type SessionKind } from './helpers/reap-matrix.ts';
+import { REAP_PODS, SESSION_KINDS, endBystanders, type SessionKind } from './helpers/reap-matrix.ts';
 
 
 
@@ -56,10 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const reaper = createReaper({ executor: kube, stateDir: join(tmp, 'others'), graceMs: 1000, logger: pino({ level: 'silent' }) });
-  await Promise.all(others.map(async (o) => {
-    o.exec.abort();
-    await reaper.reap(o.target, o.id, 'test-end');
-  })).catch(() => undefined);
+  await endBystanders(reaper, others);
   kube?.close();
   await emu?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });

@@ -2,7 +2,8 @@
  * The session kinds and containers of issue #4's matrix, shared by the reaper suites (direct
  * through the kube client, through podgate with OpenSSH, and the soak).
  */
-import type { ReapTarget } from '../../src/session/reaper-types.ts';
+import type { ExecSession } from '../../src/kube/types.ts';
+import type { ReapTarget, SessionReaper } from '../../src/session/reaper-types.ts';
 
 export const identity = { user: 'alice', groups: ['dev'] };
 
@@ -33,3 +34,21 @@ export const SESSION_KINDS: SessionKind[] = [
   { name: "trap '' TERM; sleep 1000", command: "trap '' TERM; sleep 1000", tty: false, ready: /^sleep 1000$/ },
   { name: 'cat waiting on stdin', command: 'cat', tty: false, ready: /^cat$/, endsOnEof: true },
 ];
+
+/** Polls `cond` every 100 ms for up to `ms`; false if it never held. */
+export async function pollUntil(cond: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await cond()) return true;
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Ends the bystander sessions a reaper suite kept alive and reaps what they started. */
+export async function endBystanders(reaper: SessionReaper, others: { target: ReapTarget; id: string; exec: ExecSession }[]): Promise<void> {
+  await Promise.all(others.map(async (o) => {
+    o.exec.abort();
+    await reaper.reap(o.target, o.id, 'test-end');
+  })).catch(() => undefined);
+}
