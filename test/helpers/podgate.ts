@@ -5,7 +5,7 @@
  * an ephemeral SSH port and metrics port, a temp state dir. Parses its pino stdout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,9 +119,10 @@ export async function startPodgate(opts: StartPodgateOptions): Promise<Podgate> 
   let errText = '';
   child.stdout!.setEncoding('utf8');
   // Bench diagnostics (e.g. NODE_OPTIONS=--trace-gc): a copy of podgate's raw stdout.
-  const tee = process.env.PODGATE_TEST_STDOUT_TEE;
+  const tee = process.env.PODGATE_TEST_STDOUT_TEE ? createWriteStream(process.env.PODGATE_TEST_STDOUT_TEE, { flags: 'a' }) : null;
+  if (tee) child.once('close', () => tee.end());
   child.stdout!.on('data', (chunk: string) => {
-    if (tee) appendFileSync(tee, chunk);
+    tee?.write(chunk);
     partial += chunk;
     const parts = partial.split('\n');
     partial = parts.pop()!;
