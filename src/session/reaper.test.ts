@@ -58,6 +58,12 @@ function signalNumber(signal: NodeJS.Signals | null): number {
 }
 
 /** Live (non-zombie) pids whose environment carries REAPER_TEST=<tag>. */
+/** The command lines of the live processes tagged `tag`, space-joined. */
+async function cmdlines(tag: string): Promise<string[]> {
+  const pids = await tagged(tag);
+  return Promise.all(pids.map(async (pid) => (await readFile(`/proc/${pid}/cmdline`, 'latin1').catch(() => '')).split('\0').filter(Boolean).join(' ')));
+}
+
 async function tagged(tag: string): Promise<number[]> {
   const pids: number[] = [];
   for (const name of await readdir('/proc')) {
@@ -134,6 +140,9 @@ for (const sh of shells) {
       const victim = await start(executor, reaper, victimPod, 'sleep 1000 & nohup sleep 1001 >/dev/null 2>&1 & trap "" TERM HUP; sleep 1002');
       const other = await start(executor, reaper, otherPod, 'sleep 1003');
       expect(await waitFor(async () => (await tagged(`${RUN}-${victimPod}`)).length >= 4, 10_000)).toBe(true);
+      // The other session must be fully up (its wrapper has exec'd `sleep 1003`) before its
+      // processes are noted, or a start-up step still running would read as a change.
+      expect(await waitFor(async () => (await cmdlines(`${RUN}-${otherPod}`)).includes('sleep 1003'), 10_000)).toBe(true);
       const before = await tagged(`${RUN}-${otherPod}`);
       victim.exec.abort();
       const report = await reaper.reap(target(victimPod), victim.id, 'client-closed');
