@@ -6,6 +6,7 @@ import type { ContainerRuntime } from './runtime/types.ts';
 import type { EmulatorConfig, KubeObject } from './types.ts';
 import type { Authorizer, UserInfo } from './rbac.ts';
 import type { ObjectStore } from './store.ts';
+import type { ServerVersion } from './server-version.ts';
 import type { RequestInfo } from './request-info.ts';
 import type { RequestLogEntry } from './types.ts';
 import { findResource } from './resources.ts';
@@ -17,6 +18,8 @@ export interface ServerContext {
   authz: Authorizer;
   runtime: ContainerRuntime;
   config: EmulatorConfig;
+  /** The Kubernetes version reported on /version; some authorization rules follow it. */
+  version: ServerVersion;
   /** host:port the server listens on (for discovery's serverAddressByClientCIDRs). */
   address: () => string;
 }

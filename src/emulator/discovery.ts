@@ -5,11 +5,6 @@
  */
 import { RESOURCES, groupVersions, verbsOf } from './resources.ts';
 
-export const VERSION_INFO = {
-  major: '1', minor: '33', emulationMajor: '1', emulationMinor: '33', minCompatibilityMajor: '1', minCompatibilityMinor: '32',
-  gitVersion: 'v1.33.4', gitCommit: '74cdb426ffa0bdff2be42c8e4a4e3f5b2c1e7d0a', gitTreeState: 'clean',
-  buildDate: '2025-08-12T18:30:00Z', goVersion: 'go1.24.5', compiler: 'gc', platform: 'linux/amd64',
-};
 
 function resourceList(group: string, version: string): Record<string, unknown> {
   const resources: Record<string, unknown>[] = [];

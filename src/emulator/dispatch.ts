@@ -15,7 +15,8 @@ import type { Status } from './status.ts';
 import { authenticate, impersonate } from './authn.ts';
 import { forbiddenMessage } from './rbac.ts';
 import { requestInfo } from './request-info.ts';
-import { discovery, VERSION_INFO } from './discovery.ts';
+import { discovery } from './discovery.ts';
+import { versionInfo } from './server-version.ts';
 import { AGGREGATED_V2, aggregatedDiscovery, wantsAggregated } from './discovery-aggregated.ts';
 import { forbidden, forbiddenPath, internalError, sendJson, sendStatus, unauthorized, unknownPath, writeUpgradeStatus } from './status.ts';
 import { handleControl } from './handlers/control.ts';
@@ -91,7 +92,7 @@ async function pipeline(d: DispatchDeps, req: IncomingMessage, target: Target): 
   if (target.kind === 'upgrade') { reply(internalError('upgrade is only served for pods/exec, pods/attach and pods/portforward')); return; }
   const res = target.res;
   if (!info.resourceRequest) {
-    if (url.pathname === '/version' || url.pathname === '/version/') { sendJson(res, 200, VERSION_INFO); return; }
+    if (url.pathname === '/version' || url.pathname === '/version/') { sendJson(res, 200, versionInfo(d.ctx.version)); return; }
     if (['/healthz', '/livez', '/readyz'].includes(url.pathname)) { res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end('ok'); return; }
     if ((url.pathname === '/api' || url.pathname === '/apis') && wantsAggregated(req.headers.accept)) {
       const text = JSON.stringify(aggregatedDiscovery(url.pathname === '/api'));

@@ -25,6 +25,7 @@ import { generateTls } from './tls.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { runtimeSpec } from './pod-view.ts';
 import { findResource } from './resources.ts';
+import { DEFAULT_SERVER_VERSION, parseServerVersion } from './server-version.ts';
 
 
 /**
@@ -79,7 +80,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     await abandon(err);
   }
   let address = '';
-  const ctx: ServerContext = { store, authz: new Authorizer(objects), runtime, config: fixture.config, address: () => address };
+  const version = parseServerVersion(opts.serverVersion ?? fixture.config.serverVersion ?? DEFAULT_SERVER_VERSION);
+  const ctx: ServerContext = { store, authz: new Authorizer(objects), runtime, config: fixture.config, version, address: () => address };
   const log = new RequestLog();
   const faults = new Faults();
   const processes = async (namespace: string, pod: string, container: string): Promise<import('./runtime/types.ts').ProcessInfo[]> => {

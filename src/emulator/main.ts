@@ -1,7 +1,7 @@
 /**
  * Runs the emulator alone:
  *   node --import tsx src/emulator/main.ts --fixture F [--listen 127.0.0.1:0] [--tls|--no-tls]
- *        [--kubeconfig-out K] [--token T] [--control]
+ *        [--kubeconfig-out K] [--token T] [--control] [--server-version 1.35.0]
  * Prints the URL on stdout (one JSON line: {"url":...,"kubeconfig":...}); SIGTERM/SIGINT close it,
  * killing every container process.
  */
@@ -16,12 +16,13 @@ const program = new Command()
   .option('--no-tls', 'serve plain HTTP')
   .option('--kubeconfig-out <file>', 'write a kubeconfig for the emulator here')
   .option('--token <token>', 'bearer token written into the kubeconfig', 'admin-token')
-  .option('--control', 'serve the test control surface under /_emulator/', false);
+  .option('--control', 'serve the test control surface under /_emulator/', false)
+  .option('--server-version <v>', 'Kubernetes version to report and follow (default: the fixture\'s, else v1.33.4)');
 
 async function main(): Promise<void> {
   program.parse();
-  const o = program.opts<{ fixture: string; listen: string; tls: boolean; kubeconfigOut?: string; token: string; control: boolean }>();
-  const emu = await startEmulator({ fixture: o.fixture, listen: o.listen, tls: o.tls, control: o.control });
+  const o = program.opts<{ fixture: string; listen: string; tls: boolean; kubeconfigOut?: string; token: string; control: boolean; serverVersion?: string }>();
+  const emu = await startEmulator({ fixture: o.fixture, listen: o.listen, tls: o.tls, control: o.control, ...(o.serverVersion ? { serverVersion: o.serverVersion } : {}) });
   if (o.kubeconfigOut) emu.writeKubeconfig(o.kubeconfigOut, { token: o.token });
   process.stdout.write(`${JSON.stringify({ url: emu.url, kubeconfig: o.kubeconfigOut ?? null })}\n`);
   let stopping = false;

@@ -31,6 +31,8 @@ export interface EmulatorConfig {
   images?: Record<string, string>;
   /** "namespace/pod" → container name → text of the previous instance's log. */
   previousLogs?: Record<string, Record<string, string>>;
+  /** The Kubernetes version to report (default v1.33.4); see server-version.ts. */
+  serverVersion?: string;
 }
 
 export interface RequestLogEntry {
@@ -79,6 +81,8 @@ export interface EmulatorOptions {
   stateDir?: string;
   /** A runtime to use instead of createRuntime() from runtime/index.ts. */
   runtime?: ContainerRuntime;
+  /** Overrides the fixture's serverVersion. */
+  serverVersion?: string;
 }
 
 export interface KubeconfigOptions {

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import type { V1Pod } from '@kubernetes/client-node';
 import type {
-  AccessCheck, ExecRequest, Identity, KubeApi, LogRequest, LogStream, PortForwardRequest, PortStream, WorkloadKind,
+  AccessCheck, ExecRequest, Identity, KubeApi, LogRequest, LogStream, PortForwardRequest, PortStream, ServerVersion, WorkloadKind,
 } from './types.ts';
 import { toPodgateError } from '../errors/index.ts';
 import { ApiEndpoint } from './endpoint.ts';
 import { RestClient } from './rest.ts';
-import { canI, getPod, getWorkloadSelector, listNamespaceNames, listPods } from './resources.ts';
+import { canI, getPod, getServerVersion, getWorkloadSelector, listNamespaceNames, listPods } from './resources.ts';
 import { openExec } from './exec.ts';
 import type { KubeExecSession } from './exec-session.ts';
 import { openPortForward } from './port-forward.ts';
@@ -57,6 +57,16 @@ export function createKubeApi(opts: KubeApiOptions): KubeClient {
   };
   const timeout = opts.requestTimeoutMs;
   const rest = new RestClient(ep, timeout);
+  // The version changes only with an upgrade of the control plane: asked once, again after an hour.
+  let version: { at: number; v: Promise<ServerVersion> } | null = null;
+  const serverVersion = (): Promise<ServerVersion> => {
+    if (!version || Date.now() - version.at > 3_600_000) {
+      const v = podgateErrors(getServerVersion(rest));
+      version = { at: Date.now(), v };
+      v.catch(() => { version = null; });
+    }
+    return version.v;
+  };
   return {
     server: kc.getCurrentCluster()?.server ?? '',
     getPod: (namespace: string, name: string, identity: Identity): Promise<V1Pod | null> => podgateErrors(getPod(rest, namespace, name, identity)),
@@ -65,6 +75,7 @@ export function createKubeApi(opts: KubeApiOptions): KubeClient {
       podgateErrors(getWorkloadSelector(rest, kind, namespace, name, identity)),
     canI: (identity: Identity, check: AccessCheck) => podgateErrors(canI(rest, identity, check)),
     listNamespaceNames: () => podgateErrors(listNamespaceNames(rest)),
+    serverVersion,
     exec: (req: ExecRequest) => podgateErrors(ep().then((e) => openExec(e, req, timeout, log))),
     portForward: (req: PortForwardRequest): Promise<PortStream> => podgateErrors(ep().then((e) => openPortForward(e, req, timeout, log))),
     logs: (req: LogRequest): Promise<LogStream> => podgateErrors(ep().then((e) => openLogs(e, req, timeout, log))),

@@ -40,6 +40,19 @@ export async function listNamespaceNames(rest: RestClient): Promise<string[]> {
   return items.map((n) => n.metadata?.name ?? '').filter((n) => n !== '').sort();
 }
 
+/** The API server's version (/version), as podgate's own identity. */
+export async function getServerVersion(rest: RestClient): Promise<{ major: number; minor: number; gitVersion: string }> {
+  const res = await rest.request({ method: 'GET', path: '/version', identity: null, what: 'get server version' });
+  const v = (res.status === 'ok' ? res.json : {}) as { major?: string; minor?: string; gitVersion?: string };
+  // Managed clusters report minor versions like "33+".
+  const major = Number.parseInt(v.major ?? '', 10);
+  const minor = Number.parseInt(v.minor ?? '', 10);
+  if (!Number.isFinite(major) || !Number.isFinite(minor)) {
+    throw new PodgateError('API_ERROR', undefined, { operatorMessage: `get server version: unexpected answer ${JSON.stringify(v).slice(0, 200)}` });
+  }
+  return { major, minor, gitVersion: v.gitVersion ?? `v${major}.${minor}` };
+}
+
 const WORKLOAD_PATHS: Record<WorkloadKind, string> = {
   deployment: '/apis/apps/v1/namespaces/NS/deployments/',
   statefulset: '/apis/apps/v1/namespaces/NS/statefulsets/',

@@ -115,6 +115,17 @@ export interface KubeApi extends PodExecutor {
    * where to run the per-namespace access reviews of the console's `pods` as the user.
    */
   listNamespaceNames?(): Promise<string[]>;
+  /**
+   * The API server's version, as podgate's own identity (cached): from 1.35 a WebSocket upgrade
+   * of pods/exec and pods/portforward needs `create` as well as `get`.
+   */
+  serverVersion?(): Promise<ServerVersion>;
+}
+
+export interface ServerVersion {
+  major: number;
+  minor: number;
+  gitVersion: string;
 }
 
 export type WorkloadKind = 'deployment' | 'statefulset' | 'daemonset' | 'replicaset' | 'job';

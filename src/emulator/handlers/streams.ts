@@ -1,9 +1,10 @@
 /**
  * pods/exec, pods/attach and pods/portforward: everything the apiserver checks before an
- * upgrade (the 1.35 second `create` check on WebSocket upgrades, pod and container, options,
+ * upgrade (from 1.35 a second `create` check on WebSocket upgrades, pod and container, options,
  * "Upgrade request required"), then the hand-off to the runtime: the v5 StreamTranslator path
- * when the client offers v5.channel.k8s.io, the proxied-kubelet path otherwise. SPDY/3.1 is not
- * served: a SPDY request gets the same errors, and a 400 once everything else is valid.
+ * when the client offers v5.channel.k8s.io, the proxied kubelet's WebSocket path otherwise, and
+ * the kubelet's SPDY/3.1 path for exec (kubectl's fallback when its WebSocket upgrade is refused).
+ * SPDY port-forward is not served: such a request gets the same errors, and a 400 once valid.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -13,6 +14,7 @@ import { badRequest, forbidden } from '../status.ts';
 import { forbiddenMessage } from '../rbac.ts';
 import { queryBool, resolvePodContainer } from './pod-target.ts';
 import { sniffUpgradeResponse } from './upgrade-sniff.ts';
+import { websocketUpgradeNeedsCreate } from '../server-version.ts';
 
 const KUBELET_EXEC = ['channel.k8s.io', 'base64.channel.k8s.io', 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io'];
 const KUBELET_PORTFORWARD = ['v4.channel.k8s.io', 'v4.base64.channel.k8s.io'];
@@ -54,7 +56,7 @@ export function handleStream(ctx: ServerContext, req: IncomingMessage, t: Stream
   const sub = info.subresource;
   const kind = upgradeKind(req);
   // 1.35 AuthorizePodWebsocketUpgradeCreatePermission: a WebSocket upgrade (GET) also needs create.
-  if (info.verb === 'get' && kind === 'websocket') {
+  if (info.verb === 'get' && kind === 'websocket' && websocketUpgradeNeedsCreate(ctx.version)) {
     const attrs = { user, verb: 'create', resourceRequest: true, apiGroup: '', resource: 'pods', subresource: sub, namespace: info.namespace, name: info.name };
     if (!ctx.authz.authorize(attrs).allowed) { t.reply(forbidden({ group: '', resource: 'pods' }, info.name, forbiddenMessage(attrs))); return; }
   }
@@ -84,11 +86,13 @@ export function handleStream(ctx: ServerContext, req: IncomingMessage, t: Stream
     stdin: queryBool(query, 'stdin'), stdout: queryBool(query, 'stdout'), stderr: queryBool(query, 'stderr'), tty: queryBool(query, 'tty'),
   };
   if (!opts.stdin && !opts.stdout && !opts.stderr) { t.reply(badRequest('you must specify at least 1 of stdin, stdout, stderr')); return; }
+  if (sub === 'attach') { t.reply(badRequest('pods/attach is not served by the emulator')); return; }
   if (kind === 'spdy') {
-    t.reply(badRequest('the emulator does not serve SPDY/3.1 streams; use a WebSocket client (kubectl 1.30+ does by default)'));
+    s.entry.status = 101;
+    s.entry.protocol = 'SPDY/3.1';
+    ctx.runtime.handleExec(req, t.socket, t.head, { podUid, container: target.container, podName: info.name }, opts, 'kubelet-spdy');
     return;
   }
-  if (sub === 'attach') { t.reply(badRequest('pods/attach is not served by the emulator')); return; }
   const protos = offered(req);
   const v5 = protos.includes('v5.channel.k8s.io');
   s.entry.status = 101;

@@ -11,6 +11,7 @@ import { ContainerLogBuffer } from './container-log.ts';
 import type { ContainerContext } from './container-context.ts';
 import { Container } from './container.ts';
 import { handleExecUpgrade } from './exec-session.ts';
+import { handleSpdyExecUpgrade } from './spdy-exec.ts';
 import { startPodNetns, type PodNetns } from './pod-netns.ts';
 import { handlePortForwardUpgrade } from './port-forward.ts';
 import { readProcessInfos } from './proc-info.ts';
@@ -139,6 +140,10 @@ export class ProcessRuntime implements ContainerRuntime {
 
   handleExec(req: IncomingMessage, socket: Duplex, head: Buffer, target: { podUid: string; container: string; podName: string }, opts: ExecStreamOptions, path: StreamPath): void {
     const container = this.pods.get(target.podUid)?.containers.get(target.container) ?? null;
+    if (path === 'kubelet-spdy') {
+      handleSpdyExecUpgrade({ req, socket, head, container, containerName: target.container, opts });
+      return;
+    }
     handleExecUpgrade({ wss: this.wss, req, socket, head, container, containerName: target.container, opts, path, dropAfterMs: this.dropAfterMs });
   }
 

@@ -44,7 +44,9 @@ export interface ExecStreamOptions {
 }
 
 /** How the API server reached the runtime: the v5 StreamTranslator, or a proxied kubelet upgrade. */
-export type StreamPath = 'apiserver-v5' | 'kubelet';
+/** How an exec reaches the runtime: v5 through the API server's StreamTranslator, or the kubelet's
+ *  own WebSocket or SPDY/3.1 handler behind the API server's upgrade-aware proxy. */
+export type StreamPath = 'apiserver-v5' | 'kubelet' | 'kubelet-spdy';
 
 export interface LogLine {
   /** RFC3339Nano timestamp the runtime took when the line was written. */
