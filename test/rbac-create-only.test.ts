@@ -23,7 +23,7 @@ import { until } from './helpers/runtime-harness.ts';
 
 const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
 const KUBECTLS = ['1.30', '1.33'].map((v) => ({ v, bin: join(KUBECTL_DIR, `kubectl.${v}`) }));
-for (const k of KUBECTLS) if (!existsSync(k.bin)) throw new Error(`${k.bin} is missing: the referee of this suite`);
+for (const k of [...KUBECTLS, { bin: join(KUBECTL_DIR, 'kubectl.1.27') }]) if (!existsSync(k.bin)) throw new Error(`${k.bin} is missing: the referee of this suite`);
 
 const USERS: TestUser[] = [
   { name: 'alice', kubernetes: { user: 'alice', groups: ['dev'] } },
@@ -108,6 +108,15 @@ describe('the referee: real kubectl against both authorization behaviours', () =
       }
     });
   }
+
+  it('kubectl 1.27, which speaks only SPDY, execs as an admin and as the create-only user', async () => {
+    const bin = join(KUBECTL_DIR, 'kubectl.1.27');
+    for (const as of [[], ['--as', 'erin']]) {
+      const r = await kubectl(bin, clusters['1.33'].kubeconfig, [...as, '-n', 'prod', 'exec', '-i', 'db-0', '--', 'sh', '-c', 'cat; exit 4'], 'old-client\n');
+      expect(r.stdout).toBe('old-client\n');
+      expect(r.code).toBe(4);
+    }
+  });
 
   it('carries 1 MiB each way over SPDY and a TTY with resize (kubectl 1.33 -it in tmux)', async () => {
     const c = clusters['1.35'];
