@@ -58,7 +58,7 @@ function fakeKube(run: (req: ExecRequest) => { out: string; err: string; code: n
   };
 }
 
-const user: UserConfig = { name: 'alice', publicKeys: [], kubernetes: { user: 'alice', groups: ['dev'] }, allow: { shell: true, forwarding: true, sftp: true, console: true } };
+const user: UserConfig = { name: 'alice', publicKeys: [], kubernetes: { user: 'alice', groups: ['dev'] }, allow: { shell: true, forwarding: true, sftp: true, console: true, logs: true, watch: false, recordings: false, web: false } };
 const config = {
   defaultNamespace: 'default', session: { envAllow: ['LANG', 'LC_*', 'TERM'] },
   limits: { idleTimeoutSeconds: 0, maxSessionSeconds: 0 },
