@@ -165,7 +165,7 @@ export class PodSession implements SessionHandler, ActiveSession {
     };
     log.info({ code: 'SESSION_START', ...auditBase }, 'session start');
     const reapTarget = { namespace: resolved.namespace, pod: resolved.pod, container: resolved.container, identity: userCtx.identity };
-    if (this.#d.reaper) await this.#d.reaper.track(reapTarget, this.sessionId).catch((e: unknown) => log.warn({ sessionId: this.sessionId, err: String(e) }, 'reaper track failed'));
+    if (this.#d.reaper) await this.#d.reaper.track(reapTarget, this.sessionId, userCtx.user.name).catch((e: unknown) => log.warn({ sessionId: this.sessionId, err: String(e) }, 'reaper track failed'));
     this.#timers.start();
 
     let result: HandlerOutcome = { exitCode: null };
