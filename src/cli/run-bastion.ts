@@ -14,6 +14,7 @@ import { startMetricsServer, type MetricsServer } from '../metrics/http-server.t
 import type { Metrics } from '../metrics/metrics.ts';
 import { startBastion, type Bastion } from '../app.ts';
 import { createReaper } from '../session/reaper.ts';
+import { journalTrust } from '../session/reap-trust.ts';
 import { loadExtensions } from './extensions.ts';
 import { EXIT_FAILURE, EXIT_FORCED, EXIT_INVALID, EXIT_OK } from './exit-codes.ts';
 import type { Output } from './output.ts';
@@ -56,8 +57,9 @@ function waitForSignal(): { next: Promise<NodeJS.Signals>; dispose: () => void }
 }
 
 /** Reaps what a previous podgate process left running (its journal), in the background. */
-function recoverCrashedSessions(reaper: SessionReaper, logger: Logger): void {
-  reaper.recover().then(
+function recoverCrashedSessions(reaper: SessionReaper, users: PodgateConfig['users'], logger: Logger): void {
+  // Only entries that still match the current config: the journal on disk is input.
+  reaper.recover(journalTrust(new Map(users.map((u) => [u.name, u])))).then(
     (reports) => {
       if (reports.length > 0) logger.info({ code: 'RECOVERED', sessions: reports.length }, 'reaped sessions left by a previous podgate');
     },
@@ -100,7 +102,7 @@ export async function runBastion(opts: RunBastionOptions): Promise<number> {
     // startBastion logs SERVER_LISTENING (the line the test helper waits for) and SHUTDOWN.
     bastion = await startBastion(config, { kube, logger, reaper, hostKeys, extensions: await loadExtensions() });
     metrics.setConnectionsSource(() => bastion?.connections() ?? 0);
-    recoverCrashedSessions(reaper, logger);
+    recoverCrashedSessions(reaper, config.users, logger);
     opts.onListening?.({ ssh: bastion.address, metrics: metricsServer?.address ?? null });
   } catch (err) {
     signals.dispose();

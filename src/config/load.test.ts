@@ -25,7 +25,7 @@ describe('parseConfig', () => {
       name: 'alice',
       publicKeys: [KEY],
       kubernetes: { user: 'alice', groups: [] },
-      allow: { shell: true, forwarding: true, sftp: true, console: true },
+      allow: { shell: true, forwarding: true, sftp: true, console: true, logs: true, watch: false, recordings: false, web: false },
     });
   });
 
@@ -47,7 +47,7 @@ describe('parseConfig', () => {
     expect(result.config.kubernetes).toEqual({ kubeconfig: '/srv/cfg/kube/config', context: 'emu', requestTimeoutMs: 10_000 });
     expect(result.config.metrics).toBeNull();
     expect(result.config.users[0]?.kubernetes).toEqual({ user: 'bob@corp', groups: ['dev', 'ops'] });
-    expect(result.config.users[0]?.allow).toEqual({ namespaces: ['prod'], shell: true, forwarding: false, sftp: true, console: true });
+    expect(result.config.users[0]?.allow).toEqual({ namespaces: ['prod'], shell: true, forwarding: false, sftp: true, console: true, logs: true, watch: false, recordings: false, web: false });
   });
 
   it('names the line and column of an unknown key, also deep inside a list', () => {

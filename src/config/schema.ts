@@ -19,6 +19,12 @@ const policySchema = {
     forwarding: { type: 'boolean', default: true },
     sftp: { type: 'boolean', default: true },
     console: { type: 'boolean', default: true },
+    // `ssh USER@bastion logs TARGET` (also needs console). docs/policy.md.
+    logs: { type: 'boolean', default: true },
+    // Features that expose other users' sessions or a new front door: off until enabled.
+    watch: { type: 'boolean', default: false },
+    recordings: { type: 'boolean', default: false },
+    web: { type: 'boolean', default: false },
   },
 } as const;
 

@@ -42,15 +42,29 @@ export interface UserConfig {
   allow: UserPolicy;
 }
 
-/** Narrows what RBAC allows; never widens it. Absent lists mean "whatever RBAC allows". */
+/**
+ * Narrows what RBAC allows; never widens it. Absent lists mean "whatever RBAC allows". Which
+ * switch governs which path: src/policy/actions.ts and docs/policy.md.
+ */
 export interface UserPolicy {
   namespaces?: string[];
   /** A Kubernetes label selector pods must match. */
   podSelector?: string;
+  /** Commands and login shells (any program, rsync included). */
   shell: boolean;
+  /** `ssh -L` / `-D` to the pod's localhost. */
   forwarding: boolean;
+  /** File transfer: the sftp subsystem and legacy scp. */
   sftp: boolean;
   console: boolean;
+  /** `logs TARGET` in the console (with console). */
+  logs: boolean;
+  /** Watching other users' live sessions (default false). */
+  watch: boolean;
+  /** Reading session recordings (default false). */
+  recordings: boolean;
+  /** The browser terminal (default false). */
+  web: boolean;
 }
 
 export interface LimitsConfig {

@@ -8,14 +8,14 @@ import { PodgateError } from '../errors/index.ts';
 import { finishChannel } from '../ssh/finish-channel.ts';
 import type { SessionChannel } from '../ssh/types.ts';
 import { parseTarget } from '../target/grammar.ts';
-import { resolveForUser } from '../session/resolve-for-user.ts';
+import { authorizeTarget } from '../policy/index.ts';
 import type { ConsoleContext, HandlerOutcome } from '../session/extensions.ts';
 import { parseLogsArgs } from './logs-args.ts';
 
 export async function runLogs(ch: SessionChannel, ctx: ConsoleContext, words: string[]): Promise<HandlerOutcome> {
   const args = parseLogsArgs(words);
   const spec = parseTarget(args.container ? `${args.target}+${args.container}` : args.target);
-  const target = await resolveForUser(ctx, spec, 'log');
+  const target = await authorizeTarget(ctx, 'logs', spec);
   const logs = await ctx.kube.logs({
     namespace: target.namespace, pod: target.pod, container: target.container, identity: ctx.identity,
     follow: args.follow, previous: args.previous, timestamps: args.timestamps,

@@ -1,21 +1,18 @@
 /**
  * Which namespaces the console looks in for `pods` with no namespace: the config's allowed
- * list when it has one; else every namespace podgate can see (listed with podgate's own
- * read-only identity: names only, no user data); else, when even that is not possible, the
- * user's default namespace. Whether the user may enter pods there is then decided per
- * namespace by an access review as the user.
+ * list when it has one (src/policy); else every namespace podgate can see (listed with
+ * podgate's own read-only identity: names only, no user data); else, when even that is not
+ * possible, the user's default namespace. Whether the user may enter pods there is then
+ * decided per namespace by the policy (config scope, then an access review as the user).
  */
-import { PodgateError } from '../errors/index.ts';
+import { configuredNamespaces, defaultNamespaceOf, reviewNamespace } from '../policy/index.ts';
 import type { UserContext } from '../session/extensions.ts';
-import { checkStreamAccess } from '../target/access.ts';
 
-export function defaultNamespaceOf(ctx: UserContext): string {
-  return ctx.user.defaultNamespace ?? ctx.config.defaultNamespace ?? 'default';
-}
+export { defaultNamespaceOf };
 
 export async function candidateNamespaces(ctx: UserContext): Promise<string[]> {
-  const allowed = ctx.user.allow.namespaces;
-  if (allowed) return [...allowed];
+  const configured = configuredNamespaces(ctx.user);
+  if (configured) return configured;
   if (ctx.kube.listNamespaceNames) {
     try {
       return await ctx.kube.listNamespaceNames();
@@ -26,15 +23,9 @@ export async function candidateNamespaces(ctx: UserContext): Promise<string[]> {
   return [defaultNamespaceOf(ctx)];
 }
 
-/** Whether the cluster lets the user exec into pods of `namespace` (one access review: create+get pods/exec). */
+/** Whether the policy lets the user enter pods of `namespace` (scope, then create+get pods/exec). */
 export async function mayExecIn(ctx: UserContext, namespace: string): Promise<boolean> {
-  try {
-    await checkStreamAccess(ctx.kube, ctx.identity, namespace, 'exec');
-    return true;
-  } catch (e) {
-    if (e instanceof PodgateError && e.code === 'FORBIDDEN') return false;
-    throw e;
-  }
+  return (await reviewNamespace(ctx, 'exec', namespace)).allowed;
 }
 
 /** The candidate namespaces where the user may exec into pods, sorted. */

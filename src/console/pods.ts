@@ -1,12 +1,12 @@
 /**
- * `pods [NS]`: the pods this user may exec into. One access review per namespace (create and
- * get on pods/exec, as the user), never one per pod; then the namespace's pods as the user,
- * narrowed by the config's podSelector.
+ * `pods [NS]`: the pods this user may exec into. One policy review per namespace (config
+ * scope, then create and get on pods/exec as the user), never one per pod; then the
+ * namespace's pods as the user, narrowed by the policy's pod filter (the config's podSelector).
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { PodgateError } from '../errors/index.ts';
 import { dns1123LabelError } from '../target/k8s-names.ts';
-import { parseLabelSelector } from '../target/label-selector.ts';
+import { decisionError, mayUseNamespace, podFilterOf } from '../policy/index.ts';
 import type { UserContext } from '../session/extensions.ts';
 import { execNamespaces, mayExecIn } from './namespaces.ts';
 import { age } from './table.ts';
@@ -32,15 +32,13 @@ export async function allowedPods(ctx: UserContext, namespace?: string, reviewed
   if (namespace !== undefined) {
     const bad = dns1123LabelError(namespace);
     if (bad) throw new PodgateError('TARGET_INVALID', `namespace "${namespace}": ${bad}`);
-    const allowed = ctx.user.allow.namespaces;
-    if (allowed && !allowed.includes(namespace)) {
-      throw new PodgateError('NAMESPACE_NOT_ALLOWED', `namespace "${namespace}" is not allowed for ${ctx.user.name}`);
-    }
+    const scope = decisionError(mayUseNamespace(ctx.user, namespace));
+    if (scope) throw scope;
     namespaces = (await mayExecIn(ctx, namespace)) ? [namespace] : [];
   } else {
     namespaces = reviewed ?? (await execNamespaces(ctx));
   }
-  const filter = ctx.user.allow.podSelector ? parseLabelSelector(ctx.user.allow.podSelector) : null;
+  const filter = podFilterOf(ctx.user);
   const perNs = await Promise.all(namespaces.map(async (ns) => {
     try {
       const pods = await ctx.kube.listPods(ns, ctx.identity);

@@ -29,14 +29,14 @@ export function createSftpHandler(opts: SftpHandlerOptions = {}): ChannelHandler
     const target = execTargetOf(ctx);
     const onFileOp = fileOpLogger(ctx);
     if (opts.mode !== 'builtin') {
-      const server = await startSftpServer(ctx.kube, target, ctx.argv(PROBE_SCRIPT, false));
+      const server = await startSftpServer(ctx.kube, target, ctx.helperArgv(PROBE_SCRIPT));
       if (server !== null) {
         const r = await bridgeSftpServer(channel, server, onFileOp);
         await finishChannel(channel, r.exitCode);
         return r;
       }
     }
-    const fs = new PodFs(ctx.kube, { ...target, wrap: (script) => ctx.argv(script, false) });
+    const fs = new PodFs(ctx.kube, { ...target, wrap: (script) => ctx.helperArgv(script) });
     const r = await serveSftp({ channel, fs, onFileOp });
     await finishChannel(channel, 0);
     return { exitCode: 0, bytesIn: r.bytesIn, bytesOut: r.bytesOut };

@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { PodgateConfig, UserConfig } from '../config/types.ts';
 import { PodgateError } from '../errors/index.ts';
+import { authorizeTarget, decisionError, mayDo } from '../policy/index.ts';
 import type { KubeApi } from '../kube/types.ts';
 import type { PublicKeyAuthenticator } from '../auth/public-key-auth.ts';
 import { fingerprintOf } from '../auth/authorized-keys.ts';
@@ -18,7 +19,6 @@ import type { ActiveSessions } from './active-sessions.ts';
 import type { Extensions, UserContext } from './extensions.ts';
 import { PodSession } from './pod-session.ts';
 import type { SessionReaper } from './reaper-types.ts';
-import { resolveForUser } from './resolve-for-user.ts';
 
 export interface ConnectionDeps {
   config: PodgateConfig;
@@ -31,48 +31,65 @@ export interface ConnectionDeps {
   logger: Logger;
 }
 
+/**
+ * The one authenticate-and-audit path, for outer connections and for the nested connections of
+ * the jump form alike: the key check and one AUTH_ATTEMPT event per decided attempt. `bound`:
+ * the nested connection of a jump belongs to that user; it may only authenticate as them.
+ */
+function authenticateAttempt(req: AuthRequest, info: ConnectionInfo, deps: ConnectionDeps, log: Logger, bound: { user: UserConfig; outerConnId: string } | null): { accepted: boolean; user: string } {
+  const named = splitUser(req.username).user;
+  const user = bound ? bound.user.name : named;
+  let accepted = false;
+  let fingerprint: string | null = null;
+  let reason = 'method-not-allowed';
+  let certificate: { keyId: string; serial: string; ca: string } | null = null;
+  if (bound && named !== bound.user.name && deps.users.has(named)) {
+    reason = `jump-host: connection ${bound.outerConnId} is ${bound.user.name}, not ${named}`;
+  } else if (req.method === 'publickey' && req.publicKey) {
+    const pk = req.publicKey;
+    const verdict = deps.authenticator.check({
+      user, key: { algo: pk.algo, data: pk.data }, remoteAddress: info.remoteAddress,
+      ...(pk.hashAlgo ? { hashAlgo: pk.hashAlgo } : {}), ...(pk.signature ? { signature: pk.signature } : {}), ...(pk.blob ? { blob: pk.blob } : {}),
+    });
+    accepted = verdict.accepted;
+    fingerprint = verdict.fingerprint;
+    reason = verdict.reason;
+    if (verdict.certificate) certificate = verdict.certificate;
+    // A key query answered "yes" is not yet an authentication: audit the signed attempt.
+    if (verdict.reason === 'key-ok') return { accepted: true, user };
+  } else if (req.publicKey) {
+    fingerprint = fingerprintOf(req.publicKey.data);
+  }
+  log.info({
+    code: 'AUTH_ATTEMPT', connId: info.connId, remoteAddress: info.remoteAddress, user: req.username, method: req.method,
+    result: accepted ? 'accepted' : 'rejected', fingerprint, reason: bound ? `jump-host as ${bound.user.name}: ${reason}` : reason,
+    ...(certificate ? { certificate } : {}), ...(bound ? { outerConnId: bound.outerConnId } : {}),
+  }, accepted ? 'authentication accepted' : 'authentication rejected');
+  return { accepted, user };
+}
+
 export function createConnectionHandler(info: ConnectionInfo, deps: ConnectionDeps): ConnectionHandler {
   const log = deps.logger.child({ connId: info.connId });
   log.debug({ remoteAddress: info.remoteAddress, remotePort: info.remotePort }, 'connection');
-  let authenticatedUser: string | null = null;
+  return connectionHandler(info, deps, log, null);
+}
 
+function connectionHandler(info: ConnectionInfo, deps: ConnectionDeps, log: Logger, bound: { user: UserConfig; outerConnId: string } | null): ConnectionHandler {
+  let authenticatedUser: string | null = null;
   return {
     authenticate(req: AuthRequest): boolean {
-      const { user } = splitUser(req.username);
-      let accepted = false;
-      let fingerprint: string | null = null;
-      let reason = 'method-not-allowed';
-      let certificate: { keyId: string; serial: string; ca: string } | null = null;
-      if (req.method === 'publickey' && req.publicKey) {
-        const pk = req.publicKey;
-        const verdict = deps.authenticator.check({
-          user, key: { algo: pk.algo, data: pk.data }, remoteAddress: info.remoteAddress,
-          ...(pk.hashAlgo ? { hashAlgo: pk.hashAlgo } : {}), ...(pk.signature ? { signature: pk.signature } : {}), ...(pk.blob ? { blob: pk.blob } : {}),
-        });
-        accepted = verdict.accepted;
-        fingerprint = verdict.fingerprint;
-        reason = verdict.reason;
-        if (verdict.certificate) certificate = verdict.certificate;
-        // A key query answered "yes" is not yet an authentication: audit the signed attempt.
-        if (verdict.reason === 'key-ok') return true;
-      } else if (req.publicKey) {
-        fingerprint = fingerprintOf(req.publicKey.data);
-      }
-      log.info({
-        code: 'AUTH_ATTEMPT', connId: info.connId, remoteAddress: info.remoteAddress, user: req.username, method: req.method,
-        result: accepted ? 'accepted' : 'rejected', fingerprint, reason, ...(certificate ? { certificate } : {}),
-      }, accepted ? 'authentication accepted' : 'authentication rejected');
-      if (accepted) authenticatedUser = user;
-      return accepted;
+      const r = authenticateAttempt(req, info, deps, log, bound);
+      if (r.accepted) authenticatedUser = r.user;
+      return r.accepted;
     },
 
     onAuthenticated(username: string, control: ConnectionControl): AuthenticatedHandler {
-      const user = deps.users.get(authenticatedUser ?? splitUser(username).user)!;
+      const user = bound ? bound.user : deps.users.get(authenticatedUser ?? splitUser(username).user)!;
       return authenticatedHandler(user, splitUser(username).rest, info, control, deps, log);
     },
 
     onClose(reason: string): void {
-      log.info({ code: 'CONNECTION_CLOSED', connId: info.connId, reason }, 'connection closed');
+      log.info({ code: 'CONNECTION_CLOSED', connId: info.connId, reason, ...(bound ? { outerConnId: bound.outerConnId } : {}) }, bound ? 'nested connection closed' : 'connection closed');
     },
   };
 }
@@ -107,45 +124,36 @@ function authenticatedHandler(user: UserConfig, rest: string | null, info: Conne
     kube: deps.kube, config: deps.config, logger: userLog,
   };
   const tcpip = deps.extensions.directTcpip;
+  const mayForward = tcpip !== undefined && mayDo(user, 'forward').allowed;
+  const mayJump = mayDo(user, 'jump').allowed;
   let tunnels = 0;
+  const onDirectTcpip: AuthenticatedHandler['onDirectTcpip'] = (req, accept, reject) => {
+    const jump = jumpTarget(req.destIP, req.destPort);
+    if (jump) {
+      if (!mayJump) {
+        userLog.info({ code: 'FORWARD_DENIED', connId: info.connId, user: user.name, host: req.destIP, port: req.destPort, result: 'policy', errorCode: 'POLICY_DENIED', message: decisionError(mayDo(user, 'jump'))?.userMessage }, 'jump refused');
+        return reject();
+      }
+      // ssh -J USER@bastion TARGET: a nested SSH connection whose sessions go to TARGET as
+      // this user, each checked by the policy as its own action. The nested connection
+      // authenticates again with one of this user's keys, through the same path as outer
+      // ones: the channel may be a plain `-L 2022:web.prod:22` that anyone on the client
+      // host can connect to, so the outer authentication alone must not open a shell.
+      const nested: ConnectionInfo = { ...info, connId: `${info.connId}-j${++tunnels}` };
+      const nestedLog = deps.logger.child({ connId: nested.connId });
+      const handler = connectionHandler(nested, deps, nestedLog, { user, outerConnId: info.connId });
+      // The nested connection's sessions target the jump host name (`web.prod`).
+      control.tunnel(accept(), nested, { ...handler, onAuthenticated: (_name, c) => authenticatedHandler(user, req.destIP, nested, c, deps, nestedLog) });
+      return;
+    }
+    if (!tcpip || !mayForward) return reject();
+    const resolve = () => (target ? authorizeTarget(userCtx, 'forward', target) : Promise.reject(targetError ?? new PodgateError('TARGET_INVALID', 'no target given; use USER+POD')));
+    tcpip(req, accept, reject, { ...userCtx, target, resolve });
+  };
   return {
     onSession: () => new PodSession({ userCtx, target, targetError, reaper: deps.reaper, extensions: deps.extensions, active: deps.active }),
-    onDirectTcpip: (req, accept, reject) => {
-      const jump = jumpTarget(req.destIP, req.destPort);
-      if (jump) {
-        // ssh -J USER@bastion TARGET: a nested SSH connection whose sessions go to TARGET as
-        // this user. The nested connection authenticates again with one of this user's keys:
-        // the channel may be a plain `-L 2022:web.prod:22` that anyone on the client host can
-        // connect to, so the outer authentication alone must not open a shell.
-        const nested: ConnectionInfo = { ...info, connId: `${info.connId}-j${++tunnels}` };
-        const nestedLog = deps.logger.child({ connId: nested.connId });
-        control.tunnel(accept(), nested, {
-          authenticate: (r) => {
-            const named = splitUser(r.username).user;
-            let verdict: { accepted: boolean; reason: string; fingerprint: string | null } = { accepted: false, reason: 'method-not-allowed', fingerprint: null };
-            if (named !== user.name && deps.users.has(named)) verdict.reason = `jump-host: connection ${info.connId} is ${user.name}, not ${named}`;
-            else if (r.method === 'publickey' && r.publicKey) {
-              const pk = r.publicKey;
-              verdict = deps.authenticator.check({
-                user: user.name, key: { algo: pk.algo, data: pk.data }, remoteAddress: info.remoteAddress,
-                ...(pk.hashAlgo ? { hashAlgo: pk.hashAlgo } : {}), ...(pk.signature ? { signature: pk.signature } : {}), ...(pk.blob ? { blob: pk.blob } : {}),
-              });
-              if (verdict.reason === 'key-ok') return true;
-            }
-            nestedLog.info({
-              code: 'AUTH_ATTEMPT', connId: nested.connId, remoteAddress: info.remoteAddress, user: r.username, method: r.method,
-              result: verdict.accepted ? 'accepted' : 'rejected', fingerprint: verdict.fingerprint, reason: `jump-host as ${user.name}: ${verdict.reason}`,
-            }, 'nested authentication');
-            return verdict.accepted;
-          },
-          onAuthenticated: (_name, nestedControl) => authenticatedHandler(user, req.destIP, nested, nestedControl, deps, nestedLog),
-          onClose: (reason) => nestedLog.info({ code: 'CONNECTION_CLOSED', connId: nested.connId, reason }, 'nested connection closed'),
-        });
-        return;
-      }
-      if (!tcpip || !user.allow.forwarding) return reject();
-      const resolve = () => (target ? resolveForUser(userCtx, target, 'portforward') : Promise.reject(targetError ?? new PodgateError('TARGET_INVALID', 'no target given; use USER+POD')));
-      tcpip(req, accept, reject, { ...userCtx, target, resolve });
-    },
+    // Only a listener for what the policy lets this user do: otherwise ssh2 refuses the
+    // channel type itself.
+    ...(mayForward || mayJump ? { onDirectTcpip } : {}),
   };
 }

@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import type { PodgateConfig, UserConfig } from '../config/types.ts';
 import type { Identity, KubeApi } from '../kube/types.ts';
+import type { PolicyAction } from '../policy/index.ts';
 import type { DirectTcpipRequest, PtyRequest, SessionChannel, WindowSize } from '../ssh/types.ts';
 import type { ResolvedTarget } from '../target/resolve.ts';
 import type { TargetSpec } from '../target/types.ts';
@@ -39,6 +40,13 @@ export interface SessionContext extends UserContext {
    * the session ends. Allowed `env` requests (and TERM under a PTY) are applied.
    */
   argv(command: string | null, tty: boolean): string[];
+  /**
+   * The argv for one of podgate's own helper scripts (SFTP/scp file layer, probes): wrapped by
+   * the reaper like the session's own processes, but WITHOUT the client's `env` requests,
+   * which are meant for the user's command or shell only (LD_PRELOAD-like names an operator
+   * allowed must not steer podgate's helpers).
+   */
+  helperArgv(script: string): string[];
   pty: PtyRequest | null;
   /** Subscribes to window-change requests. */
   onResize(listener: (size: WindowSize) => void): void;
@@ -55,8 +63,12 @@ export interface HandlerOutcome {
  * PodgateError makes the bridge print `podgate: <message>` and exit 255 (if still open). */
 export type ChannelHandler = (channel: SessionChannel, ctx: SessionContext) => Promise<HandlerOutcome>;
 
-/** Given an exec request's command, may take over the channel (e.g. legacy `scp -t/-f`). */
-export type ExecInterceptor = (command: string, ctx: SessionContext) => ChannelHandler | null;
+/**
+ * Given an exec request's command, may take over the channel (legacy `scp -t/-f`): returns the
+ * handler and the policy action it is (checked, with the target, before the handler runs).
+ * Called before the target is resolved; it must only parse, never act.
+ */
+export type ExecInterceptor = (command: string) => { action: PolicyAction; handler: ChannelHandler } | null;
 
 /** Sessions of a user with no target (`ssh alice@bastion [cmd]`): the console. */
 export interface ConsoleContext extends UserContext {
@@ -85,14 +97,27 @@ export interface TcpipContext extends UserContext {
 export type TcpipHandler = (req: DirectTcpipRequest, accept: () => import('node:stream').Duplex, reject: () => void, ctx: TcpipContext) => void;
 
 export interface Extensions {
-  /** Subsystem name (`sftp`) → handler. The `sftp` entry also needs the user's `allow.sftp`. */
+  /**
+   * Subsystem name (`sftp`) → handler; looked up with subsystemHandler() (own keys only). The
+   * `sftp` entry is the policy action `sftp`; any other subsystem counts as `exec`.
+   */
   subsystems: Record<string, ChannelHandler>;
   /** Tried in order for every exec request before the default `/bin/sh -c`. */
   execInterceptors: ExecInterceptor[];
-  /** Needs the user's `allow.console`. */
+  /** Policy action `console` (allow.console). */
   console?: ConsoleHandler;
-  /** Needs the user's `allow.forwarding`; without it no tcpip listener is registered at all. */
+  /** Policy action `forward` (allow.forwarding). */
   directTcpip?: TcpipHandler;
+}
+
+/** The handler of a subsystem: own entries only, so `__proto__` or `constructor` is none. */
+export function subsystemHandler(ext: Extensions, name: string): ChannelHandler | null {
+  return Object.hasOwn(ext.subsystems, name) ? ext.subsystems[name]! : null;
+}
+
+/** The policy action a subsystem request is. */
+export function subsystemAction(name: string): PolicyAction {
+  return name === 'sftp' ? 'sftp' : 'exec';
 }
 
 export function emptyExtensions(): Extensions {

@@ -58,7 +58,7 @@ function fakeKube(run: (req: ExecRequest) => { out: string; err: string; code: n
   };
 }
 
-const user: UserConfig = { name: 'alice', publicKeys: [], kubernetes: { user: 'alice', groups: ['dev'] }, allow: { shell: true, forwarding: true, sftp: true, console: true } };
+const user: UserConfig = { name: 'alice', publicKeys: [], kubernetes: { user: 'alice', groups: ['dev'] }, allow: { shell: true, forwarding: true, sftp: true, console: true, logs: true, watch: false, recordings: false, web: false } };
 const config = {
   defaultNamespace: 'default', session: { envAllow: ['LANG', 'LC_*', 'TERM'] },
   limits: { idleTimeoutSeconds: 0, maxSessionSeconds: 0 },
@@ -120,5 +120,29 @@ describe('PodSession', () => {
     await s.finished;
     expect(Buffer.concat(ch.err).toString()).toBe('podgate: no target given; use USER+POD\n');
     expect(ch.events).toEqual(['exit:255', 'end']);
+  });
+  it('subsystem names are looked up as own entries only, and sftp follows allow.sftp', () => {
+    const kube = fakeKube(() => ({ out: '', err: '', code: 0 }), []);
+    const ext = { ...emptyExtensions(), subsystems: { sftp: async () => ({ exitCode: 0 }) } };
+    const make = (sftp: boolean) => new PodSession({
+      userCtx: { connId: 'c1', user: { ...user, allow: { ...user.allow, sftp } }, identity: { user: 'alice', groups: [] }, kube, config, logger: pino({ level: 'silent' }) },
+      target: parseTarget('p'), targetError: null, reaper: undefined, extensions: ext, active: new ActiveSessions(),
+    });
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) expect(make(true).canSubsystem(name), name).toBe(false);
+    expect(make(true).canSubsystem('sftp')).toBe(true);
+    expect(make(false).canSubsystem('sftp')).toBe(false);
+  });
+
+  it('allowed env reaches the user command, never a helper exec', async () => {
+    const calls: ExecRequest[] = [];
+    const ext = { ...emptyExtensions(), subsystems: { sftp: async (_ch: unknown, ctx: { helperArgv(s: string): string[] }) => { calls.push({ command: ctx.helperArgv('helper') } as ExecRequest); return { exitCode: 0 }; } } };
+    const s = new PodSession({
+      userCtx: { connId: 'c1', user, identity: { user: 'alice', groups: [] }, kube: fakeKube(() => ({ out: '', err: '', code: 0 }), []), config, logger: pino({ level: 'silent' }) },
+      target: parseTarget('p'), targetError: null, reaper: undefined, extensions: ext as never, active: new ActiveSessions(),
+    });
+    expect(s.onEnv('LC_ALL', 'C')).toBe(true);
+    s.onStart({ type: 'subsystem', name: 'sftp' }, new FakeChannel());
+    await s.finished;
+    expect(calls[0]!.command).toEqual(['/bin/sh', '-c', 'helper']);
   });
 });

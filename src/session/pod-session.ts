@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { PodgateError, toPodgateError } from '../errors/index.ts';
 import type { ExecSession } from '../kube/types.ts';
+import { authorizeTarget, decisionError, mayDo, type PolicyAction } from '../policy/index.ts';
 import { finishChannel } from '../ssh/finish-channel.ts';
 import type { PtyRequest, SessionChannel, SessionHandler, SessionStart, WindowSize } from '../ssh/types.ts';
 import type { ResolvedTarget } from '../target/resolve.ts';
@@ -15,10 +16,9 @@ import type { ActiveSession, ActiveSessions } from './active-sessions.ts';
 import { sessionArgv } from './command.ts';
 import { envAllowed, withEnv } from './env.ts';
 import { bridgeExec } from './exec-bridge.ts';
-import type { ChannelHandler, Extensions, HandlerOutcome, SessionContext, UserContext } from './extensions.ts';
+import { subsystemAction, subsystemHandler, type ChannelHandler, type Extensions, type HandlerOutcome, type SessionContext, type UserContext } from './extensions.ts';
 import { noShellError } from './reap-no-shell.ts';
 import type { SessionReaper } from './reaper-types.ts';
-import { resolveForUser } from './resolve-for-user.ts';
 import { SessionTimers } from './session-timers.ts';
 
 export interface PodSessionDeps {
@@ -39,7 +39,7 @@ export class PodSession implements SessionHandler, ActiveSession {
   #finish!: () => void;
   readonly #d: PodSessionDeps;
   #pty: PtyRequest | null = null;
-  readonly #env: Record<string, string> = {};
+  readonly #env = new Map<string, string>();
   #channel: SessionChannel | null = null;
   #exec: ExecSession | null = null;
   #resizeListeners: ((s: WindowSize) => void)[] = [];
@@ -58,7 +58,7 @@ export class PodSession implements SessionHandler, ActiveSession {
 
   onEnv(name: string, value: string): boolean {
     if (!envAllowed(name, this.#d.userCtx.config.session.envAllow)) return false;
-    this.#env[name] = value;
+    this.#env.set(name, value);
     return true;
   }
 
@@ -74,9 +74,8 @@ export class PodSession implements SessionHandler, ActiveSession {
   }
 
   canSubsystem(name: string): boolean {
-    const handler = this.#d.extensions.subsystems[name];
-    if (!handler || this.#d.target === null) return false;
-    return name !== 'sftp' || this.#d.userCtx.user.allow.sftp;
+    if (subsystemHandler(this.#d.extensions, name) === null || this.#d.target === null) return false;
+    return mayDo(this.#d.userCtx.user, subsystemAction(name)).allowed;
   }
 
   onStart(start: SessionStart, channel: SessionChannel): void {
@@ -122,14 +121,35 @@ export class PodSession implements SessionHandler, ActiveSession {
     await this.runTarget(start, ch, target);
   }
 
-  /** A session in `target`: resolution, access review, exec or extension, audit, reaping. */
+  /** What a request is for the policy, and who serves it (null: the default exec). */
+  private plan(start: SessionStart): { action: PolicyAction; handler: ChannelHandler | null } {
+    if (start.type === 'subsystem') return { action: subsystemAction(start.name), handler: subsystemHandler(this.#d.extensions, start.name) };
+    if (start.type === 'shell') return { action: 'shell', handler: null };
+    for (const intercept of this.#d.extensions.execInterceptors) {
+      const taken = intercept(start.command);
+      if (taken) return taken;
+    }
+    return { action: 'exec', handler: null };
+  }
+
+  /** A session in `target`: policy (switches, scope, RBAC), exec or extension, audit, reaping. */
   private async runTarget(start: SessionStart, ch: SessionChannel, target: TargetSpec): Promise<HandlerOutcome> {
     const { userCtx } = this.#d;
     const log = userCtx.logger;
     const command = start.type === 'exec' ? start.command : null;
+    const { action, handler } = this.plan(start);
+    const refused = decisionError(mayDo(userCtx.user, action));
+    if (refused) {
+      await this.deny(ch, scpHint(refused, command), command, target);
+      return { exitCode: 255 };
+    }
+    if (start.type === 'subsystem' && handler === null) {
+      await this.deny(ch, new PodgateError('UNSUPPORTED', `no subsystem "${start.name}"`), command, target);
+      return { exitCode: 255 };
+    }
     let resolved: ResolvedTarget;
     try {
-      resolved = await resolveForUser(userCtx, target, 'exec');
+      resolved = await authorizeTarget(userCtx, action, target);
     } catch (e) {
       await this.deny(ch, toPodgateError(e), command, target);
       return { exitCode: 255 };
@@ -137,28 +157,15 @@ export class PodSession implements SessionHandler, ActiveSession {
     // The client left, or a shutdown/timeout ended the session, while the target resolved.
     if (this.#closed || this.#endReason) return { exitCode: null };
     const ctx = this.sessionContext(resolved);
-
-    let handler: ChannelHandler | null = null;
-    if (start.type === 'subsystem') handler = this.#d.extensions.subsystems[start.name] ?? null;
-    else if (command !== null) {
-      for (const intercept of this.#d.extensions.execInterceptors) {
-        handler = intercept(command, ctx);
-        if (handler) break;
-      }
-    }
-    if (!handler && !userCtx.user.allow.shell) {
-      await this.deny(ch, new PodgateError('POLICY_DENIED', `${userCtx.user.name} may not run shells or commands through podgate`), command, target);
-      return { exitCode: 255 };
-    }
     const started = performance.now();
     const auditBase = {
-      connId: log.bindings()['connId'], sessionId: this.sessionId, user: userCtx.user.name, identity: userCtx.identity,
+      connId: log.bindings()['connId'], sessionId: this.sessionId, user: userCtx.user.name, identity: userCtx.identity, action,
       namespace: resolved.namespace, pod: resolved.pod, container: resolved.container,
       command: start.type === 'subsystem' ? `subsystem:${start.name}` : command, pty: this.#pty !== null,
     };
     log.info({ code: 'SESSION_START', ...auditBase }, 'session start');
     const reapTarget = { namespace: resolved.namespace, pod: resolved.pod, container: resolved.container, identity: userCtx.identity };
-    if (this.#d.reaper) await this.#d.reaper.track(reapTarget, this.sessionId).catch((e: unknown) => log.warn({ sessionId: this.sessionId, err: String(e) }, 'reaper track failed'));
+    if (this.#d.reaper) await this.#d.reaper.track(reapTarget, this.sessionId, userCtx.user.name).catch((e: unknown) => log.warn({ sessionId: this.sessionId, err: String(e) }, 'reaper track failed'));
     this.#timers.start();
 
     let result: HandlerOutcome = { exitCode: null };
@@ -213,9 +220,8 @@ export class PodSession implements SessionHandler, ActiveSession {
     if (!extensions.console) {
       return this.deny(ch, new PodgateError('UNSUPPORTED', 'no target given; use USER+POD'), command);
     }
-    if (!userCtx.user.allow.console) {
-      return this.deny(ch, new PodgateError('POLICY_DENIED', `${userCtx.user.name} may not use the bastion console; use USER+POD`), command);
-    }
+    const refused = decisionError(mayDo(userCtx.user, 'console'));
+    if (refused) return this.deny(ch, refused, command);
     try {
       await extensions.console(ch, {
         ...userCtx, sessionId: this.sessionId, command, pty: this.#pty, onResize: (l) => this.#resizeListeners.push(l),
@@ -234,10 +240,11 @@ export class PodSession implements SessionHandler, ActiveSession {
       ...userCtx, sessionId: this.sessionId, target, reaper, pty: this.#pty,
       onResize: (l) => this.#resizeListeners.push(l),
       argv: (command, tty) => {
-        const env = { ...this.#env };
+        const env: Record<string, string> = Object.fromEntries(this.#env);
         if (tty && this.#pty?.term) env['TERM'] = this.#pty.term;
         return withEnv(env, sessionArgv(command, tty, reaper, this.sessionId));
       },
+      helperArgv: (script) => sessionArgv(script, false, reaper, this.sessionId),
     };
   }
 
@@ -261,4 +268,10 @@ export class PodSession implements SessionHandler, ActiveSession {
       log.warn({ sessionId: this.sessionId, err: String(e) }, 'reap threw');
     }
   }
+}
+
+/** A command that starts like scp but is not the exact legacy scp argv: say what is accepted. */
+function scpHint(err: PodgateError, command: string | null): PodgateError {
+  if (command === null || !/^\s*scp\s/.test(command) || err.code !== 'POLICY_DENIED') return err;
+  return new PodgateError(err.code, `${err.userMessage}; legacy scp is accepted only as "scp [-v] [-r] [-p] [-d] -t|-f [--] PATH" with one path`, { operatorMessage: err.operatorMessage });
 }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReapJournal } from './reap-journal.ts';
+import { parseEntry, ReapJournal } from './reap-journal.ts';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -44,5 +44,22 @@ describe('ReapJournal', () => {
   it('lists nothing before the first session', async () => {
     const j = await journal();
     expect(await j.list()).toEqual([]);
+  });
+  it('keeps the podgate user and rejects every entry not exactly as podgate writes it', async () => {
+    const j = await journal();
+    await j.add('s-u', target, 'alice');
+    expect((await j.list())[0]).toMatchObject({ sessionId: 's-u', user: 'alice', target });
+    const good = { sessionId: 'x', target, startedAt: '2026-12-04T12:00:00.000Z', user: 'alice' };
+    expect(parseEntry(JSON.stringify(good))).toEqual(good);
+    const bad: unknown[] = [
+      { ...good, extra: 1 }, { ...good, sessionId: '../x' }, { ...good, sessionId: 'a b' }, { ...good, startedAt: 'yesterday' },
+      { ...good, user: '' }, { ...good, user: 7 }, { ...good, target: { ...target, namespace: 'Prod' } },
+      { ...good, target: { ...target, pod: 'a/b' } }, { ...good, target: { ...target, container: '__proto__' } },
+      { ...good, target: { ...target, more: 1 } }, { ...good, target: { ...target, identity: { user: '', groups: [] } } },
+      { ...good, target: { ...target, identity: { user: 'a', groups: [1] } } }, { ...good, target: { ...target, identity: { user: 'a', groups: [], uid: 0 } } },
+      [good], null, 'x',
+    ];
+    for (const b of bad) expect(parseEntry(JSON.stringify(b)), JSON.stringify(b)).toBeNull();
+    expect(parseEntry('{"__proto__":{"sessionId":"x"}}')).toBeNull();
   });
 });

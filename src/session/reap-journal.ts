@@ -1,14 +1,15 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { ReapTarget } from './reaper-types.ts';
+import { dns1123LabelError, dns1123SubdomainError } from '../target/k8s-names.ts';
+import type { JournalEntry, ReapTarget } from './reaper-types.ts';
 
-/** One live session as a crashed podgate left it: enough to reap it as the same identity. */
-export interface JournalEntry {
-  sessionId: string;
-  target: ReapTarget;
-  startedAt: string;
-}
+export type { JournalEntry };
+
+const SESSION_ID = /^[A-Za-z0-9._-]{1,128}$/;
+const ENTRY_KEYS = new Set(['sessionId', 'target', 'startedAt', 'user']);
+const TARGET_KEYS = new Set(['namespace', 'pod', 'container', 'identity']);
+const IDENTITY_KEYS = new Set(['user', 'groups']);
 
 const SUFFIX = '.json';
 
@@ -23,7 +24,7 @@ export class ReapJournal {
     this.dir = join(stateDir, 'sessions');
   }
 
-  async add(sessionId: string, target: ReapTarget): Promise<void> {
+  async add(sessionId: string, target: ReapTarget, user?: string): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const entry: JournalEntry = {
       sessionId,
@@ -34,6 +35,7 @@ export class ReapJournal {
         identity: { user: target.identity.user, groups: [...target.identity.groups] },
       },
       startedAt: new Date().toISOString(),
+      ...(user !== undefined ? { user } : {}),
     };
     const file = this.file(sessionId);
     const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
@@ -72,16 +74,36 @@ export class ReapJournal {
   }
 }
 
-function parseEntry(text: string): JournalEntry | null {
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const onlyKeys = (v: Record<string, unknown>, keys: Set<string>): boolean => Object.keys(v).every((k) => keys.has(k));
+const text = (v: unknown, max = 253): v is string => typeof v === 'string' && v.length > 0 && v.length <= max && !v.includes('\0');
+
+/**
+ * A journal entry, validated strictly: the state directory is outside podgate's memory, so its
+ * files are input. Exactly the fields podgate writes, Kubernetes names where names belong.
+ */
+export function parseEntry(raw: string): JournalEntry | null {
+  let v: unknown;
   try {
-    const v = JSON.parse(text) as Partial<JournalEntry> | null;
-    const t = v?.target;
-    if (!v || typeof v.sessionId !== 'string' || !t) return null;
-    if (typeof t.namespace !== 'string' || typeof t.pod !== 'string' || typeof t.container !== 'string') return null;
-    if (!t.identity || typeof t.identity.user !== 'string' || !Array.isArray(t.identity.groups)) return null;
-    if (!t.identity.groups.every((g) => typeof g === 'string')) return null;
-    return { sessionId: v.sessionId, target: t, startedAt: typeof v.startedAt === 'string' ? v.startedAt : '' };
+    v = JSON.parse(raw);
   } catch {
     return null;
   }
+  if (!isObject(v) || !onlyKeys(v, ENTRY_KEYS)) return null;
+  const t = v['target'];
+  if (typeof v['sessionId'] !== 'string' || !SESSION_ID.test(v['sessionId']) || !isObject(t) || !onlyKeys(t, TARGET_KEYS)) return null;
+  if (typeof v['startedAt'] !== 'string' || Number.isNaN(Date.parse(v['startedAt']))) return null;
+  if (v['user'] !== undefined && !text(v['user'], 256)) return null;
+  const { namespace, pod, container, identity } = t;
+  if (typeof namespace !== 'string' || dns1123LabelError(namespace) !== null) return null;
+  if (typeof pod !== 'string' || dns1123SubdomainError(pod) !== null) return null;
+  if (typeof container !== 'string' || dns1123LabelError(container) !== null) return null;
+  if (!isObject(identity) || !onlyKeys(identity, IDENTITY_KEYS) || !text(identity['user'], 256)) return null;
+  const groups = identity['groups'];
+  if (!Array.isArray(groups) || groups.length > 64 || !groups.every((g) => text(g, 256))) return null;
+  return {
+    sessionId: v['sessionId'], startedAt: v['startedAt'],
+    target: { namespace, pod, container, identity: { user: identity['user'] as string, groups: [...(groups as string[])] } },
+    ...(v['user'] !== undefined ? { user: v['user'] as string } : {}),
+  };
 }

@@ -21,6 +21,15 @@ export interface ReapReport {
   error?: string;
 }
 
+/** One live session as a crashed podgate left it: enough to reap it as the same identity. */
+export interface JournalEntry {
+  sessionId: string;
+  target: ReapTarget;
+  startedAt: string;
+  /** The podgate user whose session it was (absent in entries of older podgate versions). */
+  user?: string;
+}
+
 export interface SessionReaper {
   /**
    * The argv to exec for a session: runs `command` as sshd would (`/bin/sh -c command`), or a
@@ -31,10 +40,13 @@ export interface SessionReaper {
   wrap(sessionId: string, command: string | null, tty: boolean): string[];
   /** Ends every process the session started: TERM to all, KILL after the grace period. */
   reap(target: ReapTarget, sessionId: string, reason: string): Promise<ReapReport>;
-  /** Records a live session so a restarted podgate can reap it after a crash. */
-  track(target: ReapTarget, sessionId: string): Promise<void>;
+  /** Records a live session (of podgate user `user`) so a restarted podgate can reap it after a crash. */
+  track(target: ReapTarget, sessionId: string, user?: string): Promise<void>;
   /** Forgets a session once it was reaped (or ended cleanly and reaped). */
   untrack(sessionId: string): Promise<void>;
-  /** On start-up: reaps every session a previous podgate process left in its journal. */
-  recover(): Promise<ReapReport[]>;
+  /**
+   * On start-up: reaps the sessions a previous podgate process left in its journal. With
+   * `trust`, only entries it accepts (a reason string refuses one; the entry is dropped).
+   */
+  recover(trust?: (entry: JournalEntry) => string | null): Promise<ReapReport[]>;
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { PodExecutor } from '../kube/types.ts';
-import type { ReapReport, ReapTarget, SessionReaper } from './reaper-types.ts';
+import type { JournalEntry, ReapReport, ReapTarget, SessionReaper } from './reaper-types.ts';
 import { WRAP_SCRIPT } from './reap-wrap-script.ts';
 import { parseReapOutput, type ReapOutput } from './reap-output.ts';
 import { ReapJournal } from './reap-journal.ts';
@@ -113,10 +113,10 @@ export function createReaper(opts: ReaperOptions): SessionReaper {
       return (await reapOnce(target, sessionId, reason)).report;
     },
 
-    async track(target, sessionId) {
+    async track(target, sessionId, user) {
       checkId(sessionId);
       mine.add(sessionId);
-      await journal.add(sessionId, target);
+      await journal.add(sessionId, target, user);
     },
 
     async untrack(sessionId) {
@@ -125,8 +125,18 @@ export function createReaper(opts: ReaperOptions): SessionReaper {
       mine.delete(sessionId);
     },
 
-    async recover() {
-      const entries = (await journal.list()).filter((e) => !mine.has(e.sessionId));
+    async recover(trust) {
+      const entries: JournalEntry[] = [];
+      for (const e of await journal.list()) {
+        if (mine.has(e.sessionId)) continue;
+        const distrust = trust ? trust(e) : null;
+        if (distrust === null) {
+          entries.push(e);
+          continue;
+        }
+        log.warn({ code: 'JOURNAL_ENTRY_REJECTED', sessionId: e.sessionId, user: e.user ?? null, namespace: e.target.namespace, pod: e.target.pod, reason: distrust }, 'journal entry not trusted under the current config; not reaped');
+        await journal.remove(e.sessionId).catch(() => undefined);
+      }
       const reports: ReapReport[] = [];
       let next = 0;
       const worker = async (): Promise<void> => {

@@ -81,4 +81,9 @@ describe('parseSshUser / parseTarget (SPEC §1)', () => {
   it('accepts names at the length limits', () => {
     expect(parseTarget(`${'a'.repeat(253)}.${'b'.repeat(63)}+${'c'.repeat(63)}`).name).toHaveLength(253);
   });
+  it('prototype names are no kinds', () => {
+    for (const k of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      expect(rejects(`${k}~x`).userMessage).toContain(`unknown kind "${k}"`);
+    }
+  });
 });

@@ -10,14 +10,15 @@ import type { WorkloadKind } from '../kube/types.ts';
 import { dns1123LabelError, dns1123SubdomainError } from './k8s-names.ts';
 import type { ParsedUser, TargetKind, TargetSpec } from './types.ts';
 
-const KINDS: Record<string, TargetKind> = {
-  pod: 'pod', po: 'pod', pods: 'pod',
-  deploy: 'deployment', deployment: 'deployment',
-  sts: 'statefulset', statefulset: 'statefulset',
-  ds: 'daemonset', daemonset: 'daemonset',
-  rs: 'replicaset', replicaset: 'replicaset',
-  job: 'job',
-};
+/** A Map, so user text such as `constructor~x` never reaches an object's prototype. */
+const KINDS: ReadonlyMap<string, TargetKind> = new Map<string, TargetKind>([
+  ['pod', 'pod'], ['po', 'pod'], ['pods', 'pod'],
+  ['deploy', 'deployment'], ['deployment', 'deployment'],
+  ['sts', 'statefulset'], ['statefulset', 'statefulset'],
+  ['ds', 'daemonset'], ['daemonset', 'daemonset'],
+  ['rs', 'replicaset'], ['replicaset', 'replicaset'],
+  ['job', 'job'],
+]);
 
 const ALLOWED_CHARS = /^[A-Za-z0-9._~+-]*$/;
 
@@ -57,7 +58,7 @@ export function parseTarget(raw: string): TargetSpec {
   const tilde = namePart.indexOf('~');
   if (tilde >= 0) {
     const kindText = namePart.slice(0, tilde);
-    const k = KINDS[kindText.toLowerCase()];
+    const k = KINDS.get(kindText.toLowerCase());
     if (!k) throw invalid(raw, `unknown kind "${kindText}" (one of pod, deploy, sts, ds, rs, job)`);
     kind = k;
     name = namePart.slice(tilde + 1);

@@ -18,4 +18,13 @@ describe('parseLabelSelector', () => {
   it('rejects garbage', () => {
     expect(() => parseLabelSelector('a in b')).toThrow(/invalid label selector/);
   });
+  it('sees only own labels: prototype names never match', () => {
+    const none: Record<string, string> = {};
+    expect(parseLabelSelector('constructor')(none)).toBe(false);
+    expect(parseLabelSelector('__proto__')(none)).toBe(false);
+    expect(parseLabelSelector('!toString')(none)).toBe(true);
+    expect(parseLabelSelector('hasOwnProperty notin (x)')(none)).toBe(true);
+    expect(parseLabelSelector('constructor in (x)')(none)).toBe(false);
+    expect(parseLabelSelector('constructor=x')({ constructor: 'x' })).toBe(true);
+  });
 });

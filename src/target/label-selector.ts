@@ -5,6 +5,10 @@
  */
 type Requirement = (labels: Record<string, string>) => boolean;
 
+/** Own labels only: `constructor` or `__proto__` in a selector never matches the prototype. */
+const has = (l: Record<string, string>, key: string): boolean => Object.hasOwn(l, key);
+const get = (l: Record<string, string>, key: string): string | undefined => (Object.hasOwn(l, key) ? l[key] : undefined);
+
 export function parseLabelSelector(selector: string): (labels: Record<string, string> | undefined) => boolean {
   const reqs: Requirement[] = [];
   for (const term of splitTerms(selector)) {
@@ -15,19 +19,19 @@ export function parseLabelSelector(selector: string): (labels: Record<string, st
       const key = m[1]!;
       const values = new Set(m[3]!.split(',').map((v) => v.trim()).filter((v) => v !== ''));
       const inSet = m[2] === 'in';
-      reqs.push((l) => (inSet ? key in l && values.has(l[key]!) : !(key in l) || !values.has(l[key]!)));
+      reqs.push((l) => (inSet ? has(l, key) && values.has(get(l, key)!) : !has(l, key) || !values.has(get(l, key)!)));
     } else if ((m = t.match(/^([^\s!=,()]+)\s*!=\s*([^\s!=,()]*)$/))) {
       const [key, val] = [m[1]!, m[2]!];
-      reqs.push((l) => l[key] !== val);
+      reqs.push((l) => get(l, key) !== val);
     } else if ((m = t.match(/^([^\s!=,()]+)\s*==?\s*([^\s!=,()]*)$/))) {
       const [key, val] = [m[1]!, m[2]!];
-      reqs.push((l) => l[key] === val);
+      reqs.push((l) => get(l, key) === val);
     } else if ((m = t.match(/^!\s*([^\s!=,()]+)$/))) {
       const key = m[1]!;
-      reqs.push((l) => !(key in l));
+      reqs.push((l) => !has(l, key));
     } else if ((m = t.match(/^([^\s!=,()]+)$/))) {
       const key = m[1]!;
-      reqs.push((l) => key in l);
+      reqs.push((l) => has(l, key));
     } else {
       throw new Error(`invalid label selector term "${t}"`);
     }

@@ -1,14 +1,13 @@
 /**
- * Resolution of a parsed target to one container of one pod (SPEC §1), as the user's identity:
- * namespace default and policy, access review, pod by name, else a Running and Ready pod of a
- * Deployment/StatefulSet/DaemonSet/Job of that name, then phase and container checks.
+ * Resolution of a parsed target to one container of one pod, as the user's identity: pod by
+ * name, else a Running and Ready pod of a Deployment/StatefulSet/DaemonSet/Job of that name,
+ * then phase and container checks. Whether the user may use the namespace at all (config
+ * narrowing, access review) is src/policy's question, asked before this runs.
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { PodgateError } from '../errors/index.ts';
 import type { ContainerRef, Identity, KubeApi, WorkloadKind } from '../kube/types.ts';
-import { checkStreamAccess, type StreamSubresource } from './access.ts';
 import { isWorkloadKind } from './grammar.ts';
-import { parseLabelSelector } from './label-selector.ts';
 import type { TargetSpec } from './types.ts';
 
 export interface ResolvedTarget extends ContainerRef {
@@ -19,15 +18,14 @@ export interface ResolvedTarget extends ContainerRef {
 }
 
 export interface ResolveOptions {
-  kube: Pick<KubeApi, 'getPod' | 'listPods' | 'getWorkloadSelector' | 'canI'>;
+  kube: Pick<KubeApi, 'getPod' | 'listPods' | 'getWorkloadSelector'>;
   identity: Identity;
   /** The user's defaultNamespace, else the config's. */
   defaultNamespace: string;
-  /** Config narrowing (never widening) what RBAC allows. */
-  allowedNamespaces?: string[];
-  podSelector?: string;
-  /** Which stream the caller will open (access review). Default exec. */
-  subresource?: StreamSubresource;
+  /** The pods the user may use (the config's podSelector, from src/policy); absent: any. */
+  podFilter?: (labels: Record<string, string> | undefined) => boolean;
+  /** The pod and container must be running (not for logs). Default true. */
+  mustRun?: boolean;
 }
 
 /** Tried in this order when the name is not a pod (SPEC §1). */
@@ -35,11 +33,7 @@ const AUTO_KINDS: WorkloadKind[] = ['deployment', 'statefulset', 'daemonset', 'j
 
 export async function resolveTarget(spec: TargetSpec, opts: ResolveOptions): Promise<ResolvedTarget> {
   const namespace = spec.namespace ?? opts.defaultNamespace;
-  if (opts.allowedNamespaces && !opts.allowedNamespaces.includes(namespace)) {
-    throw new PodgateError('NAMESPACE_NOT_ALLOWED', `namespace "${namespace}" is not allowed for ${opts.identity.user} (allowed: ${opts.allowedNamespaces.join(', ') || 'none'})`);
-  }
-  await checkStreamAccess(opts.kube, opts.identity, namespace, opts.subresource ?? 'exec');
-  const podFilter = opts.podSelector ? parseLabelSelector(opts.podSelector) : null;
+  const podFilter = opts.podFilter ?? null;
 
   let pod: V1Pod | null = null;
   let workload: ResolvedTarget['workload'];
@@ -66,7 +60,7 @@ export async function resolveTarget(spec: TargetSpec, opts: ResolveOptions): Pro
   const podName = pod.metadata?.name ?? spec.name;
   const phase = pod.status?.phase ?? 'Unknown';
   // Logs are read from pods in any phase; the log API itself says why there are none.
-  const mustRun = opts.subresource !== 'log';
+  const mustRun = opts.mustRun !== false;
   if (mustRun && phase !== 'Running') {
     throw new PodgateError('POD_NOT_RUNNING', `pod "${podName}" in namespace "${namespace}" is ${phase}, not Running`);
   }

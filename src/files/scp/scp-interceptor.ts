@@ -4,6 +4,7 @@ import { finishChannel } from '../../ssh/finish-channel.ts';
 import type { SessionChannel } from '../../ssh/types.ts';
 import { startMarkedExec } from '../marker-exec.ts';
 import { PodFs } from '../pod-fs/pod-fs.ts';
+import { shQuote } from '../pod-fs/shell-quote.ts';
 import { execTargetOf, fileOpLogger } from '../sftp-handler.ts';
 import { ChannelReader } from './channel-reader.ts';
 import { parseScpCommand, type ScpCommand } from './scp-command.ts';
@@ -13,22 +14,33 @@ import { scpSource } from './scp-source.ts';
 const MARKER = 'PODGATE-SCP';
 
 /**
- * Legacy `scp -O` (exec `scp -t` / `scp -f`): runs the container's own scp when it has one
- * (plain pass-through, as sshd would), and otherwise serves the scp protocol in podgate on the
- * same exec file layer as SFTP.
+ * Legacy `scp -O` (exec `scp -t` / `scp -f`), a file transfer (policy action `scp`, needs
+ * allow.sftp): runs the container's own scp when it has one, and otherwise serves the scp
+ * protocol in podgate on the same exec file layer as SFTP. Only the exact argv OpenSSH sends is
+ * taken (scp-command.ts); the container command is built here from the parsed pieces with
+ * podgate's own quoting, never from the client's text.
  */
 export function createScpInterceptor(): ExecInterceptor {
   return (command: string) => {
     const cmd = parseScpCommand(command);
     if (cmd === null) return null;
-    return (channel, ctx) => serveScp(channel, ctx, command, cmd);
+    return { action: 'scp', handler: (channel, ctx) => serveScp(channel, ctx, cmd) };
   };
 }
 
-async function serveScp(channel: SessionChannel, ctx: SessionContext, command: string, cmd: ScpCommand): Promise<HandlerOutcome> {
+/** `scp [-v] [-r] [-p] [-d] -t|-f -- 'PATH'` as a shell line, every byte of PATH quoted. */
+export function scpShellCommand(cmd: ScpCommand): string {
+  const flags = [cmd.verbose ? '-v' : '', cmd.recursive ? '-r' : '', cmd.preserve ? '-p' : '', cmd.targetIsDir ? '-d' : '', cmd.mode === 'sink' ? '-t' : '-f'].filter((f) => f !== '');
+  let path: string;
+  if (cmd.fromHome) path = cmd.path === '' ? '"$HOME"' : `"$HOME"/${shQuote(cmd.path)}`;
+  else path = shQuote(cmd.path);
+  return `scp ${flags.join(' ')} -- ${path}`;
+}
+
+async function serveScp(channel: SessionChannel, ctx: SessionContext, cmd: ScpCommand): Promise<HandlerOutcome> {
   const target = execTargetOf(ctx);
-  const probe = `command -v scp >/dev/null 2>&1 || exit 97\nprintf '${MARKER}\\n'\nexec ${command}`;
-  const own = await startMarkedExec(ctx.kube, target, ctx.argv(probe, false), MARKER);
+  const probe = `command -v scp >/dev/null 2>&1 || exit 97\nprintf '${MARKER}\\n'\nexec ${scpShellCommand(cmd)}`;
+  const own = await startMarkedExec(ctx.kube, target, ctx.helperArgv(probe), MARKER);
   if (own !== null) {
     if (own.leftover.length > 0) channel.write(own.leftover);
     const r = await bridgeExec(channel, own.exec);
@@ -36,7 +48,7 @@ async function serveScp(channel: SessionChannel, ctx: SessionContext, command: s
     await finishChannel(channel, r.outcome.exitCode);
     return { exitCode: r.outcome.exitCode, bytesIn: r.bytesIn, bytesOut: r.bytesOut + own.leftover.length };
   }
-  const fs = new PodFs(ctx.kube, { ...target, wrap: (script) => ctx.argv(script, false) });
+  const fs = new PodFs(ctx.kube, { ...target, wrap: (script) => ctx.helperArgv(script) });
   const input = new ChannelReader(channel);
   channel.on('error', () => { /* the reader sees the end */ });
   try {
