@@ -24,7 +24,7 @@ import { ALLOWED, decisionError, denied, enforce, type PolicyDecision } from './
 export interface PolicySubject {
   user: UserConfig;
   identity: Identity;
-  kube: Pick<KubeApi, 'getPod' | 'listPods' | 'getWorkloadSelector' | 'canI'>;
+  kube: Pick<KubeApi, 'getPod' | 'listPods' | 'getWorkloadSelector' | 'canI' | 'serverVersion'>;
   /** The config's defaultNamespace (used when neither target nor user names one). */
   config: { defaultNamespace: string };
 }
