@@ -24,7 +24,9 @@ const DEFAULTS = { limits: { maxUnauthenticated: 100, maxUnauthenticatedPerSourc
 /** One valid `ssh alice+POD true` from `from`: ms, or NaN on failure. */
 async function login(pg: Podgate, from: string): Promise<number> {
   const t0 = performance.now();
-  const r = await runClient('/usr/bin/ssh', sshArgs(pg, `alice+${POD}`, ['true'], { extraArgs: ['-b', from, '-o', 'ConnectTimeout=120'] }), { timeoutMs: 180_000 });
+  // The first -o wins in OpenSSH: replace the helper's ConnectTimeout (it bounds the banner wait).
+  const argv = sshArgs(pg, `alice+${POD}`, ['true'], { extraArgs: ['-b', from] }).map((a) => (a.startsWith('ConnectTimeout=') ? 'ConnectTimeout=150' : a));
+  const r = await runClient('/usr/bin/ssh', argv, { timeoutMs: 180_000 });
   return r.code === 0 ? performance.now() - t0 : NaN;
 }
 
