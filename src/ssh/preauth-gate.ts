@@ -130,6 +130,11 @@ export function createPreauthGate(limits: GateLimits, penalties: Penalties, log:
       const next = q.shift()!;
       queuedTotal--;
       if (q.length === 0) queues.delete(source);
+      const wait = penalties.refusedFor(source);
+      if (wait > 0) {
+        refuse(next, 'penalty', { retryAfterSeconds: wait });
+        continue;
+      }
       preempt(victim, next);
       begin(next);
     }
