@@ -63,8 +63,8 @@ describe('nested (ssh -J) connections', () => {
     children.push(master);
     await waitFor(async () => (await runClient('/usr/bin/ssh', ['-F', cfg, '-O', 'check', 'bastion'])).code === 0, 'the control master');
     const jump = (cmd: string) => runClient('/usr/bin/ssh', ['-F', cfg, 'web-7d9f.default', cmd], { timeoutMs: 60_000 });
-    const long = [jump('sleep 6; echo one'), jump('sleep 6; echo two')];
-    await waitFor(() => pg.logs().filter((l) => l['code'] === 'SESSION_START' && String(l['command']).startsWith('sleep 6')).length === 2, 'two jump sessions');
+    const long = [jump('sleep 20; echo one'), jump('sleep 20; echo two')];
+    await waitFor(() => pg.logs().filter((l) => l['code'] === 'SESSION_START' && String(l['command']).startsWith('sleep 20')).length === 2, 'two jump sessions');
     const third = await jump('echo three');
     expect(third.code).toBe(255);
     expect(third.stdout.toString()).toBe('');
