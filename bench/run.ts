@@ -7,7 +7,7 @@
  *
  *   node --import tsx bench/run.ts [--quick] [--only NAME[,NAME...]] [--extras]
  *
- * Scenarios: throughput-out, throughput-in, setup, latency-1, latency-many, backpressure, scale.
+ * Scenarios: throughput-out, throughput-in, setup, latency-1, latency-many, backpressure, scale, preauth.
  * --extras also runs the area benches that exist next to this file (bench/sftp-*.ts,
  * bench/forward-*.ts) as child processes, after the main table (size: 8 MiB with --quick, else
  * $PODGATE_BENCH_EXTRA_MIB or their own default).
@@ -27,6 +27,7 @@ import { setup } from './scenarios/setup.ts';
 import { latency1, latencyMany } from './scenarios/latency.ts';
 import { scale } from './scenarios/scale.ts';
 import { backpressure } from './scenarios/backpressure.ts';
+import { preauth } from './scenarios/preauth.ts';
 import { rssKiB } from './lib/proc.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -40,6 +41,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   'latency-many': latencyMany,
   backpressure,
   scale,
+  preauth,
 };
 
 interface Args { quick: boolean; only: string[] | null; extras: boolean; out: string }

@@ -3,11 +3,12 @@
 # client and server, tmux (interactive tests), busybox-static (minimal "images" in the
 # emulator), rsync, curl, socat, pv, openssl, and tini (the container image's PID 1, which
 # test/deploy-pod.test.ts runs the way the image does), iproute2 and util-linux (the emulator's
-# per-pod namespaces: ip, unshare, nsenter, setpriv). Idempotent; a no-op when all are present.
+# per-pod namespaces: ip, unshare, nsenter, setpriv), haproxy (a real PROXY-protocol load
+# balancer in front of podgate in test/proxy-protocol.test.ts). Idempotent; a no-op when all are present.
 set -euo pipefail
 need=()
 for pair in ssh:openssh-client sshd:openssh-server tmux:tmux busybox:busybox-static rsync:rsync \
-            curl:curl socat:socat pv:pv openssl:openssl tini:tini ip:iproute2 nsenter:util-linux; do
+            curl:curl socat:socat pv:pv openssl:openssl tini:tini ip:iproute2 nsenter:util-linux haproxy:haproxy; do
   bin=${pair%%:*}; pkg=${pair#*:}
   if ! command -v "$bin" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$bin" ]; then need+=("$pkg"); fi
 done

@@ -58,6 +58,7 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
     hostKeys: deps.hostKeys,
     ...(config.banner ? { banner: config.banner } : {}),
     limits: config.limits,
+    proxyProtocol: config.proxyProtocol,
     logger,
     handler: {
       onConnection: (info) => createConnectionHandler(info, {

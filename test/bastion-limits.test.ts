@@ -30,8 +30,8 @@ afterAll(async () => {
 });
 
 /** A raw TCP connection: resolves with what the server sent and when it closed. */
-function rawConnect(port: number): { banner: Promise<string>; closed: Promise<number>; socket: net.Socket } {
-  const socket = net.connect(port, '127.0.0.1');
+function rawConnect(port: number, localAddress?: string): { banner: Promise<string>; closed: Promise<number>; socket: net.Socket } {
+  const socket = net.connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) });
   const opened = Date.now();
   let data = '';
   socket.on('error', () => {});
@@ -56,15 +56,32 @@ describe('before authentication', () => {
     expect(pg.logs().some((l) => l['code'] === 'CONNECTION_CLOSED' && l['reason'] === 'login-grace-timeout')).toBe(true);
   });
 
-  it('caps unauthenticated connections per source address', async () => {
+  it('caps unauthenticated connections per source address: the excess waits, silent, for a slot', async () => {
     const held = [rawConnect(pg.port), rawConnect(pg.port), rawConnect(pg.port)];
     await Promise.all(held.map((h) => h.banner));
     const extra = rawConnect(pg.port);
-    expect(await extra.banner).toBe(''); // closed without a word
-    expect(pg.logs().some((l) => l['code'] === 'CONNECTION_CLOSED' && l['reason'] === 'unauthenticated-limit')).toBe(true);
+    let bannerSeen = false;
+    void extra.banner.then(() => { bannerSeen = true; });
+    await new Promise((r) => setTimeout(r, 700));
+    expect(bannerSeen).toBe(false); // queued: accepted, but no banner yet
     for (const h of held) h.socket.destroy();
     await Promise.all(held.map((h) => h.closed));
+    expect(await extra.banner).toBe('SSH-2.0-podgate');
+    extra.socket.destroy();
     await waitFor(async () => (await ssh(pg, 'alice+web-7d9f', ['echo again'])).code === 0, 'a session after the slots freed up', 15_000, 300);
+  });
+
+  it('penalises a source whose connections idle out the grace time (refused, audited), not others', async () => {
+    const idle = [rawConnect(pg.port, '127.0.0.31'), rawConnect(pg.port, '127.0.0.31')];
+    expect(await idle[0]!.banner).toBe('SSH-2.0-podgate');
+    await Promise.all(idle.map((c) => c.closed)); // 2 x 10 s grace-exceeded >= the 15 s minimum
+    const p = await waitFor(() => pg.logs().find((l) => l['code'] === 'SOURCE_PENALISED' && l['remoteAddress'] === '127.0.0.31'), 'a grace-exceeded penalty');
+    expect(p['event']).toBe('grace-exceeded');
+    const again = rawConnect(pg.port, '127.0.0.31');
+    expect(await again.banner).toBe(''); // refused at the door
+    await waitFor(() => pg.logs().find((l) => l['code'] === 'CONNECTION_REFUSED' && l['reason'] === 'penalty' && l['remoteAddress'] === '127.0.0.31'), 'a penalty refusal');
+    const ok = await ssh(pg, 'alice+web-7d9f', ['echo other'], { extraArgs: ['-b', '127.0.0.32'] });
+    expect(ok.code, ok.stderr).toBe(0);
   });
 
   it('disconnects after maxAuthTries failed attempts', async () => {

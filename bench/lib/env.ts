@@ -22,6 +22,8 @@ export interface BenchEnv {
   sshd: Sshd;
   ssh2: Ssh2Bare;
   emulatorPid: number;
+  /** Another `podgate serve` against the same emulator, with `configPatch` (the caller stops it). */
+  startPodgate(configPatch: Record<string, unknown>): Promise<Podgate>;
   close(): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export async function startBenchEnv(opts: { podgateEnv?: Record<string, string> 
     sshd: sd,
     ssh2: s2,
     emulatorPid: emu.pid,
+    startPodgate: (configPatch) => startPodgate({ emulator: shim, configPatch, startTimeoutMs: 120_000 }),
     targets: {
       podgate: sshTarget('podgate', pg.port, pg.keyFor('alice'), `alice+${POD}`),
       direct: directTarget(emu.adminKubeconfig),

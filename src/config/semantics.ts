@@ -6,6 +6,7 @@ import ssh2 from 'ssh2';
 
 const { utils } = ssh2;
 import { parseListen } from './listen.ts';
+import { cidrProblem } from '../ssh/address-set.ts';
 
 export interface SemanticIssue {
   path: (string | number)[];
@@ -67,6 +68,12 @@ export function checkSemantics(cfg: Record<string, unknown>): SemanticIssue[] {
     if ('error' in parsed) add(['metrics', 'listen'], parsed.error);
   }
   if (typeof cfg.defaultNamespace === 'string') add(['defaultNamespace'], namespaceProblem(cfg.defaultNamespace));
+
+  const cidrLists: [string[], unknown][] = [
+    [['proxyProtocol', 'trustedSources'], (cfg.proxyProtocol as { trustedSources?: unknown } | undefined)?.trustedSources],
+    [['limits', 'penalties', 'exempt'], (cfg.limits as { penalties?: { exempt?: unknown } } | undefined)?.penalties?.exempt],
+  ];
+  for (const [path, list] of cidrLists) if (Array.isArray(list)) list.forEach((c, i) => add([...path, i], cidrProblem(String(c))));
 
   const userCAs = Array.isArray(cfg.userCAs) ? (cfg.userCAs as string[]) : [];
   // A CA may be written as in authorized_keys (`cert-authority ssh-ed25519 AAAA...`) or bare.

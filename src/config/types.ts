@@ -15,6 +15,8 @@ export interface PodgateConfig {
   /** OpenSSH user-certificate authorities (public key lines); principal = user name. */
   userCAs: string[];
   limits: LimitsConfig;
+  /** PROXY protocol (v1/v2) from load balancers; off while trustedSources is empty. */
+  proxyProtocol: ProxyProtocolConfig;
   session: SessionConfig;
   /** Prometheus metrics and /healthz /readyz; null disables the HTTP listener. */
   metrics: { listen: string } | null;
@@ -72,9 +74,19 @@ export interface LimitsConfig {
   loginGraceSeconds: number;
   /** Failed authentication attempts per connection before it is closed (sshd MaxAuthTries). */
   maxAuthTries: number;
-  /** Unauthenticated connections allowed at once, in total and per source address. */
+  /**
+   * SSH handshakes before authentication running at once, in total and per source address
+   * (sshd MaxStartups). Connections beyond these wait, accepted but silent, in a queue.
+   */
   maxUnauthenticated: number;
   maxUnauthenticatedPerSource: number;
+  /** Connections waiting for a handshake slot, in total (random early drop from half) and per source. */
+  maxQueued: number;
+  maxQueuedPerSource: number;
+  /** Nested (jump-host) connections one connection may hold at once. */
+  maxNestedPerConnection: number;
+  /** Per-source penalties (sshd PerSourcePenalties). */
+  penalties: PenaltiesConfig;
   /** SSH keepalive: interval and missed replies before a client counts as dead. */
   keepaliveIntervalSeconds: number;
   keepaliveCountMax: number;
@@ -86,6 +98,35 @@ export interface LimitsConfig {
   reapGraceSeconds: number;
   /** Seconds connected users get to finish after SIGTERM before their sessions are ended. */
   shutdownGraceSeconds: number;
+}
+
+export interface PenaltiesConfig {
+  /** Seconds of penalty a source accrues when a connection ends after failed authentication. */
+  authfail: number;
+  /** ... ends without authenticating (nor failing), or is pre-empted. */
+  noauth: number;
+  /** ... runs out of login grace time. */
+  graceExceeded: number;
+  /** ... ends on a protocol error (a malformed packet). */
+  crash: number;
+  /** Accrued seconds at which connections from the source are refused (until the time runs out). */
+  min: number;
+  /** Most penalty seconds a source can hold. */
+  max: number;
+  /** Most sources in the penalty table (a full table records no new penalties). */
+  maxSources: number;
+  /** Addresses/CIDRs never penalised (e.g. your office NAT, health checkers). */
+  exempt: string[];
+}
+
+export interface ProxyProtocolConfig {
+  /**
+   * Addresses/CIDRs of load balancers that send a PROXY header. From these the header is
+   * required; from anyone else a PROXY header is refused. Empty: PROXY protocol off.
+   */
+  trustedSources: string[];
+  /** Seconds a trusted source has to send its header. */
+  headerTimeoutSeconds: number;
 }
 
 export interface SessionConfig {

@@ -17,6 +17,10 @@ export interface WireConnectionOptions {
   tunnel: ConnectionControl['tunnel'];
   /** Called once authentication succeeded (the front door stops the login grace timer). */
   onAuthenticated(): void;
+  /** Called for each rejected authentication attempt (per-source penalties). */
+  onAuthFailure?(): void;
+  /** Called when the client broke the protocol (a malformed packet; not a failed negotiation). */
+  onProtocolError?(): void;
   /** Called once when the connection is gone, with why. */
   onClosed(reason: string): void;
   log: Logger;
@@ -39,6 +43,7 @@ export function wireConnection(client: Connection, handler: ConnectionHandler, o
   client.on('error', (err: Error & { level?: string }) => {
     closeReason = err.level === 'client-timeout' ? 'keepalive-timeout' : 'protocol-error';
     opts.log.debug({ err: err.message, level: err.level }, 'ssh connection error');
+    if (err.level === 'protocol') opts.onProtocolError?.();
     // A peer that missed its keepalives is gone: waiting for it to close its side only delays
     // ending (and reaping) its sessions.
     endHard(client, err.level === 'client-timeout' ? 0 : 2000);
@@ -67,6 +72,7 @@ export function wireConnection(client: Connection, handler: ConnectionHandler, o
       return ctx.accept();
     }
     failures++;
+    opts.onAuthFailure?.();
     if (failures >= opts.maxAuthTries) {
       closeReason = 'too-many-auth-failures';
       ctx.reject([]);

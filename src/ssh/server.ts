@@ -1,7 +1,8 @@
 /**
  * podgate's SSH server: a net.Server in front of ssh2 (notes/ssh2-server.md §7), which adds
- * what ssh2 lacks: a login grace time, caps on unauthenticated connections in total and per
- * source address, SSH_CONNECTION data, and hardened algorithms, keepalive and ident.
+ * what ssh2 lacks: the PROXY protocol from trusted balancers, a pre-authentication door that
+ * queues instead of resetting (src/ssh/preauth-gate.ts) with per-source penalties, the login
+ * grace time, SSH_CONNECTION data, and hardened algorithms, keepalive and ident.
  */
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -9,15 +10,21 @@ import ssh2 from 'ssh2';
 import type { Connection } from 'ssh2';
 import type { Logger } from 'pino';
 import { HARDENED_ALGORITHMS, IDENT } from './algorithms.ts';
-import { installPacketPool } from './packet-alloc.ts';
+import { addressSet, normalAddress } from './address-set.ts';
 import { endHard, wireConnection } from './connection.ts';
-import type { Duplex } from 'node:stream';
-import type { LimitsConfig } from '../config/types.ts';
-import type { ConnectionHandler, ConnectionInfo, ServerHandler } from './types.ts';
+import { createNestedServer } from './nested-server.ts';
+import { installPacketPool } from './packet-alloc.ts';
+import { createPenalties } from './penalties.ts';
+import { createPreauthGate } from './preauth-gate.ts';
+import { createPreauthTracker, type PreauthConn } from './preauth-tracker.ts';
+import { readProxyHeader, watchForProxyHeader } from './proxy-reader.ts';
+import type { LimitsConfig, ProxyProtocolConfig } from '../config/types.ts';
+import type { ConnectionInfo, ServerHandler } from './types.ts';
 
 /** The config's limits that the SSH layer enforces itself (documented in src/config/types.ts). */
 export type SshLimits = Pick<LimitsConfig,
-  'loginGraceSeconds' | 'maxAuthTries' | 'maxUnauthenticated' | 'maxUnauthenticatedPerSource' | 'keepaliveIntervalSeconds' | 'keepaliveCountMax'>;
+  'loginGraceSeconds' | 'maxAuthTries' | 'maxUnauthenticated' | 'maxUnauthenticatedPerSource' | 'maxQueued' | 'maxQueuedPerSource'
+  | 'maxNestedPerConnection' | 'penalties' | 'keepaliveIntervalSeconds' | 'keepaliveCountMax'>;
 
 export interface SshServerOptions {
   host: string;
@@ -25,13 +32,15 @@ export interface SshServerOptions {
   hostKeys: Buffer[];
   banner?: string;
   limits: SshLimits;
+  /** Absent or no trusted sources: PROXY protocol off (and a PROXY header from anyone is refused). */
+  proxyProtocol?: ProxyProtocolConfig;
   handler: ServerHandler;
   logger: Logger;
 }
 
 export interface SshServer {
   readonly address: { host: string; port: number };
-  /** Live TCP connections (authenticated or not). */
+  /** Live TCP connections (authenticated or not, queued included). */
   connections(): number;
   /** Stops accepting new connections; resolves when the listener is closed. */
   stopAccepting(): Promise<void>;
@@ -41,8 +50,8 @@ export interface SshServer {
 
 interface Pending {
   info: ConnectionInfo;
+  conn: PreauthConn;
   authenticated: boolean;
-  graceTimer: NodeJS.Timeout | null;
 }
 
 export async function startSshServer(opts: SshServerOptions): Promise<SshServer> {
@@ -53,8 +62,14 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
   const bySocket = new WeakMap<net.Socket, Pending>();
   const clients = new Set<Connection>();
   const sockets = new Set<net.Socket>();
-  let unauthenticated = 0;
-  const unauthPerSource = new Map<string, number>();
+  const trusted = addressSet(opts.proxyProtocol?.trustedSources ?? []);
+  const headerTimeoutMs = (opts.proxyProtocol?.headerTimeoutSeconds ?? 10) * 1000;
+  const penalties = createPenalties(limits.penalties, addressSet(limits.penalties.exempt));
+  const gate = createPreauthGate(limits, penalties, log);
+  const tracker = createPreauthTracker(limits.loginGraceSeconds, gate, penalties, log);
+  const nested = createNestedServer({
+    hostKeys: opts.hostKeys, maxAuthTries: limits.maxAuthTries, maxNestedPerConnection: limits.maxNestedPerConnection, tracker, clients, log,
+  });
 
   const ssh = new ssh2.Server({
     hostKeys: opts.hostKeys,
@@ -65,52 +80,6 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
     keepaliveCountMax: limits.keepaliveCountMax,
   });
   ssh.on('error', (err: Error) => log.debug({ err: err.message }, 'ssh pre-handshake error'));
-
-  // Nested connections over direct-tcpip channels (jump-host form): same keys and algorithms,
-  // no network listener; the outer connection's limits and keepalive already apply. The
-  // client authenticates again on the nested connection (publickey only).
-  const inner = new ssh2.Server({ hostKeys: opts.hostKeys, algorithms: HARDENED_ALGORITHMS, ident: IDENT });
-  inner.on('error', (err: Error) => log.debug({ err: err.message }, 'nested ssh pre-handshake error'));
-  const tunnels = new WeakMap<object, { info: ConnectionInfo; handler: ConnectionHandler }>();
-  const tunnel = (stream: Duplex, info: ConnectionInfo, handler: ConnectionHandler): void => {
-    tunnels.set(stream, { info, handler });
-    Object.assign(stream, { remoteAddress: info.remoteAddress, remotePort: info.remotePort, remoteFamily: 'IPv4' });
-    inner.injectSocket(stream as never);
-  };
-  inner.on('connection', (client: Connection) => {
-    const stream = (client as unknown as { _sock?: object })._sock;
-    const t = stream ? tunnels.get(stream) : undefined;
-    if (!t) {
-      client.on('error', () => {});
-      client.end();
-      return;
-    }
-    clients.add(client);
-    let closed = false;
-    wireConnection(client, t.handler, {
-      maxAuthTries: limits.maxAuthTries,
-      tunnel,
-      onAuthenticated: () => {},
-      onClosed: (reason) => {
-        clients.delete(client);
-        if (closed) return;
-        closed = true;
-        t.handler.onClose(reason);
-      },
-      log: log.child({ connId: t.info.connId }),
-    });
-  });
-
-  const authenticatedNow = (p: Pending): void => {
-    if (p.authenticated) return;
-    p.authenticated = true;
-    if (p.graceTimer) clearTimeout(p.graceTimer);
-    p.graceTimer = null;
-    unauthenticated--;
-    const n = (unauthPerSource.get(p.info.remoteAddress) ?? 1) - 1;
-    if (n <= 0) unauthPerSource.delete(p.info.remoteAddress);
-    else unauthPerSource.set(p.info.remoteAddress, n);
-  };
 
   ssh.on('connection', (client: Connection) => {
     const socket = (client as unknown as { _sock?: net.Socket })._sock;
@@ -126,8 +95,13 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
     let closed = false;
     wireConnection(client, handler, {
       maxAuthTries: limits.maxAuthTries,
-      tunnel,
-      onAuthenticated: () => authenticatedNow(pending),
+      tunnel: nested.tunnelFor(pending.info, pending.conn.source),
+      onAuthenticated: () => {
+        pending.authenticated = true;
+        pending.conn.authenticated();
+      },
+      onAuthFailure: () => pending.conn.authFailed(),
+      onProtocolError: () => pending.conn.crashed(),
       onClosed: (reason) => {
         clients.delete(client);
         if (closed) return;
@@ -138,36 +112,59 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
     });
   });
 
+  /** Hands a connection whose client address is known to the pre-authentication door. */
+  const admit = (socket: net.Socket, info: ConnectionInfo, viaProxy: boolean): void => {
+    const pending = { info, authenticated: false } as Pending;
+    pending.conn = tracker.enter({
+      connId: info.connId,
+      source: info.remoteAddress,
+      kind: 'tcp',
+      start: () => {
+        if (!viaProxy) {
+          watchForProxyHeader(socket, () => {
+            pending.conn.exempt(); // a misconfigured balancer is not its users' fault
+            log.warn({ code: 'CONNECTION_REFUSED', connId: info.connId, remoteAddress: info.remoteAddress, reason: 'proxy-untrusted' },
+              'PROXY protocol header from a source not in proxyProtocol.trustedSources');
+            socket.destroy();
+          });
+        }
+        bySocket.set(socket, pending);
+        ssh.injectSocket(socket);
+      },
+      destroy: () => socket.destroy(),
+    });
+    socket.once('close', () => pending.conn.closed());
+  };
+
   const front = net.createServer((socket) => {
     socket.on('error', (err) => log.debug({ err: err.message }, 'socket error'));
     socket.setNoDelay(true);
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     const info: ConnectionInfo = {
       connId: randomBytes(6).toString('hex'),
-      remoteAddress: socket.remoteAddress ?? '',
+      remoteAddress: normalAddress(socket.remoteAddress ?? ''),
       remotePort: socket.remotePort ?? 0,
-      localAddress: socket.localAddress ?? '',
+      localAddress: normalAddress(socket.localAddress ?? ''),
       localPort: socket.localPort ?? 0,
     };
-    const fromSource = unauthPerSource.get(info.remoteAddress) ?? 0;
-    if (unauthenticated >= limits.maxUnauthenticated || fromSource >= limits.maxUnauthenticatedPerSource) {
-      log.warn({ code: 'CONNECTION_CLOSED', connId: info.connId, remoteAddress: info.remoteAddress, reason: 'unauthenticated-limit' }, 'too many unauthenticated connections');
-      socket.destroy();
-      return;
-    }
-    unauthenticated++;
-    unauthPerSource.set(info.remoteAddress, fromSource + 1);
-    const pending: Pending = { info, authenticated: false, graceTimer: null };
-    pending.graceTimer = setTimeout(() => {
-      log.info({ code: 'CONNECTION_CLOSED', connId: info.connId, remoteAddress: info.remoteAddress, reason: 'login-grace-timeout' }, 'login grace time over');
-      socket.destroy();
-    }, limits.loginGraceSeconds * 1000);
-    sockets.add(socket);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      if (!pending.authenticated) authenticatedNow(pending); // releases the unauthenticated slot
+    if (!trusted.has(info.remoteAddress)) return admit(socket, info, false);
+    void readProxyHeader(socket, headerTimeoutMs).then((r) => {
+      if (!r.ok) {
+        if (r.reason !== 'closed') {
+          log.warn({ code: 'CONNECTION_REFUSED', connId: info.connId, remoteAddress: info.remoteAddress, reason: r.reason, ...(r.detail ? { detail: r.detail } : {}) },
+            'no valid PROXY protocol header from a trusted source');
+        }
+        socket.destroy();
+        return;
+      }
+      const a = r.addresses;
+      const client: ConnectionInfo = a
+        ? { connId: info.connId, remoteAddress: normalAddress(a.sourceAddress), remotePort: a.sourcePort, localAddress: normalAddress(a.destAddress), localPort: a.destPort }
+        : info;
+      log.debug({ code: 'PROXY_HEADER', connId: info.connId, proxy: info.remoteAddress, version: r.version, remoteAddress: client.remoteAddress }, 'PROXY protocol header');
+      admit(socket, client, true);
     });
-    bySocket.set(socket, pending);
-    ssh.injectSocket(socket);
   });
 
   await new Promise<void>((resolve, reject) => {

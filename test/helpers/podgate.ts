@@ -101,7 +101,9 @@ export async function startPodgate(opts: StartPodgateOptions): Promise<Podgate> 
       ...(u.defaultNamespace ? { defaultNamespace: u.defaultNamespace } : {}),
       ...(u.allow ? { allow: u.allow } : {}),
     })),
-    limits: { maxUnauthenticated: 200, maxUnauthenticatedPerSource: 100, reapGraceSeconds: 2, shutdownGraceSeconds: 5 },
+    // 127.0.0.1 is exempt from per-source penalties: suites run many wrong-key logins from it.
+    // test/bastion-preauth.test.ts proves penalties from other loopback addresses.
+    limits: { maxUnauthenticated: 200, maxUnauthenticatedPerSource: 100, reapGraceSeconds: 2, shutdownGraceSeconds: 5, penalties: { exempt: ['127.0.0.1'] } },
     metrics: { listen: '127.0.0.1:0' },
     stateDir: join(dir, 'state'),
   };
