@@ -14,7 +14,7 @@ import { useKeygenBastion } from './helpers/clients/bastion.ts';
 import type { ClientContext, ClientDriver } from './helpers/clients/driver.ts';
 import { goDriver, pythonDrivers } from './helpers/clients/libraries.ts';
 import { curlDrivers, dropbearDriver, puttyDrivers, rcloneDriver, type RcloneDriver } from './helpers/clients/native.ts';
-import { ssh } from './helpers/ssh.ts';
+import { runClient, ssh, waitFor } from './helpers/ssh.ts';
 
 const bastion = useKeygenBastion();
 const drivers: ClientDriver[] = [];
@@ -109,5 +109,45 @@ describe('rclone extras', () => {
     expect(r.code, r.stderr).toBe(0);
     const { createHash } = await import('node:crypto');
     expect(r.stdout.toString()).toBe(`${createHash('md5').update(data).digest('hex')}  rclone-hash.txt\n`);
+  });
+});
+
+describe('algorithms', () => {
+  // The two warnings podgate keeps: ssh-audit 2.5 predates the strict-kex marker (Terrapin
+  // fix, cannot be left out), and hmac-sha2-256 is the only MAC Dropbear and libssh2 share with
+  // podgate (they have no -etm MAC).
+  const ALLOWED_WARNINGS = [/^\(kex\) kex-strict-s-v00@openssh\.com\s+-- \[warn\] unknown algorithm$/, /^\(mac\) hmac-sha2-256\s+-- \[warn\] using encrypt-and-MAC mode$/];
+
+  it('ssh-audit finds no failure and only the two documented warnings (keygen default keys)', async () => {
+    const r = await runClient('ssh-audit', ['-n', '-p', String(bastion.pg.port), '127.0.0.1']);
+    const out = r.stdout.toString();
+    const findings = out.split('\n').filter((l) => /\[(fail|warn)\]/.test(l)).map((l) => l.trim());
+    expect(findings.filter((l) => !ALLOWED_WARNINGS.some((re) => re.test(l))), out).toEqual([]);
+    expect(findings, out).toHaveLength(2);
+    expect(out).toMatch(/\(key\) rsa-sha2-512 \(3072-bit\)/);
+    expect(out).not.toMatch(/\(key\) ssh-rsa/);
+  }, 60_000);
+
+  it('offers no SHA-1 RSA host-key signature, and RSA with SHA-2 works', async () => {
+    const sha1 = await ssh(bastion.pg, USER, ['true'], { extraArgs: ['-o', 'HostKeyAlgorithms=ssh-rsa'] });
+    expect(sha1.code).toBe(255);
+    const ev = await waitFor(() => bastion.pg.logs().find((l) => l['code'] === 'SSH_NEGOTIATION_FAILED' && l['category'] === 'hostKey'), 'SSH_NEGOTIATION_FAILED hostKey');
+    expect(ev).toMatchObject({ clientOffer: ['ssh-rsa'], serverOffer: ['ssh-ed25519', 'rsa-sha2-512', 'rsa-sha2-256'] });
+    const sha2 = await ssh(bastion.pg, USER, ['echo rsa-ok'], { extraArgs: ['-o', 'HostKeyAlgorithms=rsa-sha2-256'] });
+    expect(sha2.stdout.toString(), sha2.stderr).toBe('rsa-ok\n');
+  });
+
+  it.each([
+    ['cipher', ['-c', 'aes256-cbc'], ['aes256-cbc'], 'aes128-gcm@openssh.com'],
+    ['mac', ['-c', 'aes128-ctr', '-m', 'hmac-sha1'], ['hmac-sha1'], 'hmac-sha2-256-etm@openssh.com'],
+    ['kex', ['-o', 'KexAlgorithms=diffie-hellman-group14-sha1'], ['diffie-hellman-group14-sha1'], 'curve25519-sha256'],
+  ])('a failed %s negotiation is logged with both offers, as sshd does', async (category, args, theirs, ours) => {
+    const r = await ssh(bastion.pg, USER, ['true'], { extraArgs: args });
+    expect(r.code).toBe(255);
+    const ev = await waitFor(() => bastion.pg.logs().find((l) => l['code'] === 'SSH_NEGOTIATION_FAILED' && l['category'] === category), `SSH_NEGOTIATION_FAILED ${category}`);
+    expect(ev).toMatchObject({ level: 'warn', remoteAddress: '127.0.0.1', clientOffer: expect.arrayContaining(theirs) });
+    expect(ev['clientVersion']).toMatch(/^SSH-2\.0-OpenSSH_/);
+    expect(ev['serverOffer']).toContain(ours);
+    expect(ev['msg']).toMatch(new RegExp(`^Unable to negotiate with 127\\.0\\.0\\.1 port \\d+: no matching .* found\\. Their offer: ${theirs[0]}`));
   });
 });
