@@ -43,7 +43,8 @@ export async function goDriver(c: ClientContext): Promise<ClientDriver> {
   const bin = join(src, 'go-ssh-client');
   await promisify(execFile)('go', ['build', '-o', bin, '.'], {
     cwd: src,
-    env: { ...process.env, ...GO_ENV },
+    // Go's own build cache (~/.cache/go-build) keeps later runs fast; without a HOME, a private one.
+    env: { ...process.env, ...GO_ENV, ...(process.env['HOME'] || process.env['GOCACHE'] ? {} : { GOCACHE: join(c.work, 'go-cache') }) },
     timeout: 180_000,
   });
   return argvDriver('go x/crypto/ssh', bin, [`127.0.0.1:${c.port}`, c.sshUser, c.key, join(c.hostKeyDir, RSA_PUB)]);
