@@ -8,10 +8,8 @@ import net from 'node:net';
 import ssh2 from 'ssh2';
 import type { Connection } from 'ssh2';
 import type { Logger } from 'pino';
-import { HARDENED_ALGORITHMS, HOST_KEY_ALGORITHMS, IDENT } from './algorithms.ts';
-import { watchClientOffer, type ClientOffer } from './client-offer.ts';
-import { useHostKeyOffer } from './host-key-offer.ts';
-import { logNegotiationFailure, type ServerOffer } from './negotiation-log.ts';
+import { HARDENED_ALGORITHMS, IDENT } from './algorithms.ts';
+import { prepareHandshake, watchClientHello } from './handshake.ts';
 import { installPacketPool } from './packet-alloc.ts';
 import { endHard, wireConnection } from './connection.ts';
 import type { Duplex } from 'node:stream';
@@ -46,13 +44,6 @@ interface Pending {
   info: ConnectionInfo;
   authenticated: boolean;
   graceTimer: NodeJS.Timeout | null;
-  clientOffer: { get(): ClientOffer | null };
-}
-
-/** What podgate offers by category, for SSH_NEGOTIATION_FAILED (host keys: as offered). */
-function serverOffer(hostKey: readonly string[] | null): ServerOffer {
-  const a = HARDENED_ALGORITHMS as unknown as Record<'kex' | 'cipher' | 'hmac' | 'compress', string[]>;
-  return { kex: a.kex, hostKey: hostKey ?? HOST_KEY_ALGORITHMS, cipher: a.cipher, mac: a.hmac, compress: a.compress };
 }
 
 export async function startSshServer(opts: SshServerOptions): Promise<SshServer> {
@@ -88,7 +79,6 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
     inner.injectSocket(stream as never);
   };
   inner.on('connection', (client: Connection) => {
-    useHostKeyOffer(client, HOST_KEY_ALGORITHMS);
     const stream = (client as unknown as { _sock?: object })._sock;
     const t = stream ? tunnels.get(stream) : undefined;
     if (!t) {
@@ -96,6 +86,7 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
       client.end();
       return;
     }
+    prepareHandshake(client, log, t.info);
     clients.add(client);
     let closed = false;
     wireConnection(client, t.handler, {
@@ -124,7 +115,6 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
   };
 
   ssh.on('connection', (client: Connection) => {
-    const offeredHostKeys = useHostKeyOffer(client, HOST_KEY_ALGORITHMS);
     const socket = (client as unknown as { _sock?: net.Socket })._sock;
     const pending = socket ? bySocket.get(socket) : undefined;
     if (!pending) {
@@ -132,11 +122,9 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
       client.end();
       return;
     }
+    prepareHandshake(client, log, pending.info);
     clients.add(client);
     const clog = log.child({ connId: pending.info.connId });
-    client.on('error', (err: Error & { level?: string }) => {
-      logNegotiationFailure(log, err, pending.info, pending.clientOffer.get(), serverOffer(offeredHostKeys));
-    });
     const handler = opts.handler.onConnection(pending.info);
     let closed = false;
     wireConnection(client, handler, {
@@ -171,7 +159,7 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
     }
     unauthenticated++;
     unauthPerSource.set(info.remoteAddress, fromSource + 1);
-    const pending: Pending = { info, authenticated: false, graceTimer: null, clientOffer: watchClientOffer(socket) };
+    const pending: Pending = { info, authenticated: false, graceTimer: null };
     pending.graceTimer = setTimeout(() => {
       log.info({ code: 'CONNECTION_CLOSED', connId: info.connId, remoteAddress: info.remoteAddress, reason: 'login-grace-timeout' }, 'login grace time over');
       socket.destroy();
@@ -182,6 +170,7 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
       if (!pending.authenticated) authenticatedNow(pending); // releases the unauthenticated slot
     });
     bySocket.set(socket, pending);
+    watchClientHello(socket);
     ssh.injectSocket(socket);
   });
 
