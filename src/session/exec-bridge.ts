@@ -26,13 +26,18 @@ export async function bridgeExec(ch: SessionChannel, exec: ExecSession, hooks: B
   const activity = hooks.onActivity ?? (() => {});
 
   const stdin = exec.stdin;
+  // Under a TTY (no separate stderr, see ExecSession) the client's EOF is not passed on, as
+  // sshd does nothing with EOF on a PTY: a runtime detaches a TTY exec's output when its stdin
+  // closes (containerd), so `ssh -tt host cmd </dev/null` would print nothing. The session
+  // ends the stream when the process exits or the channel closes.
+  const tty = exec.stderr === null;
   if (stdin) {
     stdin.on('error', () => { /* the process may exit before reading its input */ });
     ch.on('data', (d: Buffer) => {
       bytesIn += d.length;
       activity();
     });
-    ch.pipe(stdin); // ends stdin on the client's EOF
+    ch.pipe(stdin, { end: !tty }); // without a TTY, ends stdin on the client's EOF
   } else {
     ch.resume();
   }

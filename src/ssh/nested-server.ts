@@ -10,6 +10,7 @@ import type { Connection } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { HARDENED_ALGORITHMS, IDENT } from './algorithms.ts';
+import { prepareHandshake } from './handshake.ts';
 import { wireConnection } from './connection.ts';
 import type { PreauthTracker } from './preauth-tracker.ts';
 import type { ConnectionControl, ConnectionHandler, ConnectionInfo } from './types.ts';
@@ -43,6 +44,7 @@ export function createNestedServer(opts: NestedServerOptions): NestedServer {
       client.end();
       return;
     }
+    prepareHandshake(client, log, t.info);
     opts.clients.add(client);
     let closed = false;
     wireConnection(client, t.handler, {

@@ -11,6 +11,7 @@ import type { Connection } from 'ssh2';
 import type { Logger } from 'pino';
 import { HARDENED_ALGORITHMS, IDENT } from './algorithms.ts';
 import { addressSet, normalAddress } from './address-set.ts';
+import { prepareHandshake, watchClientHello } from './handshake.ts';
 import { endHard, wireConnection } from './connection.ts';
 import { createNestedServer } from './nested-server.ts';
 import { installPacketPool } from './packet-alloc.ts';
@@ -89,6 +90,7 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
       client.end();
       return;
     }
+    prepareHandshake(client, log, pending.info);
     clients.add(client);
     const clog = log.child({ connId: pending.info.connId });
     const handler = opts.handler.onConnection(pending.info);
@@ -129,6 +131,7 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
           });
         }
         bySocket.set(socket, pending);
+        watchClientHello(socket);
         ssh.injectSocket(socket);
       },
       destroy: () => socket.destroy(),

@@ -2,7 +2,9 @@
  * pods/exec over WebSocket, as the kubelet (v1/v4, base64 variants) or the API server's v5
  * StreamTranslator serves it. The wire: binary `[channel]+payload`, an initial empty frame on the
  * lowest writable channel, status on channel 3, then a normal close. When the client goes away,
- * the process gets stdin EOF (a PTY: nothing) and no signal, as with containerd.
+ * the process gets stdin EOF (a PTY: nothing) and no signal, as with containerd. Under a TTY,
+ * stdin EOF (v5 CLOSE) detaches the output as containerd's exec IO does (cri/io/exec_io.go:
+ * with Tty, the end of the stdin copy closes stdout and stderr): the process runs on, unheard.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -112,9 +114,14 @@ async function runExec(c: ExecRequestContext, ws: WebSocket, proto: Negotiated):
   if (ws.readyState !== ws.OPEN) return;
 
   const cmd = launchCommand(container.ctx, opts.command, { tty: opts.tty });
+  let detached = false;
   const handlers = {
-    onStdout: (d: Buffer) => sender.send(STDOUT, d),
-    onStderr: (d: Buffer) => sender.send(STDERR, d),
+    onStdout: (d: Buffer) => {
+      if (!detached) sender.send(STDOUT, d);
+    },
+    onStderr: (d: Buffer) => {
+      if (!detached) sender.send(STDERR, d);
+    },
     onDone: (code: number) => {
       if (code === 0) finish(successStatus(), null);
       else finish(nonZeroExitStatus(code, opts.command, c.path), nonZeroExitMessage(code, opts.command, c.path));
@@ -131,7 +138,9 @@ async function runExec(c: ExecRequestContext, ws: WebSocket, proto: Negotiated):
   }
   sender.addProducer(proc);
   ws.off('message', hold);
-  wireClientFrames(ws, proto, proc, opts, early);
+  wireClientFrames(ws, proto, proc, opts, early, () => {
+    if (opts.tty) detached = true;
+  });
   ws.once('close', () => {
     // The stream is gone: stdin EOF (nothing under a PTY), no signal; output drains into nothing.
     sender.release();
@@ -140,7 +149,7 @@ async function runExec(c: ExecRequestContext, ws: WebSocket, proto: Negotiated):
 }
 
 /** Feeds client frames to the process: the held early ones first, then the socket resumes. */
-function wireClientFrames(ws: WebSocket, proto: Negotiated, proc: ExecProcess, opts: ExecStreamOptions, early: [Buffer, boolean][]): void {
+function wireClientFrames(ws: WebSocket, proto: Negotiated, proc: ExecProcess, opts: ExecStreamOptions, early: [Buffer, boolean][], onStdinClosed: () => void): void {
   const resize = new ResizeParser();
   let stdinOpen = opts.stdin;
   let awaitingDrain = false;
@@ -154,6 +163,7 @@ function wireClientFrames(ws: WebSocket, proto: Negotiated, proc: ExecProcess, o
       if (raw[1] === STDIN && stdinOpen) {
         stdinOpen = false;
         proc.endStdin();
+        onStdinClosed();
       }
       return;
     }
