@@ -183,4 +183,12 @@ describe('denials are one podgate: line', () => {
       expect(s.stderr).not.toMatch(/internal error/);
     }
   }, 60_000);
+
+  it('jump: nested connections went through the same authenticate-and-audit path', () => {
+    const nested = pg.logs().filter((l) => l['code'] === 'AUTH_ATTEMPT' && l['outerConnId'] !== undefined);
+    expect(nested.some((l) => l['result'] === 'accepted' && String(l['reason']).startsWith('jump-host as full:'))).toBe(true);
+    expect(nested.every((l) => String(l['connId']).startsWith(`${String(l['outerConnId'])}-j`))).toBe(true);
+    // No nested connection ever came up for users who may do nothing through a jump.
+    expect(nested.some((l) => String(l['reason']).startsWith('jump-host as none:'))).toBe(false);
+  });
 });

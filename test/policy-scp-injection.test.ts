@@ -105,4 +105,13 @@ describe('legacy scp cannot smuggle commands', () => {
     expect(down.code, down.stderr).toBe(0);
     expect(readFileSync(join(work, 'down.txt'), 'utf8')).toBe('spaced\n');
   }, 60_000);
+
+  it('the audit shows each smuggling attempt denied as a command, and no session started for one', () => {
+    const logs = pg.logs();
+    const denied = logs.filter((l) => l['code'] === 'SESSION_DENIED' && l['user'] === 'files');
+    expect(denied.length).toBeGreaterThanOrEqual(9);
+    expect(denied.every((l) => l['action'] === 'exec' && l['errorCode'] === 'POLICY_DENIED')).toBe(true);
+    const started = logs.filter((l) => l['code'] === 'SESSION_START' && l['user'] === 'files');
+    expect(started.every((l) => l['action'] === 'scp' && /^scp -[tf] /.test(String(l['command'])))).toBe(true);
+  });
 });

@@ -18,4 +18,11 @@ describe('selectorToString', () => {
     expect(selectorToString({})).toBe('');
     expect(selectorToString({ matchExpressions: [{ key: 'a', operator: 'Gt', values: ['1'] }] })).toBeNull();
   });
+
+  it('reads own keys only: prototype names are plain keys or unknown operators', () => {
+    expect(selectorToString(JSON.parse('{"matchLabels":{"__proto__":"x","app":"web"}}') as never)).toBe('__proto__=x,app=web');
+    for (const operator of ['constructor', 'toString', '__proto__']) {
+      expect(selectorToString({ matchExpressions: [{ key: 'a', operator, values: ['1'] }] })).toBeNull();
+    }
+  });
 });

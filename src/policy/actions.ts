@@ -55,9 +55,12 @@ export const ACTION_RULES: ReadonlyMap<PolicyAction, ActionRule> = new Map<Polic
   ['jump', { switches: [], anyOf: ['shell', 'sftp', 'forwarding'], subresource: null, words: 'use podgate as a jump host (needs allow.shell, allow.sftp or allow.forwarding)' }],
   ['console', { switches: ['console'], subresource: null, words: 'use the bastion console; use USER+POD (allow.console)' }],
   ['logs', { switches: ['console', 'logs'], subresource: 'log', words: 'read container logs through podgate (allow.console, allow.logs)' }],
-  ['watch', { switches: ['watch'], subresource: null, words: 'watch other sessions (allow.watch)' }],
+  // Watching another user's session: only for users who may enter that container themselves.
+  ['watch', { switches: ['watch', 'shell'], subresource: 'exec', words: 'watch other sessions (allow.watch, allow.shell)' }],
+  // Other users' recordings (the owner's own are the caller's business).
   ['recordings', { switches: ['recordings'], subresource: null, words: 'read session recordings (allow.recordings)' }],
-  ['web', { switches: ['web'], subresource: null, words: 'use the web terminal (allow.web)' }],
+  // A browser terminal is a shell by another door: both switches, the same RBAC.
+  ['web', { switches: ['web', 'shell'], subresource: 'exec', words: 'use the web terminal (allow.web, allow.shell)' }],
 ]);
 
 export function ruleOf(action: PolicyAction): ActionRule {

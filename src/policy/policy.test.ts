@@ -35,8 +35,9 @@ describe('mayDo: the allow.* switches', () => {
     ['jump', { sftp: true }, true], ['jump', { shell: true }, true], ['jump', { forwarding: true }, true], ['jump', { console: true }, false],
     ['console', { console: true }, true], ['console', { shell: true }, false],
     ['logs', { console: true, logs: true }, true], ['logs', { logs: true }, false], ['logs', { console: true }, false],
-    ['watch', { watch: true }, true], ['recordings', { recordings: true }, true], ['web', { web: true }, true],
-    ['watch', {}, false], ['recordings', {}, false], ['web', {}, false],
+    ['watch', { watch: true, shell: true }, true], ['watch', { watch: true }, false], ['recordings', { recordings: true }, true],
+    ['web', { web: true, shell: true }, true], ['web', { web: true }, false], ['web', { shell: true }, false],
+    ['watch', { shell: true }, false], ['recordings', {}, false],
   ];
   it.each(table)('%s with %o: %s', (action, allow, ok) => {
     const d = mayDo(user(allow), action);

@@ -140,18 +140,18 @@ export class PodSession implements SessionHandler, ActiveSession {
     const { action, handler } = this.plan(start);
     const refused = decisionError(mayDo(userCtx.user, action));
     if (refused) {
-      await this.deny(ch, scpHint(refused, command), command, target);
+      await this.deny(ch, scpHint(refused, command), command, target, action);
       return { exitCode: 255 };
     }
     if (start.type === 'subsystem' && handler === null) {
-      await this.deny(ch, new PodgateError('UNSUPPORTED', `no subsystem "${start.name}"`), command, target);
+      await this.deny(ch, new PodgateError('UNSUPPORTED', `no subsystem "${start.name}"`), command, target, action);
       return { exitCode: 255 };
     }
     let resolved: ResolvedTarget;
     try {
       resolved = await authorizeTarget(userCtx, action, target);
     } catch (e) {
-      await this.deny(ch, toPodgateError(e), command, target);
+      await this.deny(ch, toPodgateError(e), command, target, action);
       return { exitCode: 255 };
     }
     // The client left, or a shutdown/timeout ended the session, while the target resolved.
@@ -221,7 +221,7 @@ export class PodSession implements SessionHandler, ActiveSession {
       return this.deny(ch, new PodgateError('UNSUPPORTED', 'no target given; use USER+POD'), command);
     }
     const refused = decisionError(mayDo(userCtx.user, 'console'));
-    if (refused) return this.deny(ch, refused, command);
+    if (refused) return this.deny(ch, refused, command, null, 'console');
     try {
       await extensions.console(ch, {
         ...userCtx, sessionId: this.sessionId, command, pty: this.#pty, onResize: (l) => this.#resizeListeners.push(l),
@@ -248,10 +248,10 @@ export class PodSession implements SessionHandler, ActiveSession {
     };
   }
 
-  private async deny(ch: SessionChannel, err: PodgateError, command: string | null, target: TargetSpec | null = this.#d.target): Promise<void> {
+  private async deny(ch: SessionChannel, err: PodgateError, command: string | null, target: TargetSpec | null = this.#d.target, action: PolicyAction | null = null): Promise<void> {
     const { userCtx } = this.#d;
     userCtx.logger.info({
-      code: 'SESSION_DENIED', connId: userCtx.logger.bindings()['connId'], user: userCtx.user.name,
+      code: 'SESSION_DENIED', connId: userCtx.logger.bindings()['connId'], user: userCtx.user.name, action,
       target: target?.raw ?? this.#d.targetError?.message ?? null, command, errorCode: err.code, message: err.operatorMessage,
     }, 'session denied');
     await finishChannel(ch, 255, this.line(err.userMessage));
