@@ -1,10 +1,13 @@
 /**
+ * Hostile input found by fuzzing, against a running podgate.
+ *
  * Amplification through the console picker: every window-change and every keystroke redraws
  * the whole screen. A client that stops reading (its SSH window is full) and keeps sending
  * window-change requests (which no window limits) must not make podgate buffer screen after
  * screen: the picker redraws only once the channel has drained, and only the latest screen.
  */
 import { readFileSync } from 'node:fs';
+import ssh2 from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { useBastion } from './helpers/bastion-suite.ts';
 import { Msg, MSG, rawConnect, remoteId } from './helpers/raw-ssh.ts';
@@ -50,4 +53,38 @@ describe('console picker under a window-change flood', () => {
     const after = await ssh(pg, 'alice+web-7d9f', ['echo ok'], { timeoutMs: 30_000 });
     expect(after.stdout.toString()).toContain('ok');
   }, 180_000);
+});
+
+/** Runs `command` over ssh2 as `username` (alice's key); resolves with stdout and stderr. */
+function execAs(port: number, username: string, privateKey: string, command: string): Promise<string> {
+  const c = new ssh2.Client();
+  return new Promise((resolve, reject) => {
+    c.once('error', reject);
+    c.once('ready', () => c.exec(command, (err, ch) => {
+      if (err) { c.end(); reject(err); return; }
+      let out = '';
+      ch.on('data', (d: Buffer) => { out += d.toString('latin1'); });
+      ch.stderr.on('data', (d: Buffer) => { out += d.toString('latin1'); });
+      ch.on('close', () => { c.end(); resolve(out); });
+    }));
+    c.connect({ host: '127.0.0.1', port, username, privateKey });
+  });
+}
+
+describe('terminal escapes in what the client sent', () => {
+  it('an error quoting the SSH user name or a console command shows escapes as text, never raw', async () => {
+    const { pg } = bastion;
+    const key = pg.keyPair('alice').privateKey;
+    const cases: [string, string][] = [
+      ['alice+\x1b]0;pwned\x07\x1b[2Jweb', 'echo hi'],
+      ['alice+web-7d9f+\x1b[31mred', 'echo hi'],
+      ['alice', 'logs \x1b[2J\x1b]0;x\x07\u202e'],
+    ];
+    for (const [user, command] of cases) {
+      const out = await execAs(pg.port, user, key, command);
+      expect(out).toMatch(/^podgate: /);
+      expect(out, JSON.stringify(out)).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]/);
+      expect(out).toContain('\\x1b');
+    }
+  }, 60_000);
 });
