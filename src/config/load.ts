@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { LineCounter, parseDocument } from 'yaml';
+import { isAlias, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { PodgateError } from '../errors/index.ts';
 import { configSchema } from './schema.ts';
 import { checkSemantics } from './semantics.ts';
@@ -79,6 +79,23 @@ function resolvePaths(cfg: PodgateConfig, baseDir: string): PodgateConfig {
 }
 
 /**
+ * The document as plain data. yaml refuses unresolved aliases and alias bombs (its
+ * maxAliasCount) by throwing from toJS: those become an issue at the first alias.
+ */
+function toData(doc: Document): { data: unknown } | { error: string; offset: number } {
+  try {
+    return { data: doc.toJS() ?? {} };
+  } catch (err) {
+    let offset = 0;
+    visit(doc, { Alias(_key, node) {
+      if (isAlias(node) && node.range) { offset = node.range[0]; return visit.BREAK; }
+      return undefined;
+    } });
+    return { error: `cannot use this YAML: ${(err as Error).message}`, offset };
+  }
+}
+
+/**
  * Parses and validates config text. `file` is used for messages and, through `baseDir`
  * (default: its directory), to resolve relative paths. Returns the config or every issue.
  */
@@ -93,7 +110,12 @@ export function parseConfig(text: string, file: string, baseDir = dirname(resolv
       }),
     };
   }
-  const data: unknown = doc.toJS() ?? {};
+  const js = toData(doc);
+  if ('error' in js) {
+    const pos = lines.linePos(js.offset);
+    return { issues: [{ path: '(yaml)', line: pos.line, col: pos.col, message: js.error }] };
+  }
+  const data = js.data;
   const issues: ConfigIssue[] = [];
   const report = (path: (string | number)[], message: string, at: 'key' | 'value' = 'value') => {
     const pos = locate(doc, lines, path, at);

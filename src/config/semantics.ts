@@ -51,6 +51,15 @@ interface RawUser {
   allow?: { namespaces?: unknown };
 }
 
+/**
+ * The string items of a list with their indexes: the schema reports items of another type,
+ * and these checks must not throw on them (they run even when the schema failed).
+ */
+function strings(list: unknown): [string, number][] {
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((v: unknown, i) => (typeof v === 'string' ? [[v, i] as [string, number]] : []));
+}
+
 /** Checks a config object that already passed the schema (so the shapes are right). */
 export function checkSemantics(cfg: Record<string, unknown>): SemanticIssue[] {
   const issues: SemanticIssue[] = [];
@@ -58,12 +67,12 @@ export function checkSemantics(cfg: Record<string, unknown>): SemanticIssue[] {
     if (message !== null) issues.push({ path, message });
   };
 
-  for (const key of ['listen'] as const) {
-    const parsed = parseListen(String(cfg[key]));
-    if ('error' in parsed) add([key], parsed.error);
+  if (typeof cfg.listen === 'string') {
+    const parsed = parseListen(cfg.listen);
+    if ('error' in parsed) add(['listen'], parsed.error);
   }
   const metrics = cfg.metrics as { listen?: string } | null | undefined;
-  if (metrics?.listen !== undefined) {
+  if (typeof metrics?.listen === 'string') {
     const parsed = parseListen(metrics.listen);
     if ('error' in parsed) add(['metrics', 'listen'], parsed.error);
   }
@@ -75,35 +84,34 @@ export function checkSemantics(cfg: Record<string, unknown>): SemanticIssue[] {
   ];
   for (const [path, list] of cidrLists) if (Array.isArray(list)) list.forEach((c, i) => add([...path, i], cidrProblem(String(c))));
 
-  const userCAs = Array.isArray(cfg.userCAs) ? (cfg.userCAs as string[]) : [];
   // A CA may be written as in authorized_keys (`cert-authority ssh-ed25519 AAAA...`) or bare.
-  userCAs.forEach((line, i) => add(['userCAs', i], publicKeyProblem(line.trim().replace(/^cert-authority\s+/, ''))));
+  strings(cfg.userCAs).forEach(([line, i]) => add(['userCAs', i], publicKeyProblem(line.trim().replace(/^cert-authority\s+/, ''))));
 
   const users = Array.isArray(cfg.users) ? (cfg.users as RawUser[]) : [];
   const firstIndex = new Map<string, number>();
   users.forEach((user, i) => {
-    const name = String(user.name);
-    if (name.includes('+')) {
-      add(['users', i, 'name'], `"${name}" contains '+', which separates USER from TARGET in the SSH user name`);
-    } else if (!USER_NAME.test(name)) {
-      add(['users', i, 'name'], `"${name}" is not a valid user name (lower-case letters, digits, '.', '_', '-'; starting with a letter or digit)`);
+    if (typeof user !== 'object' || user === null) return;
+    if (typeof user.name === 'string') {
+      const name = user.name;
+      if (name.includes('+')) {
+        add(['users', i, 'name'], `"${name}" contains '+', which separates USER from TARGET in the SSH user name`);
+      } else if (!USER_NAME.test(name)) {
+        add(['users', i, 'name'], `"${name}" is not a valid user name (lower-case letters, digits, '.', '_', '-'; starting with a letter or digit)`);
+      }
+      const seen = firstIndex.get(name);
+      if (seen === undefined) firstIndex.set(name, i);
+      else add(['users', i, 'name'], `duplicate user "${name}" (also users[${seen}])`);
     }
-    const seen = firstIndex.get(name);
-    if (seen === undefined) firstIndex.set(name, i);
-    else add(['users', i, 'name'], `duplicate user "${name}" (also users[${seen}])`);
 
-    const keys = Array.isArray(user.publicKeys) ? (user.publicKeys as string[]) : [];
-    keys.forEach((line, k) => add(['users', i, 'publicKeys', k], publicKeyProblem(line)));
+    strings(user.publicKeys).forEach(([line, k]) => add(['users', i, 'publicKeys', k], publicKeyProblem(line)));
 
-    const groups = Array.isArray(user.kubernetes?.groups) ? (user.kubernetes.groups as string[]) : [];
-    groups.forEach((group, g) => {
+    strings(user.kubernetes?.groups).forEach(([group, g]) => {
       if (FORBIDDEN_GROUPS.has(group.trim().toLowerCase())) {
         add(['users', i, 'kubernetes', 'groups', g], `refusing to impersonate group "${group}": it bypasses RBAC entirely`);
       }
     });
     if (typeof user.defaultNamespace === 'string') add(['users', i, 'defaultNamespace'], namespaceProblem(user.defaultNamespace));
-    const allowed = Array.isArray(user.allow?.namespaces) ? (user.allow.namespaces as string[]) : [];
-    allowed.forEach((ns, n) => add(['users', i, 'allow', 'namespaces', n], namespaceProblem(ns)));
+    strings(user.allow?.namespaces).forEach(([ns, n]) => add(['users', i, 'allow', 'namespaces', n], namespaceProblem(ns)));
   });
   return issues;
 }

@@ -55,5 +55,10 @@ export function pointerToPath(pointer: string): (string | number)[] {
 /** `users[1].publicKeys[0]`, the way errors print a key path. */
 export function formatPath(path: (string | number)[]): string {
   if (path.length === 0) return '(root)';
-  return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out === '' ? part : `${out}.${part}`), '');
+  return path.reduce<string>((out, part) => {
+    if (typeof part === 'number') return `${out}[${part}]`;
+    // A key that would print ambiguously (empty, dots, spaces, control characters) is quoted.
+    if (!/^[A-Za-z0-9_-]+$/.test(part)) return `${out}[${JSON.stringify(part)}]`;
+    return out === '' ? part : `${out}.${part}`;
+  }, '');
 }

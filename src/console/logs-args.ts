@@ -40,7 +40,7 @@ export function parseLogsArgs(words: string[]): LogsArgs {
       case '--timestamps': out.timestamps = true; break;
       case '--tail': {
         const v = value();
-        if (!/^\d+$/.test(v)) throw bad(`--tail takes a number of lines, not "${v}"`);
+        if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw bad(`--tail takes a number of lines, not "${v}"`);
         out.tailLines = Number(v);
         break;
       }

@@ -22,8 +22,20 @@ export async function runPicker(ch: SessionChannel, ctx: ConsoleContext, who: Wh
     `allowed namespaces: ${who.namespaces.join(', ') || '(none)'}; ${rows.length} pod(s) you may enter`,
   ]);
   let size = { cols: ctx.pty?.cols || 80, rows: ctx.pty?.rows || 24 };
+  // Every key and window-change redraws the whole screen. While the client is not reading
+  // (its window is full) only the latest screen is drawn once the channel drains: a flood of
+  // window-changes, which no SSH window limits, must not queue screen after screen.
+  let waitingDrain = false;
+  let stale = false;
   const draw = (): void => {
-    if (ch.writable) ch.write(state.render(size.cols, size.rows));
+    if (!ch.writable) return;
+    if (waitingDrain) { stale = true; return; }
+    if (ch.write(state.render(size.cols, size.rows))) return;
+    waitingDrain = true;
+    ch.once('drain', () => {
+      waitingDrain = false;
+      if (stale) { stale = false; draw(); }
+    });
   };
 
   const picked = await new Promise<PodRow | null>((resolve) => {

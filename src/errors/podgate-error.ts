@@ -1,4 +1,5 @@
 import { ERROR_CODES, type ErrorCode } from './codes.ts';
+import { terminalSafe } from './terminal-safe.ts';
 
 /**
  * The one error type podgate raises on purpose. `userMessage` may be shown to the SSH user as
@@ -10,7 +11,8 @@ export class PodgateError extends Error {
   readonly operatorMessage: string;
 
   constructor(code: ErrorCode, userMessage?: string, opts: { operatorMessage?: string; cause?: unknown } = {}) {
-    const text = userMessage ?? ERROR_CODES[code].summary;
+    // Shown on the user's terminal: whatever client text it quotes must not act as escapes.
+    const text = terminalSafe(userMessage ?? ERROR_CODES[code].summary);
     super(text, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'PodgateError';
     this.code = code;
