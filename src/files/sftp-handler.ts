@@ -2,6 +2,7 @@ import type { ChannelHandler, HandlerOutcome, SessionContext } from '../session/
 import type { SessionChannel } from '../ssh/types.ts';
 import { finishChannel } from '../ssh/finish-channel.ts';
 import type { FileOpEvent } from './file-op-audit.ts';
+import { createExecGroup, type ExecGroup } from './exec-group.ts';
 import type { ExecTarget } from './pod-fs/exec-target.ts';
 import { PodFs } from './pod-fs/pod-fs.ts';
 import { serveSftp } from './sftp/sftp-server.ts';
@@ -17,6 +18,15 @@ export interface SftpHandlerOptions {
 
 export function execTargetOf(ctx: SessionContext): ExecTarget {
   return { namespace: ctx.target.namespace, pod: ctx.target.pod, container: ctx.target.container, identity: ctx.identity };
+}
+
+/**
+ * Where the exec file layer (PodFs) works for this session: its helper shell runs as the
+ * session's own command (reaped with it), each data stream under an id of its own.
+ */
+export function podFsTarget(ctx: SessionContext): ExecTarget & { streams: ExecGroup } {
+  const target = execTargetOf(ctx);
+  return { ...target, wrap: (script) => ctx.argv(script, false), streams: createExecGroup(ctx.kube, ctx.reaper, target, ctx.sessionId) };
 }
 
 export function fileOpLogger(ctx: SessionContext): (ev: FileOpEvent) => void {
@@ -36,8 +46,9 @@ export function createSftpHandler(opts: SftpHandlerOptions = {}): ChannelHandler
         return r;
       }
     }
-    const fs = new PodFs(ctx.kube, { ...target, wrap: (script) => ctx.argv(script, false) });
-    const r = await serveSftp({ channel, fs, onFileOp });
+    const fsTarget = podFsTarget(ctx);
+    const fs = new PodFs(ctx.kube, fsTarget);
+    const r = await serveSftp({ channel, fs, onFileOp }).finally(() => fsTarget.streams.close());
     await finishChannel(channel, 0);
     return { exitCode: 0, bytesIn: r.bytesIn, bytesOut: r.bytesOut };
   };

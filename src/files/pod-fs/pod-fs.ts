@@ -1,7 +1,9 @@
 import { posix } from 'node:path';
+import { toPodgateError } from '../../errors/index.ts';
 import type { ExecSession, PodExecutor } from '../../kube/types.ts';
 import type { Attrs } from '../sftp/attrs.ts';
 import { STATUS } from '../sftp/constants.ts';
+import { UNWRAPPED } from '../exec-group.ts';
 import { startExec, type ExecTarget } from './exec-target.ts';
 import { FileReader, MemoryReader, type Reader } from './file-reader.ts';
 import { FileWriter } from './file-writer.ts';
@@ -163,7 +165,15 @@ export class PodFs {
 
   /** A data exec: STREAM_SCRIPT reads `line` (paths quoted by shQuote) and runs it; the rest of stdin is data. */
   async #stream(line: string, endStdin: boolean): Promise<ExecSession> {
-    const exec = await startExec(this.#executor, this.#target, ['sh', '-c', STREAM_SCRIPT]);
+    const wrapped = (this.#target.streams ?? UNWRAPPED).wrap(STREAM_SCRIPT);
+    let exec: ExecSession;
+    try {
+      exec = await startExec(this.#executor, this.#target, wrapped.argv);
+    } catch (err) {
+      wrapped.ended({ error: toPodgateError(err) });
+      throw err;
+    }
+    void exec.done.then((outcome) => { wrapped.ended(outcome); });
     const bytes = Buffer.from(`${line}\n`, 'latin1');
     exec.stdin?.on('error', () => { /* done reports it */ });
     if (endStdin) exec.stdin?.end(bytes);
