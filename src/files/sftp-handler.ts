@@ -41,7 +41,9 @@ export function createSftpHandler(opts: SftpHandlerOptions = {}): ChannelHandler
     if (opts.mode !== 'builtin') {
       const server = await startSftpServer(ctx.kube, target, ctx.argv(PROBE_SCRIPT, false));
       if (server !== null) {
-        const r = await bridgeSftpServer(channel, server, onFileOp);
+        const r = await bridgeSftpServer(channel, server, onFileOp, (v) => {
+          ctx.logger.warn({ code: 'SFTP_PROTOCOL_ERROR', sessionId: ctx.sessionId, ...v }, 'sftp client broke the protocol; session ended');
+        });
         await finishChannel(channel, r.exitCode);
         return r;
       }
