@@ -5,13 +5,15 @@ import type { FileOpEvent } from './file-op-audit.ts';
 import { createExecGroup, type ExecGroup } from './exec-group.ts';
 import type { ExecTarget } from './pod-fs/exec-target.ts';
 import { PodFs } from './pod-fs/pod-fs.ts';
+import { ReadAheadBudget } from './sftp/sftp-limits.ts';
+import { LimitRefusals } from '../session/limit-refusal.ts';
 import { serveSftp } from './sftp/sftp-server.ts';
 import { bridgeSftpServer, PROBE_SCRIPT, startSftpServer } from './sftp-passthrough.ts';
 
 export interface SftpHandlerOptions {
   /**
-   * `auto` (default): use the container's own sftp-server when it has one, else podgate's
-   * SFTP server over exec. `builtin`: always podgate's.
+   * Overrides the config's `files.sftpMode`: `auto` uses the container's own sftp-server when
+   * it has one, else podgate's SFTP server over exec; `builtin` always podgate's.
    */
   mode?: 'auto' | 'builtin';
 }
@@ -38,7 +40,7 @@ export function createSftpHandler(opts: SftpHandlerOptions = {}): ChannelHandler
   return async (channel: SessionChannel, ctx: SessionContext): Promise<HandlerOutcome> => {
     const target = execTargetOf(ctx);
     const onFileOp = fileOpLogger(ctx);
-    if (opts.mode !== 'builtin') {
+    if ((opts.mode ?? ctx.config.files.sftpMode) !== 'builtin') {
       const server = await startSftpServer(ctx.kube, target, ctx.argv(PROBE_SCRIPT, false));
       if (server !== null) {
         const r = await bridgeSftpServer(channel, server, onFileOp, (v) => {
@@ -49,8 +51,11 @@ export function createSftpHandler(opts: SftpHandlerOptions = {}): ChannelHandler
       }
     }
     const fsTarget = podFsTarget(ctx);
-    const fs = new PodFs(ctx.kube, fsTarget);
-    const r = await serveSftp({ channel, fs, onFileOp }).finally(() => fsTarget.streams.close());
+    const { limits } = ctx.config;
+    const fs = new PodFs(ctx.kube, fsTarget, { bytes: limits.sftpReadAheadBytes, budget: new ReadAheadBudget(limits.sftpSessionReadAheadBytes) });
+    const refusals = new LimitRefusals(ctx.logger, { sessionId: ctx.sessionId });
+    const r = await serveSftp({ channel, fs, onFileOp, limits, onRefused: (limit, value) => { refusals.refuse(limit, value); } })
+      .finally(() => { refusals.flush(); return fsTarget.streams.close(); });
     await finishChannel(channel, 0);
     return { exitCode: 0, bytesIn: r.bytesIn, bytesOut: r.bytesOut };
   };

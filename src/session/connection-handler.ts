@@ -16,7 +16,9 @@ import { parseTarget, splitUser } from '../target/grammar.ts';
 import type { TargetSpec } from '../target/types.ts';
 import type { ActiveSessions } from './active-sessions.ts';
 import type { Extensions, UserContext } from './extensions.ts';
+import { LimitRefusals } from './limit-refusal.ts';
 import { PodSession } from './pod-session.ts';
+import { SessionCap } from './session-cap.ts';
 import type { SessionReaper } from './reaper-types.ts';
 import { resolveForUser } from './resolve-for-user.ts';
 
@@ -108,8 +110,9 @@ function authenticatedHandler(user: UserConfig, rest: string | null, info: Conne
   };
   const tcpip = deps.extensions.directTcpip;
   let tunnels = 0;
+  const sessions = new SessionCap(deps.config.limits.maxSessionsPerConnection, new LimitRefusals(userLog, { connId: info.connId, user: user.name }));
   return {
-    onSession: () => new PodSession({ userCtx, target, targetError, reaper: deps.reaper, extensions: deps.extensions, active: deps.active }),
+    onSession: () => sessions.admit(() => new PodSession({ userCtx, target, targetError, reaper: deps.reaper, extensions: deps.extensions, active: deps.active })),
     onDirectTcpip: (req, accept, reject) => {
       const jump = jumpTarget(req.destIP, req.destPort);
       if (jump) {

@@ -5,7 +5,7 @@ import type { Attrs } from '../sftp/attrs.ts';
 import { STATUS } from '../sftp/constants.ts';
 import { UNWRAPPED } from '../exec-group.ts';
 import { startExec, type ExecTarget } from './exec-target.ts';
-import { FileReader, MemoryReader, type Reader } from './file-reader.ts';
+import { FileReader, MemoryReader, type ReadAhead, type Reader } from './file-reader.ts';
 import { FileWriter } from './file-writer.ts';
 import { FsError, fsErrorFromStderr } from './fs-error.ts';
 import { HELPER_SCRIPT, STREAM_SCRIPT } from './helper-script.ts';
@@ -39,10 +39,13 @@ export class PodFs {
   #helper: Promise<ShellHelper> | null = null;
   #home: Promise<string> | null = null;
   #umask = 0o022;
+  readonly #ahead: ReadAhead | undefined;
 
-  constructor(executor: PodExecutor, target: ExecTarget) {
+  /** `ahead`: read-ahead of each file reader and of them all (default: FileReader's). */
+  constructor(executor: PodExecutor, target: ExecTarget, ahead?: ReadAhead) {
     this.#executor = executor;
     this.#target = target;
+    this.#ahead = ahead;
   }
 
   /** The user's home directory if it exists, else the container's working directory. */
@@ -137,8 +140,7 @@ export class PodFs {
     const q = shQuote(path);
     return new FileReader((offset) => this.#stream(offset === 0
       ? `exec cat -- ${q}`
-      : `exec tail -c +${offset + 1} -- ${q}`, true));
-
+      : `exec tail -c +${offset + 1} -- ${q}`, true), this.#ahead);
   }
 
   /** Creates/truncates `path` as the flags say and returns a writer for its data. */
