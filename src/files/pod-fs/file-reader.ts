@@ -128,7 +128,10 @@ export class FileReader implements Reader {
       this.#drop(head.offset + data.length);
       head.resolve(data);
     }
-    if (!this.#full() && this.#exec !== null) this.#exec.stdout.resume();
+    if (this.#exec !== null) {
+      if (this.#full()) this.#exec.stdout.pause();
+      else this.#exec.stdout.resume();
+    }
   }
 
   #slice(offset: number, len: number): Buffer {
