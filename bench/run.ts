@@ -7,7 +7,8 @@
  *
  *   node --import tsx bench/run.ts [--quick] [--only NAME[,NAME...]] [--extras]
  *
- * Scenarios: throughput-out, throughput-in, setup, latency-1, latency-many, backpressure, scale.
+ * Scenarios: throughput-out, throughput-in, setup, latency-1, latency-many, backpressure, scale;
+ * `hostile` (issue #13's memory attacks) runs only when named with --only.
  * --extras also runs the area benches that exist next to this file (bench/sftp-*.ts,
  * bench/forward-*.ts) as child processes, after the main table (size: 8 MiB with --quick, else
  * $PODGATE_BENCH_EXTRA_MIB or their own default).
@@ -27,6 +28,7 @@ import { setup } from './scenarios/setup.ts';
 import { latency1, latencyMany } from './scenarios/latency.ts';
 import { scale } from './scenarios/scale.ts';
 import { backpressure } from './scenarios/backpressure.ts';
+import { hostile } from './scenarios/hostile.ts';
 import { rssKiB } from './lib/proc.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -40,6 +42,8 @@ export const SCENARIOS: Record<string, Scenario> = {
   'latency-many': latencyMany,
   backpressure,
   scale,
+  // Not in the default run (minutes, and it loads the machine): `--only hostile`.
+  hostile,
 };
 
 interface Args { quick: boolean; only: string[] | null; extras: boolean; out: string }
@@ -74,7 +78,7 @@ function machine(): Record<string, string | number> {
 export async function main(argv: string[]): Promise<ScenarioResult[]> {
   const args = parseArgs(argv);
   const log = (m: string): void => { process.stderr.write(`${m}\n`); };
-  const names = args.only ?? Object.keys(SCENARIOS);
+  const names = args.only ?? Object.keys(SCENARIOS).filter((n) => n !== 'hostile');
   const info = machine();
   log(`podgate bench ${new Date().toISOString()} ${args.quick ? '(quick)' : ''}: ${names.join(', ')}`);
   log(`machine: ${JSON.stringify(info)}`);
