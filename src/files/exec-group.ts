@@ -2,26 +2,17 @@
  * The data execs of one session's file layer (one `cat`/`tail` per open SFTP file, scp's
  * streams): each runs under the reaper's wrapper with an id of its own (`SESSION.fN`), so that
  * a stream cut off by the client (or a whole session that ends) leaves no process behind in
- * the container. A stream that exited by itself only leaves its marker file, which close()
- * removes in one exec; one that did not is reaped (TERM, then KILL) in the background as soon
- * as it is abandoned, a few at a time.
+ * the container. Streams that did not exit by themselves are ended in batches, one exec at a
+ * time per session (STREAM_KILL_SCRIPT: TERM to the stream's process group, KILL after the
+ * reap grace period); the markers of streams that exited are removed by the same script when
+ * the session ends.
  */
 import type { ExecOutcome, PodExecutor } from '../kube/types.ts';
 import type { ReapTarget, SessionReaper } from '../session/reaper-types.ts';
+import { STREAM_KILL_SCRIPT } from './stream-kill-script.ts';
 
-/** Reaps run at once per session. */
-const REAP_CONCURRENCY = 4;
-/** Marker names passed to one clean-up exec. */
-const CLEAN_BATCH = 200;
-
-const CLEAN_SCRIPT = [
-  'for i; do',
-  '  case $i in ""|*[!A-Za-z0-9._-]*) continue ;; esac',
-  '  for d in /tmp /dev/shm /var/tmp; do',
-  '    if [ -f "$d/.podgate-$i" ] && [ -O "$d/.podgate-$i" ]; then rm -f "$d/.podgate-$i"; fi',
-  '  done',
-  'done',
-].join('\n');
+/** Ids passed to one exec (argv stays far below ARG_MAX). */
+const BATCH = 200;
 
 export interface WrappedExec {
   argv: string[];
@@ -30,9 +21,9 @@ export interface WrappedExec {
 }
 
 export interface ExecGroup {
-  /** The argv that runs `script` with `sh -c`, findable by the reaper. */
+  /** The argv that runs `script` with `sh -c`, findable by its marker. */
   wrap(script: string): WrappedExec;
-  /** Ends every stream still running and removes the markers; resolves when all is done. */
+  /** Ends every stream still running and removes all markers; resolves when all is done. */
   close(): Promise<void>;
 }
 
@@ -42,26 +33,23 @@ export const UNWRAPPED: ExecGroup = {
   close: () => Promise.resolve(),
 };
 
-export function createExecGroup(executor: PodExecutor, reaper: SessionReaper | undefined, target: ReapTarget, sessionId: string): ExecGroup {
+export function createExecGroup(executor: PodExecutor, reaper: SessionReaper | undefined, target: ReapTarget, sessionId: string, graceMs: number): ExecGroup {
   if (reaper === undefined) return UNWRAPPED;
   let n = 0;
-  /** Started and not yet known to have exited. */
+  /** Started and not yet known to have ended. */
   const running = new Set<string>();
+  /** Exited by themselves: only their markers are left. */
   const exited: string[] = [];
-  const queue: string[] = [];
-  let active = 0;
-  let idle: (() => void) | null = null;
+  /** Cut off while maybe still running: to be ended. */
+  const toKill: string[] = [];
+  let busy: Promise<void> | null = null;
 
-  const pump = (): void => {
-    while (active < REAP_CONCURRENCY && queue.length > 0) {
-      const id = queue.shift()!;
-      active++;
-      void reaper.reap(target, id, 'stream-end').catch(() => undefined).finally(() => {
-        active--;
-        pump();
-      });
-    }
-    if (active === 0 && queue.length === 0 && idle !== null) { const f = idle; idle = null; f(); }
+  const drain = (): Promise<void> => {
+    busy ??= (async () => {
+      while (toKill.length > 0) await killStreams(executor, target, toKill.splice(0, BATCH), graceMs);
+      busy = null;
+    })();
+    return busy;
   };
 
   return {
@@ -73,32 +61,30 @@ export function createExecGroup(executor: PodExecutor, reaper: SessionReaper | u
         ended(outcome) {
           // Not running any more, or already handed to close(): nothing to do.
           if (!running.delete(id)) return;
-          // An exit status means the process tree ended; anything else (the stream was cut,
-          // aborted, refused) may have left it running.
+          // An exit status means the stream's process ended; anything else (the stream was
+          // cut, aborted, refused) may have left it running.
           if ('exitCode' in outcome) exited.push(id);
-          else { queue.push(id); pump(); }
+          else { toKill.push(id); void drain(); }
         },
       };
     },
     async close() {
-      for (const id of running) queue.push(id);
+      toKill.push(...running, ...exited.splice(0));
       running.clear();
-      pump();
-      if (active > 0 || queue.length > 0) await new Promise<void>((r) => { idle = r; });
-      while (exited.length > 0) await removeMarkers(executor, target, exited.splice(0, CLEAN_BATCH));
+      while (busy !== null || toKill.length > 0) await drain();
     },
   };
 }
 
-async function removeMarkers(executor: PodExecutor, target: ReapTarget, ids: string[]): Promise<void> {
+async function killStreams(executor: PodExecutor, target: ReapTarget, ids: string[], graceMs: number): Promise<void> {
   try {
-    const exec = await executor.exec({ ...target, command: ['/bin/sh', '-c', CLEAN_SCRIPT, 'podgate-clean', ...ids], stdin: false, tty: false });
+    const exec = await executor.exec({ ...target, command: ['/bin/sh', '-c', STREAM_KILL_SCRIPT, 'podgate-kill', String(Math.max(0, Math.round(graceMs))), ...ids], stdin: false, tty: false });
     exec.stdout.resume();
     exec.stdout.on('error', () => undefined);
     exec.stderr?.resume();
     exec.stderr?.on('error', () => undefined);
     await exec.done;
   } catch {
-    /* a marker left behind names no process: the next reap of that id finds nothing */
+    /* the session's own reap still ends the helper; a stream left here is reported by no one */
   }
 }

@@ -28,7 +28,7 @@ export function execTargetOf(ctx: SessionContext): ExecTarget {
  */
 export function podFsTarget(ctx: SessionContext): ExecTarget & { streams: ExecGroup } {
   const target = execTargetOf(ctx);
-  return { ...target, wrap: (script) => ctx.argv(script, false), streams: createExecGroup(ctx.kube, ctx.reaper, target, ctx.sessionId) };
+  return { ...target, wrap: (script) => ctx.argv(script, false), streams: createExecGroup(ctx.kube, ctx.reaper, target, ctx.sessionId, ctx.config.limits.reapGraceSeconds * 1000) };
 }
 
 export function fileOpLogger(ctx: SessionContext): (ev: FileOpEvent) => void {
