@@ -7,7 +7,8 @@
  *
  *   node --import tsx bench/run.ts [--quick] [--only NAME[,NAME...]] [--extras]
  *
- * Scenarios: throughput-out, throughput-in, setup, latency-1, latency-many, backpressure, scale, preauth.
+ * Scenarios: throughput-out, throughput-in, setup, latency-1, latency-many, backpressure, scale, preauth;
+ * `hostile` (issue #13's memory attacks) runs only when named with --only.
  * --extras also runs the area benches that exist next to this file (bench/sftp-*.ts,
  * bench/forward-*.ts) as child processes, after the main table (size: 8 MiB with --quick, else
  * $PODGATE_BENCH_EXTRA_MIB or their own default).
@@ -28,6 +29,7 @@ import { latency1, latencyMany } from './scenarios/latency.ts';
 import { scale } from './scenarios/scale.ts';
 import { backpressure } from './scenarios/backpressure.ts';
 import { preauth } from './scenarios/preauth.ts';
+import { hostile } from './scenarios/hostile.ts';
 import { rssKiB } from './lib/proc.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -42,6 +44,8 @@ export const SCENARIOS: Record<string, Scenario> = {
   backpressure,
   scale,
   preauth,
+  // Not in the default run (minutes, and it loads the machine): `--only hostile`.
+  hostile,
 };
 
 interface Args { quick: boolean; only: string[] | null; extras: boolean; out: string }
@@ -76,7 +80,7 @@ function machine(): Record<string, string | number> {
 export async function main(argv: string[]): Promise<ScenarioResult[]> {
   const args = parseArgs(argv);
   const log = (m: string): void => { process.stderr.write(`${m}\n`); };
-  const names = args.only ?? Object.keys(SCENARIOS);
+  const names = args.only ?? Object.keys(SCENARIOS).filter((n) => n !== 'hostile');
   const info = machine();
   log(`podgate bench ${new Date().toISOString()} ${args.quick ? '(quick)' : ''}: ${names.join(', ')}`);
   log(`machine: ${JSON.stringify(info)}`);

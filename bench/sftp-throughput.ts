@@ -64,7 +64,7 @@ emu.writeKubeconfig(kubeconfig, { token: 'admin-token' });
 let auto: Podgate | null = null;
 let builtin: Podgate | null = null;
 try {
-  [auto, builtin] = await Promise.all([startPodgate({ emulator: emu }), startPodgate({ emulator: emu, env: { PODGATE_SFTP_MODE: 'builtin' } })]);
+  [auto, builtin] = await Promise.all([startPodgate({ emulator: emu }), startPodgate({ emulator: emu, configPatch: { files: { sftpMode: 'builtin' } } })]);
   const o = (pg: Podgate): string[] => ['-F', '/dev/null', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', '-i', pg.keyFor('alice'), '-P', String(pg.port), ...(CIPHER === 'default' ? [] : ['-c', CIPHER])];
   console.log(`file: ${MIB} MiB random; scp cipher ${CIPHER}; ${new Date().toISOString()}`);
   const rows: Record<string, number> = {};

@@ -9,6 +9,7 @@
  *
  * Everything Kubernetes goes through `deps.kube` (KubeApi), always impersonating the user.
  */
+import { installPacketPool } from './ssh/packet-alloc.ts';
 import type { Logger } from 'pino';
 import { PublicKeyAuthenticator } from './auth/public-key-auth.ts';
 import { mustParseListen } from './config/listen.ts';
@@ -52,6 +53,8 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
   const active = new ActiveSessions();
   const listen = deps.listen ?? mustParseListen(config.listen);
 
+  // Decided here from the config, before the SSH server's own (later) call asks again.
+  installPacketPool(config.ssh.packetPool);
   const ssh = await startSshServer({
     host: listen.host,
     port: listen.port,

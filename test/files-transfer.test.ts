@@ -2,7 +2,7 @@
  * Issue #9 acceptance: real OpenSSH scp/sftp/rsync through a real podgate on the emulator, on a
  * debian pod (the container's own sftp-server: fast path) and the busybox-only pod `tiny`
  * (podgate's SFTP and scp over exec), plus a podgate forced to its builtin SFTP server for
- * debian pods (PODGATE_SFTP_MODE=builtin) so the exec file layer is proven on dash + coreutils.
+ * debian pods (config `files.sftpMode: builtin`) so the exec file layer is proven on dash + coreutils.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -84,7 +84,7 @@ beforeAll(async () => {
   emu = await startEmulator({ fixture: 'test/fixtures/cluster.yaml', tls: true, control: true });
   [auto, builtin] = await Promise.all([
     startPodgate({ emulator: emu, startTimeoutMs: 150_000 }),
-    startPodgate({ emulator: emu, env: { PODGATE_SFTP_MODE: 'builtin' }, startTimeoutMs: 150_000 }),
+    startPodgate({ emulator: emu, configPatch: { files: { sftpMode: 'builtin' } }, startTimeoutMs: 150_000 }),
   ]);
   const big = join(work, 'big.bin');
   const chunk = randomBytes(1024 * 1024);

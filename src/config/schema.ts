@@ -51,6 +51,9 @@ const userSchema = {
 } as const;
 
 const seconds = (def: number) => ({ type: 'integer', minimum: 0, default: def }) as const;
+const count = (min: number, def: number) => ({ type: 'integer', minimum: min, default: def }) as const;
+const KiB = 1024;
+const MiB = 1024 * KiB;
 
 export const configSchema = {
   $id: 'https://podgate.dev/schema/config.json',
@@ -105,6 +108,32 @@ export const configSchema = {
         maxSessionSeconds: seconds(0),
         reapGraceSeconds: seconds(5),
         shutdownGraceSeconds: seconds(30),
+        // Per-connection and per-session memory budget (docs/limits.md).
+        maxSessionsPerConnection: count(1, 10),
+        maxEnvPerSession: count(0, 64),
+        maxEnvBytesPerSession: count(0, 16 * KiB),
+        sftpMaxHandles: count(1, 64),
+        sftpReadAheadBytes: count(64 * KiB, 256 * KiB),
+        sftpSessionReadAheadBytes: count(64 * KiB, 2 * MiB),
+        sftpMaxRequestsInFlight: count(1, 64),
+        sftpMaxBytesInFlight: count(256 * KiB, 4 * MiB),
+        sftpMaxPathBytes: count(256, 4096),
+      },
+    },
+    files: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        sftpMode: { enum: ['auto', 'builtin'], default: 'auto' },
+      },
+    },
+    ssh: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        packetPool: { type: 'boolean', default: true },
       },
     },
     proxyProtocol: {

@@ -18,6 +18,8 @@ export interface PodgateConfig {
   /** PROXY protocol (v1/v2) from load balancers; off while trustedSources is empty. */
   proxyProtocol: ProxyProtocolConfig;
   session: SessionConfig;
+  files: FilesConfig;
+  ssh: SshConfig;
   /** Prometheus metrics and /healthz /readyz; null disables the HTTP listener. */
   metrics: { listen: string } | null;
   /** Where podgate keeps its journal of live sessions (to reap after a crash). */
@@ -98,6 +100,34 @@ export interface LimitsConfig {
   reapGraceSeconds: number;
   /** Seconds connected users get to finish after SIGTERM before their sessions are ended. */
   shutdownGraceSeconds: number;
+  /** Session channels open at once on one SSH connection (sshd MaxSessions); more are refused. */
+  maxSessionsPerConnection: number;
+  /** `env` requests kept per session, and their total bytes (name + value); more are refused. */
+  maxEnvPerSession: number;
+  maxEnvBytesPerSession: number;
+  /** SFTP handles (files and directories) open at once per session (podgate's own server). */
+  sftpMaxHandles: number;
+  /** Bytes read ahead of the client's READs, per open file and per session in all. */
+  sftpReadAheadBytes: number;
+  sftpSessionReadAheadBytes: number;
+  /**
+   * SFTP requests being served at once per session, and their bytes (the packets, plus the
+   * length each READ asks for); beyond either, podgate stops reading the channel.
+   */
+  sftpMaxRequestsInFlight: number;
+  sftpMaxBytesInFlight: number;
+  /** Longest path (bytes) an SFTP request may carry; longer ones fail without reaching the pod. */
+  sftpMaxPathBytes: number;
+}
+
+export interface FilesConfig {
+  /** `auto`: the container's own sftp-server when it has one; `builtin`: always podgate's. */
+  sftpMode: 'auto' | 'builtin';
+}
+
+export interface SshConfig {
+  /** ssh2's AES-GCM packets come from pooled slabs (src/ssh/packet-alloc.ts). */
+  packetPool: boolean;
 }
 
 export interface PenaltiesConfig {

@@ -10,7 +10,5 @@ export { createScpInterceptor, createSftpHandler };
 
 /** The handlers to merge into the bastion's extensions. */
 export function filesExtensions(opts: SftpHandlerOptions = {}): Pick<Extensions, 'subsystems' | 'execInterceptors'> {
-  // PODGATE_SFTP_MODE=builtin: never use the container's sftp-server (tests, benchmarks).
-  if (opts.mode === undefined && process.env.PODGATE_SFTP_MODE === 'builtin') opts = { ...opts, mode: 'builtin' };
   return { subsystems: { sftp: createSftpHandler(opts) }, execInterceptors: [createScpInterceptor()] };
 }

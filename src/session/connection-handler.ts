@@ -17,7 +17,9 @@ import { parseTarget, splitUser } from '../target/grammar.ts';
 import type { TargetSpec } from '../target/types.ts';
 import type { ActiveSessions } from './active-sessions.ts';
 import type { Extensions, UserContext } from './extensions.ts';
+import { LimitRefusals } from './limit-refusal.ts';
 import { PodSession } from './pod-session.ts';
+import { SessionCap } from './session-cap.ts';
 import type { SessionReaper } from './reaper-types.ts';
 
 export interface ConnectionDeps {
@@ -127,6 +129,7 @@ function authenticatedHandler(user: UserConfig, rest: string | null, info: Conne
   const mayForward = tcpip !== undefined && mayDo(user, 'forward').allowed;
   const mayJump = mayDo(user, 'jump').allowed;
   let tunnels = 0;
+  const sessions = new SessionCap(deps.config.limits.maxSessionsPerConnection, new LimitRefusals(userLog, { connId: info.connId, user: user.name }));
   const onDirectTcpip: AuthenticatedHandler['onDirectTcpip'] = (req, accept, reject) => {
     const jump = jumpTarget(req.destIP, req.destPort);
     if (jump) {
@@ -151,7 +154,7 @@ function authenticatedHandler(user: UserConfig, rest: string | null, info: Conne
     tcpip(req, accept, reject, { ...userCtx, target, resolve });
   };
   return {
-    onSession: () => new PodSession({ userCtx, target, targetError, reaper: deps.reaper, extensions: deps.extensions, active: deps.active }),
+    onSession: () => sessions.admit(() => new PodSession({ userCtx, target, targetError, reaper: deps.reaper, extensions: deps.extensions, active: deps.active })),
     // Only a listener for what the policy lets this user do: otherwise ssh2 refuses the
     // channel type itself.
     ...(mayForward || mayJump ? { onDirectTcpip } : {}),

@@ -14,9 +14,10 @@ import type { ResolvedTarget } from '../target/resolve.ts';
 import type { TargetSpec } from '../target/types.ts';
 import type { ActiveSession, ActiveSessions } from './active-sessions.ts';
 import { sessionArgv } from './command.ts';
-import { envAllowed, withEnv } from './env.ts';
+import { EnvBudget, envAllowed, withEnv } from './env.ts';
 import { bridgeExec } from './exec-bridge.ts';
 import { subsystemAction, subsystemHandler, type ChannelHandler, type Extensions, type HandlerOutcome, type SessionContext, type UserContext } from './extensions.ts';
+import { LimitRefusals } from './limit-refusal.ts';
 import { noShellError } from './reap-no-shell.ts';
 import type { SessionReaper } from './reaper-types.ts';
 import { SessionTimers } from './session-timers.ts';
@@ -48,16 +49,22 @@ export class PodSession implements SessionHandler, ActiveSession {
   readonly #timers: SessionTimers;
   /** Aborted once the channel or connection is gone (for handlers that outlive a read). */
   readonly #gone = new AbortController();
+  readonly #envBudget: EnvBudget;
+  readonly #refusals: LimitRefusals;
 
   constructor(deps: PodSessionDeps) {
     this.#d = deps;
     this.finished = new Promise((r) => { this.#finish = r; });
     const { limits } = deps.userCtx.config;
     this.#timers = new SessionTimers(limits.idleTimeoutSeconds, limits.maxSessionSeconds, (why) => this.terminate(why));
+    this.#envBudget = new EnvBudget(limits.maxEnvPerSession, limits.maxEnvBytesPerSession);
+    this.#refusals = new LimitRefusals(deps.userCtx.logger, { sessionId: this.sessionId });
   }
 
   onEnv(name: string, value: string): boolean {
     if (!envAllowed(name, this.#d.userCtx.config.session.envAllow)) return false;
+    const over = this.#envBudget.take(name, value);
+    if (over !== null) { this.#refusals.refuse(over, this.#d.userCtx.config.limits[over]); return false; }
     this.#env.set(name, value);
     return true;
   }
@@ -91,6 +98,7 @@ export class PodSession implements SessionHandler, ActiveSession {
   }
 
   onClose(): void {
+    this.#refusals.flush();
     this.#closed = true;
     this.#gone.abort();
     this.#endReason ??= 'client-closed';

@@ -13,7 +13,7 @@
  * writes the payload, encrypts in place and hands the packet to the socket, as before.
  *
  * Guarded: applied only to ssh2 1.17.x's AESGCMCipherBinding (the native binding); any other
- * shape leaves ssh2 untouched. PODGATE_SSH2_PACKET_POOL=0 turns it off.
+ * shape leaves ssh2 untouched. Config `ssh.packetPool: false` turns it off.
  */
 import { createRequire } from 'node:module';
 import { randomFillSync } from 'node:crypto';
@@ -77,11 +77,14 @@ export function allocGcmPacket(payloadLen: number): Buffer {
 
 let installed: boolean | null = null;
 
-/** Installs the pooled allocator once; returns whether ssh2 is using it. */
-export function installPacketPool(): boolean {
+/**
+ * Installs the pooled allocator once (config `ssh.packetPool`); returns whether ssh2 is using
+ * it. The first call decides for the process: later calls return that answer.
+ */
+export function installPacketPool(enabled = true): boolean {
   if (installed !== null) return installed;
   installed = false;
-  if (process.env.PODGATE_SSH2_PACKET_POOL === '0') return false;
+  if (!enabled) return false;
   try {
     const version = (require('ssh2/package.json') as { version: string }).version;
     if (!/^1\.17\./.test(version)) return false;

@@ -1,4 +1,5 @@
 import type { ContainerRef, ExecRequest, ExecSession, Identity, PodExecutor } from '../../kube/types.ts';
+import type { ExecGroup } from '../exec-group.ts';
 
 /** Where the file layer runs its execs: one container, as one user's identity. */
 export interface ExecTarget extends ContainerRef {
@@ -8,6 +9,8 @@ export interface ExecTarget extends ContainerRef {
    * so it ends with the session). Default: `sh -c SCRIPT`.
    */
   wrap?: (script: string) => string[];
+  /** Wraps each data stream so it ends with the session (default: plain `sh -c`, not reaped). */
+  streams?: ExecGroup;
 }
 
 /** Starts `argv` in the target without a TTY, with stdin. */

@@ -2,6 +2,8 @@ import type { ExecSession } from '../../kube/types.ts';
 import { STATUS } from '../sftp/constants.ts';
 import { FsError, fsErrorFromStderr } from './fs-error.ts';
 import { collectText } from './exec-target.ts';
+import { LIMIT_DEFAULTS } from '../../config/defaults.ts';
+import { ReadAheadBudget } from '../sftp/sftp-limits.ts';
 
 /** What SFTP READs and scp's source use. */
 export interface Reader {
@@ -30,8 +32,11 @@ interface ReadReq {
   reject: (err: FsError) => void;
 }
 
-/** Buffered bytes kept ahead of the requests before the stream is paused. */
-const READ_AHEAD = 4 * 1024 * 1024;
+/** How far a reader may read ahead of the requests: its own cap, and its session's shared one. */
+export interface ReadAhead {
+  bytes: number;
+  budget: ReadAheadBudget;
+}
 /** A request this far past the stream's position restarts it rather than reading through. */
 const SKIP_LIMIT = 1024 * 1024;
 
@@ -53,9 +58,30 @@ export class FileReader implements Reader {
   #error: FsError | null = null;
   #starting = false;
   #closed = false;
+  readonly #ahead: ReadAhead;
 
-  constructor(open: ReadStreamOpener) {
+  /** Without `ahead`: the default per-file read-ahead, on a budget of its own. */
+  constructor(open: ReadStreamOpener, ahead: ReadAhead = defaultReadAhead()) {
     this.#open = open;
+    this.#ahead = ahead;
+  }
+
+  /** Bytes buffered now (tests). */
+  get buffered(): number { return this.#bufLen; }
+
+  /**
+   * Enough buffered: the reader's own cap, or the session's once over it and no request is
+   * waiting (a waiting request always gets its data, so the budget never stalls a reader).
+   */
+  #full(): boolean {
+    return this.#bufLen >= this.#ahead.bytes || (this.#ahead.budget.over && this.#queue.length === 0);
+  }
+
+  /** Forgets every buffered byte, giving it back to the session's budget. */
+  #release(): void {
+    this.#ahead.budget.used -= this.#bufLen;
+    this.#chunks = [];
+    this.#bufLen = 0;
   }
 
   /** Resolves with up to `len` bytes at `offset`, or null at end of file. */
@@ -70,6 +96,7 @@ export class FileReader implements Reader {
   close(): void {
     this.#closed = true;
     this.#stop();
+    this.#release();
     for (const r of this.#queue.splice(0)) r.reject(new FsError(STATUS.FAILURE, 'handle closed'));
   }
 
@@ -101,7 +128,10 @@ export class FileReader implements Reader {
       this.#drop(head.offset + data.length);
       head.resolve(data);
     }
-    if (this.#bufLen < READ_AHEAD && this.#exec !== null) this.#exec.stdout.resume();
+    if (this.#exec !== null) {
+      if (this.#full()) this.#exec.stdout.pause();
+      else this.#exec.stdout.resume();
+    }
   }
 
   #slice(offset: number, len: number): Buffer {
@@ -125,6 +155,7 @@ export class FileReader implements Reader {
     if (n <= 0) return;
     this.#bufStart += n;
     this.#bufLen -= n;
+    this.#ahead.budget.used -= n;
     while (n > 0) {
       const c = this.#chunks[0]!;
       if (c.length <= n) { this.#chunks.shift(); n -= c.length; } else { this.#chunks[0] = c.subarray(n); n = 0; }
@@ -145,9 +176,8 @@ export class FileReader implements Reader {
   #restart(offset: number): void {
     this.#stop();
     const gen = this.#generation;
-    this.#chunks = [];
+    this.#release();
     this.#bufStart = offset;
-    this.#bufLen = 0;
     this.#ended = false;
     this.#error = null;
     this.#starting = true;
@@ -175,7 +205,8 @@ export class FileReader implements Reader {
       if (gen !== this.#generation) return;
       this.#chunks.push(c);
       this.#bufLen += c.length;
-      if (this.#bufLen >= READ_AHEAD) exec.stdout.pause();
+      this.#ahead.budget.used += c.length;
+      if (this.#full()) exec.stdout.pause();
       this.#pump();
     });
     void exec.done.then((outcome) => {
@@ -186,4 +217,8 @@ export class FileReader implements Reader {
       this.#pump();
     });
   }
+}
+
+function defaultReadAhead(): ReadAhead {
+  return { bytes: LIMIT_DEFAULTS.sftpReadAheadBytes, budget: new ReadAheadBudget(LIMIT_DEFAULTS.sftpSessionReadAheadBytes) };
 }

@@ -1,9 +1,11 @@
 import { posix } from 'node:path';
+import { toPodgateError } from '../../errors/index.ts';
 import type { ExecSession, PodExecutor } from '../../kube/types.ts';
 import type { Attrs } from '../sftp/attrs.ts';
 import { STATUS } from '../sftp/constants.ts';
+import { UNWRAPPED } from '../exec-group.ts';
 import { startExec, type ExecTarget } from './exec-target.ts';
-import { FileReader, MemoryReader, type Reader } from './file-reader.ts';
+import { FileReader, MemoryReader, type ReadAhead, type Reader } from './file-reader.ts';
 import { FileWriter } from './file-writer.ts';
 import { FsError, fsErrorFromStderr } from './fs-error.ts';
 import { HELPER_SCRIPT, STREAM_SCRIPT } from './helper-script.ts';
@@ -37,10 +39,13 @@ export class PodFs {
   #helper: Promise<ShellHelper> | null = null;
   #home: Promise<string> | null = null;
   #umask = 0o022;
+  readonly #ahead: ReadAhead | undefined;
 
-  constructor(executor: PodExecutor, target: ExecTarget) {
+  /** `ahead`: read-ahead of each file reader and of them all (default: FileReader's). */
+  constructor(executor: PodExecutor, target: ExecTarget, ahead?: ReadAhead) {
     this.#executor = executor;
     this.#target = target;
+    this.#ahead = ahead;
   }
 
   /** The user's home directory if it exists, else the container's working directory. */
@@ -135,8 +140,7 @@ export class PodFs {
     const q = shQuote(path);
     return new FileReader((offset) => this.#stream(offset === 0
       ? `exec cat -- ${q}`
-      : `exec tail -c +${offset + 1} -- ${q}`, true));
-
+      : `exec tail -c +${offset + 1} -- ${q}`, true), this.#ahead);
   }
 
   /** Creates/truncates `path` as the flags say and returns a writer for its data. */
@@ -163,7 +167,15 @@ export class PodFs {
 
   /** A data exec: STREAM_SCRIPT reads `line` (paths quoted by shQuote) and runs it; the rest of stdin is data. */
   async #stream(line: string, endStdin: boolean): Promise<ExecSession> {
-    const exec = await startExec(this.#executor, this.#target, ['sh', '-c', STREAM_SCRIPT]);
+    const wrapped = (this.#target.streams ?? UNWRAPPED).wrap(STREAM_SCRIPT);
+    let exec: ExecSession;
+    try {
+      exec = await startExec(this.#executor, this.#target, wrapped.argv);
+    } catch (err) {
+      wrapped.ended({ error: toPodgateError(err) });
+      throw err;
+    }
+    void exec.done.then((outcome) => { wrapped.ended(outcome); });
     const bytes = Buffer.from(`${line}\n`, 'latin1');
     exec.stdin?.on('error', () => { /* done reports it */ });
     if (endStdin) exec.stdin?.end(bytes);

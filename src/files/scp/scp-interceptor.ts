@@ -5,7 +5,7 @@ import type { SessionChannel } from '../../ssh/types.ts';
 import { startMarkedExec } from '../marker-exec.ts';
 import { PodFs } from '../pod-fs/pod-fs.ts';
 import { shQuote } from '../pod-fs/shell-quote.ts';
-import { execTargetOf, fileOpLogger } from '../sftp-handler.ts';
+import { execTargetOf, fileOpLogger, podFsTarget } from '../sftp-handler.ts';
 import { ChannelReader } from './channel-reader.ts';
 import { parseScpCommand, type ScpCommand } from './scp-command.ts';
 import { scpSink } from './scp-sink.ts';
@@ -48,7 +48,8 @@ async function serveScp(channel: SessionChannel, ctx: SessionContext, cmd: ScpCo
     await finishChannel(channel, r.outcome.exitCode);
     return { exitCode: r.outcome.exitCode, bytesIn: r.bytesIn, bytesOut: r.bytesOut + own.leftover.length };
   }
-  const fs = new PodFs(ctx.kube, { ...target, wrap: (script) => ctx.helperArgv(script) });
+  const fsTarget = podFsTarget(ctx);
+  const fs = new PodFs(ctx.kube, fsTarget);
   const input = new ChannelReader(channel);
   channel.on('error', () => { /* the reader sees the end */ });
   try {
@@ -58,5 +59,6 @@ async function serveScp(channel: SessionChannel, ctx: SessionContext, cmd: ScpCo
     return { exitCode: code };
   } finally {
     fs.close();
+    await fsTarget.streams.close();
   }
 }

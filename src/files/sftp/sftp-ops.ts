@@ -8,6 +8,7 @@ import type { FileStat } from '../pod-fs/stat-parse.ts';
 import { longName, type Attrs } from './attrs.ts';
 import { MAX_PACKET, MAX_RW, OPEN_FLAGS, PKT, STATUS } from './constants.ts';
 import { BadMessage, type PacketReader } from './packet-reader.ts';
+import type { RefusalSink, SftpLimits } from './sftp-limits.ts';
 import { attrsPacket, dataPacket, handlePacket, namePacket, PacketBuilder, statusPacket } from './packet-writer.ts';
 
 interface FileHandle { kind: 'file'; path: string; reader?: Reader; writer?: FileWriter }
@@ -15,7 +16,6 @@ interface DirHandle { kind: 'dir'; path: string; entries?: { name: string; stat:
 type Handle = FileHandle | DirHandle;
 
 const READDIR_BATCH = 100;
-const MAX_HANDLES = 1024;
 
 function toAttrs(s: FileStat): Attrs {
   return { size: s.size, uid: s.uid, gid: s.gid, mode: s.mode, atime: s.atime, mtime: s.mtime };
@@ -28,11 +28,15 @@ export class SftpOps {
   readonly #audit: (ev: FileOpEvent) => void;
   readonly #handles = new Map<string, Handle>();
   #nextHandle = 1;
+  readonly #limits: SftpLimits;
+  readonly #refuse: RefusalSink;
 
-  constructor(fs: PodFs, send: (b: Buffer | Buffer[]) => void, audit: (ev: FileOpEvent) => void) {
+  constructor(fs: PodFs, send: (b: Buffer | Buffer[]) => void, audit: (ev: FileOpEvent) => void, limits: SftpLimits, refuse: RefusalSink) {
     this.#fs = fs;
     this.#send = send;
     this.#audit = audit;
+    this.#limits = limits;
+    this.#refuse = refuse;
   }
 
   closeAll(): void {
@@ -69,7 +73,10 @@ export class SftpOps {
   }
 
   #newHandle(h: Handle): Buffer {
-    if (this.#handles.size >= MAX_HANDLES) throw new FsError(STATUS.FAILURE, 'too many open handles');
+    if (this.#handles.size >= this.#limits.sftpMaxHandles) {
+      this.#refuse('sftpMaxHandles', this.#limits.sftpMaxHandles);
+      throw new FsError(STATUS.FAILURE, `too many open handles (limit ${this.#limits.sftpMaxHandles})`);
+    }
     const key = String(this.#nextHandle++);
     this.#handles.set(key, h);
     return Buffer.from(key, 'latin1');
@@ -87,7 +94,17 @@ export class SftpOps {
   }
 
   async #path(r: PacketReader): Promise<string> {
-    return this.#fs.resolve(r.string());
+    return this.#fs.resolve(this.#rawPath(r));
+  }
+
+  /** A path as the client sent it; one longer than sftpMaxPathBytes never reaches the pod. */
+  #rawPath(r: PacketReader): string {
+    const raw = r.string();
+    if (raw.length > this.#limits.sftpMaxPathBytes) {
+      this.#refuse('sftpMaxPathBytes', this.#limits.sftpMaxPathBytes);
+      throw new FsError(STATUS.FAILURE, `path too long (limit ${this.#limits.sftpMaxPathBytes} bytes)`);
+    }
+    return raw;
   }
 
   async #dispatch(type: number, id: number, r: PacketReader): Promise<void> {
@@ -227,7 +244,7 @@ export class SftpOps {
       case PKT.SYMLINK: {
         // OpenSSH sends (target, link) in this order, swapped against the draft; sftp-server
         // reads it the same way, so podgate does too.
-        const target = r.string();
+        const target = this.#rawPath(r);
         const link = await this.#path(r);
         await this.#changing({ op: 'symlink', path: displayPath(link), target: displayPath(target) }, () => fs.symlink(target, link));
         this.#status(id, STATUS.OK);
@@ -275,11 +292,11 @@ export class SftpOps {
         return;
       }
       case 'limits@openssh.com': {
-        this.#send(new PacketBuilder(PKT.EXTENDED_REPLY, id).u64(MAX_PACKET).u64(MAX_RW).u64(MAX_RW).u64(MAX_HANDLES).done());
+        this.#send(new PacketBuilder(PKT.EXTENDED_REPLY, id).u64(MAX_PACKET).u64(MAX_RW).u64(MAX_RW).u64(this.#limits.sftpMaxHandles).done());
         return;
       }
       case 'expand-path@openssh.com': {
-        const raw = r.string();
+        const raw = this.#rawPath(r);
         if (/^~[^/]/.test(raw)) throw new FsError(STATUS.FAILURE, '~user paths are not supported');
         const rel = raw === '~' ? '' : raw.startsWith('~/') ? raw.slice(2) : raw;
         const path = await this.#fs.realpath(await this.#fs.resolve(rel));

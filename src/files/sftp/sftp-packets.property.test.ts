@@ -131,6 +131,9 @@ function fakeFs(): PodFs {
   }) as PodFs;
 }
 
+/** The config's defaults (src/config/schema.ts). */
+const LIMITS = { sftpMaxHandles: 64, sftpReadAheadBytes: 262144, sftpSessionReadAheadBytes: 2097152, sftpMaxRequestsInFlight: 64, sftpMaxBytesInFlight: 4194304, sftpMaxPathBytes: 4096 };
+
 describe('serveSftp dispatch (property)', () => {
   it('random packets get well-formed replies and never an exception out of the data handler', async () => {
     const { seed, numRuns } = fuzzParams('sftp: server dispatch', 300);
@@ -138,7 +141,7 @@ describe('serveSftp dispatch (property)', () => {
       const channel = new PassThrough();
       const replies = new PacketFramer(MAX_PACKET);
       const out: Buffer[] = [];
-      const done = serveSftp({ channel: { on: channel.on.bind(channel), once: channel.once.bind(channel), pause: () => channel, resume: () => channel, write: (b: Buffer) => { out.push(...replies.push(b)); return true; } } as unknown as PassThrough, fs: fakeFs() });
+      const done = serveSftp({ channel: { on: channel.on.bind(channel), once: channel.once.bind(channel), pause: () => channel, resume: () => channel, write: (b: Buffer) => { out.push(...replies.push(b)); return true; } } as unknown as PassThrough, fs: fakeFs(), limits: LIMITS });
       for (const c of chunks) channel.emit('data', c);
       await new Promise((r) => setImmediate(r));
       channel.emit('end');

@@ -2,16 +2,20 @@ import type { Duplex } from 'node:stream';
 import type { PodFs } from '../pod-fs/pod-fs.ts';
 import { toFsError } from '../pod-fs/fs-error.ts';
 import { displayPath, type FileOpEvent, type FileOpSink } from '../file-op-audit.ts';
-import { MAX_PACKET, PKT, STATUS } from './constants.ts';
+import { MAX_PACKET, MAX_RW, PKT, STATUS } from './constants.ts';
 import { BadMessage, PacketFramer, PacketReader } from './packet-reader.ts';
 import { statusPacket, versionPacket } from './packet-writer.ts';
 import { SftpOps } from './sftp-ops.ts';
+import type { RefusalSink, SftpLimits } from './sftp-limits.ts';
 
 export interface SftpServerOptions {
   /** The subsystem channel: SFTP packets in and out. */
   channel: Duplex;
   fs: PodFs;
   onFileOp?: FileOpSink;
+  limits: SftpLimits;
+  /** Told of every request a limit refused. */
+  onRefused?: RefusalSink;
 }
 
 export interface SftpServerResult {
@@ -25,6 +29,11 @@ export interface SftpServerResult {
  * protocol allows), and respects backpressure both ways: while the channel cannot take more
  * replies, no further requests are read. Resolves when the client ends its side; the caller
  * ends the channel (OpenSSH's sftp waits for that).
+ *
+ * Memory stays bounded: at most `sftpMaxRequestsInFlight` requests are served at once, holding
+ * at most `sftpMaxBytesInFlight` bytes (their packets plus the data each READ asks for); past
+ * either, the channel is paused (ssh2 then stops opening the client's window) and the packets
+ * already framed wait in order.
  */
 export function serveSftp(opts: SftpServerOptions): Promise<SftpServerResult> {
   const { channel } = opts;
@@ -41,19 +50,34 @@ export function serveSftp(opts: SftpServerOptions): Promise<SftpServerResult> {
     if (!ok && !waitingDrain) {
       waitingDrain = true;
       channel.pause();
-      channel.once('drain', () => { waitingDrain = false; if (!closed) channel.resume(); });
+      channel.once('drain', () => { waitingDrain = false; drainHeld(); });
     }
   };
   const audit = (ev: FileOpEvent): void => { opts.onFileOp?.(ev); };
-  const ops = new SftpOps(opts.fs, send, audit);
+  const { limits } = opts;
+  const refuse: RefusalSink = (limit, value) => { opts.onRefused?.(limit, value); };
+  const ops = new SftpOps(opts.fs, send, audit, limits, refuse);
+  let inFlight = 0;
+  let bytesInFlight = 0;
+  const held: Buffer[] = [];
+  // While the client does not read its replies, no new request starts.
+  const room = (p: Buffer): boolean => !waitingDrain && (inFlight === 0 || (inFlight < limits.sftpMaxRequestsInFlight && bytesInFlight + requestCost(p) <= limits.sftpMaxBytesInFlight));
+  /** Starts the held requests there is room for; pauses the channel while any must wait. */
+  let drainHeld = (): void => undefined;
 
   return new Promise((resolve) => {
     const finish = (): void => {
       if (closed) return;
       closed = true;
+      held.length = 0;
       ops.closeAll();
       opts.fs.close();
       resolve({ bytesIn, bytesOut });
+    };
+    drainHeld = () => {
+      while (held.length > 0 && !closed && room(held[0]!)) dispatch(held.shift()!);
+      if (held.length > 0 || waitingDrain) channel.pause();
+      else if (!closed) channel.resume();
     };
     channel.on('data', (chunk: Buffer) => {
       bytesIn += chunk.length;
@@ -64,28 +88,43 @@ export function serveSftp(opts: SftpServerOptions): Promise<SftpServerResult> {
         finish();
         return;
       }
-      for (const p of packets) dispatch(p);
+      for (const p of packets) held.push(p);
+      drainHeld();
     });
     channel.on('end', finish);
     channel.on('close', finish);
     channel.on('error', finish);
 
-    const dispatch = (p: Buffer): void => {
+    function dispatch(p: Buffer): void {
       const type = p[0]!;
       if (type === PKT.INIT) { send(versionPacket()); return; }
       let id = 0;
       try {
         const r = new PacketReader(p, 1);
         id = r.u32();
+        const c = requestCost(p);
+        inFlight++;
+        bytesInFlight += c;
         ops.handle(type, id, r).catch((err: unknown) => {
           const e = toFsError(err);
           send(statusPacket(id, e.status, e.message));
+        }).finally(() => {
+          inFlight--;
+          bytesInFlight -= c;
+          drainHeld();
         });
       } catch (err) {
         send(statusPacket(id, err instanceof BadMessage ? STATUS.BAD_MESSAGE : STATUS.FAILURE, (err as Error).message));
       }
-    };
+    }
   });
 }
 
 export { displayPath };
+
+/** Bytes a request holds while served: its packet, plus the data a READ asks for. */
+function requestCost(p: Buffer): number {
+  if (p[0] !== PKT.READ || p.length < 9) return p.length;
+  const handleLen = p.readUInt32BE(5);
+  return p.length === 21 + handleLen ? p.length + Math.min(p.readUInt32BE(p.length - 4), MAX_RW) : p.length;
+}

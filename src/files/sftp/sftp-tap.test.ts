@@ -60,3 +60,43 @@ describe('SftpTap', () => {
     ]);
   });
 });
+
+describe('SftpTap request ids (issue #13: audit falsified by reused ids)', () => {
+  const feed = (tap: SftpTap, side: 'client' | 'server', ...bufs: Buffer[]): void => { dribble(Buffer.concat(bufs), (c) => tap[side].push(c)); };
+
+  it('flags a request that reuses an outstanding id, and audits the first one by its own reply', () => {
+    const events: FileOpEvent[] = [];
+    const tap = new SftpTap((e) => events.push(e));
+    // A harmless STAT answered "No such file" must not be taken for the REMOVE's outcome.
+    feed(tap, 'client', req(PKT.REMOVE, 9, (p) => p.string('/etc/important')));
+    expect(tap.violation).toBeNull();
+    feed(tap, 'client', req(PKT.STAT, 9, (p) => p.string('/nonexistent')));
+    expect(tap.violation).toMatchObject({ reason: 'request id reused', requestId: 9 });
+    feed(tap, 'server', statusPacket(9, STATUS.OK, ''));
+    expect(events).toEqual([{ op: 'remove', path: '/etc/important', result: 'ok' }]);
+    // Nothing the client sends after the violation is audited or tracked.
+    feed(tap, 'client', req(PKT.MKDIR, 10, (p) => p.string('/later').u32(0)));
+    feed(tap, 'server', statusPacket(10, STATUS.OK, ''));
+    expect(events).toHaveLength(1);
+  });
+
+  it('flags a changing request that reuses the id of a pending read-only one', () => {
+    const events: FileOpEvent[] = [];
+    const tap = new SftpTap((e) => events.push(e));
+    feed(tap, 'client', req(PKT.STAT, 5, (p) => p.string('/nonexistent')), req(PKT.REMOVE, 5, (p) => p.string('/x')));
+    expect(tap.violation?.requestId).toBe(5);
+    feed(tap, 'server', statusPacket(5, STATUS.NO_SUCH_FILE, ''));
+    expect(events).toEqual([]);
+  });
+
+  it('allows an id again once its reply was seen', () => {
+    const events: FileOpEvent[] = [];
+    const tap = new SftpTap((e) => events.push(e));
+    for (let i = 0; i < 3; i++) {
+      feed(tap, 'client', req(PKT.MKDIR, 1, (p) => p.string(`/d${i}`).u32(0)));
+      feed(tap, 'server', statusPacket(1, STATUS.OK, ''));
+    }
+    expect(tap.violation).toBeNull();
+    expect(events.map((e) => e.path)).toEqual(['/d0', '/d1', '/d2']);
+  });
+});

@@ -4,13 +4,29 @@ import { PacketReader } from './packet-reader.ts';
 
 const STATUS_NAMES = ['ok', 'eof', 'No such file', 'Permission denied', 'Failure', 'Bad message', 'No connection', 'Connection lost', 'Operation unsupported'];
 
+/** A client request the tap cannot attribute a reply to unambiguously. */
+export interface TapViolation {
+  reason: 'request id reused';
+  requestId: number;
+  /** Offset in the client's byte stream where the offending packet starts. */
+  offset: number;
+}
+
 /**
  * Watches an SFTP conversation it does not take part in (the sftp-server fast path) and emits
  * FILE_OP events for the changing requests once their STATUS arrives. It reads only packet
  * heads for WRITE and DATA, so bulk data is never copied.
+ *
+ * Replies are matched to requests by id, so a client that sends a second request with the id
+ * of one still outstanding could have one request's reply audited as the other's. The tap
+ * tracks every outstanding id: a reused one is a protocol violation (`violation` is set and
+ * the client's later packets are ignored); the caller must not pass that packet on.
  */
 export class SftpTap {
   readonly #sink: FileOpSink;
+  /** Ids of client requests not yet answered (any type). */
+  readonly #outstanding = new Set<number>();
+  violation: TapViolation | null = null;
   readonly #pending = new Map<number, Omit<FileOpEvent, 'result'> | { openPath: string } | { closeHandle: string }>();
   readonly #writes = new Map<string, { path: string; size: number }>();
   readonly client = new PacketScanner((p) => { this.#fromClient(p); }, PKT.WRITE);
@@ -24,8 +40,13 @@ export class SftpTap {
     try {
       const r = new PacketReader(p, 1);
       const type = p[0];
-      if (type === PKT.INIT) return;
+      if (type === PKT.INIT || this.violation !== null) return;
       const id = r.u32();
+      if (this.#outstanding.has(id)) {
+        this.violation = { reason: 'request id reused', requestId: id, offset: this.client.packetStart };
+        return;
+      }
+      this.#outstanding.add(id);
       const path = (): string => displayPath(r.string());
       switch (type) {
         case PKT.OPEN: {
@@ -65,6 +86,7 @@ export class SftpTap {
       const type = p[0];
       if (type === PKT.VERSION) return;
       const id = r.u32();
+      this.#outstanding.delete(id);
       const pending = this.#pending.get(id);
       if (pending === undefined) return;
       this.#pending.delete(id);
@@ -104,6 +126,11 @@ export class PacketScanner {
   }
 
   push(chunk: Buffer): void {
+    this.#push(chunk);
+    this.#pos += chunk.length;
+  }
+
+  #push(chunk: Buffer): void {
     let off = 0;
     while (off < chunk.length) {
       if (this.#skip > 0) {
@@ -113,6 +140,7 @@ export class PacketScanner {
         continue;
       }
       if (this.#need === 0) {
+        if (this.#head.length === 0) this.packetStart = this.#pos + off;
         const n = Math.min(5 - this.#head.length, chunk.length - off);
         this.#head = Buffer.concat([this.#head, chunk.subarray(off, off + n)]);
         off += n;
@@ -139,6 +167,9 @@ export class PacketScanner {
   }
 
   #pendingSkip = 0;
+  /** Stream offset of the next byte pushed, and of the packet being framed (or last emitted). */
+  #pos = 0;
+  packetStart = 0;
 
   #emit(): void {
     const p = Buffer.concat(this.#body, this.#bodyLen);

@@ -5,6 +5,7 @@
  * events go to stderr as JSON lines. Test and benchmark use only.
  */
 import { Duplex } from 'node:stream';
+import { LIMIT_DEFAULTS } from '../../config/defaults.ts';
 import { PodFs } from '../pod-fs/pod-fs.ts';
 import { serveSftp } from '../sftp/sftp-server.ts';
 import { LocalExecutor } from './local-executor.ts';
@@ -18,7 +19,7 @@ const ex = new LocalExecutor({
 const channel = Duplex.from({ readable: process.stdin, writable: process.stdout });
 channel.on('error', () => { /* the client went away */ });
 const fs = new PodFs(ex, { namespace: 'local', pod: 'local', container: 'local', identity: { user: 'local', groups: [] } });
-serveSftp({ channel, fs, onFileOp: (ev) => { process.stderr.write(`${JSON.stringify({ code: 'FILE_OP', ...ev })}\n`); } }).then(() => {
+serveSftp({ channel, fs, limits: LIMIT_DEFAULTS, onFileOp: (ev) => { process.stderr.write(`${JSON.stringify({ code: 'FILE_OP', ...ev })}\n`); } }).then(() => {
   channel.end();
   ex.dispose();
   process.exitCode = 0;
