@@ -76,6 +76,7 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
   const tunnel = (stream: Duplex, info: ConnectionInfo, handler: ConnectionHandler): void => {
     tunnels.set(stream, { info, handler });
     Object.assign(stream, { remoteAddress: info.remoteAddress, remotePort: info.remotePort, remoteFamily: 'IPv4' });
+    watchClientHello(stream);
     inner.injectSocket(stream as never);
   };
   inner.on('connection', (client: Connection) => {
