@@ -150,4 +150,17 @@ describe('algorithms', () => {
     expect(ev['serverOffer']).toContain(ours);
     expect(ev['msg']).toMatch(new RegExp(`^Unable to negotiate with 127\\.0\\.0\\.1 port \\d+: no matching .* found\\. Their offer: ${theirs[0]}`));
   });
+
+  it('a nested (jump) connection that cannot agree is logged with the client offer too', async () => {
+    const common = ['StrictHostKeyChecking no', 'UserKnownHostsFile /dev/null', 'BatchMode yes', 'LogLevel ERROR', 'User alice',
+      `IdentityFile ${bastion.pg.keyFor('alice')}`, 'IdentitiesOnly yes'].map((o) => `  ${o}`);
+    const cfg = join(work, 'ssh_config_jump');
+    writeFileSync(cfg, ['Host bastion', '  HostName 127.0.0.1', `  Port ${bastion.pg.port}`, ...common,
+      'Host web-7d9f.default', '  ProxyJump bastion', '  Ciphers aes192-cbc', ...common, ''].join('\n'));
+    const r = await runClient('/usr/bin/ssh', ['-F', cfg, 'web-7d9f.default', 'true']);
+    expect(r.code).toBe(255);
+    const ev = await waitFor(() => bastion.pg.logs().find((l) => l['code'] === 'SSH_NEGOTIATION_FAILED' && (l['clientOffer'] as string[] | null)?.[0] === 'aes192-cbc'), 'nested SSH_NEGOTIATION_FAILED');
+    expect(ev).toMatchObject({ category: 'cipher', remoteAddress: '127.0.0.1', clientOffer: ['aes192-cbc'] });
+    expect(ev['clientVersion']).toMatch(/^SSH-2\.0-OpenSSH_/);
+  });
 });

@@ -5,7 +5,6 @@
  * algorithms the client wanted. A passive reader of the socket's first bytes: it never consumes
  * data (ssh2 reads the same chunks) and stops after the KEXINIT or MAX_BYTES.
  */
-import type { Socket } from 'node:net';
 
 const MAX_BYTES = 64 * 1024;
 const KEXINIT = 20;
@@ -54,8 +53,14 @@ export function parseClientOffer(buf: Buffer): ClientOffer | null | 'invalid' {
   return { version, kex: lists['kex']!, hostKey: lists['hostKey']!, cipher: lists['cipher']!, mac: lists['mac']!, compress: lists['compress']! };
 }
 
-/** Watches the socket's first bytes; `get()` is the client's offer once it has arrived. */
-export function watchClientOffer(socket: Socket): { get(): ClientOffer | null } {
+/** Any byte stream a connection arrives on: a TCP socket, or a channel (jump connections). */
+export interface ByteSource {
+  on(event: 'data', listener: (d: Buffer) => void): unknown;
+  off(event: 'data', listener: (d: Buffer) => void): unknown;
+}
+
+/** Watches the stream's first bytes; `get()` is the client's offer once it has arrived. */
+export function watchClientOffer(socket: ByteSource): { get(): ClientOffer | null } {
   let offer: ClientOffer | null = null;
   let chunks: Buffer[] = [];
   let size = 0;

@@ -4,19 +4,18 @@
  * the algorithms do not match, an SSH_NEGOTIATION_FAILED event with the client's offer read
  * from its first bytes (client-offer.ts, negotiation-log.ts).
  */
-import type { Socket } from 'node:net';
 import type { Connection } from 'ssh2';
 import type { Logger } from 'pino';
 import { HARDENED_ALGORITHMS, HOST_KEY_ALGORITHMS } from './algorithms.ts';
-import { watchClientOffer, type ClientOffer } from './client-offer.ts';
+import { watchClientOffer, type ByteSource, type ClientOffer } from './client-offer.ts';
 import { useHostKeyOffer } from './host-key-offer.ts';
 import { logNegotiationFailure, type ServerOffer } from './negotiation-log.ts';
 import type { ConnectionInfo } from './types.ts';
 
 const offers = new WeakMap<object, { get(): ClientOffer | null }>();
 
-/** Call for a new TCP socket before ssh2 gets it: remembers the client's KEXINIT lists. */
-export function watchClientHello(socket: Socket): void {
+/** Call for a new socket (or jump channel) before ssh2 gets it: remembers the client's KEXINIT lists. */
+export function watchClientHello(socket: ByteSource & object): void {
   offers.set(socket, watchClientOffer(socket));
 }
 

@@ -10,7 +10,7 @@ import type { Connection } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { HARDENED_ALGORITHMS, IDENT } from './algorithms.ts';
-import { prepareHandshake } from './handshake.ts';
+import { prepareHandshake, watchClientHello } from './handshake.ts';
 import { wireConnection } from './connection.ts';
 import type { PreauthTracker } from './preauth-tracker.ts';
 import type { ConnectionControl, ConnectionHandler, ConnectionInfo } from './types.ts';
@@ -87,6 +87,7 @@ export function createNestedServer(opts: NestedServerOptions): NestedServer {
             onProtocolError: () => conn.crashed(),
           });
           Object.assign(stream, { remoteAddress: info.remoteAddress, remotePort: info.remotePort, remoteFamily: 'IPv4' });
+          watchClientHello(stream);
           inner.injectSocket(stream as never);
         },
         destroy: () => stream.destroy(),
