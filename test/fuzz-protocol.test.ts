@@ -18,7 +18,9 @@ import { ssh } from './helpers/ssh.ts';
 import { sftpGarbage, SSH_ATTACKS, type Rng } from './fuzz-protocol-attacks.ts';
 
 const bastion = useBastion();
-const TARGET = 'alice+web-7d9f';
+// The busybox pod: its own root filesystem (chroot). Debian pods in the emulator share the host's
+// filesystem, and this fuzzer truncates, chmods and renames whatever paths it picks as root.
+const TARGET = 'alice+tiny.prod';
 /**
  * RSS may grow while the fuzzer runs (V8 heap growth, ssh2 and ws buffers, pino) but must not
  * grow with the number of attacks: 160 MiB is well under the chart's 512 MiB limit and far below
