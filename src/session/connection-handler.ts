@@ -9,6 +9,7 @@ import type { PodgateConfig, UserConfig } from '../config/types.ts';
 import { PodgateError } from '../errors/index.ts';
 import type { KubeApi } from '../kube/types.ts';
 import type { PublicKeyAuthenticator } from '../auth/public-key-auth.ts';
+import type { CertRestrictions } from '../auth/certificate.ts';
 import { fingerprintOf } from '../auth/authorized-keys.ts';
 import { isIP } from 'node:net';
 import type { AuthenticatedHandler, AuthRequest, ConnectionControl, ConnectionHandler, ConnectionInfo } from '../ssh/types.ts';
@@ -35,6 +36,7 @@ export function createConnectionHandler(info: ConnectionInfo, deps: ConnectionDe
   const log = deps.logger.child({ connId: info.connId });
   log.debug({ remoteAddress: info.remoteAddress, remotePort: info.remotePort }, 'connection');
   let authenticatedUser: string | null = null;
+  let certRestrictions: CertRestrictions | undefined;
 
   return {
     authenticate(req: AuthRequest): boolean {
@@ -53,6 +55,7 @@ export function createConnectionHandler(info: ConnectionInfo, deps: ConnectionDe
         fingerprint = verdict.fingerprint;
         reason = verdict.reason;
         if (verdict.certificate) certificate = verdict.certificate;
+        certRestrictions = verdict.accepted ? verdict.certRestrictions : undefined;
         // A key query answered "yes" is not yet an authentication: audit the signed attempt.
         if (verdict.reason === 'key-ok') return true;
       } else if (req.publicKey) {
@@ -68,13 +71,19 @@ export function createConnectionHandler(info: ConnectionInfo, deps: ConnectionDe
 
     onAuthenticated(username: string, control: ConnectionControl): AuthenticatedHandler {
       const user = deps.users.get(authenticatedUser ?? splitUser(username).user)!;
-      return authenticatedHandler(user, splitUser(username).rest, info, control, deps, log);
+      return authenticatedHandler(user, splitUser(username).rest, info, control, deps, log, certRestrictions);
     },
 
     onClose(reason: string): void {
       log.info({ code: 'CONNECTION_CLOSED', connId: info.connId, reason }, 'connection closed');
     },
   };
+}
+
+/** The restrictions of an outer and a nested (jump) login together: each must allow. */
+function bothRestrictions(a: CertRestrictions | undefined, b: CertRestrictions | undefined): CertRestrictions | undefined {
+  if (!a || !b) return a ?? b;
+  return { pty: a.pty && b.pty, portForwarding: a.portForwarding && b.portForwarding };
 }
 
 /**
@@ -91,7 +100,7 @@ function jumpTarget(host: string, port: number): TargetSpec | null {
 }
 
 /** The channels of an authenticated user whose SSH user name asked for `rest` (after USER+). */
-function authenticatedHandler(user: UserConfig, rest: string | null, info: ConnectionInfo, control: ConnectionControl, deps: ConnectionDeps, connLog: Logger): AuthenticatedHandler {
+function authenticatedHandler(user: UserConfig, rest: string | null, info: ConnectionInfo, control: ConnectionControl, deps: ConnectionDeps, connLog: Logger, certRestrictions?: CertRestrictions): AuthenticatedHandler {
   let target: TargetSpec | null = null;
   let targetError: PodgateError | null = null;
   if (rest !== null) {
@@ -104,13 +113,15 @@ function authenticatedHandler(user: UserConfig, rest: string | null, info: Conne
   const userLog = connLog.child({ user: user.name });
   const userCtx: UserContext = {
     connId: info.connId, user, identity: { user: user.kubernetes.user, groups: [...user.kubernetes.groups] },
-    kube: deps.kube, config: deps.config, logger: userLog,
+    kube: deps.kube, config: deps.config, logger: userLog, ...(certRestrictions ? { certRestrictions } : {}),
   };
   const tcpip = deps.extensions.directTcpip;
   let tunnels = 0;
   return {
     onSession: () => new PodSession({ userCtx, target, targetError, reaper: deps.reaper, extensions: deps.extensions, active: deps.active }),
     onDirectTcpip: (req, accept, reject) => {
+      // A certificate without `permit-port-forwarding`: no forwarding, jump included (as sshd).
+      if (certRestrictions?.portForwarding === false) return reject();
       const jump = jumpTarget(req.destIP, req.destPort);
       if (jump) {
         // ssh -J USER@bastion TARGET: a nested SSH connection whose sessions go to TARGET as
@@ -119,10 +130,11 @@ function authenticatedHandler(user: UserConfig, rest: string | null, info: Conne
         // connect to, so the outer authentication alone must not open a shell.
         const nested: ConnectionInfo = { ...info, connId: `${info.connId}-j${++tunnels}` };
         const nestedLog = deps.logger.child({ connId: nested.connId });
+        let nestedRestrictions: CertRestrictions | undefined;
         control.tunnel(accept(), nested, {
           authenticate: (r) => {
             const named = splitUser(r.username).user;
-            let verdict: { accepted: boolean; reason: string; fingerprint: string | null } = { accepted: false, reason: 'method-not-allowed', fingerprint: null };
+            let verdict: { accepted: boolean; reason: string; fingerprint: string | null; certRestrictions?: CertRestrictions } = { accepted: false, reason: 'method-not-allowed', fingerprint: null };
             if (named !== user.name && deps.users.has(named)) verdict.reason = `jump-host: connection ${info.connId} is ${user.name}, not ${named}`;
             else if (r.method === 'publickey' && r.publicKey) {
               const pk = r.publicKey;
@@ -131,6 +143,7 @@ function authenticatedHandler(user: UserConfig, rest: string | null, info: Conne
                 ...(pk.hashAlgo ? { hashAlgo: pk.hashAlgo } : {}), ...(pk.signature ? { signature: pk.signature } : {}), ...(pk.blob ? { blob: pk.blob } : {}),
               });
               if (verdict.reason === 'key-ok') return true;
+              nestedRestrictions = verdict.accepted ? verdict.certRestrictions : undefined;
             }
             nestedLog.info({
               code: 'AUTH_ATTEMPT', connId: nested.connId, remoteAddress: info.remoteAddress, user: r.username, method: r.method,
@@ -138,7 +151,7 @@ function authenticatedHandler(user: UserConfig, rest: string | null, info: Conne
             }, 'nested authentication');
             return verdict.accepted;
           },
-          onAuthenticated: (_name, nestedControl) => authenticatedHandler(user, req.destIP, nested, nestedControl, deps, nestedLog),
+          onAuthenticated: (_name, nestedControl) => authenticatedHandler(user, req.destIP, nested, nestedControl, deps, nestedLog, bothRestrictions(certRestrictions, nestedRestrictions)),
           onClose: (reason) => nestedLog.info({ code: 'CONNECTION_CLOSED', connId: nested.connId, reason }, 'nested connection closed'),
         });
         return;
