@@ -19,7 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), 'podgate-cert-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function keygen(name: string, type: 'ed25519' | 'rsa' | 'ecdsa' | 'dsa' = 'ed25519'): string {
-  execFileSync('ssh-keygen', ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', '', '-C', name, '-f', join(dir, name)]);
+  execFileSync('ssh-keygen', ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : type === 'ecdsa' && name.includes('ca') ? ['-b', '384'] : []), '-N', '', '-C', name, '-f', join(dir, name)]);
   return join(dir, name);
 }
 /** Signs name.pub with the CA; returns the certificate blob. */
@@ -149,6 +149,19 @@ describe('certificate key types and algorithm names', () => {
     expect(auth.check(attempt('alice', r, rc, 'ssh-rsa', 'ssh-rsa-cert-v01@openssh.com'))).toMatchObject({ accepted: false, reason: 'sha1-rsa' });
     // The inner signature algorithm must be the one the request named.
     expect(auth.check(attempt('alice', r, rc, 'rsa-sha2-512', 'rsa-sha2-256-cert-v01@openssh.com'))).toMatchObject({ accepted: false, reason: 'bad-signature' });
+  });
+});
+
+describe('CA key types', () => {
+  it('an ECDSA CA (nistp384) signs certificates podgate accepts', () => {
+    const ecCa = keygen('ec-ca', 'ecdsa');
+    const k = keygen('alice-ec-ca');
+    const cert = sign(ecCa, k, ['-n', 'alice']);
+    const caBlob = Buffer.from(readFileSync(`${ecCa}.pub`, 'utf8').split(' ')[1]!, 'base64');
+    expect(checkUserCertificate(cert, 'alice', [caBlob], '127.0.0.1')).toMatchObject({ ok: true });
+    const flipped = Buffer.from(cert);
+    flipped[flipped.length - 5]! ^= 1;
+    expect(checkUserCertificate(flipped, 'alice', [caBlob], '127.0.0.1')).toMatchObject({ ok: false, reason: 'bad-ca-signature' });
   });
 });
 
