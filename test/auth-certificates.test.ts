@@ -4,7 +4,7 @@
  * OpenSSH's regress/cert-userkey.sh that apply), the PTY and forwarding restrictions of
  * certificate extensions, and a crafted client that names ssh-ed25519 for an RSA key.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../src/emulator/index.ts';
@@ -149,6 +149,39 @@ describe('certificate extensions restrict the session as in OpenSSH', () => {
     expect(r2.code, `${r2.stderr} ${fwd.stderr()}`).toBe(0);
     expect(r2.stdout.toString()).toBe('hello from web-5d4c8b-x2k9p\n');
     await fwd.stop();
+  });
+});
+
+describe('certificate restrictions through the jump form (ssh -J)', () => {
+  /** ssh_config: the bastion hop logs in with `outerKey`'s certificate, the pod hop with alice's plain RSA key. */
+  function jumpConfig(outerKey: string): string {
+    const common = ['StrictHostKeyChecking no', 'UserKnownHostsFile /dev/null', 'BatchMode yes', 'LogLevel ERROR', 'User alice', 'IdentitiesOnly yes'];
+    const path = `${outerKey}.ssh_config`;
+    writeFileSync(path, [
+      'Host bastion', '  HostName 127.0.0.1', `  Port ${pg.port}`, `  IdentityFile ${outerKey}`, `  CertificateFile ${outerKey}-cert.pub`, ...common.map((c) => `  ${c}`),
+      'Host *.default', '  ProxyJump bastion', `  IdentityFile ${aliceRsa}`, ...common.map((c) => `  ${c}`), '',
+    ].join('\n'));
+    return path;
+  }
+
+  it('no permit-port-forwarding: no jump; no permit-pty on the outer login: no PTY on the inner one either', async () => {
+    const noForward = await certified(['-n', 'alice', '-O', 'clear', '-O', 'permit-pty']);
+    const r1 = await runClient('/usr/bin/ssh', ['-F', jumpConfig(noForward), 'web-7d9f.default', 'echo jumped']);
+    expect(r1.code).toBe(255);
+    expect(r1.stdout.toString()).not.toMatch(/jumped/);
+    const noPty = await certified(['-n', 'alice', '-O', 'clear', '-O', 'permit-port-forwarding']);
+    const cfg = jumpConfig(noPty);
+    const r2 = await runClient('/usr/bin/ssh', ['-F', cfg, 'web-7d9f.default', 'echo jumped']);
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(r2.stdout.toString()).toBe('jumped\n');
+    const r3 = await runClient('/usr/bin/ssh', ['-F', cfg, '-tt', 'web-7d9f.default', 'echo jumped']);
+    expect(r3.code).toBe(255);
+    expect(r3.stderr).toMatch(/PTY allocation request failed/);
+    // The same jump with a certificate that keeps permit-pty gets its PTY.
+    const full = await certified(['-n', 'alice']);
+    const r4 = await runClient('/usr/bin/ssh', ['-F', jumpConfig(full), '-tt', 'web-7d9f.default', 'test -t 0 && echo tty-yes']);
+    expect(r4.code, r4.stderr).toBe(0);
+    expect(r4.stdout.toString()).toMatch(/^tty-yes\r?\n$/);
   });
 });
 
