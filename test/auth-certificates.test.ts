@@ -9,7 +9,8 @@ import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../src/emulator/index.ts';
 import type { Emulator } from '../src/emulator/types.ts';
-import { makeCertDir, type CertDir, type KeyType } from './helpers/certs.ts';
+import { fingerprintOf } from '../src/auth/authorized-keys.ts';
+import { blobOf, makeCertDir, type CertDir, type KeyType } from './helpers/certs.ts';
 import { startPodgate, type Podgate } from './helpers/podgate.ts';
 import { runClient, ssh, waitFor, type SshResult } from './helpers/ssh.ts';
 import { background, freePort, stopAllBackground, waitListening } from './forward-helpers.ts';
@@ -218,15 +219,20 @@ describe('plain keys', () => {
   });
 });
 
+const acceptedWith = (fingerprint: string): number => pg.logs().filter((l) => l['code'] === 'AUTH_ATTEMPT' && l['result'] === 'accepted' && l['fingerprint'] === fingerprint).length;
+
 describe('key-type confusion', () => {
   it('a request naming ssh-ed25519 with an RSA key and a SHA-1 signature is refused', async () => {
     // The same key, named honestly (rsa-sha2-*), logs in: only the confusion is refused.
+    const rsaFingerprint = fingerprintOf(blobOf(`${aliceRsa}.pub`));
+    const honestBefore = acceptedWith(rsaFingerprint);
     const honest = await ssh(pg, 'alice+web-7d9f', ['echo honest'], { key: aliceRsa });
     expect(honest.code, honest.stderr).toBe(0);
+    await waitFor(() => acceptedWith(rsaFingerprint) > honestBefore, 'honest login audit');
+    const before = pg.logs().length;
     const r = await confusedLogin('alice', readFileSync(aliceRsa, 'utf8'));
     expect(r).toMatchObject({ ok: false, err: expect.stringMatching(/authentication methods failed/) });
-    await waitFor(() => pg.logs().find((l) => l['code'] === 'AUTH_ATTEMPT' && l['user'] === 'alice' && l['reason'] === 'key-type-mismatch'), 'key-type-mismatch audit');
-    // The confused client logged in as `alice` (no target); the honest one as alice+web-7d9f.
-    expect(pg.logs().filter((l) => l['code'] === 'AUTH_ATTEMPT' && l['user'] === 'alice' && l['result'] === 'accepted')).toEqual([]);
+    await waitFor(() => pg.logs().slice(before).find((l) => l['code'] === 'AUTH_ATTEMPT' && l['user'] === 'alice' && l['reason'] === 'key-type-mismatch'), 'key-type-mismatch audit');
+    expect(pg.logs().slice(before).filter((l) => l['code'] === 'AUTH_ATTEMPT' && l['result'] === 'accepted' && l['fingerprint'] === rsaFingerprint)).toEqual([]);
   });
 });
