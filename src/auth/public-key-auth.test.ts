@@ -1,7 +1,12 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import ssh2 from 'ssh2';
-import { describe, expect, it } from 'vitest';
-import { fingerprintOf, parseAuthorizedKey } from './authorized-keys.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AuthorizedKeyError, fingerprintOf, parseAuthorizedKey } from './authorized-keys.ts';
 import { PublicKeyAuthenticator } from './public-key-auth.ts';
+import { sshStrings } from './ssh-buffer.ts';
 import { generateKeyPair } from '../cli/ssh-keypair.ts';
 
 function pair(type: 'ed25519' | 'rsa' = 'ed25519') {
@@ -53,5 +58,47 @@ describe('PublicKeyAuthenticator', () => {
     expect(k.type).toBe('ssh-ed25519');
     expect(k.fingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
     expect(() => parseAuthorizedKey('garbage')).toThrow(/no public key/);
+  });
+});
+
+describe('key-type confusion (algorithm name vs key blob vs signature)', () => {
+  const blob = Buffer.from('session-id-and-request-alice');
+  // ssh2's RSA default is SHA-1: the signature a client naming `ssh-rsa` would send.
+  const sha1 = rsa.priv.sign(blob) as Buffer;
+
+  it('refuses an RSA key with a SHA-1 signature sent under the name ssh-ed25519', () => {
+    // As ssh2 hands it over: the inner name equalled the request, so the framing is gone.
+    expect(auth.check({ user: 'alice', key: { algo: 'ssh-ed25519', data: rsa.data }, blob, signature: sha1 })).toMatchObject({ accepted: false, reason: 'key-type-mismatch' });
+    expect(auth.check({ user: 'alice', key: { algo: 'ssh-ed25519', data: rsa.data } })).toMatchObject({ accepted: false, reason: 'key-type-mismatch' });
+    expect(auth.check({ user: 'alice', key: { algo: 'ecdsa-sha2-nistp256', data: rsa.data }, blob, signature: sha1 }).accepted).toBe(false);
+  });
+
+  it('refuses an ed25519 key named rsa-sha2-256, and a SHA-2 name with a SHA-1 signature', () => {
+    const ed = alice.priv.sign(blob) as Buffer;
+    expect(auth.check({ user: 'alice', key: { algo: 'ssh-rsa', data: alice.data }, hashAlgo: 'sha256', blob, signature: ed })).toMatchObject({ accepted: false, reason: 'key-type-mismatch' });
+    expect(auth.check({ user: 'alice', key: { algo: 'ssh-rsa', data: rsa.data }, hashAlgo: 'sha256', blob, signature: sha1 })).toMatchObject({ accepted: false, reason: 'bad-signature' });
+  });
+
+  it('refuses a signature whose inner algorithm differs from the request (ssh2 leaves it framed)', () => {
+    const framed = sshStrings('ssh-rsa', sha1);
+    expect(auth.check({ user: 'alice', key: { algo: 'ssh-rsa', data: rsa.data }, hashAlgo: 'sha512', blob, signature: framed })).toMatchObject({ accepted: false, reason: 'signature-algorithm-mismatch' });
+  });
+});
+
+describe('DSA keys', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'podgate-dsa-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync('ssh-keygen', ['-q', '-t', 'dsa', '-N', '', '-f', join(dir, 'dsa')]);
+  const line = readFileSync(join(dir, 'dsa.pub'), 'utf8');
+  const priv = ssh2.utils.parseKey(readFileSync(join(dir, 'dsa'))) as ssh2.ParsedKey;
+
+  it('are refused in the config (CONFIG_KEY_IGNORED) and at login', () => {
+    expect(() => parseAuthorizedKey(line)).toThrow(AuthorizedKeyError);
+    const bad: string[] = [];
+    const withDsa = new PublicKeyAuthenticator([{ name: 'dave', publicKeys: [line] }], (user, _line, reason) => bad.push(`${user}: ${reason}`));
+    expect(bad).toEqual([expect.stringMatching(/^dave: DSA \(ssh-dss\) keys are refused/)]);
+    const blob = Buffer.from('session-id-and-request-dave');
+    const data = priv.getPublicSSH();
+    expect(withDsa.check({ user: 'dave', key: { algo: 'ssh-dss', data }, blob, signature: priv.sign(blob) as Buffer }).accepted).toBe(false);
   });
 });

@@ -2,14 +2,16 @@
  * Public-key authentication against the configured users. Identity is USER (before the first
  * `+`): a key only ever authenticates the user whose config lists it, whatever the target. An
  * unknown user and a wrong key take the same path (a comparison against a dummy key set) and
- * get the same answer, so user names cannot be probed. SHA-1 `ssh-rsa` signatures are refused.
+ * get the same answer, so user names cannot be probed. The algorithm the client names must be
+ * accepted (key-algorithms.ts: no SHA-1 `ssh-rsa`, no DSA) and must be exactly the key blob's
+ * type, and the signature is verified with that algorithm only (no key-type confusion).
  * OpenSSH user certificates signed by a configured CA authenticate the user named as principal.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import ssh2 from 'ssh2';
 import { fingerprintOf, parseAuthorizedKeys, type AuthorizedKey } from './authorized-keys.ts';
-import { CERT_SUFFIX, checkUserCertificate, verifyFramedSignature } from './certificate.ts';
-import { sshStrings } from './ssh-buffer.ts';
+import { checkUserCertificate, type CertRestrictions } from './certificate.ts';
+import { blobType, CERT_SUFFIX, refusedAlgorithmReason, signatureAlgorithm, verifyFramedSignature, verifyWithAlgorithm } from './key-algorithms.ts';
+import { SshReader, sshStrings } from './ssh-buffer.ts';
 
 /** One attempt as the SSH layer received it (mirrors ssh2's publickey context). */
 export interface PublicKeyAttempt {
@@ -33,6 +35,33 @@ export interface AuthVerdict {
   reason: string;
   /** Set when a user certificate was presented. */
   certificate?: { keyId: string; serial: string; ca: string };
+  /** Set when a certificate was accepted: what its extensions leave allowed (no PTY, ...). */
+  certRestrictions?: CertRestrictions;
+}
+
+/**
+ * The algorithm name the client sent: ssh2 reports `rsa-sha2-256`/`-512` as `ssh-rsa` plus a
+ * hash, so the name is rebuilt from both; a hash with anything else is not a valid request.
+ */
+export function requestedAlgorithm(attempt: Pick<PublicKeyAttempt, 'key' | 'hashAlgo'>): string {
+  if (!attempt.hashAlgo) return attempt.key.algo;
+  if (attempt.key.algo === 'ssh-rsa' && (attempt.hashAlgo === 'sha256' || attempt.hashAlgo === 'sha512')) return `rsa-sha2-${attempt.hashAlgo.slice(3)}`;
+  return `${attempt.key.algo}+${attempt.hashAlgo}`;
+}
+
+/**
+ * ssh2 strips a signature's framing (`string algo, string sig`) only when the inner algorithm
+ * equals the requested one; a signature still framed therefore named another algorithm.
+ */
+function stillFramed(sig: Buffer): boolean {
+  try {
+    const r = new SshReader(sig);
+    const name = r.string();
+    r.string();
+    return r.done && /^[\x21-\x7e]{1,64}$/.test(name.toString('latin1'));
+  } catch {
+    return false;
+  }
 }
 
 export class PublicKeyAuthenticator {
@@ -67,12 +96,14 @@ export class PublicKeyAuthenticator {
     }
     if (!known) return { accepted: false, fingerprint, reason: 'unknown-user' };
     if (!match) return { accepted: false, fingerprint, reason: 'unknown-key' };
-    if (attempt.key.algo === 'ssh-rsa' && !attempt.hashAlgo) return { accepted: false, fingerprint, reason: 'sha1-rsa' };
+    const algName = requestedAlgorithm(attempt);
+    const alg = signatureAlgorithm(algName);
+    if (!alg) return { accepted: false, fingerprint, reason: refusedAlgorithmReason(algName) };
+    if (blobType(attempt.key.data) !== alg.keyType) return { accepted: false, fingerprint, reason: 'key-type-mismatch' };
     if (!attempt.signature) return { accepted: true, fingerprint, reason: 'key-ok' };
-    const parsed = ssh2.utils.parseKey(attempt.key.data);
-    if (parsed instanceof Error) return { accepted: false, fingerprint, reason: 'bad-signature' };
-    const key = Array.isArray(parsed) ? parsed[0]! : parsed;
-    const ok = attempt.blob !== undefined && key.verify(attempt.blob, attempt.signature, attempt.hashAlgo as never) === true;
+    if (stillFramed(attempt.signature)) return { accepted: false, fingerprint, reason: 'signature-algorithm-mismatch' };
+    // ssh2 hands ECDSA signatures over already converted to DER.
+    const ok = attempt.blob !== undefined && verifyWithAlgorithm(algName, attempt.key.data, attempt.blob, attempt.signature, false);
     return { accepted: ok, fingerprint, reason: ok ? 'ok' : 'bad-signature' };
   }
 
@@ -84,11 +115,17 @@ export class PublicKeyAuthenticator {
     const certificate = verdict.cert ? { keyId: verdict.cert.keyId, serial: verdict.cert.serial.toString(), ca: fingerprintOf(verdict.cert.signatureKey) } : undefined;
     const reject = (reason: string): AuthVerdict => ({ accepted: false, fingerprint, reason, ...(certificate ? { certificate } : {}) });
     if (!known) return reject('unknown-user');
+    // `rsa-sha2-512-cert-v01@openssh.com` names an `ssh-rsa-cert-v01@openssh.com` blob signed
+    // with rsa-sha2-512; every other certificate algorithm is its blob's own type.
+    const algName = attempt.key.algo.slice(0, -CERT_SUFFIX.length);
+    const alg = attempt.hashAlgo ? undefined : signatureAlgorithm(algName);
+    if (!alg) return reject(refusedAlgorithmReason(attempt.key.algo));
+    if (blobType(attempt.key.data) !== `${alg.keyType}${CERT_SUFFIX}`) return reject('key-type-mismatch');
     if (!verdict.ok) return reject(verdict.reason);
-    if (attempt.key.algo === `ssh-rsa${CERT_SUFFIX}`) return reject('sha1-rsa');
-    if (!attempt.signature) return { accepted: true, fingerprint, reason: 'key-ok', ...(certificate ? { certificate } : {}) };
+    const accepted = (reason: string): AuthVerdict => ({ accepted: true, fingerprint, reason, ...(certificate ? { certificate } : {}), certRestrictions: verdict.restrictions });
+    if (!attempt.signature) return accepted('key-ok');
     // ssh2 leaves a certificate's signature in its SSH framing (string algo, string sig).
-    const ok = attempt.blob !== undefined && verifyFramedSignature(verdict.cert.publicKey, attempt.blob, attempt.signature);
-    return ok ? { accepted: true, fingerprint, reason: 'ok-certificate', ...(certificate ? { certificate } : {}) } : reject('bad-signature');
+    const ok = attempt.blob !== undefined && verifyFramedSignature(algName, verdict.cert.publicKey, attempt.blob, attempt.signature);
+    return ok ? accepted('ok-certificate') : reject('bad-signature');
   }
 }

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../cli/ssh-keypair.ts';
 import { parseConfig, type ConfigIssue } from './load.ts';
@@ -73,6 +77,21 @@ describe('parseConfig', () => {
     ]);
     const cert = issues('users:\n  - name: a\n    publicKeys: ["ssh-ed25519-cert-v01@openssh.com AAAA x"]\n');
     expect(cert[0]?.message).toContain('userCAs');
+  });
+
+  it('rejects DSA keys, as user keys and as user CAs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podgate-dsa-cfg-'));
+    try {
+      execFileSync('ssh-keygen', ['-q', '-t', 'dsa', '-N', '', '-f', join(dir, 'k')]);
+      const dsa = readFileSync(join(dir, 'k.pub'), 'utf8').trim();
+      const found = issues(`users:\n  - name: a\n    publicKeys: ["${dsa}"]\nuserCAs: ["${dsa}"]\n`);
+      expect(found.map((i) => [i.path, i.message])).toEqual([
+        ['users[0].publicKeys[0]', expect.stringMatching(/DSA \(ssh-dss\) keys are refused/)],
+        ['userCAs[0]', expect.stringMatching(/DSA \(ssh-dss\) keys are refused/)],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('accepts user CAs bare or with the authorized_keys cert-authority option, and rejects junk', () => {

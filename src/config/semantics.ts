@@ -5,6 +5,7 @@
 import ssh2 from 'ssh2';
 
 const { utils } = ssh2;
+import { keyProblem } from '../auth/key-algorithms.ts';
 import { parseListen } from './listen.ts';
 import { cidrProblem } from '../ssh/address-set.ts';
 
@@ -33,6 +34,9 @@ export function publicKeyProblem(line: string): string | null {
     return `not a valid public key: ${key instanceof Error ? key.message : 'empty'}`;
   }
   if (key.isPrivateKey()) return 'this is a private key; list the public key line (the .pub file)';
+  const problem = keyProblem(key.getPublicSSH());
+  if (problem === 'dsa-refused') return 'DSA (ssh-dss) keys are refused, as by OpenSSH; use an ed25519 key';
+  if (problem !== null) return `not a usable key: ${problem}`;
   return null;
 }
 

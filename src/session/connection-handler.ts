@@ -10,6 +10,7 @@ import { PodgateError } from '../errors/index.ts';
 import { authorizeTarget, decisionError, mayDo } from '../policy/index.ts';
 import type { KubeApi } from '../kube/types.ts';
 import type { PublicKeyAuthenticator } from '../auth/public-key-auth.ts';
+import type { CertRestrictions } from '../auth/certificate.ts';
 import { fingerprintOf } from '../auth/authorized-keys.ts';
 import { isIP } from 'node:net';
 import type { AuthenticatedHandler, AuthRequest, ConnectionControl, ConnectionHandler, ConnectionInfo } from '../ssh/types.ts';
@@ -33,18 +34,34 @@ export interface ConnectionDeps {
   logger: Logger;
 }
 
+/** A jump's nested connection: whose it is, and the outer login's certificate restrictions. */
+interface Bound {
+  user: UserConfig;
+  outerConnId: string;
+  /** The jump host name the nested sessions target (`web.prod`). */
+  host: string;
+  outerRestrictions: CertRestrictions | undefined;
+}
+
+/** The restrictions of an outer and a nested (jump) login together: each must allow. */
+function bothRestrictions(a: CertRestrictions | undefined, b: CertRestrictions | undefined): CertRestrictions | undefined {
+  if (!a || !b) return a ?? b;
+  return { pty: a.pty && b.pty, portForwarding: a.portForwarding && b.portForwarding };
+}
+
 /**
  * The one authenticate-and-audit path, for outer connections and for the nested connections of
  * the jump form alike: the key check and one AUTH_ATTEMPT event per decided attempt. `bound`:
  * the nested connection of a jump belongs to that user; it may only authenticate as them.
  */
-function authenticateAttempt(req: AuthRequest, info: ConnectionInfo, deps: ConnectionDeps, log: Logger, bound: { user: UserConfig; outerConnId: string } | null): { accepted: boolean; user: string } {
+function authenticateAttempt(req: AuthRequest, info: ConnectionInfo, deps: ConnectionDeps, log: Logger, bound: Bound | null): { accepted: boolean; user: string; certRestrictions?: CertRestrictions } {
   const named = splitUser(req.username).user;
   const user = bound ? bound.user.name : named;
   let accepted = false;
   let fingerprint: string | null = null;
   let reason = 'method-not-allowed';
   let certificate: { keyId: string; serial: string; ca: string } | null = null;
+  let certRestrictions: CertRestrictions | undefined;
   if (bound && named !== bound.user.name && deps.users.has(named)) {
     reason = `jump-host: connection ${bound.outerConnId} is ${bound.user.name}, not ${named}`;
   } else if (req.method === 'publickey' && req.publicKey) {
@@ -57,6 +74,7 @@ function authenticateAttempt(req: AuthRequest, info: ConnectionInfo, deps: Conne
     fingerprint = verdict.fingerprint;
     reason = verdict.reason;
     if (verdict.certificate) certificate = verdict.certificate;
+    certRestrictions = verdict.accepted ? verdict.certRestrictions : undefined;
     // A key query answered "yes" is not yet an authentication: audit the signed attempt.
     if (verdict.reason === 'key-ok') return { accepted: true, user };
   } else if (req.publicKey) {
@@ -67,7 +85,7 @@ function authenticateAttempt(req: AuthRequest, info: ConnectionInfo, deps: Conne
     result: accepted ? 'accepted' : 'rejected', fingerprint, reason: bound ? `jump-host as ${bound.user.name}: ${reason}` : reason,
     ...(certificate ? { certificate } : {}), ...(bound ? { outerConnId: bound.outerConnId } : {}),
   }, accepted ? 'authentication accepted' : 'authentication rejected');
-  return { accepted, user };
+  return { accepted, user, ...(certRestrictions ? { certRestrictions } : {}) };
 }
 
 export function createConnectionHandler(info: ConnectionInfo, deps: ConnectionDeps): ConnectionHandler {
@@ -76,18 +94,27 @@ export function createConnectionHandler(info: ConnectionInfo, deps: ConnectionDe
   return connectionHandler(info, deps, log, null);
 }
 
-function connectionHandler(info: ConnectionInfo, deps: ConnectionDeps, log: Logger, bound: { user: UserConfig; outerConnId: string } | null): ConnectionHandler {
+function connectionHandler(info: ConnectionInfo, deps: ConnectionDeps, log: Logger, bound: Bound | null): ConnectionHandler {
   let authenticatedUser: string | null = null;
+  let certRestrictions: CertRestrictions | undefined;
   return {
     authenticate(req: AuthRequest): boolean {
       const r = authenticateAttempt(req, info, deps, log, bound);
-      if (r.accepted) authenticatedUser = r.user;
+      if (r.accepted) {
+        authenticatedUser = r.user;
+        certRestrictions = r.certRestrictions;
+      }
       return r.accepted;
     },
 
     onAuthenticated(username: string, control: ConnectionControl): AuthenticatedHandler {
-      const user = bound ? bound.user : deps.users.get(authenticatedUser ?? splitUser(username).user)!;
-      return authenticatedHandler(user, splitUser(username).rest, info, control, deps, log);
+      if (bound) {
+        // The nested connection's sessions target the jump host name (`web.prod`); a jump keeps
+        // the outer login's certificate restrictions.
+        return authenticatedHandler(bound.user, bound.host, info, control, deps, log, bothRestrictions(bound.outerRestrictions, certRestrictions));
+      }
+      const user = deps.users.get(authenticatedUser ?? splitUser(username).user)!;
+      return authenticatedHandler(user, splitUser(username).rest, info, control, deps, log, certRestrictions);
     },
 
     onClose(reason: string): void {
@@ -110,7 +137,9 @@ function jumpTarget(host: string, port: number): TargetSpec | null {
 }
 
 /** The channels of an authenticated user whose SSH user name asked for `rest` (after USER+). */
-function authenticatedHandler(user: UserConfig, rest: string | null, info: ConnectionInfo, control: ConnectionControl, deps: ConnectionDeps, connLog: Logger): AuthenticatedHandler {
+function authenticatedHandler(
+  user: UserConfig, rest: string | null, info: ConnectionInfo, control: ConnectionControl, deps: ConnectionDeps, connLog: Logger, certRestrictions?: CertRestrictions,
+): AuthenticatedHandler {
   let target: TargetSpec | null = null;
   let targetError: PodgateError | null = null;
   if (rest !== null) {
@@ -123,7 +152,7 @@ function authenticatedHandler(user: UserConfig, rest: string | null, info: Conne
   const userLog = connLog.child({ user: user.name });
   const userCtx: UserContext = {
     connId: info.connId, user, identity: { user: user.kubernetes.user, groups: [...user.kubernetes.groups] },
-    kube: deps.kube, config: deps.config, logger: userLog,
+    kube: deps.kube, config: deps.config, logger: userLog, ...(certRestrictions ? { certRestrictions } : {}),
   };
   const tcpip = deps.extensions.directTcpip;
   const mayForward = tcpip !== undefined && mayDo(user, 'forward').allowed;
@@ -131,6 +160,8 @@ function authenticatedHandler(user: UserConfig, rest: string | null, info: Conne
   let tunnels = 0;
   const sessions = new SessionCap(deps.config.limits.maxSessionsPerConnection, new LimitRefusals(userLog, { connId: info.connId, user: user.name }));
   const onDirectTcpip: AuthenticatedHandler['onDirectTcpip'] = (req, accept, reject) => {
+    // A certificate without `permit-port-forwarding`: no forwarding, jump included (as sshd).
+    if (certRestrictions?.portForwarding === false) return reject();
     const jump = jumpTarget(req.destIP, req.destPort);
     if (jump) {
       if (!mayJump) {
@@ -144,9 +175,7 @@ function authenticatedHandler(user: UserConfig, rest: string | null, info: Conne
       // host can connect to, so the outer authentication alone must not open a shell.
       const nested: ConnectionInfo = { ...info, connId: `${info.connId}-j${++tunnels}` };
       const nestedLog = deps.logger.child({ connId: nested.connId });
-      const handler = connectionHandler(nested, deps, nestedLog, { user, outerConnId: info.connId });
-      // The nested connection's sessions target the jump host name (`web.prod`).
-      control.tunnel(accept(), nested, { ...handler, onAuthenticated: (_name, c) => authenticatedHandler(user, req.destIP, nested, c, deps, nestedLog) });
+      control.tunnel(accept(), nested, connectionHandler(nested, deps, nestedLog, { user, outerConnId: info.connId, host: req.destIP, outerRestrictions: certRestrictions }));
       return;
     }
     if (!tcpip || !mayForward) return reject();

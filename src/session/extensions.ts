@@ -7,6 +7,7 @@
  *
  * Handlers are passed to `startBastion(config, { extensions })` by the composition root.
  */
+import type { CertRestrictions } from '../auth/certificate.ts';
 import type { Logger } from 'pino';
 import type { PodgateConfig, UserConfig } from '../config/types.ts';
 import type { Identity, KubeApi } from '../kube/types.ts';
@@ -27,6 +28,8 @@ export interface UserContext {
   config: PodgateConfig;
   /** Per-connection child logger (`connId`, `user`). Put user data in values, never in keys. */
   logger: Logger;
+  /** Set when the user logged in with a certificate: what its extensions allow (PTY, forwarding). */
+  certRestrictions?: CertRestrictions;
 }
 
 /** A session channel's context, once its target is resolved. */

@@ -70,6 +70,8 @@ export class PodSession implements SessionHandler, ActiveSession {
   }
 
   onPty(pty: PtyRequest): boolean {
+    // A certificate without `permit-pty` gets no PTY (as with OpenSSH's sshd).
+    if (this.#d.userCtx.certRestrictions?.pty === false) return false;
     this.#pty = pty;
     return true;
   }
