@@ -19,6 +19,7 @@ import { createConnectionHandler } from './session/connection-handler.ts';
 import { emptyExtensions, type Extensions } from './session/extensions.ts';
 import type { SessionReaper } from './session/reaper-types.ts';
 import { startSshServer } from './ssh/server.ts';
+import { emit } from './events/emit.ts';
 
 export interface BastionDeps {
   kube: KubeApi;
@@ -47,7 +48,7 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
   const logger = deps.logger;
   const users = new Map<string, UserConfig>(config.users.map((u) => [u.name, u]));
   const authenticator = new PublicKeyAuthenticator(config.users, (user, line, reason) =>
-    logger.warn({ code: 'CONFIG_KEY_IGNORED', user, line, reason }, 'unusable public key in config'), config.userCAs ?? []);
+    emit(logger, { code: 'CONFIG_KEY_IGNORED', user, line, reason }, 'unusable public key in config'), config.userCAs ?? []);
   const extensions: Extensions = { ...emptyExtensions(), ...deps.extensions };
   const active = new ActiveSessions();
   const listen = deps.listen ?? mustParseListen(config.listen);
@@ -65,7 +66,7 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
       }),
     },
   });
-  logger.info({ code: 'SERVER_LISTENING', address: ssh.address.host, port: ssh.address.port }, `podgate listening on ${ssh.address.host}:${ssh.address.port}`);
+  emit(logger, { code: 'SERVER_LISTENING', address: ssh.address.host, port: ssh.address.port }, `podgate listening on ${ssh.address.host}:${ssh.address.port}`);
 
   let closing: Promise<void> | null = null;
   return {
@@ -75,7 +76,7 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
       closing ??= (async () => {
         const graceMs = opts.graceMs ?? config.limits.shutdownGraceSeconds * 1000;
         const stopped = ssh.stopAccepting();
-        logger.info({ code: 'SHUTDOWN', sessions: active.size, graceMs }, 'shutting down');
+        emit(logger, { code: 'SHUTDOWN', sessions: active.size, graceMs }, 'shutting down');
         active.notifyAll(`the bastion is shutting down; sessions end in ${Math.round(graceMs / 1000)} s`);
         await active.drained(graceMs);
         active.terminateAll('shutdown');

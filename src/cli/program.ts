@@ -5,8 +5,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import pino from 'pino';
 import { createLogger } from '../audit/logger.ts';
-import { tapEvents } from '../metrics/event-tap.ts';
+import { EventBus } from '../events/bus.ts';
 import { createMetrics } from '../metrics/metrics.ts';
+import { emit } from '../events/emit.ts';
+import { buildInfo, versionLine } from '../version.ts';
 import type { Output } from './output.ts';
 
 /** Usage errors and invalid input (docs/errors.md, exit statuses). */
@@ -14,18 +16,25 @@ const EXIT_INVALID = 2;
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-/** A logger whose every line also feeds the metrics (the destination hook of docs/dev-contracts.md). */
+/**
+ * The event bus with its subscribers: the audit log (at `level`) and the metrics, which count
+ * every event whatever the log level.
+ */
 function observedLogger(level: string, destination?: pino.DestinationStream) {
+  const bus = new EventBus();
   const metrics = createMetrics();
+  metrics.subscribe(bus);
   const sink = destination ?? pino.destination({ dest: 1, sync: true });
-  const logger = createLogger({ level: level as pino.LevelWithSilent, destination: tapEvents(sink, metrics.observe) });
-  return { logger, metrics };
+  const logger = createLogger({ level: level as pino.LevelWithSilent, destination: sink, bus });
+  emit(logger, { code: 'STARTING', ...buildInfo() }, versionLine());
+  return { logger, metrics, bus };
 }
 
 export async function runCli(argv: string[], out: Output): Promise<number> {
   let result: Promise<number> = Promise.resolve(0);
   const program = new Command('podgate')
     .description('An SSH bastion for Kubernetes: ssh USER+POD@bastion lands in the pod, RBAC decides.')
+    .version(versionLine(), '-V, --version', 'print the version and the commit it was built from')
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.out(s.trimEnd()), writeErr: (s) => out.err(s.trimEnd()) })
     .showHelpAfterError();

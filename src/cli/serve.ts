@@ -13,6 +13,7 @@ import type { Output } from './output.ts';
 import { PodgateError } from '../errors/index.ts';
 import { EXIT_INVALID } from './exit-codes.ts';
 import { readHostKeys } from './host-keys.ts';
+import { emit } from '../events/emit.ts';
 
 export interface ServeOptions {
   config: string;
@@ -57,10 +58,10 @@ export async function serve(o: ServeOptions, deps: { logger: Logger; metrics: Me
   } catch (err) {
     if (!(err instanceof PodgateError)) throw err;
     deps.out.err(`podgate: ${err.userMessage}`);
-    deps.logger.error({ code: 'STARTUP_FAILED', errorCode: err.code, message: err.operatorMessage }, 'podgate cannot start');
+    emit(deps.logger, { code: 'STARTUP_FAILED', errorCode: err.code, message: err.operatorMessage }, 'podgate cannot start');
     return EXIT_INVALID;
   }
-  deps.logger.info({ code: 'CONFIG_LOADED', file: resolve(o.config), users: config.users.length, listen: config.listen }, 'configuration loaded');
+  emit(deps.logger, { code: 'CONFIG_LOADED', file: resolve(o.config), users: config.users.length, listen: config.listen }, 'configuration loaded');
   // Loaded only now: the Kubernetes client and the SSH server are not needed to refuse bad input.
   const { runBastion } = await import('./run-bastion.ts');
   return runBastion({ config, hostKeys, logger: deps.logger, metrics: deps.metrics, out: deps.out });

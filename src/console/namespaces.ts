@@ -8,6 +8,7 @@
 import { PodgateError } from '../errors/index.ts';
 import type { UserContext } from '../session/extensions.ts';
 import { checkStreamAccess } from '../target/access.ts';
+import { emit } from '../events/emit.ts';
 
 export function defaultNamespaceOf(ctx: UserContext): string {
   return ctx.user.defaultNamespace ?? ctx.config.defaultNamespace ?? 'default';
@@ -20,7 +21,7 @@ export async function candidateNamespaces(ctx: UserContext): Promise<string[]> {
     try {
       return await ctx.kube.listNamespaceNames();
     } catch (e) {
-      ctx.logger.warn({ code: 'CONSOLE_NAMESPACES_UNLISTED', err: (e as Error).message }, 'cannot list namespaces; using the default namespace');
+      emit(ctx.logger, { code: 'CONSOLE_NAMESPACES_UNLISTED', err: (e as Error).message }, 'cannot list namespaces; using the default namespace');
     }
   }
   return [defaultNamespaceOf(ctx)];

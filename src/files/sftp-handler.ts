@@ -6,6 +6,7 @@ import type { ExecTarget } from './pod-fs/exec-target.ts';
 import { PodFs } from './pod-fs/pod-fs.ts';
 import { serveSftp } from './sftp/sftp-server.ts';
 import { bridgeSftpServer, PROBE_SCRIPT, startSftpServer } from './sftp-passthrough.ts';
+import { emit } from '../events/emit.ts';
 
 export interface SftpHandlerOptions {
   /**
@@ -20,7 +21,7 @@ export function execTargetOf(ctx: SessionContext): ExecTarget {
 }
 
 export function fileOpLogger(ctx: SessionContext): (ev: FileOpEvent) => void {
-  return (ev) => { ctx.logger.info({ code: 'FILE_OP', sessionId: ctx.sessionId, ...ev }, 'file op'); };
+  return (ev) => { emit(ctx.logger, { code: 'FILE_OP', sessionId: ctx.sessionId, ...ev }, 'file op'); };
 }
 
 /** The `sftp` subsystem handler (register under extensions.subsystems.sftp). */

@@ -1,3 +1,5 @@
+import type { TerminateReason } from '../events/end-reasons.ts';
+
 /**
  * The sessions currently running in this process, so shutdown can tell every user and then end
  * every session the same clean way as a disconnect.
@@ -7,7 +9,7 @@ export interface ActiveSession {
   /** Writes one line to the user's terminal (stderr). */
   notify(message: string): void;
   /** Ends the session now (reason for the audit), reaping what it started. */
-  terminate(reason: 'shutdown' | 'idle-timeout' | 'max-time'): void;
+  terminate(reason: TerminateReason): void;
   /** Settles when the session's end (including its reap) is done. */
   readonly finished: Promise<void>;
 }

@@ -19,6 +19,7 @@ import type { Extensions, UserContext } from './extensions.ts';
 import { PodSession } from './pod-session.ts';
 import type { SessionReaper } from './reaper-types.ts';
 import { resolveForUser } from './resolve-for-user.ts';
+import { emit } from '../events/emit.ts';
 
 export interface ConnectionDeps {
   config: PodgateConfig;
@@ -58,7 +59,7 @@ export function createConnectionHandler(info: ConnectionInfo, deps: ConnectionDe
       } else if (req.publicKey) {
         fingerprint = fingerprintOf(req.publicKey.data);
       }
-      log.info({
+      emit(log, {
         code: 'AUTH_ATTEMPT', connId: info.connId, remoteAddress: info.remoteAddress, user: req.username, method: req.method,
         result: accepted ? 'accepted' : 'rejected', fingerprint, reason, ...(certificate ? { certificate } : {}),
       }, accepted ? 'authentication accepted' : 'authentication rejected');
@@ -72,7 +73,7 @@ export function createConnectionHandler(info: ConnectionInfo, deps: ConnectionDe
     },
 
     onClose(reason: string): void {
-      log.info({ code: 'CONNECTION_CLOSED', connId: info.connId, reason }, 'connection closed');
+      emit(log, { code: 'CONNECTION_CLOSED', connId: info.connId, reason }, 'connection closed');
     },
   };
 }
@@ -132,14 +133,14 @@ function authenticatedHandler(user: UserConfig, rest: string | null, info: Conne
               });
               if (verdict.reason === 'key-ok') return true;
             }
-            nestedLog.info({
+            emit(nestedLog, {
               code: 'AUTH_ATTEMPT', connId: nested.connId, remoteAddress: info.remoteAddress, user: r.username, method: r.method,
               result: verdict.accepted ? 'accepted' : 'rejected', fingerprint: verdict.fingerprint, reason: `jump-host as ${user.name}: ${verdict.reason}`,
             }, 'nested authentication');
             return verdict.accepted;
           },
           onAuthenticated: (_name, nestedControl) => authenticatedHandler(user, req.destIP, nested, nestedControl, deps, nestedLog),
-          onClose: (reason) => nestedLog.info({ code: 'CONNECTION_CLOSED', connId: nested.connId, reason }, 'nested connection closed'),
+          onClose: (reason) => emit(nestedLog, { code: 'CONNECTION_CLOSED', connId: nested.connId, reason }, 'nested connection closed'),
         });
         return;
       }

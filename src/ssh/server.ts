@@ -14,6 +14,7 @@ import { endHard, wireConnection } from './connection.ts';
 import type { Duplex } from 'node:stream';
 import type { LimitsConfig } from '../config/types.ts';
 import type { ConnectionHandler, ConnectionInfo, ServerHandler } from './types.ts';
+import { emit } from '../events/emit.ts';
 
 /** The config's limits that the SSH layer enforces itself (documented in src/config/types.ts). */
 export type SshLimits = Pick<LimitsConfig,
@@ -49,7 +50,7 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
   const log = opts.logger.child({ module: 'ssh' });
   const { limits } = opts;
   const pooled = installPacketPool();
-  log.debug({ code: 'SSH_PACKET_POOL', enabled: pooled }, pooled ? 'ssh2 AES-GCM packets from pooled slabs' : 'ssh2 packet allocation unchanged');
+  emit(log, { code: 'SSH_PACKET_POOL', enabled: pooled }, pooled ? 'ssh2 AES-GCM packets from pooled slabs' : 'ssh2 packet allocation unchanged');
   const bySocket = new WeakMap<net.Socket, Pending>();
   const clients = new Set<Connection>();
   const sockets = new Set<net.Socket>();
@@ -150,7 +151,7 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
     };
     const fromSource = unauthPerSource.get(info.remoteAddress) ?? 0;
     if (unauthenticated >= limits.maxUnauthenticated || fromSource >= limits.maxUnauthenticatedPerSource) {
-      log.warn({ code: 'CONNECTION_CLOSED', connId: info.connId, remoteAddress: info.remoteAddress, reason: 'unauthenticated-limit' }, 'too many unauthenticated connections');
+      emit(log, { code: 'CONNECTION_CLOSED', connId: info.connId, remoteAddress: info.remoteAddress, reason: 'unauthenticated-limit' }, 'too many unauthenticated connections');
       socket.destroy();
       return;
     }
@@ -158,7 +159,7 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
     unauthPerSource.set(info.remoteAddress, fromSource + 1);
     const pending: Pending = { info, authenticated: false, graceTimer: null };
     pending.graceTimer = setTimeout(() => {
-      log.info({ code: 'CONNECTION_CLOSED', connId: info.connId, remoteAddress: info.remoteAddress, reason: 'login-grace-timeout' }, 'login grace time over');
+      emit(log, { code: 'CONNECTION_CLOSED', connId: info.connId, remoteAddress: info.remoteAddress, reason: 'login-grace-timeout' }, 'login grace time over');
       socket.destroy();
     }, limits.loginGraceSeconds * 1000);
     sockets.add(socket);
