@@ -33,7 +33,7 @@ function readCommit(env: NodeJS.ProcessEnv): string {
   const fromEnv = env.PODGATE_COMMIT?.trim().toLowerCase();
   if (fromEnv && COMMIT.test(fromEnv)) return fromEnv;
   try {
-    const out = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000, encoding: 'utf8' }).trim();
+    const out = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PACKAGE_ROOT, env, stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000, encoding: 'utf8' }).trim();
     return COMMIT.test(out) ? out : 'unknown';
   } catch {
     return 'unknown';
