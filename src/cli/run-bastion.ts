@@ -32,6 +32,8 @@ export interface Listening {
 
 export interface RunBastionOptions {
   config: PodgateConfig;
+  /** The config file (absolute), for reloads; absent: no reload. */
+  configFile?: string;
   /** The host keys, already read (src/cli/host-keys.ts). */
   hostKeys: Buffer[];
   logger: Logger;

@@ -7,13 +7,12 @@ import { resolve } from 'node:path';
 import { parseListen } from '../config/listen.ts';
 import { ConfigInvalidError, formatIssue, loadConfig } from '../config/load.ts';
 import type { PodgateConfig } from '../config/types.ts';
-import type { Logger } from 'pino';
-import type { Metrics } from '../metrics/metrics.ts';
+import { emit } from '../events/emit.ts';
+import type { MakeLogger } from './observed-logger.ts';
 import type { Output } from './output.ts';
 import { PodgateError } from '../errors/index.ts';
 import { EXIT_INVALID } from './exit-codes.ts';
 import { readHostKeys } from './host-keys.ts';
-import { emit } from '../events/emit.ts';
 
 export interface ServeOptions {
   config: string;
@@ -35,7 +34,7 @@ export function applyOverrides(cfg: PodgateConfig, o: Omit<ServeOptions, 'config
   };
 }
 
-export async function serve(o: ServeOptions, deps: { logger: Logger; metrics: Metrics; out: Output }): Promise<number> {
+export async function serve(o: ServeOptions, deps: { makeLogger: MakeLogger; out: Output }): Promise<number> {
   if (o.listen !== undefined) {
     const parsed = parseListen(o.listen);
     if ('error' in parsed) {
@@ -52,17 +51,19 @@ export async function serve(o: ServeOptions, deps: { logger: Logger; metrics: Me
     deps.out.err(`podgate: ${o.config} is invalid (${err.issues.length} error${err.issues.length === 1 ? '' : 's'}); nothing started`);
     return EXIT_INVALID;
   }
+  // The log level and format come from the config (the command line's --log-* win).
+  const { logger, metrics } = deps.makeLogger(config.log);
   let hostKeys: Buffer[];
   try {
     hostKeys = await readHostKeys(config.hostKeys);
   } catch (err) {
     if (!(err instanceof PodgateError)) throw err;
     deps.out.err(`podgate: ${err.userMessage}`);
-    emit(deps.logger, { code: 'STARTUP_FAILED', errorCode: err.code, message: err.operatorMessage }, 'podgate cannot start');
+    emit(logger, { code: 'STARTUP_FAILED', errorCode: err.code, message: err.operatorMessage }, 'podgate cannot start');
     return EXIT_INVALID;
   }
-  emit(deps.logger, { code: 'CONFIG_LOADED', file: resolve(o.config), users: config.users.length, listen: config.listen }, 'configuration loaded');
+  emit(logger, { code: 'CONFIG_LOADED', file: resolve(o.config), users: config.users.length, listen: config.listen }, 'configuration loaded');
   // Loaded only now: the Kubernetes client and the SSH server are not needed to refuse bad input.
   const { runBastion } = await import('./run-bastion.ts');
-  return runBastion({ config, hostKeys, logger: deps.logger, metrics: deps.metrics, out: deps.out });
+  return runBastion({ config, configFile: resolve(o.config), hostKeys, logger, metrics, out: deps.out });
 }
