@@ -16,6 +16,7 @@ import { busOf } from '../events/emit.ts';
 import { startApiProbe, type ApiProbe } from '../health/api-probe.ts';
 import { startLoopMonitor } from '../health/loop-monitor.ts';
 import { createReadiness } from '../health/readiness.ts';
+import { startConfigReloader, type Reloader } from './config-reloader.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { startBastion, type Bastion } from '../app.ts';
 import { createReaper } from '../session/reaper.ts';
@@ -32,8 +33,8 @@ export interface Listening {
 
 export interface RunBastionOptions {
   config: PodgateConfig;
-  /** The config file (absolute), for reloads; absent: no reload. */
-  configFile?: string;
+  /** Reloads on SIGHUP and file change (src/cli/config-reloader.ts); absent: no reload. */
+  reload?: { file: string; load: () => Promise<PodgateConfig>; initialDigest: string | null };
   /** The host keys, already read (src/cli/host-keys.ts). */
   hostKeys: Buffer[];
   logger: Logger;
@@ -89,10 +90,13 @@ export async function runBastion(opts: RunBastionOptions): Promise<number> {
   let bastion: Bastion | null = null;
   let metricsServer: MetricsServer | null = null;
   let probe: ApiProbe | null = null;
+  let reloader: Reloader | null = null;
+  let running = config;
   // Readiness and liveness subscribe to the same events as the log and the metrics.
   const readiness = createReadiness(busOf(logger) ?? new EventBus(), { probeApi: true });
   const loop = startLoopMonitor({ maxLagMs: config.health.maxEventLoopLagMs, logger });
   const closeAll = async (graceMs: number) => {
+    reloader?.stop();
     await bastion?.close({ graceMs });
     probe?.stop();
     loop.stop();
@@ -119,6 +123,19 @@ export async function runBastion(opts: RunBastionOptions): Promise<number> {
     metrics.setConnectionsSource(() => bastion?.connections() ?? 0);
     probe = startApiProbe({ probe: () => kube.probe(), intervalMs: config.health.apiProbeIntervalSeconds * 1000, logger });
     recoverCrashedSessions(reaper, logger);
+    if (opts.reload) {
+      const live = bastion;
+      reloader = startConfigReloader({
+        ...opts.reload,
+        logger,
+        current: () => running,
+        apply: async (next, diff) => {
+          running = next;
+          logger.level = next.log.level;
+          await live.reload(next, diff.removed);
+        },
+      });
+    }
     opts.onListening?.({ ssh: bastion.address, metrics: metricsServer?.address ?? null });
   } catch (err) {
     signals.dispose();

@@ -3,7 +3,9 @@
  * validates the config (exit 2 with every error listed), applies the overrides, and runs the
  * bastion until a signal (src/cli/run-bastion.ts).
  */
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { digest } from './config-reloader.ts';
 import { parseListen } from '../config/listen.ts';
 import { ConfigInvalidError, formatIssue, loadConfig } from '../config/load.ts';
 import type { PodgateConfig } from '../config/types.ts';
@@ -19,6 +21,8 @@ export interface ServeOptions {
   listen?: string;
   kubeconfig?: string;
   context?: string;
+  /** --log-level: wins over log.level, also across reloads. */
+  logLevel?: string;
 }
 
 /** The config with command-line overrides applied (paths on the command line are relative to the cwd). */
@@ -34,6 +38,10 @@ export function applyOverrides(cfg: PodgateConfig, o: Omit<ServeOptions, 'config
   };
 }
 
+function withLogLevel(cfg: PodgateConfig, level: string | undefined): PodgateConfig {
+  return level === undefined ? cfg : { ...cfg, log: { ...cfg.log, level: level as PodgateConfig['log']['level'] } };
+}
+
 export async function serve(o: ServeOptions, deps: { makeLogger: MakeLogger; out: Output }): Promise<number> {
   if (o.listen !== undefined) {
     const parsed = parseListen(o.listen);
@@ -43,8 +51,10 @@ export async function serve(o: ServeOptions, deps: { makeLogger: MakeLogger; out
     }
   }
   let config: PodgateConfig;
+  let initialDigest: string | null = null;
   try {
     config = applyOverrides(await loadConfig(o.config), o);
+    initialDigest = await readFile(o.config, 'utf8').then(digest, () => null);
   } catch (err) {
     if (!(err instanceof ConfigInvalidError)) throw err;
     for (const issue of err.issues) deps.out.err(formatIssue(o.config, issue));
@@ -65,5 +75,8 @@ export async function serve(o: ServeOptions, deps: { makeLogger: MakeLogger; out
   emit(logger, { code: 'CONFIG_LOADED', file: resolve(o.config), users: config.users.length, listen: config.listen }, 'configuration loaded');
   // Loaded only now: the Kubernetes client and the SSH server are not needed to refuse bad input.
   const { runBastion } = await import('./run-bastion.ts');
-  return runBastion({ config, configFile: resolve(o.config), hostKeys, logger, metrics, out: deps.out });
+  return runBastion({
+    config, hostKeys, logger, metrics, out: deps.out,
+    reload: { file: resolve(o.config), load: async () => withLogLevel(applyOverrides(await loadConfig(o.config), o), o.logLevel), initialDigest },
+  });
 }

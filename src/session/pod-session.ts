@@ -105,6 +105,10 @@ export class PodSession implements SessionHandler, ActiveSession {
     if (ch && !this.#closed && ch.stderr.writable) ch.stderr.write(this.line(message));
   }
 
+  get userName(): string {
+    return this.#d.userCtx.user.name;
+  }
+
   terminate(reason: TerminateReason): void {
     if (this.#endReason) return;
     this.#endReason = reason;
