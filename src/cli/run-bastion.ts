@@ -121,6 +121,7 @@ export async function runBastion(opts: RunBastionOptions): Promise<number> {
     // startBastion logs SERVER_LISTENING (the line the test helper waits for) and SHUTDOWN.
     bastion = await startBastion(config, { kube, logger, reaper, hostKeys, extensions: await loadExtensions() });
     metrics.setConnectionsSource(() => bastion?.connections() ?? 0);
+    metrics.setReadySource(() => readiness.state().ready);
     probe = startApiProbe({ probe: () => kube.probe(), intervalMs: config.health.apiProbeIntervalSeconds * 1000, logger });
     recoverCrashedSessions(reaper, logger);
     if (opts.reload) {

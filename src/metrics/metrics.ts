@@ -19,6 +19,8 @@ export interface Metrics {
   subscribe(bus: EventBus): () => void;
   /** Reports live connections from the bastion at scrape time. */
   setConnectionsSource(source: () => number): void;
+  /** Reports readiness (what /readyz answers) at scrape time, as podgate_ready 1/0. */
+  setReadySource(source: () => boolean): void;
 }
 
 const str = (v: unknown, fallback = 'unknown') => (typeof v === 'string' && v !== '' ? v : fallback);
@@ -29,6 +31,15 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   let connectionsSource: (() => number) | null = null;
+  let readySource: (() => boolean) | null = null;
+  new Gauge({
+    name: 'podgate_ready',
+    help: '1 when /readyz answers 200 (config and host keys loaded, listening, not draining, API reachable)',
+    registers: [registry],
+    collect() {
+      if (readySource) this.set(readySource() ? 1 : 0);
+    },
+  });
   const build = buildInfo();
   new Gauge({ name: 'podgate_build_info', help: 'Always 1; the labels say what runs', labelNames: ['version', 'commit', 'node'], registers }).set({ version: build.version, commit: build.commit, node: build.node }, 1);
   const apiUp = new Gauge({ name: 'podgate_api_up', help: '1 when the last Kubernetes API probe succeeded, 0 when it failed', registers });
@@ -124,6 +135,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     observe,
     setConnectionsSource(source) {
       connectionsSource = source;
+    },
+    setReadySource(source) {
+      readySource = source;
     },
     subscribe: (bus) => bus.subscribe((envelope) => observe(envelope.event)),
   };
