@@ -99,7 +99,7 @@ export const configSchema = {
         listen: { type: 'string', default: DEFAULT_METRICS_LISTEN },
       },
     },
-    // --- operations: health checks and logging (docs/operations.md) ---
+    // --- operations: health checks and logging (README "Configuration", docs/events.md) ---
     health: {
       type: 'object',
       additionalProperties: false,
