@@ -56,3 +56,16 @@ USER 10001:10001
 EXPOSE 2222 9090
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/main.js"]
 CMD ["serve", "--config", "/etc/podgate/config.yaml"]
+
+# What runs (OCI image labels; podgate --version and podgate_build_info read the commit from
+# PODGATE_COMMIT). Build with: --build-arg VERSION=$(node -p "require('./package.json').version")
+# --build-arg REVISION=$(git rev-parse HEAD)
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ENV PODGATE_COMMIT=${REVISION}
+LABEL org.opencontainers.image.title="podgate" \
+      org.opencontainers.image.description="An SSH bastion for Kubernetes: ssh USER+POD@bastion lands in the pod, RBAC decides." \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="https://github.com/podgate/podgate" \
+      org.opencontainers.image.licenses="Apache-2.0"

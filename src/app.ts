@@ -20,6 +20,9 @@ import { createConnectionHandler } from './session/connection-handler.ts';
 import { emptyExtensions, type Extensions } from './session/extensions.ts';
 import type { SessionReaper } from './session/reaper-types.ts';
 import { startSshServer } from './ssh/server.ts';
+import { splitUser } from './target/grammar.ts';
+import type { ConnectionControl, ConnectionHandler } from './ssh/types.ts';
+import { emit } from './events/emit.ts';
 
 export interface BastionDeps {
   kube: KubeApi;
@@ -42,13 +45,29 @@ export interface Bastion {
   close(opts?: { graceMs?: number }): Promise<void>;
   /** Live TCP connections. */
   connections(): number;
+  /**
+   * Applies a new config (users, keys, CAs, policies, session limits) to new connections;
+   * sessions of removed users end with a message and their connections close. Keys that need
+   * a restart are the caller's to refuse (src/config/reload-diff.ts).
+   */
+  reload(next: PodgateConfig, removed: readonly string[]): Promise<void>;
+}
+
+/** The current users, key checker and config: replaced as a whole by a reload. */
+function authState(config: PodgateConfig, logger: Logger) {
+  return {
+    config,
+    users: new Map<string, UserConfig>(config.users.map((u) => [u.name, u])),
+    authenticator: new PublicKeyAuthenticator(config.users, (user, line, reason) =>
+      emit(logger, { code: 'CONFIG_KEY_IGNORED', user, line, reason }, 'unusable public key in config'), config.userCAs ?? []),
+  };
 }
 
 export async function startBastion(config: PodgateConfig, deps: BastionDeps): Promise<Bastion> {
   const logger = deps.logger;
-  const users = new Map<string, UserConfig>(config.users.map((u) => [u.name, u]));
-  const authenticator = new PublicKeyAuthenticator(config.users, (user, line, reason) =>
-    logger.warn({ code: 'CONFIG_KEY_IGNORED', user, line, reason }, 'unusable public key in config'), config.userCAs ?? []);
+  let state = authState(config, logger);
+  // Authenticated connections by user, so a reload can close a removed user's connections.
+  const byUser = new Map<string, Map<string, ConnectionControl>>();
   const extensions: Extensions = { ...emptyExtensions(), ...deps.extensions };
   const active = new ActiveSessions();
   const listen = deps.listen ?? mustParseListen(config.listen);
@@ -64,22 +83,48 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
     proxyProtocol: config.proxyProtocol,
     logger,
     handler: {
-      onConnection: (info) => createConnectionHandler(info, {
-        config, users, authenticator, kube: deps.kube, reaper: deps.reaper, extensions, active, logger,
-      }),
+      onConnection: (info): ConnectionHandler => {
+        const { config: cfg, users, authenticator } = state;
+        const inner = createConnectionHandler(info, { config: cfg, users, authenticator, kube: deps.kube, reaper: deps.reaper, extensions, active, logger });
+        let name: string | null = null;
+        return {
+          ...inner,
+          onAuthenticated(username, control) {
+            name = splitUser(username).user;
+            const conns = byUser.get(name) ?? new Map<string, ConnectionControl>();
+            conns.set(info.connId, control);
+            byUser.set(name, conns);
+            return inner.onAuthenticated(username, control);
+          },
+          onClose(reason) {
+            if (name !== null) byUser.get(name)?.delete(info.connId);
+            inner.onClose(reason);
+          },
+        };
+      },
     },
   });
-  logger.info({ code: 'SERVER_LISTENING', address: ssh.address.host, port: ssh.address.port }, `podgate listening on ${ssh.address.host}:${ssh.address.port}`);
+  emit(logger, { code: 'SERVER_LISTENING', address: ssh.address.host, port: ssh.address.port }, `podgate listening on ${ssh.address.host}:${ssh.address.port}`);
 
   let closing: Promise<void> | null = null;
   return {
     address: ssh.address,
     connections: () => ssh.connections(),
+    async reload(next, removed) {
+      state = authState(next, logger);
+      if (removed.length === 0) return;
+      const gone = new Set(removed);
+      await active.terminateWhere((s) => s.userName !== undefined && gone.has(s.userName), 'user-removed', config.limits.reapGraceSeconds * 1000 + 15_000);
+      for (const name of removed) {
+        for (const control of byUser.get(name)?.values() ?? []) control.end();
+        byUser.delete(name);
+      }
+    },
     close(opts = {}) {
       closing ??= (async () => {
         const graceMs = opts.graceMs ?? config.limits.shutdownGraceSeconds * 1000;
         const stopped = ssh.stopAccepting();
-        logger.info({ code: 'SHUTDOWN', sessions: active.size, graceMs }, 'shutting down');
+        emit(logger, { code: 'SHUTDOWN', sessions: active.size, graceMs }, 'shutting down');
         active.notifyAll(`the bastion is shutting down; sessions end in ${Math.round(graceMs / 1000)} s`);
         await active.drained(graceMs);
         active.terminateAll('shutdown');

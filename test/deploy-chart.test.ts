@@ -196,7 +196,9 @@ describe('templates', () => {
     expect((c?.readinessProbe as { httpGet: unknown }).httpGet).toEqual({ path: '/readyz', port: 'metrics' });
     expect((c?.ports as { name: string }[]).map((p) => p.name)).toEqual(['ssh', 'metrics']);
     const mounts = Object.fromEntries((c?.volumeMounts as { name: string; mountPath: string; readOnly?: boolean }[]).map((m) => [m.name, m]));
-    expect(mounts.config).toMatchObject({ mountPath: '/etc/podgate/config.yaml', readOnly: true });
+    // A directory mount (no subPath): ConfigMap updates reach the pod and podgate reloads them.
+    expect(mounts.config).toMatchObject({ mountPath: '/etc/podgate/config', readOnly: true });
+    expect(mounts.config).not.toHaveProperty('subPath');
     expect(mounts['host-keys']).toMatchObject({ mountPath: '/etc/podgate/host-keys', readOnly: true });
     expect(mounts.state?.mountPath).toBe('/var/lib/podgate');
     expect(mounts.tmp?.mountPath).toBe('/tmp');
@@ -208,7 +210,9 @@ describe('templates', () => {
     expect(text).toMatch(/\n {10}securityContext:\n {12}\{\{- toYaml \.Values\.securityContext \| nindent 12 \}\}/);
     expect(defaults.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
     expect(defaults.podSecurityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(text).toContain('checksum/config:');
+    // Only restart-only settings roll the pods; user changes are reloaded in place.
+    expect(text).toContain('checksum/restart-config: {{ include "podgate.restartConfig" . | sha256sum }}');
+    expect(text).not.toContain('configmap.yaml") . | sha256sum');
   });
 
   it('terminationGracePeriodSeconds covers the drain, the reap and a margin', () => {
@@ -283,5 +287,35 @@ describe('docs/deploy.md', () => {
     const snippet = parseYaml(block.replace(/^ {3}/gm, '')) as Values;
     expect(snippet).toHaveProperty(['config', 'users', 0, 'name'], 'carol');
     expect(errorsFor(withValues(snippet))).toEqual([]);
+  });
+});
+
+describe('chart operations (reload, metrics exposure, names, labels)', () => {
+  const CA = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ca';
+
+  it('accepts userCAs as podgate does: bare or with the cert-authority prefix; and log/health keys', () => {
+    expect(errorsFor(withValues({ config: { userCAs: [CA, `cert-authority ${CA}`] } }))).toEqual([]);
+    expect(errorsFor(withValues({ config: { userCAs: ['cert-authority'] } }))).not.toEqual([]);
+    expect(errorsFor(withValues({ config: { log: { level: 'warn', format: 'text' }, health: { apiProbeIntervalSeconds: 5 } } }))).toEqual([]);
+    expect(errorsFor(withValues({ config: { log: { level: 'loud' } } }))).not.toEqual([]);
+  });
+
+  it('names access RoleBindings by namespace, so reordering the list renames nothing', () => {
+    const text = readTemplate('rbac-access.yaml');
+    expect(text).toContain('name: {{ include "podgate.fullname" $ }}-access-{{ $b.namespace }}');
+    expect(text).not.toMatch(/access-\{\{ \$i \}\}/);
+  });
+
+  it('puts the standard labels on the pod template', () => {
+    expect(readTemplate('deployment.yaml')).toMatch(/ {6}labels:\n {8}\{\{- include "podgate\.labels" \. \| nindent 8 \}\}/);
+  });
+
+  it('keeps the metrics port to Prometheus by default: a NetworkPolicy for it, SSH left open', () => {
+    expect(defaults.metrics).toMatchObject({ networkPolicy: { enabled: true } });
+    const doc = parseTemplate('networkpolicy-metrics.yaml').docs[0] as { kind: string; spec: { ingress: { ports: { port: string }[]; from?: unknown[] }[] } };
+    expect(doc.kind).toBe('NetworkPolicy');
+    expect(doc.spec.ingress.map((r) => r.ports[0]?.port)).toEqual(['ssh', 'metrics']);
+    expect(doc.spec.ingress[0]?.from).toBeUndefined();
+    expect(readTemplate('networkpolicy-metrics.yaml')).toContain('{{- if and .Values.metrics.networkPolicy.enabled (not .Values.networkPolicy.enabled) }}');
   });
 });

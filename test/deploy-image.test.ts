@@ -184,7 +184,8 @@ describe('Dockerfile', () => {
     expect(existsSync(join(REPO, 'src', 'main.ts'))).toBe(true);
     expect(argv.slice(4)).toEqual(['serve', '--config', '/etc/podgate/config.yaml']);
     const deployment = readTemplate('deployment.yaml');
-    expect(deployment).toContain('args: ["serve", "--config", "/etc/podgate/config.yaml"]');
-    expect(deployment).toContain('mountPath: /etc/podgate/config.yaml');
+    // The chart mounts the ConfigMap as a directory (reloadable) and points --config into it.
+    expect(deployment).toContain('args: ["serve", "--config", "/etc/podgate/config/config.yaml"]');
+    expect(deployment).toContain('mountPath: /etc/podgate/config\n');
   });
 });

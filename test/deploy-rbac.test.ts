@@ -151,12 +151,12 @@ beforeAll(async () => {
   await settle('logs', () => client.logs({ namespace: 'prod', pod: 'web-1', container: 'app', identity: id }));
   // The one call podgate makes as itself (no identity to impersonate): the console's scope.
   await settle('listNamespaceNames', () => client.listNamespaceNames?.() ?? Promise.reject(new Error('absent')));
+  // The readiness probe, as itself: GET /version, which every cluster grants to everyone
+  // (ClusterRole system:public-info-viewer), so the chart needs no rule for it.
+  await settle('probe', () => client.probe());
   // Also as itself: the API server's version (which verbs a WebSocket stream upgrade needs).
   await settle('serverVersion', () => client.serverVersion?.() ?? Promise.reject(new Error('absent')));
 });
-
-/** Non-resource paths every authenticated identity may read by default (system:public-info-viewer). */
-const PUBLIC_INFO = new Set(['/version', '/version/']);
 
 afterAll(async () => {
   client?.close();
@@ -168,11 +168,14 @@ afterAll(async () => {
 });
 
 /** The RBAC the recorded calls need, split by who is authorized. */
+/** Non-resource paths every cluster grants to everyone (system:public-info-viewer): no chart rule. */
+const PUBLIC_PATHS = new Set(['/version']);
+const resourceCalls = () => recorded.filter((r) => !PUBLIC_PATHS.has(r.path.split('?')[0] ?? ''));
+
 function derived(): { user: Set<string>; serviceAccount: Set<string> } {
   const user = new Set<string>();
   const serviceAccount = new Set<string>();
-  for (const r of recorded) {
-    if (PUBLIC_INFO.has(r.path)) continue;
+  for (const r of resourceCalls()) {
     const { group, resource } = requestInfo(r.path);
     const target = r.impersonateUser !== undefined ? user : serviceAccount;
     for (const v of verbsOf(r)) target.add(`${group}|${resource}|${v}`);
@@ -206,7 +209,7 @@ describe('chart RBAC versus the calls podgate makes', () => {
   });
 
   it('every API path written in src/kube/ is one the run-time pass produced', () => {
-    const seen = new Set(recorded.filter((r) => !PUBLIC_INFO.has(r.path)).map((r) => { const i = requestInfo(r.path); return `${i.group}|${i.resource}`; }));
+    const seen = new Set(resourceCalls().map((r) => { const i = requestInfo(r.path); return `${i.group}|${i.resource}`; }));
     const literal = /[`'"](\/apis?\/[^`'"\s]*)[`'"]/g;
     const found: string[] = [];
     for (const file of sourceFiles(join(REPO, 'src', 'kube'))) {
@@ -222,7 +225,7 @@ describe('chart RBAC versus the calls podgate makes', () => {
 
   it('every call made for a user impersonates exactly that user; only identity-less methods go as podgate itself', () => {
     // Methods that take no identity: podgate's own calls, authorized for its service account.
-    const own = new Set(['listNamespaceNames', 'serverVersion']);
+    const own = new Set(['listNamespaceNames', 'probe', 'serverVersion']);
     for (const r of recorded) {
       const where = `${r.by}: ${r.method} ${r.path}`;
       expect(r.otherImpersonation, where).toEqual([]);

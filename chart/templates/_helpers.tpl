@@ -108,3 +108,8 @@ entry plus rbac.impersonate.extraGroups. Never system:masters or any other syste
 {{- $l := .Values.config.limits | default dict -}}
 {{- add (int (default 30 $l.shutdownGraceSeconds)) (int (default 5 $l.reapGraceSeconds)) (int .Values.terminationGraceMarginSeconds) (int .Values.preStopSleepSeconds) -}}
 {{- end -}}
+
+{{/* What only a restart applies (src/config/reload-diff.ts RESTART_KEYS): its checksum rolls the pods. */}}
+{{- define "podgate.restartConfig" -}}
+{{- dict "ssh" .Values.ports.ssh "metrics" .Values.ports.metrics "hostKeys" (include "podgate.hostKeyFiles" .) "hostKeySecret" (include "podgate.hostKeySecret" .) "kubernetes" (.Values.config.kubernetes | default dict) | toJson -}}
+{{- end -}}

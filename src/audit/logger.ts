@@ -1,9 +1,11 @@
 /**
  * podgate's logger: pino JSON lines, one audit event per line with a stable `code` (the codes
- * and keys are in docs/dev-contracts.md). Secrets never reach the log: anything that looks
+ * and fields are in the event catalogue, src/events/catalogue.ts, and docs/events.md). Secrets never reach the log: anything that looks
  * like a credential is redacted by key name, whatever module logs it.
  */
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import type { EventBus } from '../events/bus.ts';
+import { bindBus, writeToLog } from '../events/emit.ts';
 
 export type { Logger } from 'pino';
 
@@ -25,6 +27,11 @@ export interface LoggerOptions {
   level?: LevelWithSilent;
   /** Version in every line's `base`. */
   version?: string;
+  /**
+   * The event bus this logger's events go to (src/events/emit.ts); the audit log subscribes
+   * to it here. Without one, events are only logged.
+   */
+  bus?: EventBus;
 }
 
 /**
@@ -57,5 +64,10 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     formatters: { level: (label: string) => ({ level: label }) },
     hooks: { logMethod: dropBoundDuplicates },
   };
-  return pino(options, opts.destination ?? pino.destination({ dest: 1, sync: true }));
+  const logger = pino(options, opts.destination ?? pino.destination({ dest: 1, sync: true }));
+  if (opts.bus) {
+    bindBus(logger, opts.bus);
+    opts.bus.subscribe(writeToLog);
+  }
+  return logger;
 }

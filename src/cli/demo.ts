@@ -9,11 +9,10 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { stringify } from 'yaml';
-import type { Logger } from 'pino';
 import { parseListen } from '../config/listen.ts';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { ConfigInvalidError, formatIssue, loadConfig } from '../config/load.ts';
-import type { Metrics } from '../metrics/metrics.ts';
+import type { MakeLogger } from './observed-logger.ts';
 import { readDemoFixture } from './demo-fixture.ts';
 import { demoInstructions } from './demo-instructions.ts';
 import { ensureKeyPair } from './keygen.ts';
@@ -41,7 +40,7 @@ function shown(path: string): string {
 export async function runDemo(
   o: DemoOptions,
   out: Output,
-  makeLogger: (destination: pino.DestinationStream) => { logger: Logger; metrics: Metrics },
+  makeLogger: MakeLogger,
 ): Promise<number> {
   const listen = parseListen(o.listen);
   if ('error' in listen) {
@@ -78,6 +77,8 @@ export async function runDemo(
     metrics: { listen: `${listen.host}:0` },
     stateDir: 'state',
     limits: { shutdownGraceSeconds: 2 },
+    // The demo's log is read by people: human-readable lines (serve's default is JSON).
+    log: { format: 'text' },
   };
   await writeFile(configFile, `# Written by podgate demo on every start; edit a copy for your own use.\n${stringify(configDoc, { lineWidth: 0 })}`);
   let config;
@@ -90,7 +91,7 @@ export async function runDemo(
   }
 
   const logFile = join(dir, 'podgate.log');
-  const { logger, metrics } = makeLogger(pino.destination({ dest: logFile, sync: true, append: true }));
+  const { logger, metrics } = makeLogger(config.log, pino.destination({ dest: logFile, sync: true, append: true }));
   const demoPod = pickPod(facts.pods);
   return runBastion({
     config,

@@ -3,10 +3,8 @@
  * is the only place that exits the process.
  */
 import { Command, CommanderError, Option } from 'commander';
-import pino from 'pino';
-import { createLogger } from '../audit/logger.ts';
-import { tapEvents } from '../metrics/event-tap.ts';
-import { createMetrics } from '../metrics/metrics.ts';
+import { versionLine } from '../version.ts';
+import { withOverrides } from './observed-logger.ts';
 import type { Output } from './output.ts';
 
 /** Usage errors and invalid input (docs/errors.md, exit statuses). */
@@ -14,22 +12,17 @@ const EXIT_INVALID = 2;
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-/** A logger whose every line also feeds the metrics (the destination hook of docs/dev-contracts.md). */
-function observedLogger(level: string, destination?: pino.DestinationStream) {
-  const metrics = createMetrics();
-  const sink = destination ?? pino.destination({ dest: 1, sync: true });
-  const logger = createLogger({ level: level as pino.LevelWithSilent, destination: tapEvents(sink, metrics.observe) });
-  return { logger, metrics };
-}
-
 export async function runCli(argv: string[], out: Output): Promise<number> {
   let result: Promise<number> = Promise.resolve(0);
   const program = new Command('podgate')
     .description('An SSH bastion for Kubernetes: ssh USER+POD@bastion lands in the pod, RBAC decides.')
+    .version(versionLine(), '-V, --version', 'print the version and the commit it was built from')
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.out(s.trimEnd()), writeErr: (s) => out.err(s.trimEnd()) })
     .showHelpAfterError();
-  const logLevel = () => new Option('--log-level <level>', 'log level').choices(LEVELS).default('info');
+  // No defaults: absent, the config's log.level / log.format apply.
+  const logLevel = () => new Option('--log-level <level>', 'log level (overrides log.level)').choices(LEVELS);
+  const logFormat = () => new Option('--log-format <format>', 'json or text (overrides log.format)').choices(['json', 'text']);
 
   program
     .command('serve')
@@ -39,11 +32,11 @@ export async function runCli(argv: string[], out: Output): Promise<number> {
     .option('--kubeconfig <file>', 'kubeconfig (overrides kubernetes.kubeconfig)')
     .option('--context <name>', 'kubeconfig context (overrides kubernetes.context)')
     .addOption(logLevel())
-    .action((o: { config: string; listen?: string; kubeconfig?: string; context?: string; logLevel: string }) => {
-      const { logger, metrics } = observedLogger(o.logLevel);
+    .addOption(logFormat())
+    .action((o: { config: string; listen?: string; kubeconfig?: string; context?: string; logLevel?: string; logFormat?: string }) => {
       // Commands load their modules on demand: check-config and keygen start fast without
       // the Kubernetes client, ssh2 server and emulator.
-      result = import('./serve.ts').then(({ serve }) => serve(o, { logger, metrics, out }));
+      result = import('./serve.ts').then(({ serve }) => serve(o, { makeLogger: withOverrides(o), out }));
     });
 
   program
@@ -54,8 +47,9 @@ export async function runCli(argv: string[], out: Output): Promise<number> {
     .option('--dir <dir>', 'where demo keys, config and log are kept', '.podgate-demo')
     .option('--fixture <file>', 'an emulator fixture to use instead of the demo one')
     .addOption(logLevel())
-    .action((o: { listen: string; kubeconfigOut?: string; dir: string; fixture?: string; logLevel: string }) => {
-      result = import('./demo.ts').then(({ runDemo }) => runDemo(o, out, (destination) => observedLogger(o.logLevel, destination)));
+    .addOption(logFormat())
+    .action((o: { listen: string; kubeconfigOut?: string; dir: string; fixture?: string; logLevel?: string; logFormat?: string }) => {
+      result = import('./demo.ts').then(({ runDemo }) => runDemo(o, out, withOverrides(o)));
     });
 
   program

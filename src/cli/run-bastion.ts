@@ -11,6 +11,12 @@ import type { PodgateConfig } from '../config/types.ts';
 import { PodgateError } from '../errors/index.ts';
 import { createKubeApi, type KubeClient } from '../kube/index.ts';
 import { startMetricsServer, type MetricsServer } from '../metrics/http-server.ts';
+import { EventBus } from '../events/bus.ts';
+import { busOf } from '../events/emit.ts';
+import { startApiProbe, type ApiProbe } from '../health/api-probe.ts';
+import { startLoopMonitor } from '../health/loop-monitor.ts';
+import { createReadiness } from '../health/readiness.ts';
+import { startConfigReloader, type Reloader } from './config-reloader.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { startBastion, type Bastion } from '../app.ts';
 import { createReaper } from '../session/reaper.ts';
@@ -19,6 +25,7 @@ import { loadExtensions } from './extensions.ts';
 import { EXIT_FAILURE, EXIT_FORCED, EXIT_INVALID, EXIT_OK } from './exit-codes.ts';
 import type { Output } from './output.ts';
 import type { SessionReaper } from '../session/reaper-types.ts';
+import { emit } from '../events/emit.ts';
 
 export interface Listening {
   ssh: { host: string; port: number };
@@ -27,6 +34,8 @@ export interface Listening {
 
 export interface RunBastionOptions {
   config: PodgateConfig;
+  /** Reloads on SIGHUP and file change (src/cli/config-reloader.ts); absent: no reload. */
+  reload?: { file: string; load: () => Promise<PodgateConfig>; initialDigest: string | null };
   /** The host keys, already read (src/cli/host-keys.ts). */
   hostKeys: Buffer[];
   logger: Logger;
@@ -61,9 +70,9 @@ function recoverCrashedSessions(reaper: SessionReaper, users: PodgateConfig['use
   // Only entries that still match the current config: the journal on disk is input.
   reaper.recover(journalTrust(new Map(users.map((u) => [u.name, u])))).then(
     (reports) => {
-      if (reports.length > 0) logger.info({ code: 'RECOVERED', sessions: reports.length }, 'reaped sessions left by a previous podgate');
+      if (reports.length > 0) emit(logger, { code: 'RECOVERED', sessions: reports.length }, 'reaped sessions left by a previous podgate');
     },
-    (err: unknown) => logger.warn({ code: 'RECOVER_FAILED', err }, 'could not reap sessions left by a previous podgate'),
+    (err: unknown) => emit(logger, { code: 'RECOVER_FAILED', err }, 'could not reap sessions left by a previous podgate'),
   );
 }
 
@@ -75,16 +84,25 @@ export async function runBastion(opts: RunBastionOptions): Promise<number> {
   } catch (err) {
     if (!(err instanceof PodgateError)) throw err;
     out.err(`podgate: ${err.userMessage}`);
-    logger.error({ code: 'STARTUP_FAILED', errorCode: err.code, message: err.operatorMessage }, 'podgate cannot start');
+    emit(logger, { code: 'STARTUP_FAILED', errorCode: err.code, message: err.operatorMessage }, 'podgate cannot start');
     return EXIT_INVALID;
   }
 
   const signals = waitForSignal();
-  let shuttingDown = false;
   let bastion: Bastion | null = null;
   let metricsServer: MetricsServer | null = null;
+  let probe: ApiProbe | null = null;
+  let reloader: Reloader | null = null;
+  let running = config;
+  // Readiness and liveness subscribe to the same events as the log and the metrics.
+  const readiness = createReadiness(busOf(logger) ?? new EventBus(), { probeApi: true });
+  const loop = startLoopMonitor({ maxLagMs: config.health.maxEventLoopLagMs, logger });
   const closeAll = async (graceMs: number) => {
+    reloader?.stop();
     await bastion?.close({ graceMs });
+    probe?.stop();
+    loop.stop();
+    readiness.dispose();
     await metricsServer?.close();
     kube.close();
     await opts.alsoClose?.();
@@ -95,36 +113,53 @@ export async function runBastion(opts: RunBastionOptions): Promise<number> {
       metricsServer = await startMetricsServer({
         listen: mustParseListen(config.metrics.listen),
         registry: metrics.registry,
-        readiness: { sshListening: () => bastion !== null && !shuttingDown, apiReachable: metrics.apiReachable, shuttingDown: () => shuttingDown },
+        health: {
+          ready: () => readiness.state(),
+          notAlive: () => (loop.healthy() ? null : `event loop lag ${Math.round(loop.lagMs())} ms > ${config.health.maxEventLoopLagMs} ms`),
+        },
       });
-      logger.info({ code: 'METRICS_LISTENING', address: metricsServer.address.host, port: metricsServer.address.port }, 'metrics and health endpoints up');
+      emit(logger, { code: 'METRICS_LISTENING', address: metricsServer.address.host, port: metricsServer.address.port }, 'metrics and health endpoints up');
     }
     // startBastion logs SERVER_LISTENING (the line the test helper waits for) and SHUTDOWN.
     bastion = await startBastion(config, { kube, logger, reaper, hostKeys, extensions: await loadExtensions() });
     metrics.setConnectionsSource(() => bastion?.connections() ?? 0);
+    metrics.setReadySource(() => readiness.state().ready);
+    probe = startApiProbe({ probe: () => kube.probe(), intervalMs: config.health.apiProbeIntervalSeconds * 1000, logger });
     recoverCrashedSessions(reaper, config.users, logger);
+    if (opts.reload) {
+      const live = bastion;
+      reloader = startConfigReloader({
+        ...opts.reload,
+        logger,
+        current: () => running,
+        apply: async (next, diff) => {
+          running = next;
+          logger.level = next.log.level;
+          await live.reload(next, diff.removed);
+        },
+      });
+    }
     opts.onListening?.({ ssh: bastion.address, metrics: metricsServer?.address ?? null });
   } catch (err) {
     signals.dispose();
     const text = err instanceof PodgateError ? err.userMessage : (err as Error).message;
     const hint = (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? ' (another process listens there; choose another with --listen HOST:PORT)' : '';
     out.err(`podgate: cannot start: ${text}${hint}`);
-    logger.error({ code: 'STARTUP_FAILED', err }, 'podgate cannot start');
+    emit(logger, { code: 'STARTUP_FAILED', err }, 'podgate cannot start');
     await closeAll(0).catch(() => undefined);
     return EXIT_FAILURE;
   }
 
   const signal = await signals.next;
-  shuttingDown = true;
   const graceMs = config.limits.shutdownGraceSeconds * 1000;
-  logger.info({ code: 'SIGNAL', signal, graceMs, connections: bastion.connections() }, 'stopping: no new connections, sessions get a grace period');
+  emit(logger, { code: 'SIGNAL', signal, graceMs, connections: bastion.connections() }, 'stopping: no new connections, sessions get a grace period');
   const forced = signals.next.then((again) => {
-    logger.warn({ code: 'SHUTDOWN_FORCED', signal: again }, 'second signal: stopping now');
+    emit(logger, { code: 'SHUTDOWN_FORCED', signal: again }, 'second signal: stopping now');
     return EXIT_FORCED;
   });
   const clean = closeAll(graceMs).then(() => EXIT_OK);
   const code = await Promise.race([clean, forced]);
   signals.dispose();
-  if (code === EXIT_OK) logger.info({ code: 'SHUTDOWN_DONE' }, 'stopped');
+  if (code === EXIT_OK) emit(logger, { code: 'SHUTDOWN_DONE' }, 'stopped');
   return code;
 }

@@ -161,6 +161,26 @@ export const configSchema = {
         listen: { type: 'string', default: DEFAULT_METRICS_LISTEN },
       },
     },
+    // --- operations: health checks and logging (README "Configuration", docs/events.md) ---
+    health: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        apiProbeIntervalSeconds: { type: 'number', exclusiveMinimum: 0, default: 10 },
+        maxEventLoopLagMs: { type: 'integer', minimum: 10, default: 5000 },
+      },
+    },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+        format: { enum: ['json', 'text'], default: 'json' },
+      },
+    },
+    // --- end of operations keys ---
     stateDir: { type: 'string', minLength: 1, default: 'podgate-state' },
     banner: { type: 'string' },
   },

@@ -22,6 +22,8 @@ export interface PodgateConfig {
   ssh: SshConfig;
   /** Prometheus metrics and /healthz /readyz; null disables the HTTP listener. */
   metrics: { listen: string } | null;
+  health: HealthConfig;
+  log: LogConfig;
   /** Where podgate keeps its journal of live sessions (to reap after a crash). */
   stateDir: string;
   /** Optional text shown before authentication. */
@@ -162,4 +164,21 @@ export interface ProxyProtocolConfig {
 export interface SessionConfig {
   /** `env` requests accepted from the client: names, or prefixes ending in `*`. */
   envAllow: string[];
+}
+
+/** Health checks behind /healthz and /readyz. */
+export interface HealthConfig {
+  /** Seconds between probes of the Kubernetes API (GET /version as podgate); /readyz follows them. */
+  apiProbeIntervalSeconds: number;
+  /** /healthz fails while the event loop lags more than this (a wedged process gets restarted). */
+  maxEventLoopLagMs: number;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface LogConfig {
+  /** Lowest level written; metrics and readiness see every event whatever the level. */
+  level: LogLevel;
+  /** `json` (one pino object per line, the default) or `text` (human-readable, for terminals). */
+  format: 'json' | 'text';
 }

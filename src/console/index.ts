@@ -14,6 +14,7 @@ import { runPicker } from './picker.ts';
 import { allowedPods, type PodRow } from './pods.ts';
 import { formatTable } from './table.ts';
 import { formatWhoAmI, whoami } from './whoami.ts';
+import { emit } from '../events/emit.ts';
 
 export const POD_HEADER = ['NAMESPACE', 'POD', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'CONTAINERS', 'TARGET'];
 
@@ -32,7 +33,7 @@ export const consoleHandler: ConsoleHandler = async (ch, ctx) => {
   }
   const [name = '', ...args] = words;
   const audit = (result: string, extra: Record<string, unknown> = {}): void => {
-    ctx.logger.info({ code: 'CONSOLE_COMMAND', connId: ctx.connId, user: ctx.user.name, command: name || (ctx.pty ? 'interactive' : 'summary'), args, result, ...extra }, 'console command');
+    emit(ctx.logger, { code: 'CONSOLE_COMMAND', connId: ctx.connId, user: ctx.user.name, command: name || (ctx.pty ? 'interactive' : 'summary'), args, result, ...extra }, 'console command');
   };
   try {
     const outcome = await dispatch(ch, ctx, name, args, eol);

@@ -11,6 +11,7 @@ import { parseTarget } from '../target/grammar.ts';
 import { authorizeTarget } from '../policy/index.ts';
 import type { ConsoleContext, HandlerOutcome } from '../session/extensions.ts';
 import { parseLogsArgs } from './logs-args.ts';
+import { emit } from '../events/emit.ts';
 
 export async function runLogs(ch: SessionChannel, ctx: ConsoleContext, words: string[]): Promise<HandlerOutcome> {
   const args = parseLogsArgs(words);
@@ -44,7 +45,7 @@ export async function runLogs(ch: SessionChannel, ctx: ConsoleContext, words: st
     });
     stream.pipe(ch, { end: false });
   });
-  ctx.logger.info({ code: 'CONSOLE_LOGS_END', sessionId: ctx.sessionId, namespace: target.namespace, pod: target.pod, container: target.container, bytesOut }, 'log stream ended');
+  emit(ctx.logger, { code: 'CONSOLE_LOGS_END', sessionId: ctx.sessionId, namespace: target.namespace, pod: target.pod, container: target.container, bytesOut }, 'log stream ended');
   if (outcome.error) throw outcome.error;
   await finishChannel(ch, 0);
   return { exitCode: 0, bytesOut };

@@ -7,6 +7,7 @@
  */
 import { configuredNamespaces, defaultNamespaceOf, reviewNamespace } from '../policy/index.ts';
 import type { UserContext } from '../session/extensions.ts';
+import { emit } from '../events/emit.ts';
 
 export { defaultNamespaceOf };
 
@@ -17,7 +18,7 @@ export async function candidateNamespaces(ctx: UserContext): Promise<string[]> {
     try {
       return await ctx.kube.listNamespaceNames();
     } catch (e) {
-      ctx.logger.warn({ code: 'CONSOLE_NAMESPACES_UNLISTED', err: (e as Error).message }, 'cannot list namespaces; using the default namespace');
+      emit(ctx.logger, { code: 'CONSOLE_NAMESPACES_UNLISTED', err: (e as Error).message }, 'cannot list namespaces; using the default namespace');
     }
   }
   return [defaultNamespaceOf(ctx)];

@@ -11,6 +11,7 @@ import { parseTarget } from '../target/grammar.ts';
 import { decodeKeys, PickerState } from './picker-state.ts';
 import type { PodRow } from './pods.ts';
 import type { WhoAmI } from './whoami.ts';
+import { emit } from '../events/emit.ts';
 
 const ENTER_ALT = '\x1b[?1049h\x1b[?25l';
 const LEAVE_ALT = '\x1b[0m\x1b[?25h\x1b[?1049l';
@@ -74,7 +75,7 @@ export async function runPicker(ch: SessionChannel, ctx: ConsoleContext, who: Wh
     await finishChannel(ch, 0);
     return { exitCode: 0 };
   }
-  ctx.logger.info({ code: 'CONSOLE_COMMAND', connId: ctx.connId, user: ctx.user.name, command: 'pick', args: [picked.target], result: 'ok' }, 'console pick');
+  emit(ctx.logger, { code: 'CONSOLE_COMMAND', connId: ctx.connId, user: ctx.user.name, command: 'pick', args: [picked.target], result: 'ok' }, 'console pick');
   const spec = parseTarget(picked.target.slice(picked.target.indexOf('+') + 1));
   if (!ctx.enter) {
     await finishChannel(ch, 0, `podgate: connect with: ssh ${picked.target}@<bastion>\r\n`);

@@ -89,13 +89,17 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     if (!p) throw new Error(`pod ${namespace}/${pod} not found`);
     return runtime.processes(p.metadata.uid ?? '', container);
   };
-  const fault = (f: FaultOptions): void => faults.set(f, (ms) => runtime.setExecDropAfterMs(ms));
+  const sockets = new Set<Socket>();
+  const fault = (f: FaultOptions): void => {
+    faults.set(f, (ms) => runtime.setExecDropAfterMs(ms));
+    // "The API server went away": open keep-alive connections die too, not only new ones.
+    if (f.dropOpenConnections === true) for (const s of sockets) s.destroy();
+  };
   const d = dispatcher({ ctx, log, faults, control: opts.control ? { processes, requests: () => log.snapshot(), fault } : null });
   const server: HttpServer = material
     ? createHttpsServer({ cert: material.certPem, key: material.keyPem, ciphers: GO_TLS13_ORDER, honorCipherOrder: true }, d.onRequest)
     : createHttpServer(d.onRequest);
   server.on('upgrade', d.onUpgrade);
-  const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     if (faults.refuse) { s.destroy(); return; }
     s.setNoDelay(true);

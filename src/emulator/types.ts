@@ -65,6 +65,8 @@ export interface FaultOptions {
   /** Refuse (destroy) new TCP connections; `refuseConnectionsMs` turns it off after a while. */
   refuseConnections?: boolean;
   refuseConnectionsMs?: number;
+  /** Destroy every open connection now (with refuseConnections: the API server is down). */
+  dropOpenConnections?: boolean;
 }
 
 export interface EmulatorOptions {

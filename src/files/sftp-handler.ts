@@ -9,6 +9,7 @@ import { ReadAheadBudget } from './sftp/sftp-limits.ts';
 import { LimitRefusals } from '../session/limit-refusal.ts';
 import { serveSftp } from './sftp/sftp-server.ts';
 import { bridgeSftpServer, PROBE_SCRIPT, startSftpServer } from './sftp-passthrough.ts';
+import { emit } from '../events/emit.ts';
 
 export interface SftpHandlerOptions {
   /**
@@ -32,7 +33,7 @@ export function podFsTarget(ctx: SessionContext): ExecTarget & { streams: ExecGr
 }
 
 export function fileOpLogger(ctx: SessionContext): (ev: FileOpEvent) => void {
-  return (ev) => { ctx.logger.info({ code: 'FILE_OP', sessionId: ctx.sessionId, ...ev }, 'file op'); };
+  return (ev) => { emit(ctx.logger, { code: 'FILE_OP', sessionId: ctx.sessionId, ...ev }, 'file op'); };
 }
 
 /** The `sftp` subsystem handler (register under extensions.subsystems.sftp). */
@@ -44,7 +45,7 @@ export function createSftpHandler(opts: SftpHandlerOptions = {}): ChannelHandler
       const server = await startSftpServer(ctx.kube, target, ctx.helperArgv(PROBE_SCRIPT));
       if (server !== null) {
         const r = await bridgeSftpServer(channel, server, onFileOp, (v) => {
-          ctx.logger.warn({ code: 'SFTP_PROTOCOL_ERROR', sessionId: ctx.sessionId, ...v }, 'sftp client broke the protocol; session ended');
+          emit(ctx.logger, { code: 'SFTP_PROTOCOL_ERROR', sessionId: ctx.sessionId, ...v }, 'sftp client broke the protocol; session ended');
         });
         await finishChannel(channel, r.exitCode);
         return r;

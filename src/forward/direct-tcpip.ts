@@ -12,6 +12,7 @@ import type { TcpipHandler } from '../session/extensions.ts';
 import { bridgePort } from './bridge.ts';
 import { isPodLoopback, isValidPort } from './destination.ts';
 import { ResolveCache } from './resolve-cache.ts';
+import { emit } from '../events/emit.ts';
 
 export interface DirectTcpipOptions {
   /** How long a successful resolution + access review is reused per connection (default 30 s). */
@@ -37,7 +38,7 @@ export function createDirectTcpipHandler(opts: DirectTcpipOptions = {}): TcpipHa
     const base = { connId: ctx.connId, forwardId, user: ctx.user.name, host: req.destIP, port: req.destPort };
     const refuse = (err: PodgateError, result: string): void => {
       // Its own code (like SESSION_DENIED): FORWARD_OPEN is always followed by FORWARD_END.
-      ctx.logger.info({
+      emit(ctx.logger, {
         code: 'FORWARD_DENIED', ...base, namespace: null, pod: null, target: ctx.target?.raw ?? null,
         result, errorCode: err.code, message: err.userMessage, detail: err.operatorMessage,
       }, 'forward refused');
@@ -67,9 +68,9 @@ export function createDirectTcpipHandler(opts: DirectTcpipOptions = {}): TcpipHa
           return;
         }
         const started = Date.now();
-        ctx.logger.info({ code: 'FORWARD_OPEN', ...where, result: 'opened' }, 'forward opened');
+        emit(ctx.logger, { code: 'FORWARD_OPEN', ...where, result: 'opened' }, 'forward opened');
         const r = await bridgePort(channel, port);
-        ctx.logger.info({
+        emit(ctx.logger, {
           code: 'FORWARD_END', ...where, bytesIn: r.bytesIn, bytesOut: r.bytesOut, durationMs: Date.now() - started,
           // A port the pod refused is not an API failure: no errorCode (metrics count those).
           result: r.error ? 'refused' : 'closed', ...(r.error ? { message: r.error.userMessage, detail: r.error.operatorMessage } : {}),

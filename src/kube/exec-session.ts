@@ -8,6 +8,7 @@ import { channelWritable } from './channel-writable.ts';
 import { InboundGate } from './inbound-gate.ts';
 import { isCompleteStatus, outcomeFromStatus } from './exec-status.ts';
 import { keepAlive } from './ws-keepalive.ts';
+import { emit } from '../events/emit.ts';
 
 /** After the status, how long the server gets to close the WebSocket before podgate does. */
 const CLOSE_GRACE_MS = 2000;
@@ -57,7 +58,7 @@ export class KubeExecSession implements ExecSession {
       if (isBinary) this.#onFrame(toBuffer(data));
     });
     ws.on('close', (code: number) => this.#onClose(code));
-    ws.on('error', (err) => this.#log?.debug({ code: 'KUBE_EXEC_WS_ERROR', err: err.message }, 'exec websocket error'));
+    ws.on('error', (err) => emit(this.#log, { code: 'KUBE_EXEC_WS_ERROR', err: err.message }, 'exec websocket error'));
     if (opts.tty && opts.size) this.resize(opts.size);
     keepAlive(ws, () => this.#gate.paused, opts.keepAliveMs);
     ws.resume();
@@ -85,7 +86,7 @@ export class KubeExecSession implements ExecSession {
       highWaterMark: 64 * 1024,
       read: () => this.#gate.wants(r),
     });
-    r.on('error', (err) => this.#log?.debug({ code: 'KUBE_EXEC_STREAM_ERROR', err: err.message }, 'exec output stream error'));
+    r.on('error', (err) => emit(this.#log, { code: 'KUBE_EXEC_STREAM_ERROR', err: err.message }, 'exec output stream error'));
     r.on('close', () => this.#gate.release(r));
     return r;
   }
@@ -97,10 +98,10 @@ export class KubeExecSession implements ExecSession {
       onFinish: () => {
         if (this.#ws.readyState !== WebSocket.OPEN) return;
         if (this.protocol === 'v5.channel.k8s.io') this.#ws.send(closeFrame(Channel.stdin), { binary: true });
-        else this.#log?.debug({ code: 'KUBE_EXEC_NO_STDIN_CLOSE', protocol: this.protocol }, 'server speaks no v5: stdin EOF not sent');
+        else emit(this.#log, { code: 'KUBE_EXEC_NO_STDIN_CLOSE', protocol: this.protocol }, 'server speaks no v5: stdin EOF not sent');
       },
     });
-    w.on('error', (err) => this.#log?.debug({ code: 'KUBE_EXEC_STREAM_ERROR', err: err.message }, 'exec stdin stream error'));
+    w.on('error', (err) => emit(this.#log, { code: 'KUBE_EXEC_STREAM_ERROR', err: err.message }, 'exec stdin stream error'));
     return w;
   }
 

@@ -30,6 +30,8 @@ export interface KubeClient extends KubeApi {
   readonly server: string;
   /** Drops idle kept-alive connections (at shutdown). */
   close(): void;
+  /** GET /version as podgate itself (no impersonation): the readiness probe of the API. */
+  probe(): Promise<void>;
 }
 
 /** Keeps the KubeApi promise: every rejection is a PodgateError (bad arguments become INTERNAL). */
@@ -79,6 +81,7 @@ export function createKubeApi(opts: KubeApiOptions): KubeClient {
     exec: (req: ExecRequest) => podgateErrors(ep().then((e) => openExec(e, req, timeout, log))),
     portForward: (req: PortForwardRequest): Promise<PortStream> => podgateErrors(ep().then((e) => openPortForward(e, req, timeout, log))),
     logs: (req: LogRequest): Promise<LogStream> => podgateErrors(ep().then((e) => openLogs(e, req, timeout, log))),
+    probe: () => podgateErrors(rest.request({ method: 'GET', path: '/version', identity: null, what: 'probe the API server (GET /version)' }).then(() => undefined)),
     close: () => {
       if (endpoint) void endpoint.then((e) => e.close(), () => undefined);
     },

@@ -5,6 +5,7 @@ import type { LogRequest, LogStream } from './types.ts';
 import type { ApiEndpoint, QueryParams } from './endpoint.ts';
 import { Deadline } from './deadline.ts';
 import { DeadlineError, httpStatusError, transportError } from './api-errors.ts';
+import { emit } from '../events/emit.ts';
 
 export function logQuery(req: LogRequest): QueryParams {
   return {
@@ -43,7 +44,7 @@ export async function openLogs(ep: ApiEndpoint, req: LogRequest, timeoutMs: numb
       r.destroy(err);
     });
     r.on('error', (err) => {
-      if (settled) logger?.debug({ code: 'KUBE_LOGS_ERROR', err: err.message }, 'log request error');
+      if (settled) emit(logger, { code: 'KUBE_LOGS_ERROR', err: err.message }, 'log request error');
       fail(transportError(err, what));
     });
     r.on('socket', (s) => {
@@ -66,7 +67,7 @@ export async function openLogs(ep: ApiEndpoint, req: LogRequest, timeoutMs: numb
       }
       settled = true;
       deadline.clear();
-      res.on('error', (err) => logger?.debug({ code: 'KUBE_LOGS_STREAM_ERROR', err: err.message }, 'log stream error'));
+      res.on('error', (err) => emit(logger, { code: 'KUBE_LOGS_STREAM_ERROR', err: err.message }, 'log stream error'));
       resolve({
         stream: res,
         abort: () => {

@@ -9,6 +9,7 @@ import { sendFrame } from './channel-writable.ts';
 import { InboundGate } from './inbound-gate.ts';
 import { openWebSocket } from './ws-open.ts';
 import { keepAlive } from './ws-keepalive.ts';
+import { emit } from '../events/emit.ts';
 
 /**
  * One forwarded TCP connection = one port-forward WebSocket (as kubectl does per
@@ -45,7 +46,7 @@ class KubePortStream implements PortStream {
       },
     });
     this.socket = duplex;
-    duplex.on('error', (err) => logger?.debug({ code: 'KUBE_PORTFORWARD_STREAM_ERROR', err: err.message }, 'port-forward stream error'));
+    duplex.on('error', (err) => emit(logger, { code: 'KUBE_PORTFORWARD_STREAM_ERROR', err: err.message }, 'port-forward stream error'));
     duplex.on('close', () => this.#gate.release(duplex));
     this.done = new Promise((resolve) => {
       ws.on('close', () => {
@@ -61,7 +62,7 @@ class KubePortStream implements PortStream {
         });
       });
     });
-    ws.on('error', (err) => logger?.debug({ code: 'KUBE_PORTFORWARD_WS_ERROR', err: err.message }, 'port-forward websocket error'));
+    ws.on('error', (err) => emit(logger, { code: 'KUBE_PORTFORWARD_WS_ERROR', err: err.message }, 'port-forward websocket error'));
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
       if (!isBinary) return;
       const frame = decodeFrame(toBuffer(data));

@@ -1,17 +1,19 @@
 /**
- * The operator's HTTP port: `/metrics` (Prometheus text), `/healthz` (the process is up) and
- * `/readyz` (the SSH listener is up, the Kubernetes API was reachable when last used, and we
- * are not shutting down; 503 otherwise, with the reason in the body).
+ * The operator's HTTP port: `/metrics` (Prometheus text), `/healthz` (the process is alive: its
+ * event loop is not stuck; 503 otherwise) and `/readyz` (config and host keys loaded, SSH
+ * listener up, not draining, Kubernetes API reachable by the periodic probe; 503 otherwise,
+ * with the reasons in the body). See src/health/.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { ListenAddress } from '../config/listen.ts';
 
-export interface Readiness {
-  sshListening(): boolean;
-  apiReachable(): boolean;
-  shuttingDown(): boolean;
+export interface Health {
+  /** Readiness: whether this replica can serve now, and why not. */
+  ready(): { ready: boolean; reasons: string[] };
+  /** Liveness: null when alive, else why not. */
+  notAlive(): string | null;
 }
 
 export interface MetricsServer {
@@ -19,14 +21,7 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-function notReadyReason(r: Readiness): string | null {
-  if (r.shuttingDown()) return 'shutting down';
-  if (!r.sshListening()) return 'SSH listener not up';
-  if (!r.apiReachable()) return 'Kubernetes API unreachable (last known)';
-  return null;
-}
-
-export function startMetricsServer(opts: { listen: ListenAddress; registry: Registry; readiness: Readiness }): Promise<MetricsServer> {
+export function startMetricsServer(opts: { listen: ListenAddress; registry: Registry; health: Health }): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     res.on('error', () => undefined);
     const path = (req.url ?? '/').split('?')[0];
@@ -35,10 +30,11 @@ export function startMetricsServer(opts: { listen: ListenAddress; registry: Regi
       return;
     }
     if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      const why = opts.health.notAlive();
+      res.writeHead(why === null ? 200 : 503, { 'content-type': 'text/plain' }).end(why === null ? 'ok\n' : `not healthy: ${why}\n`);
     } else if (path === '/readyz') {
-      const reason = notReadyReason(opts.readiness);
-      res.writeHead(reason === null ? 200 : 503, { 'content-type': 'text/plain' }).end(reason === null ? 'ready\n' : `not ready: ${reason}\n`);
+      const r = opts.health.ready();
+      res.writeHead(r.ready ? 200 : 503, { 'content-type': 'text/plain' }).end(r.ready ? 'ready\n' : `not ready: ${r.reasons.join('; ')}\n`);
     } else if (path === '/metrics') {
       opts.registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': opts.registry.contentType }).end(text),

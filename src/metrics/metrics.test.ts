@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { LevelWithSilent } from 'pino';
 import { createLogger } from '../audit/logger.ts';
-import { tapEvents } from './event-tap.ts';
+import { EventBus } from '../events/bus.ts';
+import { emit } from '../events/emit.ts';
 import { startMetricsServer, type MetricsServer } from './http-server.ts';
 import { createMetrics } from './metrics.ts';
 
@@ -10,20 +12,40 @@ afterEach(async () => {
   server = null;
 });
 
+/** A logger at `level` on its own bus, with metrics subscribed; the log lines it writes. */
+function wired(level: LevelWithSilent) {
+  const bus = new EventBus();
+  const metrics = createMetrics({ defaultMetrics: false });
+  metrics.subscribe(bus);
+  const lines: string[] = [];
+  const logger = createLogger({ level, bus, destination: { write: (s: string) => void lines.push(s) } });
+  return { logger, metrics, lines };
+}
+
+const identity = { user: 'alice', groups: [] };
+const where = { connId: 'c1', user: 'alice', identity, namespace: 'prod', pod: 'web', container: 'app', command: null, pty: false };
+
+function emitSample(logger: ReturnType<typeof wired>['logger']): void {
+  emit(logger, { code: 'AUTH_ATTEMPT', connId: 'c1', remoteAddress: '127.0.0.1', user: 'alice', method: 'publickey', result: 'rejected' });
+  emit(logger, { code: 'AUTH_ATTEMPT', connId: 'c1', remoteAddress: '127.0.0.1', user: 'alice', method: 'publickey', result: 'accepted' });
+  emit(logger, { code: 'SESSION_START', sessionId: 's1', ...where });
+  emit(logger.child({ connId: 'c1' }), { code: 'SESSION_START', sessionId: 's2', ...where });
+  emit(logger, { code: 'SESSION_END', sessionId: 's1', ...where, reason: 'exit', exitCode: 0, durationMs: 2500, bytesIn: 10, bytesOut: 300 });
+  emit(logger, { code: 'REAP', sessionId: 's1', namespace: 'prod', pod: 'web', container: 'app', found: 1, pids: [7], outcome: 'term', durationMs: 40, reason: 'exit' });
+  emit(logger, { code: 'SESSION_DENIED', connId: 'c1', user: 'alice', target: 'web', command: null, errorCode: 'API_UNREACHABLE', message: 'down' });
+  emit(logger, { code: 'KUBE_EXEC_WS_ERROR', err: 'socket hang up' });
+  emit(logger, { code: 'API_PROBE', ok: false, latencyMs: 3, errorCode: 'API_UNREACHABLE', message: 'ECONNREFUSED' });
+}
+
+/** The metrics text without the lines that cannot be equal across runs (none today; kept explicit). */
+const comparable = async (m: ReturnType<typeof createMetrics>) => (await m.registry.metrics()).split('\n').filter((l) => !l.startsWith('#')).join('\n');
+
 describe('metrics from audit events', () => {
-  it('counts what the logged events say, through the pino destination tap', async () => {
-    const metrics = createMetrics({ defaultMetrics: false });
-    const lines: string[] = [];
-    const logger = createLogger({ destination: tapEvents({ write: (s: string) => void lines.push(s) }, metrics.observe) });
-    logger.info({ code: 'AUTH_ATTEMPT', method: 'publickey', result: 'rejected' });
-    logger.info({ code: 'AUTH_ATTEMPT', method: 'publickey', result: 'accepted' });
-    logger.info({ code: 'SESSION_START', sessionId: 's1' });
-    logger.info({ code: 'SESSION_START', sessionId: 's2' });
-    logger.info({ code: 'SESSION_END', sessionId: 's1', reason: 'exit', durationMs: 2500, bytesIn: 10, bytesOut: 300 });
-    logger.info({ code: 'REAP', outcome: 'term', durationMs: 40 });
-    logger.info({ code: 'SESSION_DENIED', errorCode: 'API_UNREACHABLE' });
-    logger.warn({ code: 'KUBE_EXEC_WS_ERROR', message: 'socket hang up' });
+  it('counts the events published on the bus', async () => {
+    const { logger, metrics, lines } = wired('info');
+    emitSample(logger);
     logger.info('not an event');
+    // KUBE_* events are debug: counted, not logged at info.
     expect(lines).toHaveLength(9);
     const text = await metrics.registry.metrics();
     expect(text).toContain('podgate_auth_attempts_total{method="publickey",result="rejected"} 1');
@@ -33,30 +55,61 @@ describe('metrics from audit events', () => {
     expect(text).toContain('podgate_session_bytes_total{direction="out"} 300');
     expect(text).toContain('podgate_session_duration_seconds_sum 2.5');
     expect(text).toContain('podgate_reaps_total{outcome="term"} 1');
-    expect(text).toContain('podgate_api_errors_total{code="API_UNREACHABLE"} 1');
+    expect(text).toContain('podgate_api_errors_total{code="API_UNREACHABLE"} 2');
     expect(text).toContain('podgate_api_errors_total{code="KUBE_EXEC_WS_ERROR"} 1');
-    expect(metrics.apiReachable()).toBe(false);
+    expect(text).toContain('podgate_api_up 0');
+    expect(text).toMatch(/podgate_build_info\{version="[^"]+",commit="[^"]+",node="[^"]+"\} 1/);
   });
 
-  it('serves /metrics, /healthz and /readyz, which turns 503 when shutting down', async () => {
+  it('gives identical metrics at log levels info, warn and silent', async () => {
+    const texts: string[] = [];
+    const lineCounts: number[] = [];
+    for (const level of ['info', 'warn', 'silent'] as const) {
+      const { logger, metrics, lines } = wired(level);
+      emitSample(logger);
+      texts.push(await comparable(metrics));
+      lineCounts.push(lines.length);
+    }
+    expect(lineCounts).toEqual([8, 1, 0]);
+    expect(texts[1]).toBe(texts[0]);
+    expect(texts[2]).toBe(texts[0]);
+    expect(texts[0]).toContain('podgate_sessions_total{reason="exit"} 1');
+  });
+
+  it('writes each event once, at the catalogue level, with the child logger bindings', () => {
+    const { logger, lines } = wired('debug');
+    emit(logger.child({ connId: 'c9' }), { code: 'REAP', sessionId: 's', namespace: 'n', pod: 'p', container: 'c', found: 0, pids: [], outcome: 'failed', durationMs: 1, reason: 'exit' }, 'session reap failed');
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(line).toMatchObject({ level: 'warn', code: 'REAP', connId: 'c9', outcome: 'failed', msg: 'session reap failed' });
+  });
+
+  it('serves /metrics with Node\'s standard names, /healthz and /readyz with reasons', async () => {
     const metrics = createMetrics();
     metrics.setConnectionsSource(() => 3);
-    let stopping = false;
+    let ready = true;
+    let alive = true;
     server = await startMetricsServer({
       listen: { host: '127.0.0.1', port: 0 },
       registry: metrics.registry,
-      readiness: { sshListening: () => true, apiReachable: metrics.apiReachable, shuttingDown: () => stopping },
+      health: { ready: () => ({ ready, reasons: ready ? [] : ['shutting down'] }), notAlive: () => (alive ? null : 'event loop lag 9000 ms > 5000 ms') },
     });
     const base = `http://127.0.0.1:${server.address.port}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     const body = await (await fetch(`${base}/metrics`)).text();
     expect(body).toContain('podgate_connections 3');
-    expect(body).toContain('podgate_process_resident_memory_bytes');
-    stopping = true;
+    expect(body).toMatch(/^process_resident_memory_bytes /m);
+    expect(body).toMatch(/^nodejs_eventloop_lag_seconds /m);
+    expect(body).not.toContain('podgate_process_');
+    ready = false;
+    alive = false;
     const notReady = await fetch(`${base}/readyz`);
     expect(notReady.status).toBe(503);
     expect(await notReady.text()).toContain('shutting down');
+    const notAlive = await fetch(`${base}/healthz`);
+    expect(notAlive.status).toBe(503);
+    expect(await notAlive.text()).toContain('event loop lag');
     expect((await fetch(`${base}/nope`)).status).toBe(404);
   });
 });

@@ -1,31 +1,48 @@
 /**
- * Prometheus metrics derived from audit events (docs/dev-contracts.md): emitters only log,
- * and `observe` turns each event into counters, gauges and histograms. The registry is
- * podgate's own (not prom-client's global one), so tests can create as many as they like.
+ * Prometheus metrics derived from audit events: the metrics subscribe to the event bus
+ * (src/events/), so they count every event whatever the log level, and emitters never know
+ * about them. The registry is podgate's own (not prom-client's global one), so tests can
+ * create as many as they like. Node's default `process_...` and `nodejs_...` metrics keep their standard
+ * names (no prefix) so stock dashboards work.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AuditEvent, EventBus } from '../events/bus.ts';
+import { END_REASONS } from '../events/end-reasons.ts';
+import { buildInfo } from '../version.ts';
 
-export type AuditEvent = Record<string, unknown> & { code?: unknown };
+export type { AuditEvent } from '../events/bus.ts';
 
 export interface Metrics {
   readonly registry: Registry;
   observe(event: AuditEvent): void;
+  /** Counts every event published on `bus` from now on; returns the unsubscribe function. */
+  subscribe(bus: EventBus): () => void;
   /** Reports live connections from the bastion at scrape time. */
   setConnectionsSource(source: () => number): void;
-  /** What the events last said about the Kubernetes API (false after API_UNREACHABLE/API_TIMEOUT). */
-  apiReachable(): boolean;
+  /** Reports readiness (what /readyz answers) at scrape time, as podgate_ready 1/0. */
+  setReadySource(source: () => boolean): void;
 }
 
 const str = (v: unknown, fallback = 'unknown') => (typeof v === 'string' && v !== '' ? v : fallback);
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-const API_DOWN = new Set(['API_UNREACHABLE', 'API_TIMEOUT']);
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
-  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'podgate_' });
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   let connectionsSource: (() => number) | null = null;
-  let reachable = true;
+  let readySource: (() => boolean) | null = null;
+  new Gauge({
+    name: 'podgate_ready',
+    help: '1 when /readyz answers 200 (config and host keys loaded, listening, not draining, API reachable)',
+    registers: [registry],
+    collect() {
+      if (readySource) this.set(readySource() ? 1 : 0);
+    },
+  });
+  const build = buildInfo();
+  new Gauge({ name: 'podgate_build_info', help: 'Always 1; the labels say what runs', labelNames: ['version', 'commit', 'node'], registers }).set({ version: build.version, commit: build.commit, node: build.node }, 1);
+  const apiUp = new Gauge({ name: 'podgate_api_up', help: '1 when the last Kubernetes API probe succeeded, 0 when it failed', registers });
 
   new Gauge({
     name: 'podgate_connections',
@@ -64,7 +81,6 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   function observe(e: AuditEvent): void {
     const errorCode = typeof e.errorCode === 'string' ? e.errorCode : null;
     if (errorCode !== null && errorCode.startsWith('API_')) apiErrors.inc({ code: errorCode });
-    if (errorCode !== null && API_DOWN.has(errorCode)) reachable = false;
     // The Kubernetes client's own stream/transport failures (KUBE_EXEC_WS_ERROR, ...).
     if (typeof e.code === 'string' && e.code.startsWith('KUBE_') && e.code.endsWith('_ERROR')) apiErrors.inc({ code: e.code.slice(0, 40) });
     switch (e.code) {
@@ -76,14 +92,13 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
         break;
       case 'SESSION_START':
         active.inc();
-        reachable = true;
         break;
       case 'SESSION_DENIED':
         denied.inc({ code: str(e.errorCode) });
         break;
       case 'SESSION_END':
         active.dec();
-        sessions.inc({ reason: bounded(e.reason, ['exit', 'client-closed', 'idle-timeout', 'max-time', 'shutdown', 'error']) });
+        sessions.inc({ reason: bounded(e.reason, END_REASONS) });
         duration.observe(num(e.durationMs) / 1000);
         bytes.inc({ direction: 'in' }, num(e.bytesIn));
         bytes.inc({ direction: 'out' }, num(e.bytesOut));
@@ -94,7 +109,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
         break;
       case 'FORWARD_OPEN':
         forwardsActive.inc();
-        reachable = true;
+        break;
+      case 'API_PROBE':
+        apiUp.set(e.ok === true ? 1 : 0);
         break;
       case 'FORWARD_END':
         forwardsActive.dec();
@@ -119,6 +136,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     setConnectionsSource(source) {
       connectionsSource = source;
     },
-    apiReachable: () => reachable,
+    setReadySource(source) {
+      readySource = source;
+    },
+    subscribe: (bus) => bus.subscribe((envelope) => observe(envelope.event)),
   };
 }

@@ -1,13 +1,17 @@
+import type { TerminateReason } from '../events/end-reasons.ts';
+
 /**
  * The sessions currently running in this process, so shutdown can tell every user and then end
  * every session the same clean way as a disconnect.
  */
 export interface ActiveSession {
   readonly sessionId: string;
+  /** The podgate user it runs for (a reload ends a removed user's sessions). */
+  readonly userName?: string;
   /** Writes one line to the user's terminal (stderr). */
   notify(message: string): void;
   /** Ends the session now (reason for the audit), reaping what it started. */
-  terminate(reason: 'shutdown' | 'idle-timeout' | 'max-time'): void;
+  terminate(reason: TerminateReason): void;
   /** Settles when the session's end (including its reap) is done. */
   readonly finished: Promise<void>;
 }
@@ -30,6 +34,18 @@ export class ActiveSessions {
 
   terminateAll(reason: 'shutdown'): void {
     for (const s of this.#sessions) s.terminate(reason);
+  }
+
+  /** Ends the sessions `which` selects, and resolves once they finished (or after `timeoutMs`). */
+  async terminateWhere(which: (s: ActiveSession) => boolean, reason: TerminateReason, timeoutMs: number): Promise<void> {
+    const chosen = [...this.#sessions].filter(which);
+    for (const s of chosen) s.terminate(reason);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(chosen.map((s) => s.finished)),
+      new Promise((r) => { timer = setTimeout(r, timeoutMs); }),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Resolves when every session now running has finished (or after `timeoutMs`). */

@@ -22,6 +22,7 @@ import { LimitRefusals } from './limit-refusal.ts';
 import { PodSession } from './pod-session.ts';
 import { SessionCap } from './session-cap.ts';
 import type { SessionReaper } from './reaper-types.ts';
+import { emit } from '../events/emit.ts';
 
 export interface ConnectionDeps {
   config: PodgateConfig;
@@ -80,7 +81,7 @@ function authenticateAttempt(req: AuthRequest, info: ConnectionInfo, deps: Conne
   } else if (req.publicKey) {
     fingerprint = fingerprintOf(req.publicKey.data);
   }
-  log.info({
+  emit(log, {
     code: 'AUTH_ATTEMPT', connId: info.connId, remoteAddress: info.remoteAddress, user: req.username, method: req.method,
     result: accepted ? 'accepted' : 'rejected', fingerprint, reason: bound ? `jump-host as ${bound.user.name}: ${reason}` : reason,
     ...(certificate ? { certificate } : {}), ...(bound ? { outerConnId: bound.outerConnId } : {}),
@@ -118,7 +119,7 @@ function connectionHandler(info: ConnectionInfo, deps: ConnectionDeps, log: Logg
     },
 
     onClose(reason: string): void {
-      log.info({ code: 'CONNECTION_CLOSED', connId: info.connId, reason, ...(bound ? { outerConnId: bound.outerConnId } : {}) }, bound ? 'nested connection closed' : 'connection closed');
+      emit(log, { code: 'CONNECTION_CLOSED', connId: info.connId, reason, ...(bound ? { outerConnId: bound.outerConnId } : {}) }, bound ? 'nested connection closed' : 'connection closed');
     },
   };
 }
@@ -165,7 +166,11 @@ function authenticatedHandler(
     const jump = jumpTarget(req.destIP, req.destPort);
     if (jump) {
       if (!mayJump) {
-        userLog.info({ code: 'FORWARD_DENIED', connId: info.connId, user: user.name, host: req.destIP, port: req.destPort, result: 'policy', errorCode: 'POLICY_DENIED', message: decisionError(mayDo(user, 'jump'))?.userMessage }, 'jump refused');
+        const why = decisionError(mayDo(user, 'jump'));
+        emit(userLog, {
+          code: 'FORWARD_DENIED', connId: info.connId, forwardId: 'jump', user: user.name, host: req.destIP, port: req.destPort, namespace: null, pod: null,
+          target: req.destIP, result: 'policy', errorCode: 'POLICY_DENIED', message: why?.userMessage ?? 'jump refused', detail: why?.operatorMessage ?? 'jump refused by allow.*',
+        }, 'jump refused');
         return reject();
       }
       // ssh -J USER@bastion TARGET: a nested SSH connection whose sessions go to TARGET as

@@ -5,6 +5,7 @@
  * more event when the scope ends (`flush()`).
  */
 import type { Logger } from 'pino';
+import { emit } from '../events/emit.ts';
 
 export class LimitRefusals {
   readonly #log: Logger;
@@ -20,7 +21,7 @@ export class LimitRefusals {
   refuse(limit: string, value: number, detail?: Record<string, unknown>): void {
     const n = (this.#counts.get(limit) ?? 0) + 1;
     this.#counts.set(limit, n);
-    if (n === 1) this.#log.warn({ code: 'LIMIT_REFUSED', ...this.#fields, limit, value, refused: 1, ...detail }, `refused: over limits.${limit}`);
+    if (n === 1) emit(this.#log, { code: 'LIMIT_REFUSED', ...this.#fields, limit, value, refused: 1, ...detail }, `refused: over limits.${limit}`);
   }
 
   /** Total refusals of `limit` so far. */
@@ -31,7 +32,7 @@ export class LimitRefusals {
   /** Reports the refusals not yet logged, one event per limit. */
   flush(): void {
     for (const [limit, n] of this.#counts) {
-      if (n > 1) this.#log.warn({ code: 'LIMIT_REFUSED', ...this.#fields, limit, refused: n }, `refused ${n} times: over limits.${limit}`);
+      if (n > 1) emit(this.#log, { code: 'LIMIT_REFUSED', ...this.#fields, limit, refused: n }, `refused ${n} times: over limits.${limit}`);
     }
     this.#counts.clear();
   }

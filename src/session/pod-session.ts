@@ -21,6 +21,8 @@ import { LimitRefusals } from './limit-refusal.ts';
 import { noShellError } from './reap-no-shell.ts';
 import type { SessionReaper } from './reaper-types.ts';
 import { SessionTimers } from './session-timers.ts';
+import { emit } from '../events/emit.ts';
+import type { EndReason, TerminateReason } from '../events/end-reasons.ts';
 
 export interface PodSessionDeps {
   userCtx: UserContext;
@@ -32,7 +34,6 @@ export interface PodSessionDeps {
   active: ActiveSessions;
 }
 
-type EndReason = 'exit' | 'client-closed' | 'idle-timeout' | 'max-time' | 'shutdown' | 'error';
 
 export class PodSession implements SessionHandler, ActiveSession {
   readonly sessionId = randomBytes(8).toString('hex');
@@ -93,7 +94,7 @@ export class PodSession implements SessionHandler, ActiveSession {
     this.run(start, channel).then(
       () => this.#finish(),
       (err: unknown) => {
-        this.#d.userCtx.logger.error({ code: 'INTERNAL', sessionId: this.sessionId, err: (err as Error).message }, 'session failed');
+        emit(this.#d.userCtx.logger, { code: 'INTERNAL', sessionId: this.sessionId, err: (err as Error).message }, 'session failed');
         this.#finish();
       },
     );
@@ -113,11 +114,15 @@ export class PodSession implements SessionHandler, ActiveSession {
     if (ch && !this.#closed && ch.stderr.writable) ch.stderr.write(this.line(message));
   }
 
-  terminate(reason: 'shutdown' | 'idle-timeout' | 'max-time'): void {
+  get userName(): string {
+    return this.#d.userCtx.user.name;
+  }
+
+  terminate(reason: TerminateReason): void {
     if (this.#endReason) return;
     this.#endReason = reason;
     this.#timers.stop();
-    const text = { shutdown: 'the bastion is shutting down', 'idle-timeout': 'session closed after being idle too long', 'max-time': 'session reached its maximum duration' }[reason];
+    const text = { shutdown: 'the bastion is shutting down', 'idle-timeout': 'session closed after being idle too long', 'max-time': 'session reached its maximum duration', 'user-removed': 'your user was removed from the bastion configuration; session ended' }[reason];
     const ch = this.#channel;
     this.#exec?.abort();
     if (ch) void finishChannel(ch, 255, this.line(text));
@@ -173,7 +178,7 @@ export class PodSession implements SessionHandler, ActiveSession {
       namespace: resolved.namespace, pod: resolved.pod, container: resolved.container,
       command: start.type === 'subsystem' ? `subsystem:${start.name}` : command, pty: this.#pty !== null,
     };
-    log.info({ code: 'SESSION_START', ...auditBase }, 'session start');
+    emit(log, { code: 'SESSION_START', ...auditBase }, 'session start');
     const reapTarget = { namespace: resolved.namespace, pod: resolved.pod, container: resolved.container, identity: userCtx.identity };
     if (this.#d.reaper) await this.#d.reaper.track(reapTarget, this.sessionId, userCtx.user.name).catch((e: unknown) => log.warn({ sessionId: this.sessionId, err: String(e) }, 'reaper track failed'));
     this.#timers.start();
@@ -185,12 +190,12 @@ export class PodSession implements SessionHandler, ActiveSession {
     } catch (e) {
       const err = toPodgateError(e);
       this.#endReason ??= 'error';
-      log.warn({ code: 'SESSION_ERROR', sessionId: this.sessionId, errorCode: err.code, message: err.operatorMessage }, 'session error');
+      emit(log, { code: 'SESSION_ERROR', sessionId: this.sessionId, errorCode: err.code, message: err.operatorMessage }, 'session error');
       await finishChannel(ch, 255, this.line(err.userMessage));
       result = { exitCode: 255 };
     }
     this.#timers.stop();
-    log.info({
+    emit(log, {
       code: 'SESSION_END', ...auditBase, exitCode: result.exitCode, bytesIn: result.bytesIn ?? 0, bytesOut: result.bytesOut ?? 0,
       durationMs: Math.round(performance.now() - started), reason: this.#endReason,
     }, 'session end');
@@ -260,7 +265,7 @@ export class PodSession implements SessionHandler, ActiveSession {
 
   private async deny(ch: SessionChannel, err: PodgateError, command: string | null, target: TargetSpec | null = this.#d.target, action: PolicyAction | null = null): Promise<void> {
     const { userCtx } = this.#d;
-    userCtx.logger.info({
+    emit(userCtx.logger, {
       code: 'SESSION_DENIED', connId: userCtx.logger.bindings()['connId'], user: userCtx.user.name, action,
       target: target?.raw ?? this.#d.targetError?.message ?? null, command, errorCode: err.code, message: err.operatorMessage,
     }, 'session denied');

@@ -31,6 +31,7 @@ const TRANSIENT = new Set(['API_UNREACHABLE', 'API_TIMEOUT']);
 const RETRIABLE = new Set(['API_UNREACHABLE', 'API_TIMEOUT', 'API_ERROR', 'INTERNAL']);
 
 import { noShellError } from './reap-no-shell.ts';
+import { emit } from '../events/emit.ts';
 
 export { noShellError };
 
@@ -82,7 +83,7 @@ export function createReaper(opts: ReaperOptions): SessionReaper {
       report.error = `${parsed.left} process(es) still alive after KILL`;
     }
     const event = {
-      code: 'REAP',
+      code: 'REAP' as const,
       sessionId,
       namespace: target.namespace,
       pod: target.pod,
@@ -96,8 +97,7 @@ export function createReaper(opts: ReaperOptions): SessionReaper {
       ...(parsed.marker !== 'found' ? { marker: parsed.marker } : {}),
       ...(report.error ? { error: report.error } : {}),
     };
-    if (report.outcome === 'failed') log.warn(event, 'session reap failed');
-    else log.info(event, 'session reaped');
+    emit(log, event, report.outcome === 'failed' ? 'session reap failed' : 'session reaped');
     return errorCode === undefined ? { report } : { report, errorCode };
   }
 
@@ -134,7 +134,7 @@ export function createReaper(opts: ReaperOptions): SessionReaper {
           entries.push(e);
           continue;
         }
-        log.warn({ code: 'JOURNAL_ENTRY_REJECTED', sessionId: e.sessionId, user: e.user ?? null, namespace: e.target.namespace, pod: e.target.pod, reason: distrust }, 'journal entry not trusted under the current config; not reaped');
+        emit(log, { code: 'JOURNAL_ENTRY_REJECTED', sessionId: e.sessionId, user: e.user ?? null, namespace: e.target.namespace, pod: e.target.pod, reason: distrust }, 'journal entry not trusted under the current config; not reaped');
         await journal.remove(e.sessionId).catch(() => undefined);
       }
       const reports: ReapReport[] = [];

@@ -1,3 +1,5 @@
+import type { TerminateReason } from '../events/end-reasons.ts';
+
 /**
  * Idle timeout (no byte either way for N s) and maximum session time, from the config's
  * limits (0 = off). Calls `expire` once with why.
@@ -11,7 +13,7 @@ export class SessionTimers {
   constructor(
     private readonly idleSeconds: number,
     private readonly maxSeconds: number,
-    private readonly expire: (why: 'idle-timeout' | 'max-time') => void,
+    private readonly expire: (why: Extract<TerminateReason, 'idle-timeout' | 'max-time'>) => void,
   ) {}
 
   start(): void {
@@ -46,7 +48,7 @@ export class SessionTimers {
     this.#idle.unref();
   }
 
-  private fire(why: 'idle-timeout' | 'max-time'): void {
+  private fire(why: Extract<TerminateReason, 'idle-timeout' | 'max-time'>): void {
     if (this.#stopped) return;
     this.stop();
     this.expire(why);

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { ClientOffer } from './client-offer.ts';
 import type { ConnectionInfo } from './types.ts';
+import { emit } from '../events/emit.ts';
 
 /** What podgate offers, by category (host keys as actually offered for the loaded keys). */
 export interface ServerOffer {
@@ -44,7 +45,7 @@ export function logNegotiationFailure(
   const f = negotiationFailure(err.message);
   if (!f) return false;
   const theirs = client ? client[f.category] : null;
-  log.warn({
+  emit(log, {
     code: 'SSH_NEGOTIATION_FAILED',
     connId: info.connId,
     remoteAddress: info.remoteAddress,

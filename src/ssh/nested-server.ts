@@ -14,6 +14,7 @@ import { prepareHandshake, watchClientHello } from './handshake.ts';
 import { wireConnection } from './connection.ts';
 import type { PreauthTracker } from './preauth-tracker.ts';
 import type { ConnectionControl, ConnectionHandler, ConnectionInfo } from './types.ts';
+import { emit } from '../events/emit.ts';
 
 export interface NestedServerOptions {
   hostKeys: Buffer[];
@@ -68,7 +69,7 @@ export function createNestedServer(opts: NestedServerOptions): NestedServer {
     return (stream: Duplex, info: ConnectionInfo, handler: ConnectionHandler): void => {
       stream.on('error', (err: Error) => log.debug({ connId: info.connId, err: err.message }, 'nested connection stream error'));
       if (live >= opts.maxNestedPerConnection) {
-        log.warn({ code: 'CONNECTION_REFUSED', connId: info.connId, outerConnId: outer.connId, remoteAddress: source, reason: 'nested-limit', limit: opts.maxNestedPerConnection },
+        emit(log, { code: 'CONNECTION_REFUSED', connId: info.connId, outerConnId: outer.connId, remoteAddress: source, reason: 'nested-limit', limit: opts.maxNestedPerConnection },
           'too many nested (jump) connections on one connection');
         handler.onClose('nested-limit');
         stream.destroy();

@@ -16,6 +16,7 @@
  */
 import type { Logger } from 'pino';
 import type { Penalties } from './penalties.ts';
+import { emit } from '../events/emit.ts';
 
 /** A pre-authentication handshake younger than this is never pre-empted (an honest one is busy). */
 export const PREEMPT_MIN_AGE_MS = 1000;
@@ -55,7 +56,7 @@ export function createPreauthGate(limits: GateLimits, penalties: Penalties, log:
   const count = (source: string): number => running.get(source)?.size ?? 0;
 
   const refuse = (c: Contender, reason: string, extra: Record<string, unknown> = {}): void => {
-    log.warn({ code: 'CONNECTION_REFUSED', connId: c.connId, remoteAddress: c.source, reason, ...extra }, `connection refused: ${reason}`);
+    emit(log, { code: 'CONNECTION_REFUSED', connId: c.connId, remoteAddress: c.source, reason, ...extra }, `connection refused: ${reason}`);
     c.close(reason);
   };
 
@@ -109,7 +110,7 @@ export function createPreauthGate(limits: GateLimits, penalties: Penalties, log:
 
   const preempt = (victim: Contender, by: Contender): void => {
     dropFromRunning(victim);
-    log.warn({ code: 'CONNECTION_CLOSED', connId: victim.connId, remoteAddress: victim.source, reason: 'unauthenticated-preempted', by: by.source },
+    emit(log, { code: 'CONNECTION_CLOSED', connId: victim.connId, remoteAddress: victim.source, reason: 'unauthenticated-preempted', by: by.source },
       'unauthenticated connection pre-empted by a source holding fewer');
     victim.close('unauthenticated-preempted');
   };
@@ -191,7 +192,7 @@ export function createPreauthGate(limits: GateLimits, penalties: Penalties, log:
       else queues.set(c.source, [c]);
       queuedTotal++;
       scheduleRebalance();
-      log.debug({ code: 'CONNECTION_QUEUED', connId: c.connId, remoteAddress: c.source, queued: queuedTotal }, 'waiting for an unauthenticated slot');
+      emit(log, { code: 'CONNECTION_QUEUED', connId: c.connId, remoteAddress: c.source, queued: queuedTotal }, 'waiting for an unauthenticated slot');
     },
     release(c) {
       if (dropFromRunning(c)) pump();

@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import type { Contender, PreauthGate } from './preauth-gate.ts';
 import type { PenaltyEvent, Penalties } from './penalties.ts';
+import { emit } from '../events/emit.ts';
 
 export interface PreauthConn {
   readonly connId: string;
@@ -71,7 +72,7 @@ export function createPreauthTracker(graceSeconds: number, gate: PreauthGate, pe
         if (authed || ended) return;
         const reason = started ? 'login-grace-timeout' : 'queue-timeout';
         if (started) preset = 'grace-exceeded';
-        log.info({ code: 'CONNECTION_CLOSED', connId: opts.connId, remoteAddress: opts.source, reason, ...nested },
+        emit(log, { code: 'CONNECTION_CLOSED', connId: opts.connId, remoteAddress: opts.source, reason, ...nested },
           started ? 'login grace time over' : 'login grace time over while waiting for a slot');
         opts.destroy();
       }, graceSeconds * 1000);
@@ -81,12 +82,12 @@ export function createPreauthTracker(graceSeconds: number, gate: PreauthGate, pe
         const event: PenaltyEvent = preset ?? (failures > 0 ? 'authfail' : crashed ? 'crash' : 'noauth');
         const r = penalties.add(opts.source, event);
         if (r.skipped === 'table-full') {
-          log.warn({ code: 'PENALTY_TABLE_FULL', remoteAddress: opts.source, event }, 'penalty table full; penalty not recorded');
+          emit(log, { code: 'PENALTY_TABLE_FULL', remoteAddress: opts.source, event }, 'penalty table full; penalty not recorded');
         } else if (r.active) {
-          log.warn({ code: 'SOURCE_PENALISED', connId: opts.connId, remoteAddress: opts.source, event, seconds: r.seconds, ...nested },
+          emit(log, { code: 'SOURCE_PENALISED', connId: opts.connId, remoteAddress: opts.source, event, seconds: r.seconds, ...nested },
             `source penalised for ${r.seconds} s (${event})`);
         } else if (!r.skipped) {
-          log.debug({ code: 'PENALTY_ACCRUED', connId: opts.connId, remoteAddress: opts.source, event, seconds: r.seconds }, 'penalty time accrued');
+          emit(log, { code: 'PENALTY_ACCRUED', connId: opts.connId, remoteAddress: opts.source, event, seconds: r.seconds }, 'penalty time accrued');
         }
       };
 

@@ -21,6 +21,7 @@ import { createPreauthTracker, type PreauthConn } from './preauth-tracker.ts';
 import { readProxyHeader, watchForProxyHeader } from './proxy-reader.ts';
 import type { LimitsConfig, ProxyProtocolConfig } from '../config/types.ts';
 import type { ConnectionInfo, ServerHandler } from './types.ts';
+import { emit } from '../events/emit.ts';
 
 /** The config's limits that the SSH layer enforces itself (documented in src/config/types.ts). */
 export type SshLimits = Pick<LimitsConfig,
@@ -59,7 +60,7 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
   const log = opts.logger.child({ module: 'ssh' });
   const { limits } = opts;
   const pooled = installPacketPool();
-  log.debug({ code: 'SSH_PACKET_POOL', enabled: pooled }, pooled ? 'ssh2 AES-GCM packets from pooled slabs' : 'ssh2 packet allocation unchanged');
+  emit(log, { code: 'SSH_PACKET_POOL', enabled: pooled }, pooled ? 'ssh2 AES-GCM packets from pooled slabs' : 'ssh2 packet allocation unchanged');
   const bySocket = new WeakMap<net.Socket, Pending>();
   const clients = new Set<Connection>();
   const sockets = new Set<net.Socket>();
@@ -125,7 +126,7 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
         if (!viaProxy) {
           watchForProxyHeader(socket, () => {
             pending.conn.exempt(); // a misconfigured balancer is not its users' fault
-            log.warn({ code: 'CONNECTION_REFUSED', connId: info.connId, remoteAddress: info.remoteAddress, reason: 'proxy-untrusted' },
+            emit(log, { code: 'CONNECTION_REFUSED', connId: info.connId, remoteAddress: info.remoteAddress, reason: 'proxy-untrusted' },
               'PROXY protocol header from a source not in proxyProtocol.trustedSources');
             socket.destroy();
           });
@@ -155,7 +156,7 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
     void readProxyHeader(socket, headerTimeoutMs).then((r) => {
       if (!r.ok) {
         if (r.reason !== 'closed') {
-          log.warn({ code: 'CONNECTION_REFUSED', connId: info.connId, remoteAddress: info.remoteAddress, reason: r.reason, ...(r.detail ? { detail: r.detail } : {}) },
+          emit(log, { code: 'CONNECTION_REFUSED', connId: info.connId, remoteAddress: info.remoteAddress, reason: r.reason, ...(r.detail ? { detail: r.detail } : {}) },
             'no valid PROXY protocol header from a trusted source');
         }
         socket.destroy();
@@ -165,7 +166,7 @@ export async function startSshServer(opts: SshServerOptions): Promise<SshServer>
       const client: ConnectionInfo = a
         ? { connId: info.connId, remoteAddress: normalAddress(a.sourceAddress), remotePort: a.sourcePort, localAddress: normalAddress(a.destAddress), localPort: a.destPort }
         : info;
-      log.debug({ code: 'PROXY_HEADER', connId: info.connId, proxy: info.remoteAddress, version: r.version, remoteAddress: client.remoteAddress }, 'PROXY protocol header');
+      emit(log, { code: 'PROXY_HEADER', connId: info.connId, proxy: info.remoteAddress, version: r.version, remoteAddress: client.remoteAddress }, 'PROXY protocol header');
       admit(socket, client, true);
     });
   });

@@ -5,7 +5,7 @@
  * an ephemeral SSH port and metrics port, a temp state dir. Parses its pino stdout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,11 @@ export interface StartPodgateOptions {
   configPatch?: Record<string, unknown>;
   /** Extra environment for the podgate process. */
   env?: Record<string, string>;
+  /**
+   * `configmap`: lay the config out as a mounted ConfigMap is (`cm/podgate.yaml` ->
+   * `..data/podgate.yaml`, `..data` -> `..<timestamp>/`), for reload tests that swap `..data`.
+   */
+  configLayout?: 'file' | 'configmap';
   /** How long to wait for SERVER_LISTENING (default 60 s: tsx compiles on first start). */
   startTimeoutMs?: number;
 }
@@ -108,8 +113,17 @@ export async function startPodgate(opts: StartPodgateOptions): Promise<Podgate> 
     stateDir: join(dir, 'state'),
   };
   const config = opts.configPatch ? merge(base, opts.configPatch) : base;
-  const configPath = join(dir, 'podgate.yaml');
-  writeFileSync(configPath, stringify(config));
+  let configPath = join(dir, 'podgate.yaml');
+  if (opts.configLayout === 'configmap') {
+    const cm = join(dir, 'cm');
+    mkdirSync(join(cm, '..2026_01_01_00_00_00.000000001'), { recursive: true });
+    writeFileSync(join(cm, '..2026_01_01_00_00_00.000000001', 'podgate.yaml'), stringify(config));
+    symlinkSync('..2026_01_01_00_00_00.000000001', join(cm, '..data'));
+    symlinkSync(join('..data', 'podgate.yaml'), join(cm, 'podgate.yaml'));
+    configPath = join(cm, 'podgate.yaml');
+  } else {
+    writeFileSync(configPath, stringify(config));
+  }
 
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin/podgate.js'), 'serve', '--config', configPath], {
     cwd: dir,

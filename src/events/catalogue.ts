@@ -1,0 +1,239 @@
+/**
+ * The catalogue of audit events: every `code` podgate emits, with its log level, its fields
+ * (typed: an emission site with a wrong code or a missing field fails `tsc`) and what it means.
+ * docs/events.md is rendered from this table (src/events/docs-table.ts; a test keeps the two in
+ * step). Events are emitted once (src/events/emit.ts); the audit log, the metrics and readiness
+ * subscribe. To add an event, add an entry here and a row to docs/events.md; never reuse a
+ * retired code.
+ */
+import { END_REASONS } from './end-reasons.ts';
+import { f } from './field.ts';
+
+export type EventLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+export interface EventSpec {
+  /** Log level, or a function of the event's fields (e.g. warn only when a reap failed). */
+  readonly level: EventLevel | ((fields: Record<string, unknown>) => EventLevel);
+  /** For a level that depends on the fields: when which (for docs/events.md). */
+  readonly levelDoc?: string;
+  /** What it means, for the operator reading the log. */
+  readonly summary: string;
+  readonly fields: Record<string, { readonly doc: string; readonly optional: boolean }>;
+}
+
+const conn = { connId: f.str('connection id (one per TCP connection)') };
+const target = {
+  namespace: f.strOrNull('pod namespace'),
+  pod: f.strOrNull('pod name'),
+};
+const kubeError = { err: f.str('the transport error message') };
+const startupError = { errorCode: f.opt(f.str('error registry code (docs/errors.md)')), message: f.opt(f.str('operator text')), err: f.opt(f.any('the error')) };
+const sessionWhat = {
+  ...conn,
+  sessionId: f.str('session id (also the reaper marker)'),
+  user: f.str('podgate user'),
+  identity: f.any('Kubernetes identity impersonated: {user, groups}'),
+  ...target,
+  container: f.strOrNull('container name'),
+  command: f.strOrNull('command, `subsystem:NAME`, or null for a shell'),
+  pty: f.bool('whether a PTY was requested'),
+  action: f.opt(f.str('the policy action (`exec`, `shell`, `sftp`, `scp`; docs/policy.md)')),
+};
+
+export const EVENTS = {
+  SERVER_LISTENING: { level: 'info', summary: 'The SSH listener is up (the test helpers wait for this line).', fields: { address: f.str('bound address'), port: f.num('bound port') } },
+  METRICS_LISTENING: { level: 'info', summary: 'The metrics and health listener is up.', fields: { address: f.str('bound address'), port: f.num('bound port') } },
+  STARTING: {
+    level: 'info',
+    summary: 'The first line of every run: what runs.',
+    fields: { version: f.str('podgate version'), commit: f.str('git commit it was built from, or `unknown`'), node: f.str('Node.js version') },
+  },
+  CONFIG_LOADED: { level: 'info', summary: 'The config file was read and is valid.', fields: { file: f.str('config path'), users: f.num('number of users'), listen: f.str('SSH listen address') } },
+  CONFIG_RELOADED: {
+    level: 'info',
+    summary: 'A changed config was applied without a restart (SIGHUP or file change).',
+    fields: { file: f.str('config path'), trigger: f.str('`SIGHUP` or `file-change`'), users: f.num('number of users'), added: f.any('users added'), removed: f.any('users removed'), changed: f.any('users whose settings changed') },
+  },
+  CONFIG_RELOAD_FAILED: {
+    level: 'error',
+    summary: 'A changed config was refused (invalid, or a change that needs a restart); the old config stays in force.',
+    fields: { file: f.str('config path'), trigger: f.str('`SIGHUP` or `file-change`'), errors: f.any('what is wrong, one text per problem') },
+  },
+  CONFIG_KEY_IGNORED: { level: 'warn', summary: 'A public key or CA line in the config cannot be used and is skipped.', fields: { user: f.str('user (or `userCAs`)'), line: f.num('line number'), reason: f.str('why') } },
+  STARTUP_FAILED: { level: 'error', summary: 'podgate cannot start (bad host keys, kubeconfig, listen address...).', fields: startupError },
+  SIGNAL: { level: 'info', summary: 'A stop signal arrived: no new connections, sessions get a grace period.', fields: { signal: f.str('signal name'), graceMs: f.num('grace period'), connections: f.num('connections open') } },
+  SHUTDOWN: { level: 'info', summary: 'The bastion is closing: users are told, sessions drain.', fields: { sessions: f.num('sessions running'), graceMs: f.num('grace period') } },
+  SHUTDOWN_FORCED: { level: 'warn', summary: 'A second signal: stopping now.', fields: { signal: f.str('signal name') } },
+  SHUTDOWN_DONE: { level: 'info', summary: 'Stopped cleanly.', fields: {} },
+  RECOVERED: { level: 'info', summary: 'Processes left by a previous podgate (its journal) were reaped.', fields: { sessions: f.num('sessions reaped') } },
+  RECOVER_FAILED: { level: 'warn', summary: 'Could not reap what a previous podgate left.', fields: { err: f.any('the error') } },
+  API_PROBE: {
+    level: (e) => (e.ok === true ? 'info' : 'warn'),
+    levelDoc: 'info when ok, else warn',
+    summary: 'The periodic Kubernetes API probe changed state (logged on change only); readiness follows it.',
+    fields: { ok: f.bool('whether the API answered'), errorCode: f.opt(f.str('error registry code when not')), message: f.opt(f.str('operator text when not')), latencyMs: f.num('probe time') },
+  },
+  EVENT_LOOP_STALLED: {
+    level: 'error',
+    summary: 'The event loop lagged beyond `health.maxEventLoopLagMs`; /healthz fails until it recovers.',
+    fields: { lagMs: f.num('measured lag'), maxMs: f.num('the bound') },
+  },
+  AUTH_ATTEMPT: {
+    level: 'info',
+    summary: 'One signed authentication attempt (a key query is not one).',
+    fields: {
+      ...conn,
+      remoteAddress: f.str('client address'),
+      user: f.str('user name as typed'),
+      method: f.str('SSH auth method'),
+      result: f.oneOf('outcome', ['accepted', 'rejected']),
+      fingerprint: f.opt(f.strOrNull('SHA256 key fingerprint')),
+      reason: f.opt(f.str('why (for a rejection)')),
+      certificate: f.opt(f.any('certificate key id, serial, CA fingerprint')),
+      outerConnId: f.opt(f.str('the outer connection of a jump\'s nested one')),
+    },
+  },
+  CONNECTION_CLOSED: {
+    level: (e) => (e.reason === 'unauthenticated-limit' || e.reason === 'unauthenticated-preempted' ? 'warn' : 'info'),
+    levelDoc: 'warn for unauthenticated-limit and unauthenticated-preempted, else info',
+    summary: 'An SSH connection ended.',
+    fields: {
+      ...conn,
+      reason: f.str('why (client, login-grace-timeout, queue-timeout, unauthenticated-preempted, ...)'),
+      remoteAddress: f.opt(f.str('client address (before authentication)')),
+      outerConnId: f.opt(f.str('the outer connection of a jump\'s nested one')),
+      nested: f.opt(f.bool('true for a nested (`ssh -J`) connection')),
+      by: f.opt(f.str('the source that pre-empted it')),
+    },
+  },
+  CONNECTION_QUEUED: {
+    level: 'debug',
+    summary: 'A new connection waits, accepted but silent, for an unauthenticated handshake slot.',
+    fields: { ...conn, remoteAddress: f.str('client address'), queued: f.num('connections waiting') },
+  },
+  CONNECTION_REFUSED: {
+    level: 'warn',
+    summary: 'A connection was refused before authentication (penalty, full queue, random early drop, nested limit, PROXY protocol).',
+    fields: {
+      ...conn,
+      remoteAddress: f.str('client address'),
+      reason: f.str('`penalty`, `queue-full`, `queue-full-per-source`, `random-early-drop`, `nested-limit`, `proxy-untrusted`, `proxy-header-missing`, `proxy-header-invalid`, `proxy-header-timeout`'),
+      retryAfterSeconds: f.opt(f.num('penalty time left')),
+      queued: f.opt(f.num('connections waiting')),
+      outerConnId: f.opt(f.str('outer connection (nested-limit)')),
+      limit: f.opt(f.num('the limit (nested-limit)')),
+      detail: f.opt(f.str('what was wrong with a PROXY header')),
+    },
+  },
+  PROXY_HEADER: {
+    level: 'debug',
+    summary: 'A trusted load balancer sent a PROXY protocol header; its client address is used from here on.',
+    fields: { ...conn, proxy: f.str('the load balancer\'s address'), version: f.any('PROXY protocol version'), remoteAddress: f.str('the client address it carries') },
+  },
+  SOURCE_PENALISED: {
+    level: 'warn',
+    summary: 'A source address accrued enough penalty time to be refused for a while (sshd PerSourcePenalties).',
+    fields: { ...conn, remoteAddress: f.str('source address'), event: f.str('`authfail`, `noauth`, `grace-exceeded`, `crash`'), seconds: f.num('refused for'), outerConnId: f.opt(f.str('outer connection of a nested one')), nested: f.opt(f.bool('nested connection')) },
+  },
+  PENALTY_ACCRUED: {
+    level: 'debug',
+    summary: 'A source address accrued penalty time, not yet enough to be refused.',
+    fields: { ...conn, remoteAddress: f.str('source address'), event: f.str('why'), seconds: f.num('accrued') },
+  },
+  PENALTY_TABLE_FULL: {
+    level: 'warn',
+    summary: 'The penalty table is full (limits.penalties.maxSources): a penalty was not recorded.',
+    fields: { remoteAddress: f.str('source address'), event: f.str('why') },
+  },
+  SSH_NEGOTIATION_FAILED: {
+    level: 'warn',
+    summary: 'Key exchange failed: no common algorithm. Both offers are logged, as sshd\'s "Unable to negotiate ... Their offer:".',
+    fields: {
+      ...conn,
+      remoteAddress: f.str('client address'),
+      remotePort: f.num('client port'),
+      clientVersion: f.opt(f.strOrNull('client identification string')),
+      category: f.str('`kex`, `hostKey`, `cipher`, `mac` or `compress`'),
+      clientOffer: f.any('what the client offered'),
+      serverOffer: f.any('what podgate offered'),
+    },
+  },
+  SESSION_START: { level: 'info', summary: 'A session started in a pod.', fields: sessionWhat },
+  SESSION_END: {
+    level: 'info',
+    summary: 'A session ended.',
+    fields: {
+      ...sessionWhat,
+      exitCode: f.numOrNull('exit status, null when none'),
+      bytesIn: f.num('bytes from the client'),
+      bytesOut: f.num('bytes to the client'),
+      durationMs: f.num('duration'),
+      reason: f.oneOf('why', END_REASONS),
+    },
+  },
+  SESSION_DENIED: {
+    level: 'info',
+    summary: 'A session was refused before it started.',
+    fields: { connId: f.any('connection id'), user: f.str('podgate user'), action: f.opt(f.strOrNull('the policy action, null before one is known')), target: f.strOrNull('target as typed'), command: f.strOrNull('command'), errorCode: f.str('error registry code'), message: f.str('operator text') },
+  },
+  LIMIT_REFUSED: {
+    level: 'warn',
+    summary: 'A request was refused by a per-session or per-connection limit (env, session channels, SFTP handles/in-flight/paths); repeats are counted in one line at the end.',
+    fields: { connId: f.opt(f.str('connection id')), sessionId: f.opt(f.str('session id')), user: f.opt(f.str('user')), limit: f.str('the `limits.*` key'), value: f.opt(f.num('the limit')), refused: f.num('refusals so far') },
+  },
+  SFTP_PROTOCOL_ERROR: {
+    level: 'warn',
+    summary: 'An SFTP client broke the protocol on the container sftp-server path (e.g. reused an outstanding request id); the session was ended.',
+    fields: { sessionId: f.str('session id') },
+  },
+  JOURNAL_ENTRY_REJECTED: {
+    level: 'warn',
+    summary: 'A crash-journal entry no longer matches the config (user gone, identity or namespace changed, malformed): it is dropped, not reaped.',
+    fields: { sessionId: f.any('session id as found'), user: f.strOrNull('podgate user in the entry'), ...target, reason: f.str('why it is not trusted') },
+  },
+  SESSION_ERROR: { level: 'warn', summary: 'A running session failed.', fields: { sessionId: f.str('session id'), errorCode: f.str('error registry code'), message: f.str('operator text') } },
+  INTERNAL: { level: 'error', summary: 'A bug: an unexpected exception in a session.', fields: { sessionId: f.str('session id'), err: f.str('message') } },
+  REAP: {
+    level: (e) => (e.outcome === 'failed' ? 'warn' : 'info'),
+    levelDoc: 'warn when failed, else info',
+    summary: 'The processes a session started were ended (or found gone).',
+    fields: {
+      sessionId: f.str('session id'),
+      ...target,
+      container: f.strOrNull('container'),
+      found: f.num('processes found'),
+      pids: f.any('their pids'),
+      outcome: f.oneOf('what it took', ['none', 'term', 'kill', 'failed']),
+      durationMs: f.num('time to a clean container'),
+      reason: f.any('why the reap ran'),
+      attempts: f.opt(f.num('tries when more than one')),
+      marker: f.opt(f.str('marker state when not found')),
+      error: f.opt(f.str('what failed')),
+    },
+  },
+  FILE_OP: { level: 'info', summary: 'One SFTP/scp operation.', fields: { sessionId: f.opt(f.str('session id')), op: f.str('operation'), path: f.opt(f.any('path(s)')), result: f.str('outcome') } },
+  FORWARD_OPEN: { level: 'info', summary: 'A port forward was opened.', fields: { ...conn, forwardId: f.str('forward id'), user: f.str('user'), host: f.str('destination host'), port: f.num('destination port'), ...target, result: f.str('`opened`') } },
+  FORWARD_END: {
+    level: 'info',
+    summary: 'A port forward ended.',
+    fields: { ...conn, forwardId: f.str('forward id'), user: f.str('user'), host: f.str('host'), port: f.num('port'), ...target, bytesIn: f.num('bytes from the client'), bytesOut: f.num('bytes to the client'), durationMs: f.num('duration'), result: f.str('`closed` or `refused`'), message: f.opt(f.str('user text')), detail: f.opt(f.str('operator text')) },
+  },
+  FORWARD_DENIED: {
+    level: 'info',
+    summary: 'A port forward was refused.',
+    fields: { ...conn, forwardId: f.str('forward id'), user: f.str('user'), host: f.str('host'), port: f.num('port'), ...target, target: f.strOrNull('target as typed'), result: f.str('stage'), errorCode: f.str('error registry code'), message: f.str('user text'), detail: f.str('operator text') },
+  },
+  CONSOLE_COMMAND: { level: 'info', summary: 'A console command ran.', fields: { ...conn, user: f.str('user'), command: f.str('command'), args: f.any('arguments'), result: f.str('outcome') } },
+  CONSOLE_LOGS_END: { level: 'info', summary: 'A console log stream ended.', fields: { sessionId: f.str('session id'), ...target, container: f.strOrNull('container'), bytesOut: f.num('bytes sent') } },
+  CONSOLE_NAMESPACES_UNLISTED: { level: 'warn', summary: 'The console cannot list namespaces; it uses the default one.', fields: { err: f.str('message') } },
+  KUBE_EXEC_WS_ERROR: { level: 'debug', summary: 'An exec WebSocket failed (counted in podgate_api_errors_total).', fields: kubeError },
+  KUBE_EXEC_STREAM_ERROR: { level: 'debug', summary: 'An exec stream failed (counted in podgate_api_errors_total).', fields: kubeError },
+  KUBE_EXEC_NO_STDIN_CLOSE: { level: 'debug', summary: 'The API server speaks no v5 exec protocol: stdin EOF cannot be sent.', fields: { protocol: f.any('negotiated protocol') } },
+  KUBE_LOGS_ERROR: { level: 'debug', summary: 'A log request failed after it was answered (counted in podgate_api_errors_total).', fields: kubeError },
+  KUBE_LOGS_STREAM_ERROR: { level: 'debug', summary: 'A log stream failed (counted in podgate_api_errors_total).', fields: kubeError },
+  KUBE_PORTFORWARD_STREAM_ERROR: { level: 'debug', summary: 'A port-forward stream failed (counted in podgate_api_errors_total).', fields: kubeError },
+  KUBE_PORTFORWARD_WS_ERROR: { level: 'debug', summary: 'A port-forward WebSocket failed (counted in podgate_api_errors_total).', fields: kubeError },
+  SSH_PACKET_POOL: { level: 'debug', summary: 'Whether ssh2 AES-GCM packets come from pooled slabs.', fields: { enabled: f.bool('pooled') } },
+} as const satisfies Record<string, EventSpec>;
+
+export type EventCode = keyof typeof EVENTS;
