@@ -101,6 +101,26 @@ describe('Prometheus rules', () => {
   });
 });
 
+describe('the chart\'s PrometheusRule (prometheusRule.enabled)', () => {
+  const template = readFileSync(join(ROOT, 'chart/templates/prometheusrule.yaml'), 'utf8');
+
+  it('embeds a byte-identical copy of the rule file (Helm reads only files inside the chart)', () => {
+    expect(readFileSync(join(ROOT, 'chart/files/podgate-rules.yaml'), 'utf8')).toBe(readFileSync(RULES, 'utf8'));
+    expect(template).toContain('{{- .Files.Get "files/podgate-rules.yaml" | nindent 2 }}');
+  });
+
+  it('renders, as Helm would, a spec whose groups are the rule file\'s', () => {
+    // `nindent 2` = a newline, then every line of the file indented by two spaces.
+    const rulesText = readFileSync(RULES, 'utf8');
+    const spec = `spec:\n${rulesText.split('\n').map((l) => `  ${l}`).join('\n')}`;
+    const rendered = parseYaml(spec) as { spec: { groups: unknown } };
+    expect(rendered.spec.groups).toEqual((parseYaml(rulesText) as { groups: unknown }).groups);
+    // Off by default: a cluster without the Prometheus Operator CRDs must still install the chart.
+    expect((parseYaml(readFileSync(join(ROOT, 'chart/values.yaml'), 'utf8')) as { prometheusRule: { enabled: boolean } }).prometheusRule.enabled).toBe(false);
+    expect(template.split('\n')[0]).toBe('{{- if .Values.prometheusRule.enabled }}');
+  });
+});
+
 describe('Grafana dashboard', () => {
   it('is a dashboard model Grafana imports: schema version, uid, datasource variable', () => {
     expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(36);
