@@ -3,10 +3,14 @@
  * deploy/grafana/podgate-dashboard.json): promtool (Debian `prometheus`) accepts the rules and
  * their unit tests pass; every dashboard query is valid PromQL; the dashboard's structure is
  * what Grafana imports; and every metric either file names exists in the /metrics of a real
- * `podgate serve` (or is Prometheus's own `up`), so renaming a metric breaks this test.
+ * `podgate serve` (or is Prometheus's own `up`), so renaming a metric breaks this test. A real
+ * Prometheus (same Debian package) then scrapes that podgate with the rules loaded: every rule
+ * evaluates cleanly, every dashboard query runs and the main panels have data after a real
+ * OpenSSH session, and an API outage turns PodgateKubernetesApiUnreachable pending.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
 import { startEmulator, type Emulator } from '../src/emulator/index.ts';
 import { startPodgate, type Podgate } from './helpers/podgate.ts';
+import { ssh, waitFor } from './helpers/ssh.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RULES = join(ROOT, 'deploy/prometheus/podgate-rules.yaml');
@@ -172,30 +177,76 @@ describe('Grafana dashboard', () => {
   });
 });
 
-describe('metric names against a running podgate', () => {
+/** A port that was free a moment ago (Prometheus cannot report the port it got for :0). */
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+interface PromApi<T> { status: string; data: T; error?: string }
+
+describe('against a real podgate serve, scraped by a real Prometheus', () => {
   let emulator: Emulator | undefined;
   let podgate: Podgate | undefined;
+  let prometheus: ChildProcess | undefined;
+  let promUrl = '';
+  let promLog = '';
+  let dir = '';
   const exposed = new Set<string>();
+  const prom = async <T>(path: string): Promise<T> => {
+    const body = (await (await fetch(`${promUrl}${path}`)).json()) as PromApi<T>;
+    if (body.status !== 'success') throw new Error(`${path}: ${body.error ?? body.status}`);
+    return body.data;
+  };
 
   beforeAll(async () => {
     emulator = await startEmulator({ fixture: 'test/fixtures/cluster.yaml', tls: true });
-    podgate = await startPodgate({ emulator });
+    podgate = await startPodgate({ emulator, configPatch: { health: { apiProbeIntervalSeconds: 1 } } });
     const res = await fetch(`http://127.0.0.1:${podgate.metricsPort}/metrics`);
     expect(res.status).toBe(200);
-    const text = await res.text();
     // `# TYPE name type` lists labelled counters too, before their first increment.
-    for (const m of text.matchAll(/^# TYPE (\S+) (\w+)$/gm)) {
+    for (const m of (await res.text()).matchAll(/^# TYPE (\S+) (\w+)$/gm)) {
       exposed.add(m[1]);
-      if (m[2] === 'histogram') for (const s of ['_bucket', '_sum', '_count']) exposed.add(m[1] + s);
+      if (m[2] === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) exposed.add(m[1] + suffix);
     }
-  }, 120_000);
+
+    dir = mkdtempSync(join(tmpdir(), 'podgate-prometheus-'));
+    const config = join(dir, 'prometheus.yml');
+    writeFileSync(config, stringify({
+      global: { scrape_interval: '1s', evaluation_interval: '1s' },
+      rule_files: [RULES],
+      scrape_configs: [{ job_name: 'podgate', static_configs: [{ targets: [`127.0.0.1:${podgate.metricsPort}`] }] }],
+    }));
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      promUrl = `http://127.0.0.1:${port}`;
+      const child = spawn('prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, `data-${attempt}`)}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      prometheus = child;
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => (promLog += d));
+      child.on('error', (err) => (promLog += String(err)));
+      const up = await waitFor(async () => (child.exitCode !== null ? 'exited' : (await fetch(`${promUrl}/-/ready`).then((r) => r.ok, () => false)) ? 'ready' : null), 'Prometheus to be ready', 60_000).catch(() => 'timeout');
+      if (up === 'ready') break;
+      child.kill('SIGKILL');
+      if (attempt === 3) throw new Error(`Prometheus did not start: ${promLog}`);
+    }
+  }, 180_000);
 
   afterAll(async () => {
+    if (prometheus && prometheus.exitCode === null) {
+      const exited = new Promise((done) => prometheus!.once('exit', done));
+      prometheus.kill('SIGTERM');
+      await Promise.race([exited, new Promise((done) => setTimeout(done, 10_000))]);
+      if (prometheus.exitCode === null) prometheus.kill('SIGKILL');
+    }
     await podgate?.stop();
     await emulator?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it('the scrape has podgate, process_ and nodejs_ metrics (the check below is not vacuous)', () => {
+  it('the scrape has podgate, process_ and nodejs_ metrics (the name checks below are not vacuous)', () => {
     for (const name of ['podgate_build_info', 'podgate_sessions_active', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_p99_seconds']) expect(exposed, name).toContain(name);
   });
 
@@ -210,4 +261,50 @@ describe('metric names against a running podgate', () => {
     const missing = queryPanels.flatMap((p) => (p.targets ?? []).flatMap((t) => metricNames(concrete(t.expr ?? '')).filter((n) => !known(n)).map((n) => `${p.title}: ${n}`)));
     expect(missing).toEqual([]);
   });
+
+  it('Prometheus loads every rule and evaluates it without error', async () => {
+    type Groups = { groups: { rules: { name: string; health: string; lastError?: string }[] }[] };
+    const loaded = await waitFor(async () => {
+      const all = (await prom<Groups>('/api/v1/rules')).groups.flatMap((g) => g.rules);
+      return all.length === rules.length && all.every((r) => r.health === 'ok') ? all : null;
+    }, 'every rule evaluated with health ok', 60_000).catch(async () => (await prom<Groups>('/api/v1/rules')).groups.flatMap((g) => g.rules));
+    expect(loaded.map((r) => `${r.name} ${r.health} ${r.lastError ?? ''}`.trim()).sort()).toEqual(rules.map((r) => `${r.alert ?? r.record} ok`).sort());
+  }, 90_000);
+
+  it('every dashboard query runs on the real data after real OpenSSH sessions, and the main panels have data', async () => {
+    type Vector = { result: { metric: Record<string, string>; value: [number, string] }[] };
+    const query = (e: string) => prom<Vector>(`/api/v1/query?query=${encodeURIComponent(e.replaceAll('$__rate_interval', '1m').replaceAll('$__range', '1h').replaceAll('$job', 'podgate').replaceAll('$instance', '.*'))}`);
+    const session = async () => {
+      const run = await ssh(podgate!, 'alice+web-7d9f', ['echo', 'hello-dashboard'], { timeoutMs: 60_000 });
+      expect(run.stdout.toString()).toBe('hello-dashboard\n');
+      expect(run.code).toBe(0);
+    };
+    // A labelled counter appears with its first increment, so rate() sees an increase only from
+    // the second session on: one session, wait until Prometheus has scraped it, then another.
+    await session();
+    await waitFor(async () => (await query('sum(podgate_sessions_total{job="podgate"})')).result.some((r) => Number(r.value[1]) >= 1), 'Prometheus to see the first session end', 60_000);
+    await session();
+    await waitFor(async () => (await query('sum(rate(podgate_sessions_total{job="podgate"}[1m]))')).result.some((r) => Number(r.value[1]) > 0), 'a rate over the second session end', 60_000);
+    const mustHaveData = ['Scrape up', 'Kubernetes API (readiness)', 'Active sessions', 'SSH connections', 'Version', 'Session ends by reason', 'Auth attempts by result', 'Bytes relayed', 'Memory', 'Event-loop lag', 'Build info'];
+    const empty: string[] = [];
+    for (const p of queryPanels) {
+      for (const t of p.targets ?? []) {
+        const data = await query(t.expr ?? '');
+        if (data.result.length === 0 && mustHaveData.includes(p.title)) empty.push(`${p.title} ${t.refId ?? ''}: ${t.expr ?? ''}`);
+      }
+    }
+    expect(empty).toEqual([]);
+    const version = await query('podgate_build_info{job="podgate"}');
+    expect(version.result[0]?.metric).toMatchObject({ version: expect.stringMatching(/^\d+\.\d+\.\d+/), node: process.versions.node });
+  }, 150_000);
+
+  it('an API outage makes PodgateKubernetesApiUnreachable pending (it fires after its for: 2m), and it clears once the API is back', async () => {
+    type Alerts = { alerts: { labels: Record<string, string>; state: string }[] };
+    const apiAlert = async () => (await prom<Alerts>('/api/v1/alerts')).alerts.find((a) => a.labels.alertname === 'PodgateKubernetesApiUnreachable');
+    expect(await apiAlert()).toBeUndefined();
+    emulator!.fault({ refuseConnections: true, refuseConnectionsMs: 30_000, dropOpenConnections: true });
+    const pending = await waitFor(apiAlert, 'the alert to be pending', 25_000);
+    expect(pending).toMatchObject({ state: 'pending', labels: { severity: 'critical', job: 'podgate' } });
+    await waitFor(async () => ((await apiAlert()) === undefined ? true : null), 'the alert to clear after the outage', 60_000);
+  }, 120_000);
 });
