@@ -8,7 +8,8 @@
 # Dropbear's dbclient (and dropbearconvert), rclone, paramiko and asyncssh (for /usr/bin/python3),
 # Go with golang.org/x/crypto and github.com/pkg/sftp as source (built offline, GOPATH mode),
 # ssh-audit, and haproxy (a real PROXY-protocol load balancer in front of podgate in
-# test/proxy-protocol.test.ts). Idempotent; a no-op when all are present.
+# test/proxy-protocol.test.ts), and prometheus for promtool (the alert rules under deploy/).
+# Idempotent; a no-op when all are present.
 set -euo pipefail
 need=()
 # Each pair: a command on PATH (or an absolute path that must exist) : the package providing it.
@@ -25,7 +26,7 @@ for pair in ssh:openssh-client sshd:openssh-server tmux:tmux busybox:busybox-sta
     *) if ! command -v "$what" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$what" ]; then need+=("$pkg"); fi ;;
   esac
 done
-# promtool (Debian `prometheus`): test/monitoring.test.ts checks deploy/monitoring's alert rules.
+# promtool (Debian `prometheus`): the alert-rule tests (test/monitoring.test.ts, test/deploy-observability.test.ts).
 if ! command -v promtool >/dev/null 2>&1; then need+=(prometheus); fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then echo "install-test-deps: need root to install: ${need[*]}" >&2; exit 1; fi
