@@ -19,7 +19,10 @@ import { sftpGarbage, SSH_ATTACKS, type Rng } from './fuzz-protocol-attacks.ts';
 
 const bastion = useBastion();
 /** A debian pod: sftp goes to the container's own sftp-server (podgate taps the stream). */
-const TARGET = 'alice+web-7d9f';
+// The busybox pod: its own root filesystem (chroot). Debian pods in the emulator share the host's
+// filesystem, and this fuzzer truncates, chmods and renames whatever paths it picks as root
+// (it destroyed the machine's /etc/passwd once). Changed by the integrator.
+const TARGET = 'alice+tiny.prod';
 /**
  * RSS may grow while the fuzzer runs (V8 heap growth, ssh2 and ws buffers, pino) but must not
  * grow with the number of attacks: 160 MiB is well under the chart's 512 MiB limit and far below
