@@ -102,11 +102,11 @@ describe('config loader (property)', () => {
       fc.string({ maxLength: 200 }),
       fc.array(fc.constantFrom('users:', '  - name: a', '  -', '&a [*a]', '*b', '? x', ': y', '{', '[', '"', "'", '\t', '---', '...', '%YAML 1.2', '!!binary x', '!!js/function x', '<<: *a', 'a: &x 1', 'b: *x', 'listen: ::1', 'users: [{name: a, publicKeys: [1]}]'), { maxLength: 8 }).map((l) => l.join('\n')),
     );
-    fc.assert(fc.property(text, checkResult), fuzzParams('config: any text', 1000));
+    fc.assert(fc.property(text, checkResult), fuzzParams('config: any text', 500));
   });
 
   it('any YAML value at the top level never throws', () => {
-    fc.assert(fc.property(yamlValue, (v) => checkResult(stringify(v))), fuzzParams('config: any YAML value', 500));
+    fc.assert(fc.property(yamlValue, (v) => checkResult(stringify(v))), fuzzParams('config: any YAML value', 300));
   });
 
   it('every mutation of a valid config loads or names a path and a line', () => {
@@ -119,7 +119,7 @@ describe('config loader (property)', () => {
         cfg = mutate(cfg, ps[m.pathIndex % ps.length] ?? all[0]!, m.op, m.value, m.key);
       }
       checkResult(stringify(cfg));
-    }), fuzzParams('config: mutations of a valid config', 400));
+    }), fuzzParams('config: mutations of a valid config', 300));
   });
 
   it('alias bombs are refused with an issue, not an exception', () => {

@@ -56,6 +56,15 @@ describe('direct-tcpip handler', () => {
     expect(h.lines.filter((l) => l['code'] === 'FORWARD_OPEN')).toHaveLength(2);
   });
 
+  it('audits at most 253 characters of a refused host, whatever length the client sent', async () => {
+    const handler = createDirectTcpipHandler();
+    const h = harness();
+    expect(await open(handler, h, 'x'.repeat(30_000), 80)).toBe('rejected');
+    const denied = h.lines.find((l) => l['code'] === 'FORWARD_DENIED')!;
+    expect(JSON.stringify(denied).length).toBeLessThan(2000);
+    expect(String(denied['host'])).toBe(`${'x'.repeat(253)}…`);
+  });
+
   it('refuses other hosts and bad ports without calling the API', async () => {
     const handler = createDirectTcpipHandler();
     const h = harness();

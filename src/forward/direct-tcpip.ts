@@ -24,6 +24,8 @@ export interface DirectTcpipOptions {
   maxPerConnection?: number;
 }
 
+const MAX_LOGGED_HOST = 253;
+
 export function createDirectTcpipHandler(opts: DirectTcpipOptions = {}): TcpipHandler {
   const cache = new ResolveCache(opts.resolveTtlMs ?? 30_000);
   const max = opts.maxPerConnection ?? 256;
@@ -35,7 +37,9 @@ export function createDirectTcpipHandler(opts: DirectTcpipOptions = {}): TcpipHa
   };
   return (req, accept, reject, ctx) => {
     const forwardId = randomBytes(4).toString('hex');
-    const base = { connId: ctx.connId, forwardId, user: ctx.user.name, host: req.destIP, port: req.destPort };
+    // The client picks the host (up to a whole SSH packet): audit at most a DNS name's length.
+    const host = req.destIP.length > MAX_LOGGED_HOST ? `${req.destIP.slice(0, MAX_LOGGED_HOST)}…` : req.destIP;
+    const base = { connId: ctx.connId, forwardId, user: ctx.user.name, host, port: req.destPort };
     const refuse = (err: PodgateError, result: string): void => {
       // Its own code (like SESSION_DENIED): FORWARD_OPEN is always followed by FORWARD_END.
       emit(ctx.logger, {
@@ -45,7 +49,7 @@ export function createDirectTcpipHandler(opts: DirectTcpipOptions = {}): TcpipHa
       reject();
     };
     if (!isPodLoopback(req.destIP) || !isValidPort(req.destPort)) {
-      return refuse(new PodgateError('POLICY_DENIED', `forwarding goes only to the pod's own localhost, not ${req.destIP}:${req.destPort}`), 'refused-destination');
+      return refuse(new PodgateError('POLICY_DENIED', `forwarding goes only to the pod's own localhost, not ${host}:${req.destPort}`), 'refused-destination');
     }
     if (!ctx.target) {
       return refuse(new PodgateError('TARGET_INVALID', 'forwarding needs a target: ssh -L PORT:localhost:PORT USER+POD@bastion'), 'no-target');

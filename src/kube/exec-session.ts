@@ -9,6 +9,7 @@ import { InboundGate } from './inbound-gate.ts';
 import { isCompleteStatus, outcomeFromStatus } from './exec-status.ts';
 import { keepAlive } from './ws-keepalive.ts';
 import { emit } from '../events/emit.ts';
+import { ResizeCoalescer } from './resize-coalescer.ts';
 
 /** After the status, how long the server gets to close the WebSocket before podgate does. */
 const CLOSE_GRACE_MS = 2000;
@@ -43,6 +44,9 @@ export class KubeExecSession implements ExecSession {
   #outputEnded = false;
   #aborted = false;
   #graceTimer: NodeJS.Timeout | undefined;
+  readonly #resizes = new ResizeCoalescer((size) => {
+    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.send(resizeFrame(size.cols, size.rows), { binary: true });
+  });
 
   constructor(ws: WebSocket, opts: ExecStreamOptions) {
     this.#ws = ws;
@@ -66,7 +70,7 @@ export class KubeExecSession implements ExecSession {
 
   resize(size: TerminalSize): void {
     if (!this.#tty || this.#ws.readyState !== WebSocket.OPEN) return;
-    this.#ws.send(resizeFrame(size.cols, size.rows), { binary: true });
+    this.#resizes.push(size);
   }
 
   abort(): void {
@@ -134,6 +138,7 @@ export class KubeExecSession implements ExecSession {
 
   #onClose(code: number): void {
     if (this.#graceTimer) clearTimeout(this.#graceTimer);
+    this.#resizes.stop();
     if (this.#outcome === null && this.#statusText.trim() !== '') this.#outcome = outcomeFromStatus(this.#statusText);
     if (this.#outcome === null) {
       this.#outcome = {
