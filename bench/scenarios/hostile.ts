@@ -72,9 +72,18 @@ export async function hostile(env: BenchEnv, ctx: BenchContext): Promise<Scenari
   clearInterval(sampler);
   const after = samples.slice(ended);
   const end = rssKiB(pid);
-  const probe3 = await echoProbe(env);
-  await sleep(5000);
-  const latAfter = await probe3.stop();
+  const logs = env.podgate.logs();
+  const openSessions = logs.filter((l) => l['code'] === 'SESSION_START').length - logs.filter((l) => l['code'] === 'SESSION_END').length;
+  const refused = logs.filter((l) => l['code'] === 'LIMIT_REFUSED').map((l) => `${String(l['limit'])}:${String(l['refused'])}`);
+  ctx.log(`  hostile: sessions still open ${afterSeconds} s after: ${openSessions}; LIMIT_REFUSED ${refused.length} events (${[...new Set(refused.map((r) => r.split(':')[0]))].join(', ')})`);
+  let latAfter: number[] = [];
+  try {
+    const probe3 = await echoProbe(env);
+    await sleep(5000);
+    latAfter = await probe3.stop();
+  } catch (e) {
+    ctx.log(`  hostile: echo probe after the attack failed: ${(e as Error).message}`);
+  }
   const mib = (k: number): number => (k - baseline) / 1024;
   const p50 = (a: number[]): number => (a.length ? percentile(a, 50) : NaN);
   const p99 = (a: number[]): number => (a.length ? percentile(a, 99) : NaN);
@@ -86,7 +95,7 @@ export async function hostile(env: BenchEnv, ctx: BenchContext): Promise<Scenari
     extra: {
       rssBaselineKiB: baseline, rssPeakKiB: peak, rssAfterKiB: end, rssAfterMinKiB: Math.min(...after), afterSeconds,
       echoP50BeforeMs: p50(latBefore), echoP50DuringMs: p50(latDuring), echoP99DuringMs: p99(latDuring), echoesDuring: latDuring.length,
-      lateTicksDuring: missedDuring, echoP50AfterMs: p50(latAfter), hostileConnections: clients.length,
+      lateTicksDuring: missedDuring, echoP50AfterMs: p50(latAfter), hostileConnections: clients.length, sessionsOpenAfter: openSessions,
       rssEvery5sMiB: samples.filter((_, i) => i % 10 === 9).map((v) => mib(v).toFixed(0)).join(' '),
     },
     goal: 'peak < +256 MiB; back near baseline within 60 s; echo keeps working',
