@@ -83,8 +83,9 @@ export async function hostile(env: BenchEnv, ctx: BenchContext): Promise<Scenari
     const t1 = performance.now();
     try {
       const c = await connectSsh2(env.podgate, 'alice+web-7d9f');
-      const r = await execSsh2(c, 'echo hi');
+      const r = await Promise.race([execSsh2(c, 'echo hi'), sleep(15_000).then(() => ({ code: null, stdout: 'timeout' }))]);
       c.end();
+      if (r.stdout === 'timeout') ctx.log('  hostile: login + echo after the attack timed out (15 s)');
       if (r.stdout === 'hi\n') latAfter.push(performance.now() - t1);
     } catch (e) {
       ctx.log(`  hostile: login + echo after the attack failed: ${(e as Error).message}`);
