@@ -84,7 +84,8 @@ export async function main(argv: string[]): Promise<ScenarioResult[]> {
   const info = machine();
   log(`podgate bench ${new Date().toISOString()} ${args.quick ? '(quick)' : ''}: ${names.join(', ')}`);
   log(`machine: ${JSON.stringify(info)}`);
-  const env = await startBenchEnv();
+  // hostile measures podgate alone: no sshd or bare ssh2 server to start.
+  const env = await startBenchEnv({ peers: names.some((n) => n !== 'hostile') });
   const results: ScenarioResult[] = [];
   const started = new Date().toISOString();
   try {

@@ -42,7 +42,8 @@ async function startEmulatorProcess(dir: string): Promise<EmulatorProc> {
   return { pid: proc.pid, adminKubeconfig, stop: () => proc.stop() };
 }
 
-export async function startBenchEnv(opts: { podgateEnv?: Record<string, string> } = {}): Promise<BenchEnv> {
+/** `peers: false` starts no sshd or bare ssh2 server (scenarios that measure podgate alone). */
+export async function startBenchEnv(opts: { podgateEnv?: Record<string, string>; peers?: boolean } = {}): Promise<BenchEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'podgate-bench-'));
   const emu = await startEmulatorProcess(dir);
   const shim = {
@@ -63,8 +64,10 @@ export async function startBenchEnv(opts: { podgateEnv?: Record<string, string> 
       startTimeoutMs: 120_000,
       ...(opts.podgateEnv ? { env: opts.podgateEnv } : {}),
     });
-    sshd = await startSshd();
-    ssh2 = await startSsh2Bare(join(dirname(sshd.key), 'host_key'), `${sshd.key}.pub`);
+    if (opts.peers !== false) {
+      sshd = await startSshd();
+      ssh2 = await startSsh2Bare(join(dirname(sshd.key), 'host_key'), `${sshd.key}.pub`);
+    }
   } catch (e) {
     await podgate?.stop();
     await sshd?.stop();
@@ -73,8 +76,9 @@ export async function startBenchEnv(opts: { podgateEnv?: Record<string, string> 
     throw e;
   }
   const pg = podgate;
-  const sd = sshd;
-  const s2 = ssh2;
+  // Without peers their targets point nowhere; only podgate-alone scenarios run then.
+  const sd = sshd ?? { port: 0, key: '', user: '', stop: () => Promise.resolve() } as unknown as Sshd;
+  const s2 = ssh2 ?? { port: 0, stop: () => Promise.resolve() } as unknown as Ssh2Bare;
   return {
     dir,
     podgate: pg,

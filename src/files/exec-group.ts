@@ -44,12 +44,14 @@ export function createExecGroup(executor: PodExecutor, reaper: SessionReaper | u
   const toKill: string[] = [];
   let busy: Promise<void> | null = null;
 
+  /** Runs the kill execs, one at a time, until nothing is left to end. */
   const drain = (): Promise<void> => {
-    busy ??= (async () => {
-      while (toKill.length > 0) await killStreams(executor, target, toKill.splice(0, BATCH), graceMs);
-      busy = null;
-    })();
-    return busy;
+    if (busy === null && toKill.length > 0) {
+      busy = (async () => {
+        while (toKill.length > 0) await killStreams(executor, target, toKill.splice(0, BATCH), graceMs);
+      })().finally(() => { busy = null; });
+    }
+    return busy ?? Promise.resolve();
   };
 
   return {
@@ -71,7 +73,7 @@ export function createExecGroup(executor: PodExecutor, reaper: SessionReaper | u
     async close() {
       toKill.push(...running, ...exited.splice(0));
       running.clear();
-      while (busy !== null || toKill.length > 0) await drain();
+      await drain();
     },
   };
 }

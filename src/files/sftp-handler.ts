@@ -55,7 +55,7 @@ export function createSftpHandler(opts: SftpHandlerOptions = {}): ChannelHandler
     const { limits } = ctx.config;
     const fs = new PodFs(ctx.kube, fsTarget, { bytes: limits.sftpReadAheadBytes, budget: new ReadAheadBudget(limits.sftpSessionReadAheadBytes) });
     const refusals = new LimitRefusals(ctx.logger, { sessionId: ctx.sessionId });
-    const r = await serveSftp({ channel, fs, onFileOp, limits, onRefused: (limit, value) => { refusals.refuse(limit, value); } })
+    const r = await serveSftp({ channel, fs, onFileOp, limits, ...(ctx.closed ? { closed: ctx.closed } : {}), onRefused: (limit, value) => { refusals.refuse(limit, value); } })
       .finally(() => { refusals.flush(); return fsTarget.streams.close(); });
     await finishChannel(channel, 0);
     return { exitCode: 0, bytesIn: r.bytesIn, bytesOut: r.bytesOut };

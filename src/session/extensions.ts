@@ -53,6 +53,11 @@ export interface SessionContext extends UserContext {
   pty: PtyRequest | null;
   /** Subscribes to window-change requests. */
   onResize(listener: (size: WindowSize) => void): void;
+  /**
+   * Aborted once the channel or the connection is gone. A handler that paused its channel
+   * (backpressure) may see neither 'end' nor 'close' from it.
+   */
+  closed?: AbortSignal;
 }
 
 /** What a channel handler reports for the SESSION_END audit event. */

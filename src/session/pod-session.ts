@@ -253,7 +253,7 @@ export class PodSession implements SessionHandler, ActiveSession {
     const { userCtx, reaper } = this.#d;
     return {
       ...userCtx, sessionId: this.sessionId, target, reaper, pty: this.#pty,
-      onResize: (l) => this.#resizeListeners.push(l),
+      onResize: (l) => this.#resizeListeners.push(l), closed: this.#gone.signal,
       argv: (command, tty) => {
         const env: Record<string, string> = Object.fromEntries(this.#env);
         if (tty && this.#pty?.term) env['TERM'] = this.#pty.term;

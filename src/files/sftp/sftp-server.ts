@@ -16,6 +16,8 @@ export interface SftpServerOptions {
   limits: SftpLimits;
   /** Told of every request a limit refused. */
   onRefused?: RefusalSink;
+  /** Aborted when the session is gone: a paused channel may emit neither 'end' nor 'close'. */
+  closed?: AbortSignal;
 }
 
 export interface SftpServerResult {
@@ -94,6 +96,8 @@ export function serveSftp(opts: SftpServerOptions): Promise<SftpServerResult> {
     channel.on('end', finish);
     channel.on('close', finish);
     channel.on('error', finish);
+    if (opts.closed?.aborted) finish();
+    opts.closed?.addEventListener('abort', finish, { once: true });
 
     function dispatch(p: Buffer): void {
       const type = p[0]!;
