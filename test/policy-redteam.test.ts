@@ -160,3 +160,35 @@ describe('console output', () => {
     expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
   }, 60_000);
 });
+
+/** paramiko's SFTP client sends paths OpenSSH's sftp never would (NUL, newlines, $(…)). */
+const PARAMIKO = String.raw`
+import sys, paramiko
+port, key, user, mark, work = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+t = paramiko.Transport(('127.0.0.1', port))
+t.connect(username=user, pkey=paramiko.Ed25519Key.from_private_key_file(key))
+s = paramiko.SFTPClient.from_transport(t)
+s.get_channel().settimeout(15)
+evil = ['$(touch %s)' % mark, '\`touch %s\`' % mark, "'; touch %s; '" % mark, 'a\nrun x op_home; touch %s\n' % mark, '-rf', '\x01E', 'a\x00b']
+for p in evil:
+    for op in (s.stat, s.lstat, s.listdir, s.remove, s.rmdir, s.readlink, s.normalize, lambda q: s.mkdir(q), lambda q: s.open(q, 'w').close(), lambda q: s.rename(q, q + 'x'), lambda q: s.symlink(q, '%s/l%d' % (work, len(q)))):
+        sys.stderr.write('TRY %r %r\n' % (getattr(op, '__name__', '?'), p)); sys.stderr.flush()
+        try: op(p)
+        except Exception as e: sys.stderr.write('  -> %r\n' % e)
+s.stat('/')
+print('ALIVE')
+t.close()
+`;
+
+describe('podgate\'s own SFTP server (busybox pod, no sftp-server)', () => {
+  it('paths with NUL, newlines, quotes and substitutions run nothing and break nothing', async () => {
+    const m = marker();
+    const script = join(work, 'paramiko-sftp.py');
+    writeFileSync(script, PARAMIKO);
+    const r = await runClient('/usr/bin/python3', [script, String(pg.port), pg.keyFor('files'), 'files+tiny.prod', m, work], { timeoutMs: 60_000 });
+    expect(r.stdout.toString(), r.stderr.toString()).toContain('ALIVE');
+    expect(existsSync(m)).toBe(false);
+    const again = await ssh(pg, `viewer+${POD}.prod`, ['echo still-serving']);
+    expect(again.stdout.toString()).toBe('still-serving\n');
+  }, 90_000);
+});
