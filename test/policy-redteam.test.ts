@@ -192,3 +192,36 @@ describe('podgate\'s own SFTP server (busybox pod, no sftp-server)', () => {
     expect(again.stdout.toString()).toBe('still-serving\n');
   }, 90_000);
 });
+
+/** A hand-made legacy scp client: records OpenSSH's scp would never send. */
+const SCP_SINK = String.raw`
+import os, sys, paramiko
+port, key, user, work, mark = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+t = paramiko.Transport(('127.0.0.1', port))
+t.connect(username=user, pkey=paramiko.Ed25519Key.from_private_key_file(key))
+for rec in [b'C0644 3 $(touch ' + mark.encode() + b')\n', b'C0644 3 a\x00b\n', b'C0644 3 ../' + os.path.basename(work).encode() + b'-esc\n', b'D0755 0 ..\n', b'C0644 3 -rf\n']:
+    ch = t.open_session(); ch.settimeout(20)
+    ch.exec_command('scp -r -t -- ' + work)
+    ch.recv(1)
+    ch.sendall(rec); ch.sendall(b'abc\x00'); ch.shutdown_write()
+    out = b''
+    while True:
+        d = ch.recv(4096)
+        if not d: break
+        out += d
+    sys.stdout.write('%r -> %r exit %d\n' % (rec, out, ch.recv_exit_status()))
+t.close()
+print('ALIVE')
+`;
+
+describe('podgate\'s own legacy scp sink (busybox pod, no scp)', () => {
+  it('names with substitutions, NUL, .. and / are written as names or refused; every record is answered', async () => {
+    const m = marker();
+    const script = join(work, 'paramiko-scp.py');
+    writeFileSync(script, SCP_SINK);
+    const r = await runClient('/usr/bin/python3', [script, String(pg.port), pg.keyFor('files'), 'files+tiny.prod', work, m], { timeoutMs: 90_000 });
+    expect(r.stdout.toString(), r.stderr.toString()).toContain('ALIVE');
+    expect(existsSync(m)).toBe(false);
+    expect(existsSync(`${work}-esc`)).toBe(false);
+  }, 120_000);
+});
