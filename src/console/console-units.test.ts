@@ -4,7 +4,7 @@ import { parseDurationSeconds } from './duration.ts';
 import { parseLogsArgs } from './logs-args.ts';
 import { decodeKeys, PickerState } from './picker-state.ts';
 import type { PodRow } from './pods.ts';
-import { age, formatTable } from './table.ts';
+import { age, formatTable, printable } from './table.ts';
 
 describe('console command line', () => {
   it('splits like a shell without expanding anything', () => {
@@ -69,5 +69,13 @@ describe('picker', () => {
     const screen = p.render(30, 10);
     expect(screen).toContain('You may not enter any pod.');
     for (const line of screen.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').split('\r\n')) expect(line.length).toBeLessThanOrEqual(30);
+  });
+});
+
+describe('printable', () => {
+  it('turns every C0/C1 control and DEL into ? and keeps printable text, UTF-8 included', () => {
+    expect(printable('Evil\x1b]52;c;cHduZWQ=\x07\x9b2J\x7f')).toBe('Evil?]52;c;cHduZWQ=??2J?');
+    expect(printable('CrashLoopBackOff')).toBe('CrashLoopBackOff');
+    expect(printable('wäre … ok')).toBe('wäre … ok');
   });
 });

@@ -9,7 +9,7 @@ import { dns1123LabelError } from '../target/k8s-names.ts';
 import { decisionError, mayUseNamespace, podFilterOf } from '../policy/index.ts';
 import type { UserContext } from '../session/extensions.ts';
 import { execNamespaces, mayExecIn } from './namespaces.ts';
-import { age } from './table.ts';
+import { age, printable } from './table.ts';
 
 export interface PodRow {
   namespace: string;
@@ -58,13 +58,13 @@ function toRow(user: string, namespace: string, pod: V1Pod): PodRow {
   const ready = statuses.filter((s) => s.ready).length;
   return {
     namespace,
-    pod: name,
+    pod: printable(name),
     ready: `${ready}/${containers.length}`,
-    status: podStatus(pod),
+    status: printable(podStatus(pod)),
     restarts: statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0),
     age: age(pod.status?.startTime ?? pod.metadata?.creationTimestamp),
-    containers,
-    target: `${user}+${name}.${namespace}`,
+    containers: containers.map(printable),
+    target: printable(`${user}+${name}.${namespace}`),
   };
 }
 

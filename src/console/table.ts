@@ -10,6 +10,16 @@ export function formatTable(header: string[], rows: string[][], eol = '\n'): str
   return [header, ...rows].map(line).join(eol) + eol;
 }
 
+/**
+ * Cluster-written text made safe for a terminal: every C0/C1 control character and DEL becomes
+ * `?`. Pod status reasons are free text written by the kubelet or by anyone allowed to update
+ * `pods/status`; printed raw they could send escape sequences (OSC 52 writes the viewer's
+ * clipboard, OSC 0 its title, CSI clears or rewrites the screen) to every user who lists pods.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
 /** kubectl's AGE column: 45s, 12m, 5h, 3d. */
 export function age(since: Date | string | undefined, now = Date.now()): string {
   if (!since) return '<unknown>';

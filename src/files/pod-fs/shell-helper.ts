@@ -48,9 +48,19 @@ export class ShellHelper {
     const stdin = this.#exec.stdin;
     if (stdin === null) return Promise.reject(new FsError(STATUS.FAILURE, 'helper has no stdin'));
     const token = randomBytes(9).toString('hex');
+    // Quote first: an argument that cannot be sent (a NUL byte in a client's path) must be
+    // refused before it takes a place in the reply queue. Queued and never written, it would
+    // hold the head of the queue forever: every later reply of the session would wait behind
+    // it (the session's file layer hangs) and pile up in #buf.
+    let line: Buffer;
+    try {
+      line = Buffer.from(shLine(['run', token, `op_${op}`, ...args.map((a) => a ?? '')]), 'latin1');
+    } catch (e) {
+      return Promise.reject(new FsError(STATUS.BAD_MESSAGE, e instanceof RangeError ? 'NUL byte in a path' : String(e)));
+    }
     return new Promise<HelperReply>((resolve, reject) => {
       this.#pending.push({ token, resolve, reject });
-      stdin.write(Buffer.from(shLine(['run', token, `op_${op}`, ...args.map((a) => a ?? '')]), 'latin1'));
+      stdin.write(line);
       // Raw bytes the op reads itself (op_put); written right after its line, nothing between.
       if (payload !== undefined && payload.length > 0) stdin.write(payload);
     });
