@@ -31,6 +31,6 @@ export function demoInstructions(w: DemoWhere): string[] {
   ];
   if (w.kubeconfigOut !== null) lines.push(`  kubectl --kubeconfig ${w.kubeconfigOut} get pods -A`);
   if (w.metrics !== null) lines.push(`  curl http://${hostForUrl(w.metrics.host)}:${w.metrics.port}/metrics`);
-  lines.push('', `Audit log (JSON): ${w.log}. Stop with Ctrl-C.`);
+  lines.push('', `Audit log (one line per event; --log-format json for JSON): ${w.log}. Stop with Ctrl-C.`);
   return lines;
 }

@@ -20,5 +20,6 @@ describe('what a reload changes', () => {
   it('flags the keys only a restart applies', () => {
     expect(diffConfigs(base(), base('listen: 127.0.0.1:2223\nstateDir: /x\n')).needsRestart).toEqual(['listen', 'stateDir']);
     expect(diffConfigs(base(), base('log: { level: debug }\nlimits: { idleTimeoutSeconds: 60 }\n')).needsRestart).toEqual([]);
+    expect(diffConfigs(base(), base('log: { format: text }\n')).needsRestart).toEqual(['log.format']);
   });
 });

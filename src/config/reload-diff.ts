@@ -1,12 +1,13 @@
 /**
  * What a config reload changes: users added, removed and changed, and the keys that only a
- * restart can apply (the listeners, host keys, Kubernetes client, state dir). A reload with any
+ * restart can apply (the listeners, host keys, Kubernetes client, state dir, log format). A reload with any
  * of those is refused (CONFIG_RELOAD_FAILED) and the old config stays; the chart rolls the pods
  * for exactly these changes.
  */
 import type { PodgateConfig } from './types.ts';
 
 export const RESTART_KEYS = ['listen', 'hostKeys', 'kubernetes', 'metrics', 'stateDir'] as const;
+// ...and log.format (below).
 
 export interface ReloadDiff {
   added: string[];
@@ -25,6 +26,10 @@ export function diffConfigs(old: PodgateConfig, next: PodgateConfig): ReloadDiff
     added: [...after.keys()].filter((n) => !before.has(n)),
     removed: [...before.keys()].filter((n) => !after.has(n)),
     changed: [...after.keys()].filter((n) => before.has(n) && !same(before.get(n), after.get(n))),
-    needsRestart: RESTART_KEYS.filter((k) => !same(old[k], next[k])),
+    needsRestart: [
+      ...RESTART_KEYS.filter((k) => !same(old[k], next[k])),
+      // The level reloads; the format is fixed when the log destination is built.
+      ...(old.log.format === next.log.format ? [] : ['log.format']),
+    ],
   };
 }
