@@ -26,7 +26,7 @@ for pair in ssh:openssh-client sshd:openssh-server tmux:tmux busybox:busybox-sta
     *) if ! command -v "$what" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$what" ]; then need+=("$pkg"); fi ;;
   esac
 done
-# promtool (Debian `prometheus`): the alert-rule tests (test/monitoring.test.ts, test/deploy-observability.test.ts).
+# promtool (Debian `prometheus`): the alert-rule tests of test/deploy-observability.test.ts.
 if ! command -v promtool >/dev/null 2>&1; then need+=(prometheus); fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then echo "install-test-deps: need root to install: ${need[*]}" >&2; exit 1; fi
