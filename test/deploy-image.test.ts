@@ -94,11 +94,15 @@ function runtimeExec(): string[] {
 }
 
 describe('Dockerfile', () => {
-  it('builds on the Node major the tests run on', () => {
+  it('builds on the exact Node the test suite runs on (.ci/run), pinned by digest', () => {
     const node = dockerfile.args.get('NODE_VERSION') ?? '';
-    expect(node.split('.')[0]).toBe(process.versions.node.split('.')[0]);
+    const pinned = /^PODGATE_NODE24_VERSION=(\S+)$/m.exec(readFileSync(join(REPO, 'scripts', 'use-node24.sh'), 'utf8'))?.[1];
+    expect(node).toBe(pinned);
+    expect(node.split('.')[0]).toBe('24');
+    expect(readFileSync(join(REPO, '.ci', 'run'), 'utf8')).toMatch(/^source scripts\/use-node24\.sh$/m);
+    expect(dockerfile.args.get('NODE_DIGEST')).toMatch(/^sha256:[0-9a-f]{64}$/);
     for (const s of dockerfile.stages) {
-      if (!dockerfile.stages.some((x) => x.name === s.base)) expect(s.base).toMatch(/^node:\$\{NODE_VERSION\}-/);
+      if (!dockerfile.stages.some((x) => x.name === s.base)) expect(s.base).toMatch(/^node:\$\{NODE_VERSION\}-\S+@\$\{NODE_DIGEST\}$/);
     }
   });
 
