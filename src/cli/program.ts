@@ -55,7 +55,7 @@ export async function runCli(argv: string[], out: Output): Promise<number> {
     .option('--fixture <file>', 'an emulator fixture to use instead of the demo one')
     .addOption(logLevel())
     .action((o: { listen: string; kubeconfigOut?: string; dir: string; fixture?: string; logLevel: string }) => {
-      result = import('./demo.ts').then(({ runDemo }) => runDemo(o, out, (destination) => observedLogger(o.logLevel, destination)));
+      result = import('./load-demo.ts').then(({ runDemoCommand }) => runDemoCommand(o, out, (destination) => observedLogger(o.logLevel, destination)));
     });
 
   program
