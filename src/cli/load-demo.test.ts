@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXIT_DEMO_ABSENT, runDemoCommand } from './load-demo.ts';
+import { EXIT_DEMO_ABSENT, demoHostProblem, runDemoCommand } from './load-demo.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'podgate-load-demo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,5 +36,13 @@ describe('podgate demo without the demo module (the image build)', () => {
     writeFileSync(ok, 'export async function runDemo(o) { return o.listen === "127.0.0.1:0" ? 7 : 1; }\n');
     const { out } = capture();
     expect(await runDemoCommand(options, out, noLogger, pathToFileURL(ok).href)).toBe(7);
+  });
+});
+
+describe('hosts the demo cannot run on', () => {
+  it('names Linux and root as what the emulator needs', () => {
+    expect(demoHostProblem('darwin', 501)).toMatch(/^podgate demo runs on Linux only .* this is darwin/);
+    expect(demoHostProblem('linux', 1000)).toMatch(/^podgate demo needs root: /);
+    expect(demoHostProblem('linux', 0)).toBeNull();
   });
 });

@@ -27,6 +27,20 @@ type RunDemo = (
   makeLogger: (destination: DestinationStream) => { logger: Logger; metrics: Metrics },
 ) => Promise<number>;
 
+/** Exit status when this machine cannot run the demo (EXIT_FAILURE). */
+export const EXIT_DEMO_UNSUPPORTED = 1;
+
+/**
+ * Why this host cannot run the demo, or null. The emulator runs demo pods as real processes in
+ * their own network, UTS and mount namespaces (unshare, nsenter, chroot), as each pod's
+ * runAsUser: Linux only, and as root.
+ */
+export function demoHostProblem(platform: string = process.platform, uid: number | undefined = process.getuid?.()): string | null {
+  if (platform !== 'linux') return `podgate demo runs on Linux only (its emulator runs demo pods in Linux namespaces); this is ${platform}: use a Linux VM or container`;
+  if (uid !== 0) return 'podgate demo needs root: its emulator runs demo pods in their own namespaces as their runAsUser (run `sudo npm start`, or inside a Linux container)';
+  return null;
+}
+
 /** The demo module, relative to this file; tests point it elsewhere to see the absent case. */
 export const DEMO_MODULE = './demo.ts';
 
@@ -44,6 +58,11 @@ export async function runDemoCommand(
   }
   // A variable specifier: tsc neither compiles demo.ts into the product nor follows it here
   // (rewriteRelativeImportExtensions maps .ts to .js at run time in dist/).
+  const problem = demoHostProblem();
+  if (problem) {
+    out.err(problem);
+    return EXIT_DEMO_UNSUPPORTED;
+  }
   const mod = (await import(specifier)) as { runDemo: RunDemo };
   return mod.runDemo(o, out, makeLogger);
 }
