@@ -4,6 +4,7 @@
  * the entry point is the file `npm run build` produces. deploy-pod.test.ts builds that file for
  * real and runs it.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -190,5 +191,20 @@ describe('Dockerfile', () => {
     const deployment = readTemplate('deployment.yaml');
     expect(deployment).toContain('args: ["serve", "--config", "/etc/podgate/config.yaml"]');
     expect(deployment).toContain('mountPath: /etc/podgate/config.yaml');
+  });
+});
+
+describe('npm package', () => {
+  it('would publish only bin/podgate.js and the compiled product, never sources or the emulator', () => {
+    const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const files = (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]?.files.map((f) => f.path) ?? [];
+    expect(files).toContain('bin/podgate.js');
+    for (const f of files) {
+      expect(['package.json', 'README.md', 'LICENSE', 'bin/podgate.js'].includes(f) || f.startsWith('dist/'), f).toBe(true);
+      expect(f, 'development tooling in the package').not.toMatch(/(^|\/)(emulator|testing)\/|(^|\/)demo[^/]*\.js$/);
+    }
+    expect(pkg).toHaveProperty(['scripts', 'prepack'], 'npm run build');
+    expect(pkg.dependencies).not.toHaveProperty('node-pty');
   });
 });
