@@ -78,7 +78,7 @@ export function createConnectionHandler(info: ConnectionInfo, deps: ConnectionDe
 }
 
 /**
- * `web.prod` port 22 as a direct-tcpip destination: the jump-host form (SPEC §1). Other ports
+ * `web.prod` port 22 as a direct-tcpip destination: the jump-host form (docs/contract.md §1). Other ports
  * to such names go to the forwarding extension, which refuses them (not an open proxy).
  */
 function jumpTarget(host: string, port: number): TargetSpec | null {

@@ -21,7 +21,7 @@ describe('splitUser', () => {
   });
 });
 
-describe('parseSshUser / parseTarget (SPEC §1)', () => {
+describe('parseSshUser / parseTarget (docs/contract.md §1)', () => {
   it('USER alone is the console', () => {
     expect(parseSshUser('alice')).toEqual({ user: 'alice', target: null });
   });

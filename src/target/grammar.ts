@@ -1,5 +1,5 @@
 /**
- * The SSH user name grammar of SPEC §1:
+ * The SSH user name grammar of docs/contract.md §1:
  *   USER [ "+" TARGET ],  TARGET = WORKLOAD [ "." NAMESPACE ] [ "+" CONTAINER ],
  *   WORKLOAD = POD | NAME | KIND "~" NAME.
  * `splitUser` never fails (authentication only needs USER); `parseTarget` validates every part

@@ -1,5 +1,5 @@
 /**
- * Resolution of a parsed target to one container of one pod (SPEC §1), as the user's identity:
+ * Resolution of a parsed target to one container of one pod (docs/contract.md §1), as the user's identity:
  * namespace default and policy, access review, pod by name, else a Running and Ready pod of a
  * Deployment/StatefulSet/DaemonSet/Job of that name, then phase and container checks.
  */
@@ -30,7 +30,7 @@ export interface ResolveOptions {
   subresource?: StreamSubresource;
 }
 
-/** Tried in this order when the name is not a pod (SPEC §1). */
+/** Tried in this order when the name is not a pod (docs/contract.md §1). */
 const AUTO_KINDS: WorkloadKind[] = ['deployment', 'statefulset', 'daemonset', 'job'];
 
 export async function resolveTarget(spec: TargetSpec, opts: ResolveOptions): Promise<ResolvedTarget> {

@@ -1,4 +1,4 @@
-/** What a parsed SSH user name asks for (SPEC §1), before any API call. */
+/** What a parsed SSH user name asks for (docs/contract.md §1), before any API call. */
 import type { WorkloadKind } from '../kube/types.ts';
 
 /** `auto`: a pod of that name, else a Deployment, StatefulSet, DaemonSet or Job of that name. */
