@@ -274,7 +274,7 @@ describe('docs/deploy.md', () => {
     expect(doc).toContain('## 5. Add a user');
     expect(doc).toMatch(/^ssh -t carol\+web\.prod@"\$BASTION"/m);
     expect(doc).toContain('**What ran here.**');
-    expect(doc).toContain('never **installed**');
+    expect(doc).toContain('the image has **never been built**');
     expect(doc).toContain('## 8. What was and was not verified');
     for (const tool of ['docker build', 'helm lint', 'helm install']) expect(doc).toContain(tool);
   });
