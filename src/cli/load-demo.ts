@@ -28,7 +28,7 @@ type RunDemo = (
 ) => Promise<number>;
 
 /** Exit status when this machine cannot run the demo (EXIT_FAILURE). */
-export const EXIT_DEMO_UNSUPPORTED = 1;
+const EXIT_DEMO_UNSUPPORTED = 1;
 
 /**
  * Why this host cannot run the demo, or null. The emulator runs demo pods as real processes in
@@ -42,7 +42,7 @@ export function demoHostProblem(platform: string = process.platform, uid: number
 }
 
 /** The demo module, relative to this file; tests point it elsewhere to see the absent case. */
-export const DEMO_MODULE = './demo.ts';
+const DEMO_MODULE = './demo.ts';
 
 export async function runDemoCommand(
   o: DemoCommandOptions,

@@ -8,7 +8,7 @@
 import { PodgateError } from '../errors/index.ts';
 import type { WorkloadKind } from '../kube/types.ts';
 import { dns1123LabelError, dns1123SubdomainError } from './k8s-names.ts';
-import type { ParsedUser, TargetKind, TargetSpec } from './types.ts';
+import type { TargetKind, TargetSpec } from './types.ts';
 
 const KINDS: Record<string, TargetKind> = {
   pod: 'pod', po: 'pod', pods: 'pod',
@@ -68,12 +68,6 @@ export function parseTarget(raw: string): TargetSpec {
   if (namespace !== undefined) spec.namespace = namespace;
   if (container !== undefined) spec.container = container;
   return spec;
-}
-
-/** Parses a whole SSH user name. Throws TARGET_INVALID for a bad target. */
-export function parseSshUser(sshUser: string): ParsedUser {
-  const { user, rest } = splitUser(sshUser);
-  return { user, target: rest === null ? null : parseTarget(rest) };
 }
 
 export function isWorkloadKind(kind: TargetKind): kind is WorkloadKind {

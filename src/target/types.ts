@@ -14,10 +14,3 @@ export interface TargetSpec {
   /** The target as the user typed it (for messages and audit). */
   raw: string;
 }
-
-export interface ParsedUser {
-  /** The podgate user (before the first `+`). */
-  user: string;
-  /** null: the user talks to the bastion itself (the console). */
-  target: TargetSpec | null;
-}
