@@ -2,17 +2,23 @@
 # podgate container image. Three stages:
 #   build   compiles src/ to dist/ with the dev dependencies (tsc) and native addons;
 #   deps    installs the production dependencies only (npm ci --omit=dev), building the
-#           native addons (ssh2's crypto binding, node-pty) with python3, make and g++;
-#   runtime Debian slim + Node (same major as the test suite: 20) + tini, compiled JS only.
+#           native addons (ssh2's crypto binding, cpu-features) with python3, make and g++;
+#   runtime Debian slim + Node 24 (the exact version the test suite runs on: .ci/run sources
+#           scripts/use-node24.sh, which pins the same one) + tini, compiled JS only. The
+#           emulator, the demo and the test helpers are not compiled (tsconfig.build.json).
 # The runtime runs as a numeric non-root user and writes nothing outside mounted paths:
 # /etc/podgate (config, read-only), /etc/podgate/host-keys (Secret), /var/lib/podgate
 # (stateDir, the reaper's journal) and /tmp. It works with a read-only root filesystem.
 # Not built on the machine podgate was developed on (no Docker engine there): see docs/deploy.md.
 
-ARG NODE_VERSION=20.20.2
+# The official node image, pinned by digest (the multi-arch index of node:24.18.0-bookworm-slim,
+# as pinned by public projects; not pulled on the machine podgate is developed on, which has no
+# Docker engine: see docs/deploy.md for how to check it and how to move to a newer one).
+ARG NODE_VERSION=24.18.0
 ARG DEBIAN_RELEASE=bookworm
+ARG NODE_DIGEST=sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 
-FROM node:${NODE_VERSION}-${DEBIAN_RELEASE}-slim AS toolchain
+FROM node:${NODE_VERSION}-${DEBIAN_RELEASE}-slim@${NODE_DIGEST} AS toolchain
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
@@ -20,21 +26,24 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 
 FROM toolchain AS build
-# Install scripts must run: ssh2, cpu-features, node-pty and esbuild build or fetch binaries.
+# Install scripts must run: ssh2, cpu-features, node-pty and esbuild build or fetch binaries
+# (node-pty is a dev dependency: only the emulator uses it).
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# tsc -p tsconfig.build.json: src/**/*.ts (tests excluded) -> dist/**/*.js. Files the code
-# reads next to itself (new URL('x.yaml', import.meta.url)) are not TypeScript: copy every
-# non-.ts file of src/ to the same place under dist/.
+# tsc -p tsconfig.build.json: the product's src/**/*.ts -> dist/**/*.js (tests, the emulator,
+# the demo and the test helpers left out). Files the code reads next to itself
+# (new URL('x.yaml', import.meta.url)) are not TypeScript: copy each non-.ts, non-.md file of
+# src/ whose directory was compiled to the same place under dist/ (so no emulator fixture).
 RUN npm run build \
- && cd src && find . -type f ! -name '*.ts' -exec cp --parents -t ../dist {} +
+ && cd src && find . -type f ! -name '*.ts' ! -name '*.md' \
+      -exec sh -c 'for f; do [ -d "../dist/${f%/*}" ] && cp --parents -t ../dist "$f"; done; true' sh {} +
 
 FROM toolchain AS deps
 RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
-FROM node:${NODE_VERSION}-${DEBIAN_RELEASE}-slim AS runtime
+FROM node:${NODE_VERSION}-${DEBIAN_RELEASE}-slim@${NODE_DIGEST} AS runtime
 # tini is PID 1: it forwards SIGTERM to node (podgate drains sessions on SIGTERM for
 # limits.shutdownGraceSeconds) and reaps any zombie a child process leaves.
 RUN apt-get update \

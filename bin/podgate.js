@@ -5,6 +5,14 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+// package.json engines: the Kubernetes client's HTTP stack (undici 8) does not load on older
+// Node. Say so in one line rather than with a stack trace from deep inside node_modules.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 19)) {
+  process.stderr.write(`podgate needs Node.js 22.19 or newer (24 recommended); this is ${process.version}. In a checkout: source scripts/use-node24.sh\n`);
+  process.exit(1);
+}
+
 const source = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');

@@ -41,7 +41,7 @@ const VALID = [
 ];
 
 describe('podgate check-config', () => {
-  it('accepts the SPEC §5 example: exit 0 and "FILE: ok"', async () => {
+  it('accepts the docs/contract.md §5 example: exit 0 and "FILE: ok"', async () => {
     const r = await checkConfig('valid.yaml', VALID);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(`${r.file}: ok\n`);

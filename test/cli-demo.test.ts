@@ -34,9 +34,10 @@ interface Demo {
   exited: Promise<number | null>;
 }
 
-async function startDemo(): Promise<Demo> {
+async function startDemo(env: NodeJS.ProcessEnv = process.env, dir = cwd): Promise<Demo> {
   const child = spawn(process.execPath, [BIN, 'demo', '--listen', '127.0.0.1:0', '--kubeconfig-out', 'kubeconfig.yaml'], {
-    cwd,
+    cwd: dir,
+    env,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -64,9 +65,9 @@ async function startDemo(): Promise<Demo> {
   return { child, sshLine, output: () => out, exited };
 }
 
-function sh(command: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function sh(command: string, dir = cwd): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('/bin/sh', ['-c', command], { cwd, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile('/bin/sh', ['-c', command], { cwd: dir, timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
     });
   });
@@ -142,4 +143,42 @@ describe('podgate demo', () => {
       expect(await stop(second)).toBe(0);
     }
   }, 240_000);
+});
+
+describe('podgate demo on a machine without busybox-static (a developer laptop)', () => {
+  it('runs the busybox pod on the host\'s own shell and tools', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podgate-demo-nobusybox-'));
+    const missing = join(dir, 'no-busybox-here');
+    const demo = await startDemo({ ...process.env, PODGATE_EMULATOR_BUSYBOX: missing }, dir);
+    try {
+      const toolbox = demo.sshLine.replace(/demo\+[a-z0-9.-]+@/, 'demo+toolbox.tools@');
+      // The host's filesystem: Debian's own files and coreutils, not a busybox rootfs.
+      const r = await sh(`${toolbox} 'cat /etc/debian_version >/dev/null && readlink -f "$(command -v ls)" && echo "$HOSTNAME"'`, dir);
+      expect(r.stderr).not.toContain('podgate:');
+      expect(r.code).toBe(0);
+      expect(r.stdout).not.toContain('busybox');
+      expect(r.stdout.trim().split('\n')).toEqual(['/usr/bin/ls', 'toolbox']);
+      expect(demo.output()).not.toContain('ENOENT');
+    } finally {
+      expect(await stop(demo)).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
+
+describe('podgate demo as a non-root user', () => {
+  it('says in one line that it needs root, before starting anything', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podgate-demo-nonroot-'));
+    try {
+      const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [BIN, 'demo', '--listen', '127.0.0.1:0', '--dir', join(dir, 'state')], { cwd: '/', uid: 65534, gid: 65534, timeout: 60_000 }, (error, stdout, stderr) => {
+          resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+        });
+      });
+      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^podgate demo needs root: /)]);
+      expect(r.code).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 /**
- * The bastion console (SPEC §3) through the real OpenSSH client: `pods`, `whoami`, `help`,
+ * The bastion console (docs/contract.md §3) through the real OpenSSH client: `pods`, `whoami`, `help`,
  * `logs` with each option checked against the emulator's own container log, errors as one
  * `podgate:` line with 255, a user without rights, and the interactive picker in tmux.
  */

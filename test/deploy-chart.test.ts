@@ -277,7 +277,8 @@ describe('docs/deploy.md', () => {
     expect(doc).toMatch(/^helm install podgate \.\/chart /m);
     expect(doc).toContain('## 5. Add a user');
     expect(doc).toMatch(/^ssh -t carol\+web\.prod@"\$BASTION"/m);
-    expect(doc).toContain('**Not run here.**');
+    expect(doc).toContain('**What ran here.**');
+    expect(doc).toContain('the image has **never been built**');
     expect(doc).toContain('## 8. What was and was not verified');
     for (const tool of ['docker build', 'helm lint', 'helm install']) expect(doc).toContain(tool);
   });

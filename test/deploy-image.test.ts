@@ -4,6 +4,7 @@
  * the entry point is the file `npm run build` produces. deploy-pod.test.ts builds that file for
  * real and runs it.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -94,11 +95,15 @@ function runtimeExec(): string[] {
 }
 
 describe('Dockerfile', () => {
-  it('builds on the Node major the tests run on', () => {
+  it('builds on the exact Node the test suite runs on (.ci/run), pinned by digest', () => {
     const node = dockerfile.args.get('NODE_VERSION') ?? '';
-    expect(node.split('.')[0]).toBe(process.versions.node.split('.')[0]);
+    const pinned = /^PODGATE_NODE24_VERSION=(\S+)$/m.exec(readFileSync(join(REPO, 'scripts', 'use-node24.sh'), 'utf8'))?.[1];
+    expect(node).toBe(pinned);
+    expect(node.split('.')[0]).toBe('24');
+    expect(readFileSync(join(REPO, '.ci', 'run'), 'utf8')).toMatch(/^source scripts\/use-node24\.sh$/m);
+    expect(dockerfile.args.get('NODE_DIGEST')).toMatch(/^sha256:[0-9a-f]{64}$/);
     for (const s of dockerfile.stages) {
-      if (!dockerfile.stages.some((x) => x.name === s.base)) expect(s.base).toMatch(/^node:\$\{NODE_VERSION\}-/);
+      if (!dockerfile.stages.some((x) => x.name === s.base)) expect(s.base).toMatch(/^node:\$\{NODE_VERSION\}-\S+@\$\{NODE_DIGEST\}$/);
     }
   });
 
@@ -187,5 +192,20 @@ describe('Dockerfile', () => {
     // The chart mounts the ConfigMap as a directory (reloadable) and points --config into it.
     expect(deployment).toContain('args: ["serve", "--config", "/etc/podgate/config/config.yaml"]');
     expect(deployment).toContain('mountPath: /etc/podgate/config\n');
+  });
+});
+
+describe('npm package', () => {
+  it('would publish only bin/podgate.js and the compiled product, never sources or the emulator', () => {
+    const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const files = (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]?.files.map((f) => f.path) ?? [];
+    expect(files).toContain('bin/podgate.js');
+    for (const f of files) {
+      expect(['package.json', 'README.md', 'LICENSE', 'bin/podgate.js'].includes(f) || f.startsWith('dist/'), f).toBe(true);
+      expect(f, 'development tooling in the package').not.toMatch(/(^|\/)(emulator|testing)\/|(^|\/)demo[^/]*\.js$/);
+    }
+    expect(pkg).toHaveProperty(['scripts', 'prepack'], 'npm run build');
+    expect(pkg.dependencies).not.toHaveProperty('node-pty');
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The jump-host form (SPEC §1) with the real OpenSSH client: `ssh -J alice@bastion TARGET` and
+ * The jump-host form (docs/contract.md §1) with the real OpenSSH client: `ssh -J alice@bastion TARGET` and
  * `ProxyJump` in an ssh_config the test writes, with StrictHostKeyChecking on (HostKeyAlias, and
  * a `*.prod` known_hosts pattern), a command with its exit status, scp and rsync; the nested
  * connection authenticates again with the user's own key.

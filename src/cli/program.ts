@@ -1,5 +1,5 @@
 /**
- * The `podgate` command line (SPEC §6). Each command resolves to an exit status; main.ts
+ * The `podgate` command line (docs/contract.md §6). Each command resolves to an exit status; main.ts
  * is the only place that exits the process.
  */
 import { Command, CommanderError, Option } from 'commander';
@@ -27,7 +27,7 @@ export async function runCli(argv: string[], out: Output): Promise<number> {
   program
     .command('serve')
     .description('run the bastion')
-    .requiredOption('-c, --config <file>', 'YAML config file (SPEC §5)')
+    .requiredOption('-c, --config <file>', 'YAML config file (docs/contract.md §5)')
     .option('--listen <host:port>', 'SSH listen address (overrides listen)')
     .option('--kubeconfig <file>', 'kubeconfig (overrides kubernetes.kubeconfig)')
     .option('--context <name>', 'kubeconfig context (overrides kubernetes.context)')
@@ -49,7 +49,7 @@ export async function runCli(argv: string[], out: Output): Promise<number> {
     .addOption(logLevel())
     .addOption(logFormat())
     .action((o: { listen: string; kubeconfigOut?: string; dir: string; fixture?: string; logLevel?: string; logFormat?: string }) => {
-      result = import('./demo.ts').then(({ runDemo }) => runDemo(o, out, withOverrides(o)));
+      result = import('./load-demo.ts').then(({ runDemoCommand }) => runDemoCommand(o, out, withOverrides(o)));
     });
 
   program

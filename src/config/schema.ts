@@ -1,5 +1,5 @@
 /**
- * The JSON Schema of podgate's YAML config (SPEC §5), with every default. It is the source of
+ * The JSON Schema of podgate's YAML config (docs/contract.md §5), with every default. It is the source of
  * truth for validation and defaults and must agree with src/config/types.ts. Every object has
  * `additionalProperties: false`, so a misspelt key is an error instead of a silent no-op.
  * Checks a schema cannot express (public keys parse, unique user names, host:port, DNS-1123

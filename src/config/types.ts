@@ -1,5 +1,5 @@
 /**
- * The validated, defaulted configuration podgate runs with. The YAML keys of SPEC §5 keep
+ * The validated, defaulted configuration podgate runs with. The YAML keys of docs/contract.md §5 keep
  * these names; src/config/schema.ts is the source of truth for validation and defaults and
  * must agree with these types.
  */

@@ -1,4 +1,4 @@
-/** The console's `help`: SPEC §3's table, in the words a user needs. */
+/** The console's `help`: docs/contract.md §3's table, in the words a user needs. */
 export const HELP_TEXT = `podgate bastion console
 
   ssh USER@bastion                 (with a terminal) who you are, and a picker of the pods you may enter

@@ -1,5 +1,5 @@
 /**
- * The bastion console (SPEC §3): sessions of a user with no target, `ssh alice@bastion [cmd]`.
+ * The bastion console (docs/contract.md §3): sessions of a user with no target, `ssh alice@bastion [cmd]`.
  * Each command is one audit event (CONSOLE_COMMAND). Output is plain and aligned without a
  * PTY, so scripts can read it; errors are one `podgate: ` line on stderr and exit status 255.
  */

@@ -1,6 +1,6 @@
 /**
  * `logs TARGET [-f] [--tail N] [--since DURATION] [--previous] [--timestamps] [--container C]`
- * (SPEC §3), parsed strictly: an unknown flag or a bad value is an error, not a guess.
+ * (docs/contract.md §3), parsed strictly: an unknown flag or a bad value is an error, not a guess.
  */
 import { PodgateError } from '../errors/index.ts';
 import { parseDurationSeconds } from './duration.ts';

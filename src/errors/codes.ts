@@ -11,7 +11,7 @@ export interface ErrorSpec {
 }
 
 export const ERROR_CODES = {
-  TARGET_INVALID: { summary: 'the SSH user name is not a valid USER+TARGET', fix: 'Use USER+POD[.NAMESPACE][+CONTAINER] with Kubernetes names (SPEC §1).' },
+  TARGET_INVALID: { summary: 'the SSH user name is not a valid USER+TARGET', fix: 'Use USER+POD[.NAMESPACE][+CONTAINER] with Kubernetes names (docs/contract.md §1).' },
   NAMESPACE_NOT_ALLOWED: { summary: 'the namespace is not allowed for this user', fix: 'Add the namespace to the user\'s allow.namespaces in the config.' },
   POD_NOT_FOUND: { summary: 'no such pod or workload', fix: 'Check the name and namespace (ssh USER@bastion pods lists them).' },
   CONTAINER_NOT_FOUND: { summary: 'the pod has no such container', fix: 'Name one of the pod\'s containers after the second +.' },

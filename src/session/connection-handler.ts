@@ -125,7 +125,7 @@ function connectionHandler(info: ConnectionInfo, deps: ConnectionDeps, log: Logg
 }
 
 /**
- * `web.prod` port 22 as a direct-tcpip destination: the jump-host form (SPEC §1). Other ports
+ * `web.prod` port 22 as a direct-tcpip destination: the jump-host form (docs/contract.md §1). Other ports
  * to such names go to the forwarding extension, which refuses them (not an open proxy).
  */
 function jumpTarget(host: string, port: number): TargetSpec | null {

@@ -1,6 +1,6 @@
 /**
  * Property tests for the USER+TARGET grammar: whatever an SSH client sends as a user name,
- * parseSshUser either returns a target whose every part is a valid Kubernetes name and that
+ * splitUser + parseTarget either return a target whose every part is a valid Kubernetes name and that
  * rebuilds the text it came from, or throws TARGET_INVALID, never anything else.
  * FUZZ_SEED / FUZZ_RUNS replay or lengthen a run (the values used are printed).
  */
@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fuzzParams } from '../../test/helpers/fuzz-params.ts';
 import { PodgateError } from '../errors/index.ts';
-import { parseSshUser, parseTarget } from './grammar.ts';
+import { parseTarget, splitUser } from './grammar.ts';
 import { dns1123LabelError, dns1123SubdomainError } from './k8s-names.ts';
 import type { TargetSpec } from './types.ts';
 
@@ -95,9 +95,11 @@ describe('target grammar (property)', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 120 }), grammarish, (user, rest) => {
       for (const s of [user, `${user}+${rest}`]) {
         try {
-          const p = parseSshUser(s);
+          // As the connection handler does: split off USER (never fails), then parse TARGET.
+          const p = splitUser(s);
           expect(s.startsWith(p.user)).toBe(true);
           expect(p.user.includes('+')).toBe(false);
+          if (p.rest !== null) parseTarget(p.rest);
         } catch (err) {
           expect(err).toBeInstanceOf(PodgateError);
           expect((err as PodgateError).code).toBe('TARGET_INVALID');

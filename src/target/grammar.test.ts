@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PodgateError } from '../errors/index.ts';
-import { parseSshUser, parseTarget, splitUser } from './grammar.ts';
+import { parseTarget, splitUser } from './grammar.ts';
 
 function rejects(raw: string): PodgateError {
   try {
@@ -21,13 +21,13 @@ describe('splitUser', () => {
   });
 });
 
-describe('parseSshUser / parseTarget (SPEC §1)', () => {
+describe('splitUser / parseTarget (docs/contract.md §1)', () => {
   it('USER alone is the console', () => {
-    expect(parseSshUser('alice')).toEqual({ user: 'alice', target: null });
+    expect(splitUser('alice')).toEqual({ user: 'alice', rest: null });
   });
 
   it('a pod in the default namespace', () => {
-    expect(parseSshUser('alice+web-7d9f').target).toEqual({ kind: 'auto', name: 'web-7d9f', raw: 'web-7d9f' });
+    expect(parseTarget(splitUser('alice+web-7d9f').rest ?? '')).toEqual({ kind: 'auto', name: 'web-7d9f', raw: 'web-7d9f' });
   });
 
   it('the last dot-separated part is the namespace', () => {

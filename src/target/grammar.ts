@@ -1,5 +1,5 @@
 /**
- * The SSH user name grammar of SPEC §1:
+ * The SSH user name grammar of docs/contract.md §1:
  *   USER [ "+" TARGET ],  TARGET = WORKLOAD [ "." NAMESPACE ] [ "+" CONTAINER ],
  *   WORKLOAD = POD | NAME | KIND "~" NAME.
  * `splitUser` never fails (authentication only needs USER); `parseTarget` validates every part
@@ -8,7 +8,7 @@
 import { PodgateError } from '../errors/index.ts';
 import type { WorkloadKind } from '../kube/types.ts';
 import { dns1123LabelError, dns1123SubdomainError } from './k8s-names.ts';
-import type { ParsedUser, TargetKind, TargetSpec } from './types.ts';
+import type { TargetKind, TargetSpec } from './types.ts';
 
 /** A Map, so user text such as `constructor~x` never reaches an object's prototype. */
 const KINDS: ReadonlyMap<string, TargetKind> = new Map<string, TargetKind>([
@@ -69,12 +69,6 @@ export function parseTarget(raw: string): TargetSpec {
   if (namespace !== undefined) spec.namespace = namespace;
   if (container !== undefined) spec.container = container;
   return spec;
-}
-
-/** Parses a whole SSH user name. Throws TARGET_INVALID for a bad target. */
-export function parseSshUser(sshUser: string): ParsedUser {
-  const { user, rest } = splitUser(sshUser);
-  return { user, target: rest === null ? null : parseTarget(rest) };
 }
 
 export function isWorkloadKind(kind: TargetKind): kind is WorkloadKind {

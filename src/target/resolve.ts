@@ -1,5 +1,5 @@
 /**
- * Resolution of a parsed target to one container of one pod, as the user's identity: pod by
+ * Resolution of a parsed target to one container of one pod (docs/contract.md §1), as the user's identity: pod by
  * name, else a Running and Ready pod of a Deployment/StatefulSet/DaemonSet/Job of that name,
  * then phase and container checks. Whether the user may use the namespace at all (config
  * narrowing, access review) is src/policy's question, asked before this runs.
@@ -28,7 +28,7 @@ export interface ResolveOptions {
   mustRun?: boolean;
 }
 
-/** Tried in this order when the name is not a pod (SPEC §1). */
+/** Tried in this order when the name is not a pod (docs/contract.md §1). */
 const AUTO_KINDS: WorkloadKind[] = ['deployment', 'statefulset', 'daemonset', 'job'];
 
 export async function resolveTarget(spec: TargetSpec, opts: ResolveOptions): Promise<ResolvedTarget> {

@@ -1,4 +1,4 @@
-/** What a parsed SSH user name asks for (SPEC §1), before any API call. */
+/** What a parsed SSH user name asks for (docs/contract.md §1), before any API call. */
 import type { WorkloadKind } from '../kube/types.ts';
 
 /** `auto`: a pod of that name, else a Deployment, StatefulSet, DaemonSet or Job of that name. */
@@ -13,11 +13,4 @@ export interface TargetSpec {
   container?: string;
   /** The target as the user typed it (for messages and audit). */
   raw: string;
-}
-
-export interface ParsedUser {
-  /** The podgate user (before the first `+`). */
-  user: string;
-  /** null: the user talks to the bastion itself (the console). */
-  target: TargetSpec | null;
 }

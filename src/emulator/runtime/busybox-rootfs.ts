@@ -4,12 +4,34 @@
  * usual /dev nodes, and /proc mounted as a container runtime would. Nothing else exists.
  */
 import { execFile } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { chmod, copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const BUSYBOX = '/bin/busybox';
+
+/**
+ * The busybox-static binary the image is made from. PODGATE_EMULATOR_BUSYBOX names another path
+ * (tests point it at a missing file to be a machine without busybox).
+ */
+export function busyboxBinary(): string {
+  return process.env.PODGATE_EMULATOR_BUSYBOX ?? '/bin/busybox';
+}
+
+/**
+ * Whether the busybox image can be built here. A developer laptop usually has no busybox-static:
+ * then busybox containers run on the host's own filesystem, shell and tools, like the debian
+ * image (runtime.ts), instead of failing to start.
+ */
+export function busyboxAvailable(): boolean {
+  try {
+    accessSync(busyboxBinary(), constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const BUSYBOX_PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n';
 const GROUP = 'root:x:0:\nnogroup:x:65534:\n';
@@ -25,7 +47,7 @@ const DEVICES: [string, number, number][] = [
 
 let appletCache: Promise<string[]> | null = null;
 function applets(): Promise<string[]> {
-  appletCache ??= run(BUSYBOX, ['--list']).then(({ stdout }) => stdout.split('\n').filter((a) => /^[\w.[\]-]+$/.test(a) && a !== 'busybox'));
+  appletCache ??= run(busyboxBinary(), ['--list']).then(({ stdout }) => stdout.split('\n').filter((a) => /^[\w.[\]-]+$/.test(a) && a !== 'busybox'));
   return appletCache;
 }
 
@@ -38,7 +60,7 @@ export async function buildBusyboxRootfs(root: string, mountNs: string | null): 
   await chmod(root, 0o755);
   await chmod(join(root, 'tmp'), 0o1777);
   await chmod(join(root, 'root'), 0o700);
-  await copyFile(BUSYBOX, join(root, 'bin', 'busybox'));
+  await copyFile(busyboxBinary(), join(root, 'bin', 'busybox'));
   await chmod(join(root, 'bin', 'busybox'), 0o755);
   for (const a of await applets()) await symlink('busybox', join(root, 'bin', a)).catch(() => undefined);
   await writeFile(join(root, 'etc', 'passwd'), BUSYBOX_PASSWD);

@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { BUSYBOX_PASSWD, buildBusyboxRootfs } from './busybox-rootfs.ts';
+import { BUSYBOX_PASSWD, buildBusyboxRootfs, busyboxAvailable, busyboxBinary } from './busybox-rootfs.ts';
 import { ContainerLogBuffer } from './container-log.ts';
 import type { ContainerContext } from './container-context.ts';
 import { Container } from './container.ts';
@@ -91,7 +91,7 @@ export class ProcessRuntime implements ContainerRuntime {
   private async prepare(pod: Pod, c: RuntimeContainerSpec): Promise<ContainerContext> {
     const id = `${pod.spec.uid}_${c.name}`;
     const group = await this.tracker.group(id);
-    const busybox = c.image === 'busybox';
+    const busybox = c.image === 'busybox' && this.busyboxImage();
     const cdir = join(pod.dir, c.name);
     await mkdir(cdir, { recursive: true, mode: 0o755 });
     let root: string | null = null;
@@ -120,6 +120,18 @@ export class ProcessRuntime implements ContainerRuntime {
     for (const e of c.env ?? []) env[e.name] = e.value;
     Object.assign(env, group.markerEnv);
     return { id, podUid: pod.spec.uid, podName: pod.spec.name, name: c.name, root, workingDir, uid, gid, env, netnsPath: pod.netns?.path ?? null, utsNsPath: pod.netns?.utsPath ?? null, mountNsPath: pod.netns?.mountPath ?? null, procsFile: group.procsFile };
+  }
+
+  private busyboxWarned = false;
+
+  /** Whether busybox containers get their own rootfs; if not, they use the host's (said once). */
+  private busyboxImage(): boolean {
+    if (busyboxAvailable()) return true;
+    if (!this.busyboxWarned) {
+      this.busyboxWarned = true;
+      process.stderr.write(`emulator: no ${busyboxBinary()} (Debian: apt-get install busybox-static); busybox pods use this machine's own shell and tools\n`);
+    }
+    return false;
   }
 
   async stopPod(uid: string): Promise<void> {

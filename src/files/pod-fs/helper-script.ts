@@ -88,4 +88,3 @@ while IFS= read -r l; do eval "$l"; done
  */
 export const STREAM_SCRIPT = `NL='\n'\nIFS= read -r l || exit 70\neval "$l"`;
 
-export const STAT_FIELDS = 9;

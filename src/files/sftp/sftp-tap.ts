@@ -1,5 +1,5 @@
 import { displayPath, type FileOpEvent, type FileOpSink } from '../file-op-audit.ts';
-import { OPEN_FLAGS, PKT, STATUS } from './constants.ts';
+import { OPEN_FLAGS, PKT } from './constants.ts';
 import { PacketReader } from './packet-reader.ts';
 
 const STATUS_NAMES = ['ok', 'eof', 'No such file', 'Permission denied', 'Failure', 'Bad message', 'No connection', 'Connection lost', 'Operation unsupported'];
