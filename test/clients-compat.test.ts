@@ -78,9 +78,9 @@ describe('every client', () => {
     const back = join(work, `${slug}-down.bin`);
     writeFileSync(local, data);
     const up = await d.put!(local, `${remoteDir}/${slug}.bin`);
-    expect(up.code, `${up.stderr}${up.stdout}`).toBe(0);
+    expect(up.code, `${String(up.stderr)}${String(up.stdout)}`).toBe(0);
     const down = await d.get!(`${remoteDir}/${slug}.bin`, back);
-    expect(down.code, `${down.stderr}${down.stdout}`).toBe(0);
+    expect(down.code, `${String(down.stderr)}${String(down.stdout)}`).toBe(0);
     expect(readFileSync(back).equals(data)).toBe(true);
   });
 });

@@ -27,7 +27,7 @@ describe('the log from the config: log.level and log.format', () => {
   it('log.format text writes readable lines; the command line overrides the config', () => {
     const s = sink();
     withOverrides({ logFormat: 'text' })({ level: 'info', format: 'json' }, s.destination);
-    expect(s.lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  STARTING podgate \S+ \(commit \S+, node \S+\) {2}commit=/);
+    expect(s.lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}STARTING podgate \S+ \(commit \S+, node \S+\) {2}commit=/);
     const quiet = sink();
     withOverrides({ logLevel: 'error' })({ level: 'info', format: 'json' }, quiet.destination);
     expect(quiet.lines).toEqual([]);

@@ -17,6 +17,7 @@ export function formatTable(header: string[], rows: string[][], eol = '\n'): str
  * clipboard, OSC 0 its title, CSI clears or rewrites the screen) to every user who lists pods.
  */
 export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 

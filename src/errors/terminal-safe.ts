@@ -5,6 +5,7 @@
  * this an SSH user name could carry escape sequences that retitle, clear or rewrite the
  * terminal showing the error.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 export function terminalSafe(text: string): string {
