@@ -225,3 +225,33 @@ describe('podgate\'s own legacy scp sink (busybox pod, no scp)', () => {
     expect(existsSync(`${work}-esc`)).toBe(false);
   }, 120_000);
 });
+
+const PTY_ABUSE = String.raw`
+import sys, paramiko
+port, key, user = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+t = paramiko.Transport(('127.0.0.1', port))
+t.connect(username=user, pkey=paramiko.Ed25519Key.from_private_key_file(key))
+ch = t.open_session(); ch.settimeout(20)
+ch.get_pty(term='xterm\n' + 'A' * 20000, width=4294967295, height=4294967295)
+ch.exec_command('echo pty-ok')
+ch.resize_pty(width=0, height=0)
+out = b''
+while True:
+    d = ch.recv(4096)
+    if not d: break
+    out += d
+print('%r exit %d' % (out, ch.recv_exit_status()))
+t.close()
+print('ALIVE')
+`;
+
+describe('pty-req abuse', () => {
+  it('a 20 kB TERM with a newline and 2^32-1 columns neither crash podgate nor reach a shell parser', async () => {
+    const script = join(work, 'paramiko-pty.py');
+    writeFileSync(script, PTY_ABUSE);
+    const r = await runClient('/usr/bin/python3', [script, String(pg.port), pg.keyFor('viewer'), `viewer+${POD}.prod`], { timeoutMs: 60_000 });
+    expect(r.stdout.toString(), r.stderr.toString()).toContain('ALIVE');
+    const again = await ssh(pg, `viewer+${POD}.prod`, ['echo still-serving']);
+    expect(again.stdout.toString()).toBe('still-serving\n');
+  }, 90_000);
+});
