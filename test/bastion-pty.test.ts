@@ -69,14 +69,14 @@ describe('interactive shell with a PTY', () => {
 });
 
 describe('backpressure', () => {
-  it('a slow reader (cat /dev/zero | pv -L 1m) for 20 s: podgate buffers nothing, memory stays flat', async () => {
+  it('a slow reader (cat /dev/zero | pv -L 1m) for 30 s: podgate buffers nothing, memory stays flat once warm', async () => {
     const started = Date.now();
     const child = spawn('/bin/sh', ['-c', `exec /usr/bin/ssh ${sshArgs(bastion.pg, 'alice+web-7d9f', ['cat /dev/zero']).map((a) => `'${a}'`).join(' ')} | pv -q -L 1m > /dev/null`], { stdio: 'ignore', detached: true });
     child.on('error', () => {});
     const samples: number[] = [];
     try {
       await new Promise((r) => setTimeout(r, 3000)); // session up, windows full
-      for (let i = 0; i < 40; i++) {
+      for (let i = 0; i < 60; i++) {
         await new Promise((r) => setTimeout(r, 500));
         samples.push(rssKiB(bastion.pg.pid) / 1024);
       }
@@ -84,13 +84,17 @@ describe('backpressure', () => {
       process.kill(-child.pid!, 'SIGKILL');
     }
     const seconds = (Date.now() - started) / 1000;
-    // RSS is a sawtooth (young-generation garbage from frames in flight): compare the floors,
-    // and bound the peaks.
-    const floorGrowth = Math.min(...samples.slice(-10)) - Math.min(...samples.slice(0, 10));
+    // RSS is a sawtooth (young-generation garbage from frames in flight). On Node 24 V8 also
+    // grows the young generation under this allocation rate by some 40-50 MiB in the first
+    // ~15 s, then stays there (seen with the code of 23fc400 as much as with today's; Node 20
+    // did not): so compare the floors once warm (samples 30-39, i.e. 18-23 s in, against the
+    // last ten, 28-33 s in), and bound the peak. Buffering would keep climbing at the client's
+    // 1 MiB/s; the byte count below is the direct check.
+    const floorGrowth = Math.min(...samples.slice(-10)) - Math.min(...samples.slice(30, 40));
     const peakGrowth = Math.max(...samples) - samples[0]!;
-    console.log(`slow reader ${seconds.toFixed(0)} s: RSS first ${samples[0]!.toFixed(1)} MiB, floor growth ${floorGrowth.toFixed(1)} MiB, peak growth ${peakGrowth.toFixed(1)} MiB`);
+    console.log(`slow reader ${seconds.toFixed(0)} s: RSS first ${samples[0]!.toFixed(1)} MiB, warm floor growth ${floorGrowth.toFixed(1)} MiB, peak growth ${peakGrowth.toFixed(1)} MiB`);
     expect(floorGrowth).toBeLessThan(4);
-    expect(peakGrowth).toBeLessThan(24);
+    expect(peakGrowth).toBeLessThan(64);
     // What podgate read from the exec stream is what the client consumed (1 MiB/s) plus a
     // bounded amount in flight (SSH window, socket and stream buffers): no unbounded queue.
     const end = await waitFor(() => bastion.pg.logs().find((l) => l['code'] === 'SESSION_END' && l['command'] === 'cat /dev/zero'), 'SESSION_END of the slow reader');
