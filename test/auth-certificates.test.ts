@@ -185,6 +185,16 @@ describe('certificate restrictions through the jump form (ssh -J)', () => {
     expect(r4.code, r4.stderr).toBe(0);
     expect(r4.stdout.toString()).toMatch(/^tty-yes\r?\n$/);
   });
+
+  it('the nested (pod) hop announces the same server-sig-algs: the RSA key signs with rsa-sha2-512', async () => {
+    const full = await certified(['-n', 'alice']);
+    const r = await runClient('/usr/bin/ssh', ['-F', jumpConfig(full), '-vvv', 'web-7d9f.default', 'echo jumped']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.toString()).toBe('jumped\n');
+    // The pod hop runs in this ssh process, the bastion hop in its ProxyJump child (same stderr).
+    expect(r.stderr).toContain(`signing using rsa-sha2-512 ${fingerprintOf(blobOf(`${aliceRsa}.pub`))}`);
+    expect(r.stderr).not.toMatch(/server-sig-algs=<[^>]*(ssh-rsa|ssh-dss|nistp521rsa)/);
+  });
 });
 
 /**
