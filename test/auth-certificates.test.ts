@@ -65,8 +65,6 @@ describe('OpenSSH logs in with ssh-keygen certificates', () => {
   it.each([
     ['ed25519', []],
     ['ecdsa', []],
-    // ssh2's server-sig-algs lacks a comma before rsa-sha2-512, so OpenSSH signs RSA
-    // certificates with rsa-sha2-256 (rsa-sha2-512 certificates: see src/auth/certificate.test.ts).
     ['rsa', []],
     ['rsa', ['-o', 'PubkeyAcceptedAlgorithms=rsa-sha2-256-cert-v01@openssh.com,rsa-sha2-256']],
   ] as [KeyType, string[]][])('%s key %j', async (type, extra) => {
@@ -77,12 +75,15 @@ describe('OpenSSH logs in with ssh-keygen certificates', () => {
     expect(await lastAuth(`id-${key.split('/').pop()}`)).toMatchObject({ result: 'accepted', reason: 'ok-certificate' });
   });
 
-  it('refuses the SHA-1 certificate algorithm ssh-rsa-cert-v01', async () => {
+  it('the SHA-1 certificate algorithm ssh-rsa-cert-v01 gets no login', async () => {
+    // server-sig-algs leaves ssh-rsa out, so OpenSSH does not even try; podgate refuses such a
+    // signature anyway (reason sha1-rsa: src/auth/certificate.test.ts).
     const key = await certified(['-n', 'alice'], 'rsa');
-    const r = await loginWith(key, 'alice+web-7d9f', ['echo no'], ['-o', 'PubkeyAcceptedAlgorithms=ssh-rsa-cert-v01@openssh.com,ssh-rsa']);
+    const r = await loginWith(key, 'alice+web-7d9f', ['echo no'], ['-v', '-o', 'PubkeyAcceptedAlgorithms=ssh-rsa-cert-v01@openssh.com,ssh-rsa']);
     expect(r.code).toBe(255);
     expect(r.stdout.length).toBe(0);
-    expect(await lastAuth(`id-${key.split('/').pop()}`)).toMatchObject({ result: 'rejected', reason: 'sha1-rsa' });
+    expect(r.stderr).toMatch(/no mutual signature algorithm/);
+    expect(pg.logs().filter((l) => l['code'] === 'AUTH_ATTEMPT' && l['result'] === 'accepted' && (l['certificate'] as { keyId?: string } | undefined)?.keyId === `id-${key.split('/').pop()}`)).toEqual([]);
   });
 });
 
@@ -184,6 +185,16 @@ describe('certificate restrictions through the jump form (ssh -J)', () => {
     expect(r4.code, r4.stderr).toBe(0);
     expect(r4.stdout.toString()).toMatch(/^tty-yes\r?\n$/);
   });
+
+  it('the nested (pod) hop announces the same server-sig-algs: the RSA key signs with rsa-sha2-512', async () => {
+    const full = await certified(['-n', 'alice']);
+    const r = await runClient('/usr/bin/ssh', ['-F', jumpConfig(full), '-vvv', 'web-7d9f.default', 'echo jumped']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.toString()).toBe('jumped\n');
+    // The pod hop runs in this ssh process, the bastion hop in its ProxyJump child (same stderr).
+    expect(r.stderr).toContain(`signing using rsa-sha2-512 ${fingerprintOf(blobOf(`${aliceRsa}.pub`))}`);
+    expect(r.stderr).not.toMatch(/server-sig-algs=<[^>]*(ssh-rsa|ssh-dss|nistp521rsa)/);
+  });
 });
 
 /**
@@ -206,8 +217,6 @@ function confusedLogin(user: string, rsaPrivate: string): Promise<{ ok: boolean;
 
 describe('plain keys', () => {
   it('RSA (rsa-sha2-256, not ssh-rsa) and ECDSA keys log in with OpenSSH', async () => {
-    // (OpenSSH never picks rsa-sha2-512 here: ssh2's server-sig-algs lacks the comma before it;
-    // rsa-sha2-512 is covered by the unit tests.)
     const r = await ssh(pg, 'alice+web-7d9f', ['echo rsa-ok'], { key: aliceRsa, extraArgs: ['-o', 'PubkeyAcceptedAlgorithms=rsa-sha2-256'] });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.toString()).toBe('rsa-ok\n');
@@ -216,6 +225,26 @@ describe('plain keys', () => {
     const e = await ssh(pg, 'alice+web-7d9f', ['echo ecdsa-ok'], { key: aliceEcdsa });
     expect(e.code, e.stderr).toBe(0);
     expect(e.stdout.toString()).toBe('ecdsa-ok\n');
+  });
+
+  it('server-sig-algs names exactly the accepted algorithms, so OpenSSH signs with rsa-sha2-512', async () => {
+    // ssh2 1.17 alone sends `...nistp521rsa-sha2-512,rsa-sha2-256,ssh-rsa,ssh-dss` (a missing
+    // comma), and OpenSSH falls back to rsa-sha2-256 (src/ssh/ext-info.ts).
+    const r = await ssh(pg, 'alice+web-7d9f', ['echo rsa512-ok'], { key: aliceRsa, extraArgs: ['-vvv'] });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.toString()).toBe('rsa512-ok\n');
+    expect(r.stderr).toContain('server-sig-algs=<ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,rsa-sha2-512,rsa-sha2-256>');
+    expect(r.stderr).toMatch(/signing using rsa-sha2-512 SHA256:/);
+    expect(r.stderr).toMatch(/Authenticated to 127\.0\.0\.1 .*using "publickey"/);
+  });
+
+  it('an RSA certificate is signed with rsa-sha2-512 too', async () => {
+    const key = await certified(['-n', 'alice'], 'rsa');
+    const r = await loginWith(key, 'alice+web-7d9f', ['echo cert512-ok'], ['-vvv']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.toString()).toBe('cert512-ok\n');
+    expect(r.stderr).toMatch(/signing using rsa-sha2-512-cert-v01@openssh\.com SHA256:/);
+    expect(await lastAuth(`id-${key.split('/').pop()}`)).toMatchObject({ result: 'accepted', reason: 'ok-certificate' });
   });
 });
 

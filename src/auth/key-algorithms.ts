@@ -29,9 +29,16 @@ const ALGORITHMS = new Map<string, Algorithm>([
   ['ecdsa-sha2-nistp256', { keyType: 'ecdsa-sha2-nistp256' }],
   ['ecdsa-sha2-nistp384', { keyType: 'ecdsa-sha2-nistp384' }],
   ['ecdsa-sha2-nistp521', { keyType: 'ecdsa-sha2-nistp521' }],
-  ['rsa-sha2-256', { keyType: 'ssh-rsa', hash: 'sha256' }],
   ['rsa-sha2-512', { keyType: 'ssh-rsa', hash: 'sha512' }],
+  ['rsa-sha2-256', { keyType: 'ssh-rsa', hash: 'sha256' }],
 ]);
+
+/**
+ * The signature algorithms podgate accepts, as it announces them in `server-sig-algs`
+ * (src/ssh/ext-info.ts). Plain names only, as OpenSSH's sshd sends: a client maps them to the
+ * certificate variants itself (`rsa-sha2-512` → `rsa-sha2-512-cert-v01@openssh.com`).
+ */
+export const SIGNATURE_ALGORITHMS: readonly string[] = [...ALGORITHMS.keys()];
 
 /** Key types podgate accepts (plain keys; a certificate's type is one of these + CERT_SUFFIX). */
 export const KEY_TYPES = new Set(['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa']);

@@ -4,6 +4,7 @@ import { createLogger } from '../audit/logger.ts';
 import { EventBus } from '../events/bus.ts';
 import { emit } from '../events/emit.ts';
 import { startMetricsServer, type MetricsServer } from './http-server.ts';
+import { LimitRefusals } from '../session/limit-refusal.ts';
 import { createMetrics } from './metrics.ts';
 
 let server: MetricsServer | null = null;
@@ -59,6 +60,37 @@ describe('metrics from audit events', () => {
     expect(text).toContain('podgate_api_errors_total{code="KUBE_EXEC_WS_ERROR"} 1');
     expect(text).toContain('podgate_api_up 0');
     expect(text).toMatch(/podgate_build_info\{version="[^"]+",commit="[^"]+",node="[^"]+"\} 1/);
+  });
+
+  it('counts pre-authentication refusals, penalties, limit refusals and negotiation failures, with bounded labels', async () => {
+    const { logger, metrics } = wired('silent');
+    const at = { connId: 'c1', remoteAddress: '192.0.2.7' };
+    emit(logger, { code: 'CONNECTION_REFUSED', ...at, reason: 'penalty', retryAfterSeconds: 30 });
+    emit(logger, { code: 'CONNECTION_REFUSED', ...at, reason: 'penalty', retryAfterSeconds: 29 });
+    emit(logger, { code: 'CONNECTION_REFUSED', ...at, reason: 'proxy-header-invalid', detail: 'attacker text\n' });
+    emit(logger, { code: 'CONNECTION_REFUSED', ...at, reason: 'made-up reason' });
+    emit(logger, { code: 'SOURCE_PENALISED', ...at, event: 'authfail', seconds: 5 });
+    emit(logger, { code: 'SOURCE_PENALISED', ...at, event: 'crash', seconds: 90 });
+    emit(logger, { code: 'SSH_NEGOTIATION_FAILED', ...at, remotePort: 5, clientVersion: 'SSH-2.0-x', category: 'cipher', clientOffer: ['aes192-cbc'], serverOffer: [] });
+    emit(logger, { code: 'SSH_NEGOTIATION_FAILED', ...at, remotePort: 5, clientVersion: null, category: 'nonsense', clientOffer: [], serverOffer: [] });
+    // LIMIT_REFUSED as the session code emits it: the first refusal at once, the rest in one event at the end.
+    const refusals = new LimitRefusals(logger, { sessionId: 's1' });
+    for (let i = 0; i < 5; i++) refusals.refuse('sftpMaxHandles', 64);
+    refusals.refuse('maxEnvPerSession', 64);
+    refusals.refuse('user-chosen name', 1);
+    refusals.flush();
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('podgate_connections_refused_total{reason="penalty"} 2');
+    expect(text).toContain('podgate_connections_refused_total{reason="proxy-header-invalid"} 1');
+    expect(text).toContain('podgate_connections_refused_total{reason="other"} 1');
+    expect(text).toContain('podgate_sources_penalised_total{event="authfail"} 1');
+    expect(text).toContain('podgate_sources_penalised_total{event="crash"} 1');
+    expect(text).toContain('podgate_limit_refusals_total{limit="sftpMaxHandles"} 5');
+    expect(text).toContain('podgate_limit_refusals_total{limit="maxEnvPerSession"} 1');
+    expect(text).toContain('podgate_limit_refusals_total{limit="other"} 1');
+    expect(text).toContain('podgate_negotiation_failures_total{category="cipher"} 1');
+    expect(text).toContain('podgate_negotiation_failures_total{category="other"} 1');
+    expect(text).not.toMatch(/made-up|attacker|user-chosen|nonsense|192\.0\.2\.7/);
   });
 
   it('gives identical metrics at log levels info, warn and silent', async () => {

@@ -8,6 +8,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AuditEvent, EventBus } from '../events/bus.ts';
 import { END_REASONS } from '../events/end-reasons.ts';
+import { configSchema } from '../config/schema.ts';
 import { buildInfo } from '../version.ts';
 
 export type { AuditEvent } from '../events/bus.ts';
@@ -71,12 +72,21 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   const forwardsActive = new Gauge({ name: 'podgate_forwards_active', help: 'Port forwards open now', registers });
   const fileOps = new Counter({ name: 'podgate_file_ops_total', help: 'SFTP/scp operations, by op and result', labelNames: ['op', 'result'], registers });
   const consoleCommands = new Counter({ name: 'podgate_console_commands_total', help: 'Console commands, by command and result', labelNames: ['command', 'result'], registers });
+  const connectionsRefused = new Counter({ name: 'podgate_connections_refused_total', help: 'Connections refused before authentication, by reason', labelNames: ['reason'], registers });
+  const penalised = new Counter({ name: 'podgate_sources_penalised_total', help: 'Source addresses penalised (refused for a while), by the event that tipped them over', labelNames: ['event'], registers });
+  const limitRefused = new Counter({ name: 'podgate_limit_refusals_total', help: 'Requests refused by a per-connection or per-session limit, by limits.* key', labelNames: ['limit'], registers });
+  const negotiationFailed = new Counter({ name: 'podgate_negotiation_failures_total', help: 'Key exchanges that found no common algorithm, by category', labelNames: ['category'], registers });
 
   // Label values come from a closed set where we can, so that user data cannot blow up cardinality.
   const bounded = (v: unknown, allowed: readonly string[]) => {
     const s = str(v);
     return allowed.includes(s) ? s : 'other';
   };
+
+  const REFUSAL_REASONS = ['penalty', 'queue-full', 'queue-full-per-source', 'random-early-drop', 'nested-limit', 'proxy-untrusted', 'proxy-header-missing', 'proxy-header-invalid', 'proxy-header-timeout'];
+  const PENALTY_EVENTS = ['authfail', 'noauth', 'grace-exceeded', 'crash'];
+  const LIMIT_KEYS = Object.keys(configSchema.properties.limits.properties);
+  const NEGOTIATION_CATEGORIES = ['kex', 'hostKey', 'cipher', 'mac', 'compress'];
 
   function observe(e: AuditEvent): void {
     const errorCode = typeof e.errorCode === 'string' ? e.errorCode : null;
@@ -124,6 +134,22 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
         break;
       case 'CONSOLE_COMMAND':
         consoleCommands.inc({ command: bounded(e.command, ['pods', 'logs', 'whoami', 'help', 'interactive', 'summary']), result: str(e.result).slice(0, 20) });
+        break;
+      case 'CONNECTION_REFUSED':
+        connectionsRefused.inc({ reason: bounded(e.reason, REFUSAL_REASONS) });
+        break;
+      case 'SOURCE_PENALISED':
+        penalised.inc({ event: bounded(e.event, PENALTY_EVENTS) });
+        break;
+      case 'LIMIT_REFUSED': {
+        // The first refusal of a limit in a scope is one event (refused: 1); the rest are
+        // reported once when the scope ends, with the total (src/session/limit-refusal.ts).
+        const refused = num(e.refused);
+        limitRefused.inc({ limit: bounded(e.limit, LIMIT_KEYS) }, refused > 1 ? refused - 1 : 1);
+        break;
+      }
+      case 'SSH_NEGOTIATION_FAILED':
+        negotiationFailed.inc({ category: bounded(e.category, NEGOTIATION_CATEGORIES) });
         break;
       default:
         break;
