@@ -87,8 +87,8 @@ describe('backpressure', () => {
     // RSS is a sawtooth (young-generation garbage from frames in flight): compare the floors,
     // and bound the peaks.
     const floorGrowth = Math.min(...samples.slice(-10)) - Math.min(...samples.slice(0, 10));
-    const peakGrowth = Math.max(...samples) - samples[0]!;
-    console.log(`slow reader ${seconds.toFixed(0)} s: RSS first ${samples[0]!.toFixed(1)} MiB, floor growth ${floorGrowth.toFixed(1)} MiB, peak growth ${peakGrowth.toFixed(1)} MiB`);
+    const peakGrowth = Math.max(...samples) - samples[0];
+    console.log(`slow reader ${seconds.toFixed(0)} s: RSS first ${samples[0].toFixed(1)} MiB, floor growth ${floorGrowth.toFixed(1)} MiB, peak growth ${peakGrowth.toFixed(1)} MiB`);
     expect(floorGrowth).toBeLessThan(4);
     expect(peakGrowth).toBeLessThan(24);
     // What podgate read from the exec stream is what the client consumed (1 MiB/s) plus a

@@ -53,10 +53,10 @@ function serve(hostKeyPath: string, authorizedPubPath: string): void {
       session.on('exec', (acceptExec, _reject, info) => {
         const ch = acceptExec();
         const proc = spawnChild('/bin/sh', ['-c', info.command], { stdio: ['pipe', 'pipe', 'pipe'] });
-        proc.stdin!.on('error', () => { /* process exited first */ });
-        ch.pipe(proc.stdin!);
-        proc.stdout!.pipe(ch, { end: false });
-        proc.stderr!.pipe(ch.stderr, { end: false });
+        proc.stdin.on('error', () => { /* process exited first */ });
+        ch.pipe(proc.stdin);
+        proc.stdout.pipe(ch, { end: false });
+        proc.stderr.pipe(ch.stderr, { end: false });
         let outputs = 2;
         let code: number | null = null;
         const finish = (): void => {
@@ -64,8 +64,8 @@ function serve(hostKeyPath: string, authorizedPubPath: string): void {
           ch.exit(code);
           ch.end();
         };
-        proc.stdout!.on('end', () => { outputs--; finish(); });
-        proc.stderr!.on('end', () => { outputs--; finish(); });
+        proc.stdout.on('end', () => { outputs--; finish(); });
+        proc.stderr.on('end', () => { outputs--; finish(); });
         proc.on('exit', (c, sig) => { code = c ?? 128 + (sig ? constants.signals[sig] : 127); finish(); });
       });
     });
@@ -77,5 +77,5 @@ function serve(hostKeyPath: string, authorizedPubPath: string): void {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  serve(process.argv[2]!, process.argv[3]!);
+  serve(process.argv[2], process.argv[3]);
 }

@@ -79,7 +79,7 @@ async function measure(env: BenchEnv, ctx: BenchContext, kind: Kind, mib: number
       const mbps = bytes / 1e6 / (res.ms / 1000);
       samples[t].push(mbps);
       const gib = bytes / 2 ** 30;
-      const used = (k: string): number => (after[k]! - before[k]!) / gib;
+      const used = (k: string): number => (after[k] - before[k]) / gib;
       if (t === 'podgate') { addCpu('podgate', used('podgate')); addCpu('emulator(podgate)', used('emulator')); }
       if (t === 'direct') addCpu('emulator(direct)', used('emulator'));
       if (t === 'sshd') addCpu('sshd', used('sshd'));

@@ -75,7 +75,7 @@ export function rsaBits(blob: Buffer): number {
     const n = r.string();
     let i = 0;
     while (i < n.length && n[i] === 0) i++;
-    return i === n.length ? 0 : (n.length - i - 1) * 8 + (32 - Math.clz32(n[i]!));
+    return i === n.length ? 0 : (n.length - i - 1) * 8 + (32 - Math.clz32(n[i]));
   } catch {
     return 0;
   }
@@ -97,7 +97,7 @@ export function verifyWithAlgorithm(algName: string, keyBlob: Buffer, data: Buff
   const der = sshEcdsa && alg.keyType.startsWith('ecdsa-') ? sigSSHToASN1(sig, alg.keyType) : sig;
   if (!der) return false;
   try {
-    return key.verify(data, der, alg.hash as never) === true;
+    return key.verify(data, der, alg.hash) === true;
   } catch {
     return false;
   }

@@ -25,7 +25,7 @@ export function parseLogsArgs(words: string[]): LogsArgs {
   const out: LogsArgs = { target: '', follow: false, previous: false, timestamps: false };
   const targets: string[] = [];
   for (let i = 0; i < words.length; i++) {
-    const w = words[i]!;
+    const w = words[i];
     const eq = w.startsWith('--') ? w.indexOf('=') : -1;
     const flag = eq > 0 ? w.slice(0, eq) : w;
     const value = (): string => {

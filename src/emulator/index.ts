@@ -41,7 +41,7 @@ export const GO_TLS13_ORDER = [
 export type { Emulator, EmulatorOptions, FaultOptions, RequestLogEntry, KubeconfigOptions } from './types.ts';
 
 async function defaultRuntime(stateDir: string): Promise<ContainerRuntime> {
-  const mod = (await import('./runtime/index.ts')) as { createRuntime: (o: { stateDir: string }) => ContainerRuntime };
+  const mod = (await import('./runtime/index.ts'));
   return mod.createRuntime({ stateDir });
 }
 

@@ -120,7 +120,7 @@ export interface Extensions {
 
 /** The handler of a subsystem: own entries only, so `__proto__` or `constructor` is none. */
 export function subsystemHandler(ext: Extensions, name: string): ChannelHandler | null {
-  return Object.hasOwn(ext.subsystems, name) ? ext.subsystems[name]! : null;
+  return Object.hasOwn(ext.subsystems, name) ? ext.subsystems[name] : null;
 }
 
 /** The policy action a subsystem request is. */

@@ -11,7 +11,7 @@ export type Ssh2Client = InstanceType<typeof ssh2.Client>;
 
 /** Connects as `sshUser` (USER+TARGET) with the user's key; resolves once authenticated. */
 export function connectSsh2(ep: SshEndpoint, sshUser: string): Promise<Ssh2Client> {
-  const user = sshUser.split('+')[0]!;
+  const user = sshUser.split('+')[0];
   const client = new ssh2.Client();
   return new Promise((resolve, reject) => {
     client.once('ready', () => { client.off('error', reject); client.on('error', () => undefined); resolve(client); });

@@ -14,7 +14,7 @@ export function parseStatFields(fields: readonly string[]): FileStat | null {
   const nums = [parseInt(mode, 16), Number(uid), Number(gid), Number(size), Number(atime), Number(mtime), Number(nlink)];
   if (nums.some((n) => !Number.isFinite(n))) return null;
   return {
-    mode: nums[0]!, uid: nums[1]!, gid: nums[2]!, size: nums[3]!, atime: nums[4]!, mtime: nums[5]!, nlink: nums[6]!,
+    mode: nums[0], uid: nums[1], gid: nums[2], size: nums[3], atime: nums[4], mtime: nums[5], nlink: nums[6],
     user: user === 'UNKNOWN' ? uid : user, group: group === 'UNKNOWN' ? gid : group,
   };
 }

@@ -77,7 +77,7 @@ export function serveSftp(opts: SftpServerOptions): Promise<SftpServerResult> {
       resolve({ bytesIn, bytesOut });
     };
     drainHeld = () => {
-      while (held.length > 0 && !closed && room(held[0]!)) dispatch(held.shift()!);
+      while (held.length > 0 && !closed && room(held[0])) dispatch(held.shift()!);
       if (held.length > 0 || waitingDrain) channel.pause();
       else if (!closed) channel.resume();
     };
@@ -100,7 +100,7 @@ export function serveSftp(opts: SftpServerOptions): Promise<SftpServerResult> {
     opts.closed?.addEventListener('abort', finish, { once: true });
 
     function dispatch(p: Buffer): void {
-      const type = p[0]!;
+      const type = p[0];
       if (type === PKT.INIT) { send(versionPacket()); return; }
       let id = 0;
       try {
