@@ -10,7 +10,7 @@ export interface ShellResult {
 }
 
 /** Quotes one argument for /bin/sh. */
-export function q(arg: string): string {
+function q(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 

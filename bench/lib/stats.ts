@@ -10,9 +10,3 @@ export function percentile(values: number[], p: number): number {
 export function median(values: number[]): number {
   return percentile(values, 50);
 }
-
-export function round(v: number, digits = 2): number {
-  if (!Number.isFinite(v)) return v;
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
-}

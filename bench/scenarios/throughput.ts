@@ -11,7 +11,7 @@ import type { BenchContext, Row, ScenarioResult } from '../lib/result.ts';
 import { THROUGHPUT_TARGETS, type TargetName } from '../lib/targets.ts';
 
 /** Incompressible data: a host file the emulator's containers see at the same path. */
-export const RANDOM_FILE = '/tmp/podgate-bench-random.bin';
+const RANDOM_FILE = '/tmp/podgate-bench-random.bin';
 
 function ensureRandomFile(mib: number): void {
   if (existsSync(RANDOM_FILE) && statSync(RANDOM_FILE).size === mib * 1024 * 1024) return;

@@ -16,7 +16,7 @@ const { sigSSHToASN1 } = require('ssh2/lib/protocol/utils.js') as { sigSSHToASN1
 export const CERT_SUFFIX = '-cert-v01@openssh.com';
 
 /** OpenSSH's RequiredRSASize default: smaller RSA keys are refused. */
-export const MIN_RSA_BITS = 1024;
+const MIN_RSA_BITS = 1024;
 
 interface Algorithm {
   keyType: string;
@@ -67,7 +67,7 @@ export function keyProblem(blob: Buffer): string | null {
 }
 
 /** The modulus size of an `ssh-rsa` blob (0 when unreadable). */
-export function rsaBits(blob: Buffer): number {
+function rsaBits(blob: Buffer): number {
   try {
     const r = new SshReader(blob);
     r.string();

@@ -20,7 +20,7 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const FORBIDDEN_GROUPS = new Set(['system:masters']);
 
 /** Why `line` is not a usable authorized_keys line, or null when it is. */
-export function publicKeyProblem(line: string): string | null {
+function publicKeyProblem(line: string): string | null {
   const text = line.trim();
   if (/^\S+-cert-v01@openssh\.com\s/.test(text)) {
     return 'certificates are not accepted as publicKeys; configure the signing CA in userCAs';

@@ -15,7 +15,7 @@ export interface LogsArgs {
   container?: string;
 }
 
-export const LOGS_USAGE = 'usage: logs TARGET [-f] [--tail N] [--since DURATION] [--previous] [--timestamps] [--container C]';
+const LOGS_USAGE = 'usage: logs TARGET [-f] [--tail N] [--since DURATION] [--previous] [--timestamps] [--container C]';
 
 function bad(message: string): PodgateError {
   return new PodgateError('UNSUPPORTED', `logs: ${message}; ${LOGS_USAGE}`);

@@ -9,7 +9,7 @@ import { grantWord, streamGrant, type StreamSubresource } from '../target/stream
 import { candidateNamespaces, defaultNamespaceOf } from './namespaces.ts';
 import { formatTable } from './table.ts';
 
-export interface NamespaceGrants {
+interface NamespaceGrants {
   namespace: string;
   exec: string;
   portforward: string;

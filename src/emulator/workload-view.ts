@@ -8,7 +8,7 @@ import { podReady } from './pod-view.ts';
 
 type Sel = Parameters<typeof selectorObjectToRequirements>[0];
 
-export function workloadSelector(o: KubeObject): Sel {
+function workloadSelector(o: KubeObject): Sel {
   return (o.spec as { selector?: Sel } | undefined)?.selector;
 }
 

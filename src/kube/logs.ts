@@ -7,7 +7,7 @@ import { Deadline } from './deadline.ts';
 import { DeadlineError, httpStatusError, transportError } from './api-errors.ts';
 import { emit } from '../events/emit.ts';
 
-export function logQuery(req: LogRequest): QueryParams {
+function logQuery(req: LogRequest): QueryParams {
   return {
     container: req.container,
     follow: req.follow ? 'true' : undefined,

@@ -10,8 +10,6 @@ import type { AuditEvent, EventBus } from '../events/bus.ts';
 import { END_REASONS } from '../events/end-reasons.ts';
 import { buildInfo } from '../version.ts';
 
-export type { AuditEvent } from '../events/bus.ts';
-
 export interface Metrics {
   readonly registry: Registry;
   observe(event: AuditEvent): void;

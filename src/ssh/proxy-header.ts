@@ -13,7 +13,7 @@ const V1_PREFIX = Buffer.from('PROXY ', 'latin1');
 /** v1 header: at most 107 bytes including CRLF. */
 const V1_MAX = 107;
 /** v2: address block plus TLVs; HAProxy sends a few dozen bytes. Longer is refused. */
-export const V2_MAX_PAYLOAD = 4096;
+const V2_MAX_PAYLOAD = 4096;
 
 export interface ProxyAddresses {
   sourceAddress: string;

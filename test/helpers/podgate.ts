@@ -16,7 +16,7 @@ import { waitFor } from './ssh.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-export interface EmulatorLike {
+interface EmulatorLike {
   writeKubeconfig(path: string, opts: { token: string }): void;
 }
 

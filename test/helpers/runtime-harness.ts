@@ -57,7 +57,7 @@ export async function startHarness(runtime: ContainerRuntime, podUids: Record<st
   };
 }
 
-export interface ExecResult {
+interface ExecResult {
   protocol: string;
   frames: { channel: number; data: Buffer }[];
   stdout: string;

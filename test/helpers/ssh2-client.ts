@@ -34,10 +34,6 @@ export function sftpRead(sftp: SFTPWrapper, handle: Buffer, offset: number, len:
   return new Promise((resolve, reject) => sftp.read(handle, buf, 0, len, offset, (err, n) => (err ? reject(err) : resolve(buf.subarray(0, n)))));
 }
 
-export function sftpWrite(sftp: SFTPWrapper, handle: Buffer, offset: number, data: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => sftp.write(handle, data, 0, data.length, offset, (err) => (err ? reject(err) : resolve())));
-}
-
 /** Runs `command` on a new session channel; resolves with its output and exit code. */
 export function execSsh2(client: Ssh2Client, command: string, env?: Record<string, string>): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {

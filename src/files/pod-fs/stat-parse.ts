@@ -8,7 +8,7 @@ export interface FileStat extends Required<Attrs> {
 }
 
 /** Parses the nine fields (the raw mode is hex, as both GNU and busybox stat print %f). */
-export function parseStatFields(fields: readonly string[]): FileStat | null {
+function parseStatFields(fields: readonly string[]): FileStat | null {
   if (fields.length < 9) return null;
   const [mode, uid, gid, size, atime, mtime, nlink, user, group] = fields as [string, string, string, string, string, string, string, string, string];
   const nums = [parseInt(mode, 16), Number(uid), Number(gid), Number(size), Number(atime), Number(mtime), Number(nlink)];

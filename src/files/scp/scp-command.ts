@@ -34,7 +34,7 @@ const FLAGS = new Map<string, 'verbose' | 'recursive' | 'preserve' | 'targetIsDi
 interface Word { text: string; quoted: boolean; tilde: boolean }
 
 /** Splits into shell words, or null when any character would make the shell do more. */
-export function strictWords(command: string): Word[] | null {
+function strictWords(command: string): Word[] | null {
   const words: Word[] = [];
   let i = 0;
   const n = command.length;

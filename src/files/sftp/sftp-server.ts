@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { PodFs } from '../pod-fs/pod-fs.ts';
 import { toFsError } from '../pod-fs/fs-error.ts';
-import { displayPath, type FileOpEvent, type FileOpSink } from '../file-op-audit.ts';
+import type { FileOpEvent, FileOpSink } from '../file-op-audit.ts';
 import { MAX_PACKET, MAX_RW, PKT, STATUS } from './constants.ts';
 import { BadMessage, PacketFramer, PacketReader } from './packet-reader.ts';
 import { statusPacket, versionPacket } from './packet-writer.ts';
@@ -123,8 +123,6 @@ export function serveSftp(opts: SftpServerOptions): Promise<SftpServerResult> {
     }
   });
 }
-
-export { displayPath };
 
 /** Bytes a request holds while served: its packet, plus the data a READ asks for. */
 function requestCost(p: Buffer): number {
