@@ -4,6 +4,7 @@
  * drop (containerd's behaviour), process attribution, images and users, backpressure.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -242,7 +243,7 @@ describe('exec over WebSocket', () => {
     const c = execClient(execUrl(h.url, 'p2', 'app', ['cat', '/dev/zero']), [V5]);
     await c.opened;
     // Stop reading: TCP fills up, then the runtime must pause the process's output.
-    const sock = (c.ws as unknown as { _socket: import('node:net').Socket })._socket;
+    const sock = (c.ws as unknown as { _socket: Socket })._socket;
     sock.pause();
     const before = process.memoryUsage();
     await new Promise((r) => setTimeout(r, 3000));

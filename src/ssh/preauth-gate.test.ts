@@ -8,7 +8,7 @@ const log = pino({ level: 'silent' });
 const limits = { maxUnauthenticated: 4, maxUnauthenticatedPerSource: 2, maxQueued: 8, maxQueuedPerSource: 3 };
 const noPenalties = () => createPenalties({ authfail: 5, noauth: 1, graceExceeded: 10, crash: 90, min: 15, max: 600, maxSources: 100 }, addressSet([]));
 
-interface Probe extends Contender { state: 'new' | 'started' | string }
+interface Probe extends Contender { state: string }
 let n = 0;
 const probe = (source: string): Probe => {
   const p: Probe = { connId: `c${++n}`, source, state: 'new', start: () => { p.state = 'started'; }, close: (r) => { p.state = r; } };

@@ -107,6 +107,8 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
     } catch (e) {
       last = e;
     }
+    // `last` is whatever the check threw, usually an Error; String() is the readable form of anything.
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
