@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import ssh2 from 'ssh2';
+import type { ParsedKey } from 'ssh2';
 import { SshReader } from './ssh-buffer.ts';
 
 const require = createRequire(import.meta.url);
@@ -91,7 +92,7 @@ export function verifyWithAlgorithm(algName: string, keyBlob: Buffer, data: Buff
   if (!alg || blobType(keyBlob) !== alg.keyType || keyProblem(keyBlob) !== null) return false;
   const parsed = ssh2.utils.parseKey(keyBlob);
   if (parsed instanceof Error) return false;
-  const key = Array.isArray(parsed) ? parsed[0]! : parsed;
+  const key = Array.isArray(parsed) ? (parsed as ParsedKey[])[0] : parsed;
   if (key.type !== alg.keyType) return false;
   if (alg.keyType === 'ssh-ed25519' && sig.length !== 64) return false;
   const der = sshEcdsa && alg.keyType.startsWith('ecdsa-') ? sigSSHToASN1(sig, alg.keyType) : sig;
