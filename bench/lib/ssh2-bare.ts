@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
 import { constants } from 'node:os';
 import ssh2 from 'ssh2';
+import type { ParsedKey } from 'ssh2';
 import { HARDENED_ALGORITHMS, IDENT } from '../../src/ssh/algorithms.ts';
 import { startServerProcess } from './proc.ts';
 
@@ -37,7 +38,7 @@ const PORT_LINE = /\{"port":(\d+)\}/;
 function serve(hostKeyPath: string, authorizedPubPath: string): void {
   const allowed = ssh2.utils.parseKey(readFileSync(authorizedPubPath));
   if (allowed instanceof Error) throw allowed;
-  const allowedKey = Array.isArray(allowed) ? allowed[0]! : allowed;
+  const allowedKey = Array.isArray(allowed) ? (allowed as ParsedKey[])[0] : allowed;
   const allowedPub = allowedKey.getPublicSSH();
   const server = new ssh2.Server({ hostKeys: [readFileSync(hostKeyPath)], algorithms: HARDENED_ALGORITHMS, ident: IDENT }, (client) => {
     client.on('authentication', (ctx) => {
