@@ -3,23 +3,17 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-// Rules of the recommended set that the code base does not meet yet (counts when lint was
-// introduced). They warn, so every finding stays visible in `npm run lint`, without failing
-// the build until they are cleared file by file. Everything else is an error.
+// Rules of the recommended set that the code base does not meet yet (remaining findings as of
+// the last clean-up; the first figure is the count when lint was introduced). They warn, so every
+// finding stays visible in `npm run lint`, without failing the build until they are cleared file
+// by file. Everything else is an error; a rule whose findings are all cleared leaves this list.
 const NOT_YET_CLEAN = [
-  '@typescript-eslint/no-unnecessary-type-assertion', // 188, all --fix-able
-  '@typescript-eslint/no-unsafe-member-access', // 102, mostly JSON in tests
-  '@typescript-eslint/no-unsafe-assignment', // 36
-  '@typescript-eslint/require-await', // 23
-  '@typescript-eslint/no-unsafe-call', // 22
-  '@typescript-eslint/unbound-method', // 9, mostly expect(obj.method) in tests
-  '@typescript-eslint/no-unsafe-argument', // 4
-  '@typescript-eslint/prefer-promise-reject-errors', // 3: kube/logs.ts, kube/rest.ts, kube/ws-open.ts
-  '@typescript-eslint/consistent-type-imports', // 3 `import()` type annotations
-  '@typescript-eslint/no-unsafe-return', // 2
-  '@typescript-eslint/no-explicit-any', // 2, test/emulator-api.test.ts
-  '@typescript-eslint/no-base-to-string', // 2
-  '@typescript-eslint/no-redundant-type-constituents', // 1
+  '@typescript-eslint/no-unsafe-member-access', // 102 -> 81; 114 of the 132 unsafe/any findings left stem from `json(): any` in test/emulator-api.test.ts
+  '@typescript-eslint/require-await', // 23 -> 39, mostly async fakes of Promise-returning interfaces in tests
+  '@typescript-eslint/no-unsafe-assignment', // 36 -> 32
+  '@typescript-eslint/no-unsafe-call', // 22 -> 15
+  '@typescript-eslint/no-unsafe-return', // 2 -> 2, test/emulator-api.test.ts
+  '@typescript-eslint/no-explicit-any', // 2 -> 2, test/emulator-api.test.ts
 ];
 
 export default tseslint.config(
@@ -34,6 +28,8 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       // `_name` marks a binding kept on purpose (destructuring a field away, a fixed signature).
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      // `import()` in a type position hides a dependency from the import list: import types by name.
+      '@typescript-eslint/consistent-type-imports': 'error',
       ...Object.fromEntries(NOT_YET_CLEAN.map((rule) => [rule, 'warn'])),
     },
   },

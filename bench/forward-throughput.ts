@@ -86,10 +86,10 @@ try {
     }
     rates.sort((a, b) => a - b);
     best[label] = rates[rates.length - 1]!;
-    console.log(`${label.padEnd(44)} best ${best[label]!.toFixed(0).padStart(5)} MB/s  median ${rates[Math.floor(rates.length / 2)]!.toFixed(0).padStart(5)} MB/s`);
+    console.log(`${label.padEnd(44)} best ${best[label].toFixed(0).padStart(5)} MB/s  median ${rates[Math.floor(rates.length / 2)].toFixed(0).padStart(5)} MB/s`);
   }
-  const base = best['client-node PortForward (direct)']!;
-  console.log(`ratio ssh -L / client-node direct: ${(best['ssh -L through podgate']! / base).toFixed(2)}; ssh -L / podgate kube direct: ${(best['ssh -L through podgate']! / best['podgate kube client portForward (direct)']!).toFixed(2)}`);
+  const base = best['client-node PortForward (direct)'];
+  console.log(`ratio ssh -L / client-node direct: ${(best['ssh -L through podgate'] / base).toFixed(2)}; ssh -L / podgate kube direct: ${(best['ssh -L through podgate'] / best['podgate kube client portForward (direct)']).toFixed(2)}`);
   kube.close();
 } finally {
   for (const c of children) c.kill('SIGTERM');

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBenchEnv } from './lib/env.ts';
 import { sh, shellLine } from './lib/proc.ts';
-import { summarizeProfile } from './lib/cpuprofile.ts';
+import { summarizeProfile, type CpuProfile } from './lib/cpuprofile.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const kind = process.argv[2] ?? 'out-zero';
@@ -37,6 +37,6 @@ try {
 }
 const files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
 for (const f of files) {
-  process.stdout.write(`\n== ${join(profDir, f)}\n${summarizeProfile(JSON.parse(readFileSync(join(profDir, f), 'utf8')), 30)}\n`);
+  process.stdout.write(`\n== ${join(profDir, f)}\n${summarizeProfile(JSON.parse(readFileSync(join(profDir, f), 'utf8')) as CpuProfile, 30)}\n`);
   copyFileSync(join(profDir, f), join(HERE, 'results', `podgate-${kind}.cpuprofile`));
 }

@@ -53,7 +53,7 @@ interface Args { quick: boolean; only: string[] | null; extras: boolean; out: st
 function parseArgs(argv: string[]): Args {
   const a: Args = { quick: false, only: null, extras: false, out: join(HERE, 'results/latest.json') };
   for (let i = 0; i < argv.length; i++) {
-    const v = argv[i]!;
+    const v = argv[i];
     if (v === '--quick') a.quick = true;
     else if (v === '--extras') a.extras = true;
     else if (v === '--only') a.only = (argv[++i] ?? '').split(',').filter(Boolean);
@@ -94,7 +94,7 @@ export async function main(argv: string[]): Promise<ScenarioResult[]> {
       log(`== ${n}`);
       const t0 = performance.now();
       try {
-        results.push(...(await SCENARIOS[n]!(env, { quick: args.quick, log })));
+        results.push(...(await SCENARIOS[n](env, { quick: args.quick, log })));
       } catch (e) {
         log(`  ${n} failed: ${(e as Error).stack ?? String(e)}`);
       }

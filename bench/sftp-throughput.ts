@@ -48,7 +48,7 @@ async function timed(label: string, fn: () => Promise<void>): Promise<number> {
     all.push((MIB * 1.048576) / s);
   }
   const sorted = [...all].sort((a, b) => a - b);
-  const mbps = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  const mbps = sorted[Math.floor((sorted.length - 1) / 2)];
   const secs = (MIB * 1.048576) / mbps;
   const each = RUNS > 1 ? `  (median of ${RUNS}: ${all.map((v) => v.toFixed(0)).join(', ')})` : '';
   console.log(`${label.padEnd(58)} ${secs.toFixed(2).padStart(7)} s ${mbps.toFixed(0).padStart(5)} MB/s${each}`);
@@ -85,8 +85,8 @@ try {
     ['podgate builtin SFTP, debian pod web-7d9f', builtin, 'web-7d9f'],
     ['podgate -> container sftp-server, web-7d9f', auto, 'web-7d9f'],
   ] as const) {
-    rows[`${label} up`] = await timed(`scp up   (${label})`, () => sh('scp', [...o(pg!), '-q', src, `${target(pod)}:/tmp/bench-s.bin`]));
-    rows[`${label} down`] = await timed(`scp down (${label})`, () => sh('scp', [...o(pg!), '-q', `${target(pod)}:/tmp/bench-s.bin`, join(dir, 's.down')]));
+    rows[`${label} up`] = await timed(`scp up   (${label})`, () => sh('scp', [...o(pg), '-q', src, `${target(pod)}:/tmp/bench-s.bin`]));
+    rows[`${label} down`] = await timed(`scp down (${label})`, () => sh('scp', [...o(pg), '-q', `${target(pod)}:/tmp/bench-s.bin`, join(dir, 's.down')]));
   }
   const batchUp = join(dir, 'up.batch');
   writeFileSync(batchUp, `put ${src} ${join(dir, 'loop.bin')}\n`);
@@ -94,7 +94,7 @@ try {
   writeFileSync(batchDown, `get ${join(dir, 'loop.bin')} ${join(dir, 'loop.down')}\n`);
   rows['loopback up'] = await timed('sftp -D /usr/lib/openssh/sftp-server put (loopback, no SSH)', () => sh('sftp', ['-q', '-D', '/usr/lib/openssh/sftp-server', '-b', batchUp]));
   rows['loopback down'] = await timed('sftp -D /usr/lib/openssh/sftp-server get (loopback, no SSH)', () => sh('sftp', ['-q', '-D', '/usr/lib/openssh/sftp-server', '-b', batchDown]));
-  const ratio = (a: string, b: string): string => `${((rows[a]! / rows[b]!) * 100).toFixed(0)} %`;
+  const ratio = (a: string, b: string): string => `${((rows[a] / rows[b]) * 100).toFixed(0)} %`;
   console.log(`builtin SFTP vs kubectl exec cat, tiny:     up ${ratio('podgate builtin SFTP, busybox pod tiny up', 'tiny kubectl up')}, down ${ratio('podgate builtin SFTP, busybox pod tiny down', 'tiny kubectl down')}`);
   console.log(`builtin SFTP vs kubectl exec cat, web-7d9f: up ${ratio('podgate builtin SFTP, debian pod web-7d9f up', 'web-7d9f kubectl up')}, down ${ratio('podgate builtin SFTP, debian pod web-7d9f down', 'web-7d9f kubectl down')}`);
   console.log(`container sftp-server (fast path) vs kubectl exec cat, web-7d9f: up ${ratio('podgate -> container sftp-server, web-7d9f up', 'web-7d9f kubectl up')}, down ${ratio('podgate -> container sftp-server, web-7d9f down', 'web-7d9f kubectl down')}`);

@@ -211,7 +211,7 @@ function confusedLogin(user: string, rsaPrivate: string): Promise<{ ok: boolean;
     type Sign = (buf: Buffer, cb: (sig: Buffer) => void) => void;
     const proto = (c as unknown as { _protocol: { authPK(u: string, k: unknown, a?: string, s?: Sign): void } })._protocol;
     const authPK = proto.authPK.bind(proto);
-    proto.authPK = (u, k, _algo, sign) => authPK(u, k, 'ssh-ed25519', sign && ((buf, cb) => cb(rsa.sign(buf) as Buffer)));
+    proto.authPK = (u, k, _algo, sign) => authPK(u, k, 'ssh-ed25519', sign && ((buf, cb) => cb(rsa.sign(buf))));
   });
 }
 

@@ -35,7 +35,7 @@ describe('memory budget', () => {
       for (let i = 0; i < LIMITS.sftpMaxHandles; i++) handles.push(await sftpOpen(sftp, '/dev/zero'));
       for (let i = 0; i < 3; i++) await expect(sftpOpen(sftp, '/dev/zero')).rejects.toThrow(/too many open handles \(limit 8\)/);
       // Closing one makes room again.
-      await new Promise<void>((r, j) => sftp.close(handles[0]!, (e) => (e ? j(e) : r())));
+      await new Promise<void>((r, j) => sftp.close(handles[0], (e) => (e ? j(e) : r())));
       await sftpOpen(sftp, '/dev/zero');
     } finally {
       client.end();

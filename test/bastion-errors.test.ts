@@ -41,7 +41,7 @@ async function failure(user: string, args: string[] = ['true']): Promise<string>
   const lines = r.stderr.split('\n').filter((l) => l !== '');
   expect(lines.length, r.stderr).toBe(1);
   expect(lines[0]).toMatch(/^podgate: /);
-  return lines[0]!;
+  return lines[0];
 }
 
 describe('failures podgate detects', () => {

@@ -66,7 +66,7 @@ describe('exec sessions', () => {
       return found.length > 0 ? found : null;
     }, 'SESSION_END of the 100 MiB cat');
     expect(end.length).toBe(1);
-    expect(end[0]!['bytesOut']).toBe(data.length);
+    expect(end[0]['bytesOut']).toBe(data.length);
   }, 180_000);
 });
 

@@ -38,7 +38,7 @@ function rawConnect(port: number, localAddress?: string): { banner: Promise<stri
   const banner = new Promise<string>((resolve) => {
     socket.on('data', (d) => {
       data += d.toString('latin1');
-      if (data.includes('\r\n')) resolve(data.split('\r\n')[0]!);
+      if (data.includes('\r\n')) resolve(data.split('\r\n')[0]);
     });
     socket.on('close', () => resolve(data));
   });
@@ -73,7 +73,7 @@ describe('before authentication', () => {
 
   it('penalises a source whose connections idle out the grace time (refused, audited), not others', async () => {
     const idle = [rawConnect(pg.port, '127.0.0.31'), rawConnect(pg.port, '127.0.0.31')];
-    expect(await idle[0]!.banner).toBe('SSH-2.0-podgate');
+    expect(await idle[0].banner).toBe('SSH-2.0-podgate');
     await Promise.all(idle.map((c) => c.closed)); // 2 x 10 s grace-exceeded >= the 15 s minimum
     const p = await waitFor(() => pg.logs().find((l) => l['code'] === 'SOURCE_PENALISED' && l['remoteAddress'] === '127.0.0.31'), 'a grace-exceeded penalty');
     expect(p['event']).toBe('grace-exceeded');
@@ -86,7 +86,7 @@ describe('before authentication', () => {
 
   it('disconnects after maxAuthTries failed attempts', async () => {
     const wrong = ['w1', 'w2', 'w3', 'w4', 'w5'].map((n) => keys.generate(n).privateKeyPath);
-    const args = sshArgs(pg, 'alice+web-7d9f', ['true'], { key: wrong[0]! });
+    const args = sshArgs(pg, 'alice+web-7d9f', ['true'], { key: wrong[0] });
     const extraKeys = wrong.slice(1).flatMap((k) => ['-i', k]);
     const r = await runClient('/usr/bin/ssh', ['-v', ...extraKeys, ...args]);
     expect(r.code).toBe(255);

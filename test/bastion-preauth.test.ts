@@ -38,7 +38,7 @@ function idleHolder(port: number, localAddress: string): { banner: Promise<strin
       data += d.toString('latin1');
       if (data.includes('\r\n')) {
         socket.write('SSH-2.0-idle_holder\r\n');
-        resolve(data.split('\r\n')[0]!);
+        resolve(data.split('\r\n')[0]);
       }
     });
     socket.on('close', () => resolve(data));

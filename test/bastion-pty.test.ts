@@ -91,8 +91,8 @@ describe('backpressure', () => {
     // last ten, 28-33 s in), and bound the peak. Buffering would keep climbing at the client's
     // 1 MiB/s; the byte count below is the direct check.
     const floorGrowth = Math.min(...samples.slice(-10)) - Math.min(...samples.slice(30, 40));
-    const peakGrowth = Math.max(...samples) - samples[0]!;
-    console.log(`slow reader ${seconds.toFixed(0)} s: RSS first ${samples[0]!.toFixed(1)} MiB, warm floor growth ${floorGrowth.toFixed(1)} MiB, peak growth ${peakGrowth.toFixed(1)} MiB`);
+    const peakGrowth = Math.max(...samples) - samples[0];
+    console.log(`slow reader ${seconds.toFixed(0)} s: RSS first ${samples[0].toFixed(1)} MiB, warm floor growth ${floorGrowth.toFixed(1)} MiB, peak growth ${peakGrowth.toFixed(1)} MiB`);
     expect(floorGrowth).toBeLessThan(4);
     expect(peakGrowth).toBeLessThan(64);
     // What podgate read from the exec stream is what the client consumed (1 MiB/s) plus a

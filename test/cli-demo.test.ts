@@ -57,7 +57,7 @@ async function startDemo(env: NodeJS.ProcessEnv = process.env, dir = cwd): Promi
       if (gone) throw new Error(`demo exited early; stdout: ${out}; stderr: ${err}`);
       const lines = out.split('\n');
       const at = lines.indexOf('Try:');
-      return at >= 0 && lines[at + 1]?.trim().startsWith('ssh ') ? (lines[at + 1] as string).trim() : null;
+      return at >= 0 && lines[at + 1]?.trim().startsWith('ssh ') ? (lines[at + 1]).trim() : null;
     },
     'the demo to print its ssh line',
     120_000,

@@ -42,9 +42,9 @@ describe('console commands', () => {
     expect(targets).toContain('alice+db-0.prod');
     expect(targets).toContain('alice+multi.prod');
     // staging and secret are not alice's: no access review passes there.
-    expect(targets.some((t) => /\.(staging|secret)$/.test(t!))).toBe(false);
+    expect(targets.some((t) => /\.(staging|secret)$/.test(t))).toBe(false);
     // Columns line up: every row's TARGET starts where the header's does.
-    const col = lines[0]!.indexOf('TARGET');
+    const col = lines[0].indexOf('TARGET');
     for (const l of lines.slice(1)) expect(l.slice(col)).toMatch(/^alice\+/);
     const multi = rows.find((r) => r[1] === 'multi')!;
     expect(multi[6]).toBe('sidecar,main');
@@ -122,7 +122,7 @@ describe('logs', () => {
     expect(lines).toHaveLength(5);
     // Each tailed line is in the full log, in order, and the tail ends the log as read then.
     const allLines = all.split('\n').filter(Boolean);
-    const at = allLines.indexOf(lines[0]!);
+    const at = allLines.indexOf(lines[0]);
     expect(at).toBeGreaterThanOrEqual(0);
     expect(allLines.slice(at, at + lines.length)).toEqual(lines.slice(0, allLines.length - at));
   });
@@ -134,7 +134,7 @@ describe('logs', () => {
     const since = await ssh(bastion.pg, 'alice', ['logs', 'web-7d9f.default', '--since', '2s', '--timestamps']);
     expect(since.code).toBe(0);
     const cutoff = Date.now() - 10_000;
-    for (const l of since.stdout.toString().split('\n').filter(Boolean)) expect(Date.parse(l.split(' ')[0]!)).toBeGreaterThan(cutoff);
+    for (const l of since.stdout.toString().split('\n').filter(Boolean)) expect(Date.parse(l.split(' ')[0])).toBeGreaterThan(cutoff);
     const prev = await ssh(bastion.pg, 'alice', ['logs', 'crashy.prod', '--previous']);
     expect(prev.code).toBe(0);
     expect(prev.stdout.toString()).toBe(await emulatorLog('prod', 'crashy', 'previous=true'));

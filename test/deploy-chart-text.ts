@@ -13,13 +13,13 @@ import { parseAllDocuments } from 'yaml';
 
 export const REPO = join(import.meta.dirname, '..');
 export const CHART = join(REPO, 'chart');
-export const TEMPLATES = join(CHART, 'templates');
+const TEMPLATES = join(CHART, 'templates');
 export const PLACEHOLDER = '__TPL__';
 
 const ACTION = /\{\{[\s\S]*?\}\}/g;
 const MARK = '\u0000';
 
-export function templateToYaml(text: string): string {
+function templateToYaml(text: string): string {
   // One mark per action, so an action spanning lines collapses onto its first line.
   const marked = text.replace(ACTION, MARK);
   const out: string[] = [];

@@ -97,7 +97,7 @@ describe('values.schema.json', () => {
       for (const [k, sub] of Object.entries(c.properties ?? {})) {
         const p = podgate.properties?.[k];
         expect(p, `${path}.${k} is not a podgate config key`).toBeDefined();
-        if (p) compare(sub, p as Obj, `${path}.${k}`);
+        if (p) compare(sub, p, `${path}.${k}`);
       }
       if (c.items && podgate.items) compare(c.items, podgate.items, `${path}[]`);
     };
@@ -106,7 +106,7 @@ describe('values.schema.json', () => {
     for (const owned of ['listen', 'hostKeys', 'metrics', 'stateDir']) expect(chartConfig.properties).not.toHaveProperty(owned);
     expect(chartConfig.properties?.kubernetes?.properties).not.toHaveProperty('kubeconfig');
     // Every limit podgate has can be set from values.
-    const limits = Object.keys((configSchema.properties.limits.properties as Record<string, unknown>)).sort();
+    const limits = Object.keys(configSchema.properties.limits.properties).sort();
     expect(Object.keys(chartConfig.properties?.limits?.properties ?? {}).sort()).toEqual(limits);
   });
 

@@ -62,7 +62,7 @@ export function ignoredBy(patterns: string[], path: string): boolean {
 }
 
 /** The build stage's `RUN` line that runs `npm run build` (continuations joined). */
-export function buildRunLine(dockerfile: string): string {
+function buildRunLine(dockerfile: string): string {
   const build = /^FROM \S+ AS build\n([\s\S]*?)(?=^FROM )/m.exec(dockerfile)?.[1] ?? '';
   const logical = build.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim());
   const run = logical.find((l) => l.startsWith('RUN ') && l.includes('npm run build'));

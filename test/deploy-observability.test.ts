@@ -225,7 +225,7 @@ describe('against a real podgate serve, scraped by a real Prometheus', () => {
       promUrl = `http://127.0.0.1:${port}`;
       const child = spawn('prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, `data-${attempt}`)}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
       prometheus = child;
-      child.stderr!.setEncoding('utf8').on('data', (d: string) => (promLog += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (promLog += d));
       child.on('error', (err) => (promLog += String(err)));
       const up = await waitFor(async () => (child.exitCode !== null ? 'exited' : (await fetch(`${promUrl}/-/ready`).then((r) => r.ok, () => false)) ? 'ready' : null), 'Prometheus to be ready', 60_000).catch(() => 'timeout');
       if (up === 'ready') break;

@@ -145,7 +145,7 @@ async function startPod(): Promise<void> {
     stateDir: state,
   };
   if (!config.banner) delete config.banner;
-  if (Object.keys((config.session ?? {}) as object).length === 0) delete config.session;
+  if (Object.keys(config.session ?? {}).length === 0) delete config.session;
   writeFileSync(join(etc, 'config.yaml'), stringifyYaml(config), { mode: 0o644 });
 
   const argv = imageCommand(readFileSync(join(REPO, 'Dockerfile'), 'utf8')).map((a) => {
@@ -260,7 +260,7 @@ describe('the built /app', () => {
       stateDir: '/var/lib/podgate',
     };
     if (!config.banner) delete config.banner;
-    if (Object.keys((config.session ?? {}) as object).length === 0) delete config.session;
+    if (Object.keys(config.session ?? {}).length === 0) delete config.session;
     const file = join(root, 'check-config.yaml');
     writeFileSync(file, stringifyYaml(config));
     const r = spawnSync(process.execPath, [join(layout.app, 'dist', 'main.js'), 'check-config', file], { cwd: root, encoding: 'utf8', timeout: 60_000 });

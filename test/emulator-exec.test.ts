@@ -4,6 +4,7 @@
  * drop (containerd's behaviour), process attribution, images and users, backpressure.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,10 @@ import { execClient, execUrl, startHarness, until, type Harness } from './helper
 const V5 = 'v5.channel.k8s.io';
 const V4 = 'v4.channel.k8s.io';
 const CLIENT_NODE_OFFER = [V5, V4, 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
+
+/** The Status JSON an exec ends with (its fields that these tests read). */
+interface ExecStatus { reason: string; message: string; details: { causes: { reason: string; message: string }[] } }
+const statusOf = (json: string): ExecStatus => JSON.parse(json) as ExecStatus;
 
 let stateDir: string;
 let runtime: ContainerRuntime;
@@ -89,14 +94,14 @@ describe('exec over WebSocket', () => {
     );
     expect(v5.closeCode).toBe(1000);
     const v4 = await run('p1', ['sh', '-c', 'exit 3'], { path: 'kubelet' }, [V4]);
-    expect(JSON.parse(v4.status).message).toBe('command terminated with non-zero exit code: error executing command [sh -c exit 3], exit code 3');
+    expect(statusOf(v4.status).message).toBe('command terminated with non-zero exit code: error executing command [sh -c exit 3], exit code 3');
   });
 
   it('reports death by signal N as exit code 128+N', async () => {
     const r = await run('p1', ['sh', '-c', 'kill -TERM $$']);
-    expect(JSON.parse(r.status).details.causes[0]).toEqual({ reason: 'ExitCode', message: '143' });
+    expect(statusOf(r.status).details.causes[0]).toEqual({ reason: 'ExitCode', message: '143' });
     const k = await run('p1', ['sh', '-c', 'kill -KILL $$'], { tty: true });
-    expect(JSON.parse(k.status).details.causes[0].message).toBe('137');
+    expect(statusOf(k.status).details.causes[0].message).toBe('137');
   });
 
   it('applies resize messages (either key case, concatenated) to the PTY', async () => {
@@ -126,7 +131,7 @@ describe('exec over WebSocket', () => {
 
   it('fails a missing program as containerd/runc say it', async () => {
     const r = await run('p1', ['nosuch']);
-    const s = JSON.parse(r.status);
+    const s = statusOf(r.status);
     expect(s.reason).toBe('InternalError');
     expect(s.message).toMatch(/^Internal error occurred: Internal error occurred: error executing command in container: .*OCI runtime exec failed: exec failed: unable to start container process: exec: "nosuch": executable file not found in \$PATH: unknown$/);
   });
@@ -188,7 +193,7 @@ describe('exec over WebSocket', () => {
     expect(r.stdout).toContain('proc-ok\n');
     const bash = execClient(execUrl(h.url, 'bb', 'sh', ['bash']), [V5]);
     await bash.opened;
-    expect(JSON.parse((await bash.result).status).message).toContain('exec: "bash": executable file not found in $PATH');
+    expect(statusOf((await bash.result).status).message).toContain('exec: "bash": executable file not found in $PATH');
   });
 
   it('honours runAsUser (65534)', async () => {
@@ -242,7 +247,7 @@ describe('exec over WebSocket', () => {
     const c = execClient(execUrl(h.url, 'p2', 'app', ['cat', '/dev/zero']), [V5]);
     await c.opened;
     // Stop reading: TCP fills up, then the runtime must pause the process's output.
-    const sock = (c.ws as unknown as { _socket: import('node:net').Socket })._socket;
+    const sock = (c.ws as unknown as { _socket: Socket })._socket;
     sock.pause();
     const before = process.memoryUsage();
     await new Promise((r) => setTimeout(r, 3000));

@@ -36,8 +36,8 @@ export function background(ep: SshEndpoint, sshUser: string, forwardArgs: string
     .map((a) => (a === 'LogLevel=ERROR' && opts.logLevel ? `LogLevel=${opts.logLevel}` : a));
   const child = spawn('/usr/bin/ssh', argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (c: string) => { err += c; });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (c: string) => { err += c; });
   child.on('error', () => undefined);
   const exited = new Promise<void>((r) => child.once('close', () => r()));
   const b: BackgroundSsh = {

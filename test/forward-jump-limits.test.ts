@@ -44,12 +44,12 @@ afterAll(async () => {
 function rawNested(extra: string[] = []): { child: ChildProcess; banner: Promise<string>; exited: Promise<number | null> } {
   const child = spawn('/usr/bin/ssh', ['-F', cfg, ...extra, '-W', 'web-7d9f.default:22', 'bastion'], { stdio: ['pipe', 'pipe', 'pipe'] });
   children.push(child);
-  child.stdin!.on('error', () => {});
+  child.stdin.on('error', () => {});
   let out = '';
   const banner = new Promise<string>((resolve) => {
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString('latin1');
-      if (out.includes('\r\n')) resolve(out.split('\r\n')[0]!);
+      if (out.includes('\r\n')) resolve(out.split('\r\n')[0]);
     });
     child.once('close', () => resolve(out));
   });

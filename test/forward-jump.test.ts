@@ -23,7 +23,7 @@ const children: ChildProcess[] = [];
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'podgate-jump-'));
   const cfg = parse(readFileSync(bastion.pg.configPath, 'utf8')) as { hostKeys: string[] };
-  hostKey = readFileSync(`${cfg.hostKeys[0]!}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+  hostKey = readFileSync(`${cfg.hostKeys[0]}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
 }, 90_000);
 
 afterAll(async () => {

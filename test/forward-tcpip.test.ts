@@ -73,7 +73,7 @@ describe('ssh -L to the pod', () => {
     const lport = await forward('alice+db-0.prod', 'localhost:9000');
     const payloads = Array.from({ length: 50 }, () => randomBytes(256 * 1024));
     const results = await Promise.all(payloads.map((p) => roundTrip(lport, p, p.length, 180_000)));
-    results.forEach((r, i) => expect(sha(r.received)).toBe(sha(payloads[i]!)));
+    results.forEach((r, i) => expect(sha(r.received)).toBe(sha(payloads[i])));
   }, 240_000);
 
   it('a client that closes its connection ends the pod side (FORWARD_END)', async () => {

@@ -9,7 +9,7 @@ import { Msg, MSG, remoteId, type RawConn } from './helpers/raw-ssh.ts';
 export type Rng = () => number;
 export type Attack = (rng: Rng, c: RawConn) => Promise<string>;
 
-const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
+const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)];
 const int = (rng: Rng, n: number): number => Math.floor(rng() * n);
 const ODD_U32 = [0, 1, 2, 80, 0x7fff, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
 const odd32 = (rng: Rng): number => (rng() < 0.8 ? pick(rng, ODD_U32) : int(rng, 0x100000000));

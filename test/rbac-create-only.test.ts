@@ -38,7 +38,7 @@ function readmeRole(): string {
   const readme = readFileSync('README.md', 'utf8');
   const m = /<!-- minimal-role -->\s*```yaml\n([\s\S]*?)```/.exec(readme);
   if (!m) throw new Error('README.md has no minimal-role yaml block');
-  return m[1]!.replace(/namespace: NAMESPACE/g, 'namespace: prod').replace(/name: USER/g, 'name: frank');
+  return m[1].replace(/namespace: NAMESPACE/g, 'namespace: prod').replace(/name: USER/g, 'name: frank');
 }
 
 function fixture(): string {
@@ -98,7 +98,7 @@ describe('the referee: real kubectl against both authorization behaviours', () =
     }
 
     it(`${v} server: a get-only user ${v === '1.33' ? 'gets in over WebSocket' : 'is refused: the WebSocket upgrade needs create, SPDY needs create'}`, async () => {
-      const r = await kubectl(KUBECTLS[1]!.bin, clusters[v].kubeconfig, ['--as', 'dave', '-n', 'prod', 'exec', 'db-0', '--', 'echo', 'dave-in']);
+      const r = await kubectl(KUBECTLS[1].bin, clusters[v].kubeconfig, ['--as', 'dave', '-n', 'prod', 'exec', 'db-0', '--', 'echo', 'dave-in']);
       if (v === '1.33') {
         expect(r.code).toBe(0);
         expect(r.stdout).toBe('dave-in\n');
@@ -120,7 +120,7 @@ describe('the referee: real kubectl against both authorization behaviours', () =
 
   it('carries 1 MiB each way over SPDY and a TTY with resize (kubectl 1.33 -it in tmux)', async () => {
     const c = clusters['1.35'];
-    const big = await kubectl(KUBECTLS[1]!.bin, c.kubeconfig, ['--as', 'erin', '-n', 'prod', 'exec', '-i', 'db-0', '--', 'sh', '-c', 'wc -c; head -c 1048576 /dev/zero | tr "\\0" x'], 'y'.repeat(1 << 20));
+    const big = await kubectl(KUBECTLS[1].bin, c.kubeconfig, ['--as', 'erin', '-n', 'prod', 'exec', '-i', 'db-0', '--', 'sh', '-c', 'wc -c; head -c 1048576 /dev/zero | tr "\\0" x'], 'y'.repeat(1 << 20));
     expect(big.code).toBe(0);
     expect(big.stdout.startsWith('1048576\n')).toBe(true);
     expect(big.stdout.length).toBe('1048576\n'.length + (1 << 20));
@@ -128,7 +128,7 @@ describe('the referee: real kubectl against both authorization behaviours', () =
     const tmux = (...a: string[]) => spawnSync('tmux', ['-L', sock, ...a], { encoding: 'utf8' });
     try {
       tmux('new-session', '-d', '-s', 't', '-x', '100', '-y', '30',
-        `${KUBECTLS[1]!.bin} --kubeconfig ${c.kubeconfig} --as erin -n prod exec -it db-0 -- sh`);
+        `${KUBECTLS[1].bin} --kubeconfig ${c.kubeconfig} --as erin -n prod exec -it db-0 -- sh`);
       const sizeShows = async (want: RegExp): Promise<void> => {
         for (let i = 0; i < 10; i++) {
           tmux('send-keys', '-t', 't', 'stty size', 'Enter');

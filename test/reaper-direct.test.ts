@@ -166,7 +166,7 @@ async function runCell(target: ReapTarget, kind: SessionKind, end: End): Promise
 describe('reaper against the emulator (kube client, no bastion)', () => {
   it('recognises the runtime\'s answer for a missing /bin/sh as NO_SHELL', async () => {
     // No fixture image lacks /bin/sh; a shell path that does not exist draws the same runc error.
-    const ref = REAP_PODS[1]!;
+    const ref = REAP_PODS[1];
     let outcome;
     try {
       const exec = await kube.exec({ ...ref, command: ['/no/such/sh', '-c', 'true'], stdin: false, tty: false });

@@ -63,8 +63,8 @@ interface Live {
 }
 
 async function open(n: number): Promise<Live> {
-  const target = REAP_PODS[n % REAP_PODS.length]!;
-  const kind = MIX[Math.floor(n / REAP_PODS.length) % MIX.length]!;
+  const target = REAP_PODS[n % REAP_PODS.length];
+  const kind = MIX[Math.floor(n / REAP_PODS.length) % MIX.length];
   const id = `soak-${RUN}-${n}`;
   const exec = await kube.exec({
     ...target,

@@ -130,9 +130,9 @@ function startClient(pg: Podgate, relay: Relay, pod: (typeof REAP_PODS)[number],
   const args = sshArgs(ep, pod.sshTarget, kind.command === null ? [] : [kind.command], { tty: kind.tty });
   const child = spawn('/usr/bin/ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (c: Buffer) => { out += c.toString('utf8'); });
-  child.stderr!.on('data', (c: Buffer) => { out += c.toString('utf8'); });
-  child.stdin!.on('error', () => undefined);
+  child.stdout.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+  child.stderr.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+  child.stdin.on('error', () => undefined);
   child.on('error', () => undefined);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return { pod, kind, child, out: () => out, exited };

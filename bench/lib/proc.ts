@@ -10,7 +10,7 @@ export interface ShellResult {
 }
 
 /** Quotes one argument for /bin/sh. */
-export function q(arg: string): string {
+function q(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -61,7 +61,7 @@ export function cpuSeconds(pid: number, children = false): number {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ').map(Number);
-    const ticks = f[11]! + f[12]! + (children ? f[13]! + f[14]! : 0);
+    const ticks = f[11] + f[12] + (children ? f[13] + f[14] : 0);
     return ticks / CLK_TCK;
   } catch {
     return NaN;
@@ -84,7 +84,7 @@ export interface ServerProcess {
  * rejects (with its stderr) if it exits first or is not ready in `timeoutMs`.
  */
 export function startServerProcess(argv: string[], opts: { what: string; cwd?: string; ready: (stdout: string) => boolean; timeoutMs?: number }): Promise<ServerProcess> {
-  const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   let gone = false;

@@ -20,7 +20,7 @@ export interface Typist {
 }
 
 export function startTypist(argv: string[], readyTimeoutMs = 120_000): Typist {
-  const p = pty.spawn(argv[0]!, argv.slice(1), { name: 'xterm', cols: 80, rows: 24, env: { ...process.env, TERM: 'xterm' } as Record<string, string> });
+  const p = pty.spawn(argv[0], argv.slice(1), { name: 'xterm', cols: 80, rows: 24, env: { ...process.env, TERM: 'xterm' } });
   let buf = '';
   let exited = false;
   let waiter: { ch: string; t0: bigint; resolve: (ms: number) => void; timer: NodeJS.Timeout } | null = null;
@@ -66,7 +66,7 @@ export function startTypist(argv: string[], readyTimeoutMs = 120_000): Typist {
     key(timeoutMs = 10_000) {
       return new Promise<number>((resolve) => {
         if (exited) { resolve(NaN); return; }
-        const ch = LETTERS[i++ % LETTERS.length]!;
+        const ch = LETTERS[i++ % LETTERS.length];
         const timer = setTimeout(() => { waiter = null; resolve(NaN); }, timeoutMs);
         waiter = { ch, t0: process.hrtime.bigint(), resolve, timer };
         p.write(ch);

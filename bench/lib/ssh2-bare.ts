@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
 import { constants } from 'node:os';
 import ssh2 from 'ssh2';
+import type { ParsedKey } from 'ssh2';
 import { HARDENED_ALGORITHMS, IDENT } from '../../src/ssh/algorithms.ts';
 import { startServerProcess } from './proc.ts';
 
@@ -37,7 +38,7 @@ const PORT_LINE = /\{"port":(\d+)\}/;
 function serve(hostKeyPath: string, authorizedPubPath: string): void {
   const allowed = ssh2.utils.parseKey(readFileSync(authorizedPubPath));
   if (allowed instanceof Error) throw allowed;
-  const allowedKey = Array.isArray(allowed) ? allowed[0]! : allowed;
+  const allowedKey = Array.isArray(allowed) ? (allowed as ParsedKey[])[0] : allowed;
   const allowedPub = allowedKey.getPublicSSH();
   const server = new ssh2.Server({ hostKeys: [readFileSync(hostKeyPath)], algorithms: HARDENED_ALGORITHMS, ident: IDENT }, (client) => {
     client.on('authentication', (ctx) => {
@@ -53,10 +54,10 @@ function serve(hostKeyPath: string, authorizedPubPath: string): void {
       session.on('exec', (acceptExec, _reject, info) => {
         const ch = acceptExec();
         const proc = spawnChild('/bin/sh', ['-c', info.command], { stdio: ['pipe', 'pipe', 'pipe'] });
-        proc.stdin!.on('error', () => { /* process exited first */ });
-        ch.pipe(proc.stdin!);
-        proc.stdout!.pipe(ch, { end: false });
-        proc.stderr!.pipe(ch.stderr, { end: false });
+        proc.stdin.on('error', () => { /* process exited first */ });
+        ch.pipe(proc.stdin);
+        proc.stdout.pipe(ch, { end: false });
+        proc.stderr.pipe(ch.stderr, { end: false });
         let outputs = 2;
         let code: number | null = null;
         const finish = (): void => {
@@ -64,8 +65,8 @@ function serve(hostKeyPath: string, authorizedPubPath: string): void {
           ch.exit(code);
           ch.end();
         };
-        proc.stdout!.on('end', () => { outputs--; finish(); });
-        proc.stderr!.on('end', () => { outputs--; finish(); });
+        proc.stdout.on('end', () => { outputs--; finish(); });
+        proc.stderr.on('end', () => { outputs--; finish(); });
         proc.on('exit', (c, sig) => { code = c ?? 128 + (sig ? constants.signals[sig] : 127); finish(); });
       });
     });
@@ -77,5 +78,5 @@ function serve(hostKeyPath: string, authorizedPubPath: string): void {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  serve(process.argv[2]!, process.argv[3]!);
+  serve(process.argv[2], process.argv[3]);
 }

@@ -72,7 +72,7 @@ export async function startSshd(): Promise<Sshd> {
   const argv = blank
     ? ['unshare', '-m', '/bin/sh', '-c', `mount --make-rprivate / && mount --bind /dev/null ${bashrc} && exec /usr/sbin/sshd -D -e -f ${config}`]
     : ['/usr/sbin/sshd', '-D', '-e', '-f', config];
-  const child: ChildProcess = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
   child.on('error', (e) => { err += String(e); });

@@ -8,7 +8,7 @@ export const CIPHER = 'aes128-gcm@openssh.com';
 export const KEX = 'curve25519-sha256';
 export const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.33';
 export const POD = 'web-7d9f';
-export const NAMESPACE = 'default';
+const NAMESPACE = 'default';
 
 export type TargetName = 'podgate' | 'direct' | 'sshd' | 'ssh2';
 export const TARGETS: TargetName[] = ['podgate', 'direct', 'sshd'];
@@ -18,7 +18,7 @@ export const TARGETS: TargetName[] = ['podgate', 'direct', 'sshd'];
  */
 export const THROUGHPUT_TARGETS: TargetName[] = [...TARGETS, 'ssh2'];
 
-export interface RunOpts {
+interface RunOpts {
   /** Attach stdin (`kubectl -i`; ssh always forwards stdin). */
   stdin?: boolean;
   /** Ask for a PTY (`ssh -tt`, `kubectl -t`). */
@@ -31,7 +31,7 @@ export interface Target {
   argv(cmd: string, opts?: RunOpts): string[];
 }
 
-export function sshArgv(port: number, key: string, user: string, cmd: string, opts: RunOpts = {}): string[] {
+function sshArgv(port: number, key: string, user: string, cmd: string, opts: RunOpts = {}): string[] {
   return [
     '/usr/bin/ssh', '-F', '/dev/null',
     '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',

@@ -8,6 +8,7 @@
  * one line every 200 ms), and afterwards the time of a fresh login + `echo` (10 tries). Not a
  * timed test: `npm run bench -- --only hostile`.
  */
+import type { ClientChannel } from 'ssh2';
 import { connectSsh2, execSsh2 } from '../../test/helpers/ssh2-client.ts';
 import { hostileSession, type AttackSizes } from '../lib/hostile-attacks.ts';
 import { rssKiB, sleep } from '../lib/proc.ts';
@@ -20,7 +21,7 @@ const num = (name: string, def: number): number => Number(process.env[name] ?? d
 /** The normal user: a `cat` exec echoing one line every 200 ms; latency of each echo (ms). */
 async function echoProbe(env: BenchEnv): Promise<{ stop: () => Promise<number[]>; misses: () => number }> {
   const client = await connectSsh2(env.podgate, 'alice+web-7d9f');
-  const ch = await new Promise<import('ssh2').ClientChannel>((resolve, reject) => client.exec('cat', (e, c) => (e ? reject(e) : resolve(c))));
+  const ch = await new Promise<ClientChannel>((resolve, reject) => client.exec('cat', (e, c) => (e ? reject(e) : resolve(c))));
   const lat: number[] = [];
   let sentAt = 0;
   let waiting = false;

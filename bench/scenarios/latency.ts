@@ -51,8 +51,8 @@ async function scenario(env: BenchEnv, ctx: BenchContext, sessions: number, tota
     ctx.log(`  ${name} ${t}: p50 ${median(r.samples).toFixed(2)} ms p99 ${percentile(r.samples, 99).toFixed(2)} ms (${r.samples.length} keys, ${r.failures} missed)`);
     if (r.started < sessions) notes.push(`${t}: only ${r.started}/${sessions} sessions started`);
   }
-  const pg = rows[0]!;
-  const direct = rows[1]!;
+  const pg = rows[0];
+  const direct = rows[1];
   const added = pg.p99! - direct.p99!;
   return {
     name, title: `keystroke echo, ${sessions} session${sessions > 1 ? 's' : ''} (${keysPerSession * sessions} keys)`, unit: 'ms', better: 'lower', rows,

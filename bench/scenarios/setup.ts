@@ -22,8 +22,8 @@ export async function setup(env: BenchEnv, ctx: BenchContext): Promise<ScenarioR
   }
   const rows = TARGETS.map((t) => ({ target: t, median: median(samples[t]), p99: percentile(samples[t], 99), samples: samples[t].length, failures: fails[t] }));
   for (const r of rows) ctx.log(`  setup ${r.target}: median ${r.median.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms`);
-  const pg = rows[0]!.median;
-  const sshd = rows[2]!.median;
+  const pg = rows[0].median;
+  const sshd = rows[2].median;
   return [{
     name: 'setup', title: `session setup: client true (${n}x, sequential)`, unit: 'ms', better: 'lower', rows,
     extra: { podgateVsSshd: pg / sshd },

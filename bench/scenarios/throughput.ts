@@ -11,7 +11,7 @@ import type { BenchContext, Row, ScenarioResult } from '../lib/result.ts';
 import { THROUGHPUT_TARGETS, type TargetName } from '../lib/targets.ts';
 
 /** Incompressible data: a host file the emulator's containers see at the same path. */
-export const RANDOM_FILE = '/tmp/podgate-bench-random.bin';
+const RANDOM_FILE = '/tmp/podgate-bench-random.bin';
 
 function ensureRandomFile(mib: number): void {
   if (existsSync(RANDOM_FILE) && statSync(RANDOM_FILE).size === mib * 1024 * 1024) return;
@@ -79,7 +79,7 @@ async function measure(env: BenchEnv, ctx: BenchContext, kind: Kind, mib: number
       const mbps = bytes / 1e6 / (res.ms / 1000);
       samples[t].push(mbps);
       const gib = bytes / 2 ** 30;
-      const used = (k: string): number => (after[k]! - before[k]!) / gib;
+      const used = (k: string): number => (after[k] - before[k]) / gib;
       if (t === 'podgate') { addCpu('podgate', used('podgate')); addCpu('emulator(podgate)', used('emulator')); }
       if (t === 'direct') addCpu('emulator(direct)', used('emulator'));
       if (t === 'sshd') addCpu('sshd', used('sshd'));

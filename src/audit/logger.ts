@@ -12,7 +12,7 @@ export type { Logger } from 'pino';
 /** Key names whose values are never logged (one and two levels deep, and in headers). */
 const SECRET_KEYS = ['password', 'passphrase', 'token', 'bearerToken', 'privateKey', 'secret', 'authorization', 'cookie', 'signature'];
 
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   ...SECRET_KEYS,
   ...SECRET_KEYS.map((k) => `*.${k}`),
   ...SECRET_KEYS.map((k) => `*.*.${k}`),

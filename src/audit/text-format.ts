@@ -26,6 +26,8 @@ export function formatTextLine(json: string): string {
     return json;
   }
   const time = typeof o.time === 'string' ? o.time.slice(11, 23) : '';
+  // A level is a pino label or number; String() renders either (any other JSON as it comes).
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   const level = String(o.level ?? '').toUpperCase().padEnd(5);
   const code = typeof o.code === 'string' ? `${o.code} ` : '';
   const msg = typeof o.msg === 'string' ? o.msg : '';

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import ssh2 from 'ssh2';
+import type { ParsedKey } from 'ssh2';
 import { keyProblem } from './key-algorithms.ts';
 
 export interface AuthorizedKey {
@@ -44,7 +45,7 @@ export function parseAuthorizedKey(line: string): AuthorizedKey {
     throw new AuthorizedKeyError(`unreadable public key: ${(e as Error).message}`);
   }
   if (parsed instanceof Error) throw new AuthorizedKeyError(`unreadable public key: ${parsed.message}`);
-  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  const key = Array.isArray(parsed) ? (parsed as ParsedKey[])[0] : parsed;
   if (key === undefined || key.isPrivateKey()) throw new AuthorizedKeyError('not a public key');
   const blob = key.getPublicSSH();
   if (key.type !== tokens[at]) throw new AuthorizedKeyError(`the key is ${key.type}, not ${tokens[at]}`);

@@ -13,7 +13,7 @@ export class CertificateFormatError extends Error {
 }
 
 export const USER_CERT = 1;
-export const HOST_CERT = 2;
+const HOST_CERT = 2;
 
 export interface ParsedCertificate {
   /** The certificate's own type (`ssh-ed25519-cert-v01@openssh.com`...). */

@@ -23,11 +23,11 @@ function keygen(name: string, type: string): string {
   return join(dir, name);
 }
 const ca = keygen('ca', 'ed25519');
-const caBlob = Buffer.from(readFileSync(`${ca}.pub`, 'utf8').split(' ')[1]!, 'base64');
+const caBlob = Buffer.from(readFileSync(`${ca}.pub`, 'utf8').split(' ')[1], 'base64');
 function certOf(type: string): Buffer {
   const k = keygen(`user-${type}`, type);
   execFileSync('ssh-keygen', ['-q', '-s', ca, '-I', 'prop', '-n', 'alice', '-V', '-1h:+1d', '-O', 'source-address=127.0.0.1/32', `${k}.pub`]);
-  return Buffer.from(readFileSync(`${k}-cert.pub`, 'utf8').split(' ')[1]!, 'base64');
+  return Buffer.from(readFileSync(`${k}-cert.pub`, 'utf8').split(' ')[1], 'base64');
 }
 const certs = { ed25519: certOf('ed25519'), ecdsa: certOf('ecdsa'), rsa: certOf('rsa') };
 
@@ -54,7 +54,7 @@ describe('certificate mutations (property)', () => {
     for (let i = 0; i < c.length; i++) {
       for (let bit = 0; bit < 8; bit++) {
         const m = Buffer.from(c);
-        m[i]! ^= 1 << bit;
+        m[i] ^= 1 << bit;
         expect(refusedQuietly(m), `byte ${i} bit ${bit}`).toBe(true);
         tried++;
       }
@@ -74,7 +74,7 @@ describe('certificate mutations (property)', () => {
       ),
       (type, { edits, append }) => {
         const m = Buffer.from(certs[type]);
-        for (const [at, xor] of edits) m[at % m.length]! ^= xor;
+        for (const [at, xor] of edits) m[at % m.length] ^= xor;
         const blob = append ? Buffer.concat([m, append]) : m;
         expect(refusedQuietly(blob)).toBe(true);
       },

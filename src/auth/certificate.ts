@@ -14,8 +14,6 @@ import { blobType, CERT_SUFFIX, keyProblem, refusedAlgorithmReason, signatureAlg
 import { parseSourceAddressList, sourceAddressMatches } from './source-address.ts';
 import { SshReader } from './ssh-buffer.ts';
 
-export { CERT_SUFFIX } from './key-algorithms.ts';
-
 /** What a certificate's extensions and options leave the session allowed to do. */
 export interface CertRestrictions {
   /** `permit-pty` present: PTY requests may be granted. */
@@ -26,7 +24,7 @@ export interface CertRestrictions {
   sourceAddress?: string;
 }
 
-export type UserCertificate = ParsedCertificate;
+type UserCertificate = ParsedCertificate;
 
 export type CertVerdict =
   | { ok: true; cert: UserCertificate; caFingerprint: string; restrictions: CertRestrictions }

@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import ssh2 from 'ssh2';
+import type { ParsedKey } from 'ssh2';
 import { SshReader } from './ssh-buffer.ts';
 
 const require = createRequire(import.meta.url);
@@ -16,7 +17,7 @@ const { sigSSHToASN1 } = require('ssh2/lib/protocol/utils.js') as { sigSSHToASN1
 export const CERT_SUFFIX = '-cert-v01@openssh.com';
 
 /** OpenSSH's RequiredRSASize default: smaller RSA keys are refused. */
-export const MIN_RSA_BITS = 1024;
+const MIN_RSA_BITS = 1024;
 
 interface Algorithm {
   keyType: string;
@@ -74,7 +75,7 @@ export function keyProblem(blob: Buffer): string | null {
 }
 
 /** The modulus size of an `ssh-rsa` blob (0 when unreadable). */
-export function rsaBits(blob: Buffer): number {
+function rsaBits(blob: Buffer): number {
   try {
     const r = new SshReader(blob);
     r.string();
@@ -82,7 +83,7 @@ export function rsaBits(blob: Buffer): number {
     const n = r.string();
     let i = 0;
     while (i < n.length && n[i] === 0) i++;
-    return i === n.length ? 0 : (n.length - i - 1) * 8 + (32 - Math.clz32(n[i]!));
+    return i === n.length ? 0 : (n.length - i - 1) * 8 + (32 - Math.clz32(n[i]));
   } catch {
     return 0;
   }
@@ -98,13 +99,13 @@ export function verifyWithAlgorithm(algName: string, keyBlob: Buffer, data: Buff
   if (!alg || blobType(keyBlob) !== alg.keyType || keyProblem(keyBlob) !== null) return false;
   const parsed = ssh2.utils.parseKey(keyBlob);
   if (parsed instanceof Error) return false;
-  const key = Array.isArray(parsed) ? parsed[0]! : parsed;
+  const key = Array.isArray(parsed) ? (parsed as ParsedKey[])[0] : parsed;
   if (key.type !== alg.keyType) return false;
   if (alg.keyType === 'ssh-ed25519' && sig.length !== 64) return false;
   const der = sshEcdsa && alg.keyType.startsWith('ecdsa-') ? sigSSHToASN1(sig, alg.keyType) : sig;
   if (!der) return false;
   try {
-    return key.verify(data, der, alg.hash as never) === true;
+    return key.verify(data, der, alg.hash) === true;
   } catch {
     return false;
   }

@@ -43,7 +43,7 @@ export interface AuthVerdict {
  * The algorithm name the client sent: ssh2 reports `rsa-sha2-256`/`-512` as `ssh-rsa` plus a
  * hash, so the name is rebuilt from both; a hash with anything else is not a valid request.
  */
-export function requestedAlgorithm(attempt: Pick<PublicKeyAttempt, 'key' | 'hashAlgo'>): string {
+function requestedAlgorithm(attempt: Pick<PublicKeyAttempt, 'key' | 'hashAlgo'>): string {
   if (!attempt.hashAlgo) return attempt.key.algo;
   if (attempt.key.algo === 'ssh-rsa' && (attempt.hashAlgo === 'sha256' || attempt.hashAlgo === 'sha512')) return `rsa-sha2-${attempt.hashAlgo.slice(3)}`;
   return `${attempt.key.algo}+${attempt.hashAlgo}`;

@@ -22,8 +22,8 @@ function addressValue(text: string): { v6: boolean; value: bigint } | null {
   let s = text;
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
   if (v4) {
-    const n = addressValue(v4[1]!)!.value;
-    s = `${s.slice(0, -v4[1]!.length)}${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
+    const n = addressValue(v4[1])!.value;
+    s = `${s.slice(0, -v4[1].length)}${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
   }
   const [head, tail] = s.includes('::') ? s.split('::') as [string, string] : [s, undefined];
   const h = head === '' ? [] : head.split(':');

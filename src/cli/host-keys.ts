@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import ssh2 from 'ssh2';
+import type { ParsedKey } from 'ssh2';
 
 const { utils } = ssh2;
 import { PodgateError } from '../errors/index.ts';
@@ -26,7 +27,7 @@ export async function readHostKeys(paths: string[]): Promise<Buffer[]> {
       throw new PodgateError('HOST_KEY_UNREADABLE', `cannot read host key ${path}: ${why} (create one with: podgate keygen --dir DIR)`, { cause: err });
     }
     const parsed = utils.parseKey(data);
-    const key = Array.isArray(parsed) ? parsed[0] : parsed;
+    const key = Array.isArray(parsed) ? (parsed as ParsedKey[])[0] : parsed;
     if (key === undefined || key instanceof Error || !key.isPrivateKey()) {
       const why = key instanceof Error ? key.message : 'not a private key';
       throw new PodgateError('HOST_KEY_UNREADABLE', `host key ${path} is not a usable OpenSSH private key: ${why}`);

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair } from './ssh-keypair.ts';
 
-export const HOST_KEY_FILES = { ed25519: 'ssh_host_ed25519_key', rsa: 'ssh_host_rsa_key' } as const;
+const HOST_KEY_FILES = { ed25519: 'ssh_host_ed25519_key', rsa: 'ssh_host_rsa_key' } as const;
 
 async function exists(path: string): Promise<boolean> {
   try {

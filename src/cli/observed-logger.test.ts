@@ -11,7 +11,7 @@ describe('the log from the config: log.level and log.format', () => {
   it('writes JSON at info by default, STARTING first with the version and commit', () => {
     const s = sink();
     observedLogger({ level: 'info', format: 'json' }, s.destination);
-    const first = JSON.parse(s.lines[0]!) as Record<string, unknown>;
+    const first = JSON.parse(s.lines[0]) as Record<string, unknown>;
     expect(first).toMatchObject({ level: 'info', code: 'STARTING', version: expect.any(String), commit: expect.any(String), node: process.versions.node });
   });
 

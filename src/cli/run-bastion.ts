@@ -27,7 +27,7 @@ import type { Output } from './output.ts';
 import type { SessionReaper } from '../session/reaper-types.ts';
 import { emit } from '../events/emit.ts';
 
-export interface Listening {
+interface Listening {
   ssh: { host: string; port: number };
   metrics: { host: string; port: number } | null;
 }

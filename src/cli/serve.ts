@@ -26,7 +26,7 @@ export interface ServeOptions {
 }
 
 /** The config with command-line overrides applied (paths on the command line are relative to the cwd). */
-export function applyOverrides(cfg: PodgateConfig, o: Omit<ServeOptions, 'config'>): PodgateConfig {
+function applyOverrides(cfg: PodgateConfig, o: Omit<ServeOptions, 'config'>): PodgateConfig {
   return {
     ...cfg,
     ...(o.listen === undefined ? {} : { listen: o.listen }),

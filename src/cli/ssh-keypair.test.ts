@@ -9,7 +9,7 @@ describe('generateKeyPair', () => {
       const pub = ssh2.utils.parseKey(pair.public);
       const priv = ssh2.utils.parseKey(pair.private);
       if (pub instanceof Error || priv instanceof Error) throw new Error(`broken pair: ${pair.public}`);
-      expect(Buffer.from(pair.public.split(' ')[1] as string, 'base64').length).toBe(51);
+      expect(Buffer.from(pair.public.split(' ')[1], 'base64').length).toBe(51);
     }
   });
 });

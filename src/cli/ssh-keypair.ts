@@ -5,6 +5,7 @@
  * ssh2 itself. Every pair is therefore checked by parsing both halves, and made again if broken.
  */
 import ssh2 from 'ssh2';
+import type { ParsedKey } from 'ssh2';
 
 const { utils } = ssh2;
 
@@ -15,7 +16,7 @@ export interface KeyPairText {
 
 function parses(text: string): boolean {
   const parsed = utils.parseKey(text);
-  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  const key = Array.isArray(parsed) ? (parsed as ParsedKey[])[0] : parsed;
   return key !== undefined && !(key instanceof Error);
 }
 

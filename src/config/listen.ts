@@ -10,7 +10,7 @@ export function parseListen(text: string): ListenAddress | { error: string } {
   if (!m) return { error: `"${text}" is not host:port (e.g. 0.0.0.0:2222 or [::]:2222)` };
   const port = Number(m[3]);
   if (port > 65535) return { error: `port ${port} is out of range (0-65535)` };
-  return { host: (m[1] ?? m[2]) as string, port };
+  return { host: (m[1] ?? m[2]), port };
 }
 
 /** Like parseListen, but throws (for values already validated by the config loader). */

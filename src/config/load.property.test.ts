@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { fuzzParams } from '../../test/helpers/fuzz-params.ts';
 import { checkConfig } from '../cli/check-config.ts';
 import { generateKeyPair } from '../cli/ssh-keypair.ts';
-import { parseConfig, type ConfigIssue } from './load.ts';
+import { parseConfig } from './load.ts';
 
 const KEY = generateKeyPair('ed25519', 'alice@laptop').public;
 const VALID = {
@@ -39,7 +39,7 @@ function checkResult(text: string): void {
   }
   if ('issues' in result) {
     expect(result.issues.length).toBeGreaterThan(0);
-    for (const i of result.issues as ConfigIssue[]) {
+    for (const i of result.issues) {
       expect(i.path.length, JSON.stringify(i)).toBeGreaterThan(0);
       expect(i.line, JSON.stringify(i)).toBeGreaterThanOrEqual(1);
       expect(i.col, JSON.stringify(i)).toBeGreaterThanOrEqual(1);
@@ -76,7 +76,7 @@ function mutate(base: unknown, path: Path, op: 'set' | 'delete' | 'add', value: 
   if (path.length === 0) return op === 'set' ? value : copy;
   let parent: Record<string | number, unknown> = copy;
   for (const p of path.slice(0, -1)) parent = parent[p] as Record<string | number, unknown>;
-  const last = path[path.length - 1]!;
+  const last = path[path.length - 1];
   if (op === 'set') parent[last] = value;
   else if (op === 'delete') {
     if (Array.isArray(parent)) parent.splice(Number(last), 1); else delete parent[last];
@@ -91,7 +91,7 @@ function mutate(base: unknown, path: Path, op: 'set' | 'delete' | 'add', value: 
 
 const mutation = fc.record({
   pathIndex: fc.nat(),
-  op: fc.constantFrom('set', 'delete', 'add') as fc.Arbitrary<'set' | 'delete' | 'add'>,
+  op: fc.constantFrom<'set' | 'delete' | 'add'>('set', 'delete', 'add'),
   value: yamlValue,
   key: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('__proto__', 'constructor', 'toString')),
 });
@@ -116,7 +116,7 @@ describe('config loader (property)', () => {
       let cfg: unknown = VALID;
       for (const m of muts) {
         const ps = paths(cfg);
-        cfg = mutate(cfg, ps[m.pathIndex % ps.length] ?? all[0]!, m.op, m.value, m.key);
+        cfg = mutate(cfg, ps[m.pathIndex % ps.length] ?? all[0], m.op, m.value, m.key);
       }
       checkResult(stringify(cfg));
     }), fuzzParams('config: mutations of a valid config', 300));
@@ -135,7 +135,7 @@ describe('config loader (property)', () => {
       const { seed, numRuns } = fuzzParams('config: check-config exit codes', 100);
       await fc.assert(fc.asyncProperty(mutation, async (m) => {
         const ps = paths(VALID);
-        const text = stringify(mutate(VALID, ps[m.pathIndex % ps.length]!, m.op, m.value, m.key));
+        const text = stringify(mutate(VALID, ps[m.pathIndex % ps.length], m.op, m.value, m.key));
         writeFileSync(file, text);
         const err: string[] = [];
         const code = await checkConfig(file, { out: () => {}, err: (l) => err.push(l) });

@@ -141,7 +141,7 @@ describe('parseConfig on hostile YAML (found by the property tests)', () => {
   it('an unresolved alias or an alias bomb is an issue at the alias, not an exception', () => {
     expect(issues('listen: x\nusers: *nope\n')[0]).toMatchObject({ path: '(yaml)', line: 2 });
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]', 'users: [*c, *c, *c, *c, *c, *c, *c, *c, *c]'].join('\n');
-    expect(issues(bomb)[0]!.message).toMatch(/alias/i);
+    expect(issues(bomb)[0].message).toMatch(/alias/i);
   });
 
   it('list items of the wrong type are schema issues, not a TypeError in the semantic checks', () => {
@@ -150,6 +150,6 @@ describe('parseConfig on hostile YAML (found by the property tests)', () => {
   });
 
   it('a key that would print ambiguously is quoted in the path', () => {
-    expect(issues(`"": 1\nusers: [{name: a, publicKeys: ["${KEY}"]}]\n`)[0]!.path).toBe('[""]');
+    expect(issues(`"": 1\nusers: [{name: a, publicKeys: ["${KEY}"]}]\n`)[0].path).toBe('[""]');
   });
 });

@@ -5,8 +5,8 @@
  * Checks a schema cannot express (public keys parse, unique user names, host:port, DNS-1123
  * namespaces, no system:masters) live in src/config/semantics.ts.
  */
-export const DEFAULT_LISTEN = '0.0.0.0:2222';
-export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9090';
+const DEFAULT_LISTEN = '0.0.0.0:2222';
+const DEFAULT_METRICS_LISTEN = '127.0.0.1:9090';
 
 const policySchema = {
   type: 'object',

@@ -3,6 +3,7 @@
  * so load.ts can find its line in the YAML) and a message for the operator.
  */
 import ssh2 from 'ssh2';
+import type { ParsedKey } from 'ssh2';
 
 const { utils } = ssh2;
 import { keyProblem } from '../auth/key-algorithms.ts';
@@ -20,7 +21,7 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const FORBIDDEN_GROUPS = new Set(['system:masters']);
 
 /** Why `line` is not a usable authorized_keys line, or null when it is. */
-export function publicKeyProblem(line: string): string | null {
+function publicKeyProblem(line: string): string | null {
   const text = line.trim();
   if (/^\S+-cert-v01@openssh\.com\s/.test(text)) {
     return 'certificates are not accepted as publicKeys; configure the signing CA in userCAs';
@@ -29,7 +30,7 @@ export function publicKeyProblem(line: string): string | null {
     return 'not an authorized_keys line ("TYPE BASE64 [comment]"; options before the type are not supported)';
   }
   const parsed = utils.parseKey(text);
-  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  const key = Array.isArray(parsed) ? (parsed as ParsedKey[])[0] : parsed;
   if (key === undefined || key instanceof Error) {
     return `not a valid public key: ${key instanceof Error ? key.message : 'empty'}`;
   }

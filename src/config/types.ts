@@ -30,7 +30,7 @@ export interface PodgateConfig {
   banner?: string;
 }
 
-export interface KubernetesConfig {
+interface KubernetesConfig {
   /** Path to a kubeconfig; absent: in-cluster, else $KUBECONFIG, else ~/.kube/config. */
   kubeconfig?: string;
   context?: string;
@@ -122,17 +122,17 @@ export interface LimitsConfig {
   sftpMaxPathBytes: number;
 }
 
-export interface FilesConfig {
+interface FilesConfig {
   /** `auto`: the container's own sftp-server when it has one; `builtin`: always podgate's. */
   sftpMode: 'auto' | 'builtin';
 }
 
-export interface SshConfig {
+interface SshConfig {
   /** ssh2's AES-GCM packets come from pooled slabs (src/ssh/packet-alloc.ts). */
   packetPool: boolean;
 }
 
-export interface PenaltiesConfig {
+interface PenaltiesConfig {
   /** Seconds of penalty a source accrues when a connection ends after failed authentication. */
   authfail: number;
   /** ... ends without authenticating (nor failing), or is pre-empted. */
@@ -161,20 +161,20 @@ export interface ProxyProtocolConfig {
   headerTimeoutSeconds: number;
 }
 
-export interface SessionConfig {
+interface SessionConfig {
   /** `env` requests accepted from the client: names, or prefixes ending in `*`. */
   envAllow: string[];
 }
 
 /** Health checks behind /healthz and /readyz. */
-export interface HealthConfig {
+interface HealthConfig {
   /** Seconds between probes of the Kubernetes API (GET /version as podgate); /readyz follows them. */
   apiProbeIntervalSeconds: number;
   /** /healthz fails while the event loop lags more than this (a wedged process gets restarted). */
   maxEventLoopLagMs: number;
 }
 
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface LogConfig {
   /** Lowest level written; metrics and readiness see every event whatever the level. */

@@ -29,9 +29,9 @@ function childOf(node: unknown, key: string | number): { node: Node | null; keyN
  */
 export function locate(doc: Document, lines: LineCounter, path: (string | number)[], at: 'key' | 'value' = 'value'): Position {
   let node: unknown = doc.contents;
-  let best: Node | null = (doc.contents as Node | null) ?? null;
+  let best: Node | null = (doc.contents) ?? null;
   for (let i = 0; i < path.length; i++) {
-    const child = childOf(node, path[i] as string | number);
+    const child = childOf(node, path[i]);
     if (!child) break;
     const last = i === path.length - 1;
     const pick = last && at === 'key' ? child.keyNode ?? child.node : child.node ?? child.keyNode;

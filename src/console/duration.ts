@@ -8,7 +8,7 @@ export function parseDurationSeconds(text: string): number | null {
   let matched = 0;
   let m: RegExpExecArray | null;
   while ((m = re.exec(text)) !== null) {
-    total += Number(m[1]) * UNITS[m[2]!]!;
+    total += Number(m[1]) * UNITS[m[2]];
     matched = re.lastIndex;
   }
   if (matched === 0 || matched !== text.length) return null;

@@ -16,9 +16,9 @@ import { formatTable } from './table.ts';
 import { formatWhoAmI, whoami } from './whoami.ts';
 import { emit } from '../events/emit.ts';
 
-export const POD_HEADER = ['NAMESPACE', 'POD', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'CONTAINERS', 'TARGET'];
+const POD_HEADER = ['NAMESPACE', 'POD', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'CONTAINERS', 'TARGET'];
 
-export function podTable(rows: PodRow[], eol: string): string {
+function podTable(rows: PodRow[], eol: string): string {
   if (rows.length === 0) return `No pods you may enter.${eol}`;
   return formatTable(POD_HEADER, rows.map((r) => [r.namespace, r.pod, r.ready, r.status, String(r.restarts), r.age, r.containers.join(','), r.target]), eol);
 }

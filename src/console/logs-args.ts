@@ -15,7 +15,7 @@ export interface LogsArgs {
   container?: string;
 }
 
-export const LOGS_USAGE = 'usage: logs TARGET [-f] [--tail N] [--since DURATION] [--previous] [--timestamps] [--container C]';
+const LOGS_USAGE = 'usage: logs TARGET [-f] [--tail N] [--since DURATION] [--previous] [--timestamps] [--container C]';
 
 function bad(message: string): PodgateError {
   return new PodgateError('UNSUPPORTED', `logs: ${message}; ${LOGS_USAGE}`);
@@ -25,7 +25,7 @@ export function parseLogsArgs(words: string[]): LogsArgs {
   const out: LogsArgs = { target: '', follow: false, previous: false, timestamps: false };
   const targets: string[] = [];
   for (let i = 0; i < words.length; i++) {
-    const w = words[i]!;
+    const w = words[i];
     const eq = w.startsWith('--') ? w.indexOf('=') : -1;
     const flag = eq > 0 ? w.slice(0, eq) : w;
     const value = (): string => {

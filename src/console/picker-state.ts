@@ -16,7 +16,7 @@ export type PickerResult = { type: 'continue' } | { type: 'quit' } | { type: 'pi
 export function decodeKeys(input: string): PickerKey[] {
   const keys: PickerKey[] = [];
   for (let i = 0; i < input.length; i++) {
-    const c = input[i]!;
+    const c = input[i];
     if (c === '\x1b') {
       const seq = input.slice(i + 1, i + 4);
       const m = /^(?:\[|O)([ABCD])/.exec(seq) ?? /^\[([56])~/.exec(seq);
@@ -91,7 +91,7 @@ export class PickerState {
     const lines = [...this.header.map(clip), ''];
     if (list.length === 0) lines.push(this.rows.length === 0 ? 'You may not enter any pod.' : 'No pod matches the filter.');
     for (let i = this.#top; i < Math.min(list.length, this.#top + pageSize); i++) {
-      const r = list[i]!;
+      const r = list[i];
       const text = clip(`${i === this.selected ? '>' : ' '} ${r.target.padEnd(40)} ${r.status.padEnd(12)} ${r.ready}`);
       lines.push(i === this.selected ? `\x1b[7m${text}\x1b[0m` : text);
     }

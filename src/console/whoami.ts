@@ -9,7 +9,7 @@ import { grantWord, streamGrant, type StreamSubresource } from '../target/stream
 import { candidateNamespaces, defaultNamespaceOf } from './namespaces.ts';
 import { formatTable } from './table.ts';
 
-export interface NamespaceGrants {
+interface NamespaceGrants {
   namespace: string;
   exec: string;
   portforward: string;
@@ -30,7 +30,7 @@ export async function whoami(ctx: UserContext): Promise<WhoAmI> {
   const candidates = await candidateNamespaces(ctx);
   const grants = await Promise.all(candidates.map(async (namespace) => {
     const [exec, portforward, log] = await Promise.all(SUBRESOURCES.map((s) => streamGrant(ctx.kube, ctx.identity, namespace, s)));
-    return { namespace, exec: exec!, portforward: portforward!, log: log! };
+    return { namespace, exec: exec, portforward: portforward, log: log };
   }));
   const forwardingOff = !ctx.user.allow.forwarding;
   return {

@@ -46,11 +46,11 @@ function podIP(pod: KubeObject): string {
   return ip;
 }
 
-export function viewPod(ctx: ServerContext, pod: KubeObject): KubeObject {
+function viewPod(ctx: ServerContext, pod: KubeObject): KubeObject {
   return podView(pod, { runtime: ctx.runtime, podIP });
 }
 
-export function viewPodsIn(ctx: ServerContext, namespace: string): KubeObject[] {
+function viewPodsIn(ctx: ServerContext, namespace: string): KubeObject[] {
   return ctx.store.list(POD_DEF, namespace).map((p) => viewPod(ctx, p));
 }
 

@@ -11,7 +11,7 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
-import type { ContainerRuntime } from './runtime/types.ts';
+import type { ContainerRuntime, ProcessInfo } from './runtime/types.ts';
 import type { Emulator, EmulatorOptions, FaultOptions } from './types.ts';
 import type { ServerContext } from './context.ts';
 import { findPod } from './context.ts';
@@ -41,7 +41,7 @@ export const GO_TLS13_ORDER = [
 export type { Emulator, EmulatorOptions, FaultOptions, RequestLogEntry, KubeconfigOptions } from './types.ts';
 
 async function defaultRuntime(stateDir: string): Promise<ContainerRuntime> {
-  const mod = (await import('./runtime/index.ts')) as { createRuntime: (o: { stateDir: string }) => ContainerRuntime };
+  const mod = (await import('./runtime/index.ts'));
   return mod.createRuntime({ stateDir });
 }
 
@@ -84,7 +84,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   const ctx: ServerContext = { store, authz: new Authorizer(objects), runtime, config: fixture.config, version, address: () => address };
   const log = new RequestLog();
   const faults = new Faults();
-  const processes = async (namespace: string, pod: string, container: string): Promise<import('./runtime/types.ts').ProcessInfo[]> => {
+  const processes = async (namespace: string, pod: string, container: string): Promise<ProcessInfo[]> => {
     const p = findPod(ctx, namespace, pod);
     if (!p) throw new Error(`pod ${namespace}/${pod} not found`);
     return runtime.processes(p.metadata.uid ?? '', container);

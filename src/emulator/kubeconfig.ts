@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { KubeconfigOptions } from './types.ts';
 
-export function kubeconfigText(url: string, caPem: string | null, o: KubeconfigOptions): string {
+function kubeconfigText(url: string, caPem: string | null, o: KubeconfigOptions): string {
   const name = o.context ?? 'emulator';
   const cluster: Record<string, unknown> = { server: url };
   if (caPem !== null) cluster['certificate-authority-data'] = Buffer.from(caPem).toString('base64');

@@ -31,7 +31,7 @@ function declared(pod: KubeObject): { phase?: string; containerStatuses?: Declar
   return (pod.status as { phase?: string; containerStatuses?: DeclaredContainerStatus[] } | undefined) ?? {};
 }
 
-export function imageKind(image: string | undefined, config: EmulatorConfig): string {
+function imageKind(image: string | undefined, config: EmulatorConfig): string {
   const img = image ?? 'debian';
   const mapped = config.images?.[img];
   if (mapped) return mapped;

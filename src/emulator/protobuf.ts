@@ -44,7 +44,7 @@ const str = (f: Map<number, Field[]>, n: number): string | undefined => {
   const v = f.get(n)?.[0];
   return Buffer.isBuffer(v) ? v.toString('utf8') : undefined;
 };
-const strs = (f: Map<number, Field[]>, n: number): string[] => (f.get(n) ?? []).filter(Buffer.isBuffer).map((b) => b.toString('utf8'));
+const strs = (f: Map<number, Field[]>, n: number): string[] => (f.get(n) ?? []).filter((v): v is Buffer => Buffer.isBuffer(v)).map((b) => b.toString('utf8'));
 const msg = (f: Map<number, Field[]>, n: number): Map<number, Field[]> | undefined => {
   const v = f.get(n)?.[0];
   return Buffer.isBuffer(v) ? fields(v) : undefined;
@@ -82,7 +82,7 @@ export function decodeReview(body: Buffer): Record<string, unknown> {
     const groups = strs(specF, 4);
     if (groups.length > 0) spec.groups = groups;
     const extra: Record<string, string[]> = {};
-    for (const e of (specF.get(5) ?? []).filter(Buffer.isBuffer)) {
+    for (const e of (specF.get(5) ?? []).filter((v): v is Buffer => Buffer.isBuffer(v))) {
       const ef = fields(e);
       const k = str(ef, 1);
       const v = msg(ef, 2);

@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 
-export interface StatusDetails {
+interface StatusDetails {
   name?: string;
   group?: string;
   kind?: string;
@@ -31,7 +31,7 @@ export interface QualifiedResource {
   resource: string;
 }
 
-export function qualified(q: QualifiedResource): string {
+function qualified(q: QualifiedResource): string {
   return q.group === '' ? q.resource : `${q.resource}.${q.group}`;
 }
 

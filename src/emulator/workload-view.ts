@@ -8,7 +8,7 @@ import { podReady } from './pod-view.ts';
 
 type Sel = Parameters<typeof selectorObjectToRequirements>[0];
 
-export function workloadSelector(o: KubeObject): Sel {
+function workloadSelector(o: KubeObject): Sel {
   return (o.spec as { selector?: Sel } | undefined)?.selector;
 }
 
@@ -19,7 +19,7 @@ export function selectedPods(o: KubeObject, podsInNs: KubeObject[]): KubeObject[
   return podsInNs.filter((p) => matchLabels(reqs, p.metadata.labels));
 }
 
-function omitZero(o: Record<string, number | unknown>): Record<string, unknown> {
+function omitZero(o: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) if (v !== 0 && v !== undefined) out[k] = v;
   return out;

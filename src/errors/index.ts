@@ -1,2 +1,2 @@
-export { ERROR_CODES, type ErrorCode, type ErrorSpec } from './codes.ts';
+export type { ErrorCode } from './codes.ts';
 export { PodgateError, toPodgateError } from './podgate-error.ts';

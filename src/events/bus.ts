@@ -21,7 +21,7 @@ export interface Envelope {
 
 export type Subscriber = (envelope: Envelope) => void;
 
-export const AUDIT_CHANNEL = channel('podgate.audit');
+const AUDIT_CHANNEL = channel('podgate.audit');
 
 export class EventBus {
   readonly #subscribers = new Set<Subscriber>();

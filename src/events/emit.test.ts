@@ -24,14 +24,14 @@ describe('emit', () => {
     expect(seen).toEqual(['SHUTDOWN_DONE']);
     expect(external).toEqual(['SHUTDOWN_DONE']);
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ code: 'SHUTDOWN_DONE', connId: 'c1', msg: 'stopped', level: 'info' });
+    expect(JSON.parse(lines[0])).toMatchObject({ code: 'SHUTDOWN_DONE', connId: 'c1', msg: 'stopped', level: 'info' });
   });
 
   it('a logger without a bus (a bare pino) still gets the line, at the catalogue level', () => {
     const lines: string[] = [];
     const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(s) });
     emit(logger, { code: 'KUBE_EXEC_WS_ERROR', err: 'socket hang up' });
-    expect(JSON.parse(lines[0]!)).toMatchObject({ code: 'KUBE_EXEC_WS_ERROR', level: 20 });
+    expect(JSON.parse(lines[0])).toMatchObject({ code: 'KUBE_EXEC_WS_ERROR', level: 20 });
     emit(undefined, { code: 'KUBE_EXEC_WS_ERROR', err: 'no logger: nothing happens' });
   });
 });

@@ -29,7 +29,7 @@ export function busOf(logger: Logger | undefined): EventBus | undefined {
   return logger ? (logger as unknown as Record<symbol, EventBus | undefined>)[BUS] : undefined;
 }
 
-export function levelOf(event: AuditEvent): EventLevel {
+function levelOf(event: AuditEvent): EventLevel {
   const spec = (EVENTS as Record<string, EventSpec>)[event.code];
   if (!spec) return 'info';
   return typeof spec.level === 'function' ? spec.level(event) : spec.level;

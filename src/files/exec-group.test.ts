@@ -13,7 +13,7 @@ function fakes(): { executor: PodExecutor; reaper: SessionReaper; calls: string[
       calls.push(req.command);
       return Promise.resolve({ stdin: null, stdout: new PassThrough().end(), stderr: new PassThrough().end(), resize: () => undefined, done: Promise.resolve({ exitCode: 0 }), abort: () => undefined });
     },
-  } as unknown as PodExecutor;
+  };
   const reaper = { wrap: (id: string, cmd: string | null) => ['wrap', id, cmd ?? ''] } as unknown as SessionReaper;
   return { executor, reaper, calls };
 }

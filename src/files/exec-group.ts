@@ -14,7 +14,7 @@ import { STREAM_KILL_SCRIPT } from './stream-kill-script.ts';
 /** Ids passed to one exec (argv stays far below ARG_MAX). */
 const BATCH = 200;
 
-export interface WrappedExec {
+interface WrappedExec {
   argv: string[];
   /** Call once the exec's outcome is known. */
   ended(outcome: ExecOutcome): void;

@@ -6,8 +6,6 @@ import type { Extensions } from '../session/extensions.ts';
 import { createScpInterceptor } from './scp/scp-interceptor.ts';
 import { createSftpHandler, type SftpHandlerOptions } from './sftp-handler.ts';
 
-export { createScpInterceptor, createSftpHandler };
-
 /** The handlers to merge into the bastion's extensions. */
 export function filesExtensions(opts: SftpHandlerOptions = {}): Pick<Extensions, 'subsystems' | 'execInterceptors'> {
   return { subsystems: { sftp: createSftpHandler(opts) }, execInterceptors: [createScpInterceptor()] };

@@ -1,4 +1,4 @@
-import { PassThrough, type Duplex } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { PodgateConfig, UserConfig } from '../config/types.ts';
@@ -37,7 +37,7 @@ function open(handler: ReturnType<typeof createDirectTcpipHandler>, h: Harness, 
   return new Promise((resolve) => {
     handler({ destIP, destPort, srcIP: '127.0.0.1', srcPort: 5000 }, () => {
       resolve('accepted');
-      return new PassThrough() as Duplex;
+      return new PassThrough();
     }, () => resolve('rejected'), h.ctx);
   });
 }

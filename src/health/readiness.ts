@@ -6,7 +6,7 @@
  */
 import type { EventBus } from '../events/bus.ts';
 
-export interface ReadinessState {
+interface ReadinessState {
   ready: boolean;
   /** Why not, one text per unmet condition (empty when ready). */
   reasons: string[];

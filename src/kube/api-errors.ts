@@ -15,7 +15,7 @@ export function parseStatus(body: string): ApiStatus {
   if (text.startsWith('{')) {
     try {
       const parsed: unknown = JSON.parse(text);
-      if (parsed !== null && typeof parsed === 'object') return parsed as ApiStatus;
+      if (parsed !== null && typeof parsed === 'object') return parsed;
     } catch {
       // not JSON after all: fall through to the plain-text form
     }

@@ -46,7 +46,7 @@ export interface Frame {
 /** Splits a received message; null for an empty message (no channel byte). */
 export function decodeFrame(data: Buffer): Frame | null {
   if (data.length === 0) return null;
-  return { channel: data[0]!, payload: data.subarray(1) };
+  return { channel: data[0], payload: data.subarray(1) };
 }
 
 /** Turns what `ws` hands to a 'message' listener into one Buffer. */

@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { dataFrame } from './channel-frames.ts';
 
 /** How many bytes may wait in `ws`'s send queue before writes wait for the socket. */
-export const SEND_HIGH_WATER = 256 * 1024;
+const SEND_HIGH_WATER = 256 * 1024;
 
 /**
  * Sends one frame `[channel]+chunk` per write and completes the write at once while the

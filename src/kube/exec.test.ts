@@ -31,12 +31,12 @@ describe('exec', () => {
     expect(s.stdin).toBeNull();
     const [out, err, done] = await Promise.all([collect(s.stdout), collect(s.stderr), s.done]);
     expect([out, err, done]).toEqual(['out', 'err', { exitCode: 3 }]);
-    const q = f.seen[0]!.url.searchParams;
+    const q = f.seen[0].url.searchParams;
     expect(q.getAll('command')).toEqual(['sh', '-c', 'echo out; echo err >&2; exit 3']);
     expect(Object.fromEntries(['container', 'stdin', 'stdout', 'stderr', 'tty'].map((k) => [k, q.get(k)])))
       .toEqual({ container: 'app', stdin: 'false', stdout: 'true', stderr: 'true', tty: 'false' });
-    expect(headerLines(f.seen[0]!.rawHeaders, 'impersonate-group')).toEqual(['dev', 'ops']);
-    expect(headerLines(f.seen[0]!.rawHeaders, 'sec-websocket-protocol')[0]!.split(',').map((p) => p.trim()))
+    expect(headerLines(f.seen[0].rawHeaders, 'impersonate-group')).toEqual(['dev', 'ops']);
+    expect(headerLines(f.seen[0].rawHeaders, 'sec-websocket-protocol')[0].split(',').map((p) => p.trim()))
       .toEqual(['v5.channel.k8s.io', 'v4.channel.k8s.io']);
   });
 
@@ -86,8 +86,8 @@ describe('exec', () => {
     };
     const s = await f.api.exec({ ...execReq, command: ['bash'], stdin: true, tty: true, size: { cols: 100, rows: 30 } });
     expect(s.stderr).toBeNull();
-    expect(f.seen[0]!.url.searchParams.get('stderr')).toBe('false');
-    expect(f.seen[0]!.url.searchParams.get('tty')).toBe('true');
+    expect(f.seen[0].url.searchParams.get('stderr')).toBe('false');
+    expect(f.seen[0].url.searchParams.get('tty')).toBe('true');
     s.resize({ cols: 120, rows: 40 });
     await expect.poll(() => got.length, { timeout: 5000 }).toBe(2);
     expect(got).toEqual(['4:{"Width":100,"Height":30}', '4:{"Width":120,"Height":40}']);

@@ -6,7 +6,7 @@ import { openWebSocket } from './ws-open.ts';
 import { KubeExecSession } from './exec-session.ts';
 
 /** The exec query as kubectl builds it: one `command` per argv element, stderr only without a TTY. */
-export function execQuery(req: Pick<ExecRequest, 'command' | 'container' | 'stdin' | 'tty'>): QueryParams {
+function execQuery(req: Pick<ExecRequest, 'command' | 'container' | 'stdin' | 'tty'>): QueryParams {
   return {
     command: req.command,
     container: req.container,

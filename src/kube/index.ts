@@ -12,8 +12,6 @@ import type { KubeExecSession } from './exec-session.ts';
 import { openPortForward } from './port-forward.ts';
 import { openLogs } from './logs.ts';
 
-export type { KubeExecSession } from './exec-session.ts';
-
 export interface KubeApiOptions {
   /** Path to a kubeconfig; absent: in-cluster, else $KUBECONFIG, else ~/.kube/config. */
   kubeconfig?: string;

@@ -16,9 +16,9 @@ describe('logs', () => {
       req.socket.on('close', () => { serverClosed = true; });
     };
     const l = await f.api.logs({ namespace: 'prod', pod: 'web', container: 'app', identity: alice, follow: true, tailLines: 5, sinceSeconds: 60, timestamps: true });
-    const q = f.seen[0]!.url.searchParams;
+    const q = f.seen[0].url.searchParams;
     expect(Object.fromEntries(q)).toEqual({ container: 'app', follow: 'true', tailLines: '5', sinceSeconds: '60', timestamps: 'true' });
-    expect(headerLines(f.seen[0]!.rawHeaders, 'impersonate-group')).toEqual(['dev', 'ops']);
+    expect(headerLines(f.seen[0].rawHeaders, 'impersonate-group')).toEqual(['dev', 'ops']);
     const first = await new Promise<Buffer>((r) => l.stream.once('data', r));
     expect([...first]).toEqual([0xff, 0x00, 0x41, 0x0a]);
     l.abort();

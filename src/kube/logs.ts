@@ -7,7 +7,7 @@ import { Deadline } from './deadline.ts';
 import { DeadlineError, httpStatusError, transportError } from './api-errors.ts';
 import { emit } from '../events/emit.ts';
 
-export function logQuery(req: LogRequest): QueryParams {
+function logQuery(req: LogRequest): QueryParams {
   return {
     container: req.container,
     follow: req.follow ? 'true' : undefined,
@@ -30,7 +30,7 @@ export async function openLogs(ep: ApiEndpoint, req: LogRequest, timeoutMs: numb
   const lib = ep.secure ? https : http;
   return new Promise<LogStream>((resolve, reject) => {
     let settled = false;
-    const fail = (err: unknown): void => {
+    const fail = (err: Error): void => {
       if (settled) return;
       settled = true;
       deadline.clear();

@@ -19,8 +19,8 @@ describe('port-forward', () => {
       });
     };
     const p = await f.api.portForward({ namespace: 'prod', pod: 'db-0', port: 9000, identity: alice });
-    expect(f.seen[0]!.url.pathname).toBe('/api/v1/namespaces/prod/pods/db-0/portforward');
-    expect(f.seen[0]!.url.searchParams.get('ports')).toBe('9000');
+    expect(f.seen[0].url.pathname).toBe('/api/v1/namespaces/prod/pods/db-0/portforward');
+    expect(f.seen[0].url.searchParams.get('ports')).toBe('9000');
     p.socket.write('hello ');
     p.socket.write('world.');
     const [text, done] = await Promise.all([collect(p.socket), p.done]);

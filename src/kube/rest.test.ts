@@ -15,7 +15,7 @@ describe('REST', () => {
     const pod = await f.api.getPod('prod', 'web', alice);
     expect(pod?.metadata?.name).toBe('web');
     expect(pod?.metadata?.creationTimestamp).toBeInstanceOf(Date);
-    const req = f.seen[0]!;
+    const req = f.seen[0];
     expect(req.url.pathname).toBe('/api/v1/namespaces/prod/pods/web');
     expect(headerLines(req.rawHeaders, 'impersonate-user')).toEqual(['alice']);
     expect(headerLines(req.rawHeaders, 'impersonate-group')).toEqual(['dev', 'ops']);
@@ -35,10 +35,10 @@ describe('REST', () => {
     f.rest = (_req, res) => res.writeHead(200).end(JSON.stringify({ items: [{ metadata: { name: 'a' } }, { metadata: { name: 'b' } }] }));
     const pods = await f.api.listPods('prod', alice, { labelSelector: 'app=web,env in (a,b)', fieldSelector: 'status.phase=Running' });
     expect(pods.map((p) => p.metadata?.name)).toEqual(['a', 'b']);
-    expect(f.seen[0]!.url.searchParams.get('labelSelector')).toBe('app=web,env in (a,b)');
-    expect(f.seen[0]!.url.searchParams.get('fieldSelector')).toBe('status.phase=Running');
+    expect(f.seen[0].url.searchParams.get('labelSelector')).toBe('app=web,env in (a,b)');
+    expect(f.seen[0].url.searchParams.get('fieldSelector')).toBe('status.phase=Running');
     await f.api.listPods(null, alice);
-    expect(f.seen[1]!.url.pathname).toBe('/api/v1/pods');
+    expect(f.seen[1].url.pathname).toBe('/api/v1/pods');
   });
 
   it('reads workload selectors from apps/v1 and batch/v1, null when absent', async () => {
@@ -47,9 +47,9 @@ describe('REST', () => {
       res.writeHead(200).end(JSON.stringify({ spec: { selector: { matchLabels: { app: 'db' }, matchExpressions: [{ key: 't', operator: 'Exists' }] } } }));
     };
     expect(await f.api.getWorkloadSelector('statefulset', 'prod', 'db', alice)).toBe('app=db,t');
-    expect(f.seen[0]!.url.pathname).toBe('/apis/apps/v1/namespaces/prod/statefulsets/db');
+    expect(f.seen[0].url.pathname).toBe('/apis/apps/v1/namespaces/prod/statefulsets/db');
     await f.api.getWorkloadSelector('job', 'prod', 'migrate', alice);
-    expect(f.seen[1]!.url.pathname).toBe('/apis/batch/v1/namespaces/prod/jobs/migrate');
+    expect(f.seen[1].url.pathname).toBe('/apis/batch/v1/namespaces/prod/jobs/migrate');
     expect(await f.api.getWorkloadSelector('deployment', 'prod', 'nope', alice)).toBeNull();
   });
 
@@ -61,9 +61,9 @@ describe('REST', () => {
     };
     const r = await f.api.canI(alice, { verb: 'create', resource: 'pods', subresource: 'exec', namespace: 'prod', name: 'web' });
     expect(r).toEqual({ allowed: false, reason: 'no RBAC rule' });
-    expect(f.seen[0]!.method).toBe('POST');
-    expect(f.seen[0]!.url.pathname).toBe('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews');
-    expect(headerLines(f.seen[0]!.rawHeaders, 'impersonate-group')).toEqual(['dev', 'ops']);
+    expect(f.seen[0].method).toBe('POST');
+    expect(f.seen[0].url.pathname).toBe('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews');
+    expect(headerLines(f.seen[0].rawHeaders, 'impersonate-group')).toEqual(['dev', 'ops']);
     expect(body.spec?.resourceAttributes).toEqual({ namespace: 'prod', verb: 'create', group: '', resource: 'pods', subresource: 'exec', name: 'web' });
   });
 
@@ -84,16 +84,16 @@ describe('REST', () => {
     f.rest = (_req, res) => res.writeHead(404).end(status(404, 'not found'));
     const port = new URL(f.api.server).port;
     await f.client(`http://127.0.0.1:${port}/k8s/clusters/c-1/`).getPod('prod', 'web', alice);
-    expect(f.seen[0]!.url.pathname).toBe('/k8s/clusters/c-1/api/v1/namespaces/prod/pods/web');
+    expect(f.seen[0].url.pathname).toBe('/k8s/clusters/c-1/api/v1/namespaces/prod/pods/web');
   });
 
   it('lists namespace names as podgate itself, with no impersonation header', async () => {
     f.rest = (_req, res) => res.writeHead(200).end(JSON.stringify({ items: [{ metadata: { name: 'prod' } }, { metadata: { name: 'default' } }] }));
     expect(await f.api.listNamespaceNames!()).toEqual(['default', 'prod']);
-    expect(f.seen[0]!.url.pathname).toBe('/api/v1/namespaces');
-    expect(headerLines(f.seen[0]!.rawHeaders, 'impersonate-user')).toEqual([]);
-    expect(headerLines(f.seen[0]!.rawHeaders, 'impersonate-group')).toEqual([]);
-    expect(headerLines(f.seen[0]!.rawHeaders, 'authorization')).toEqual(['Bearer podgate-token']);
+    expect(f.seen[0].url.pathname).toBe('/api/v1/namespaces');
+    expect(headerLines(f.seen[0].rawHeaders, 'impersonate-user')).toEqual([]);
+    expect(headerLines(f.seen[0].rawHeaders, 'impersonate-group')).toEqual([]);
+    expect(headerLines(f.seen[0].rawHeaders, 'authorization')).toEqual(['Bearer podgate-token']);
   });
 
   it('retries once when a kept-alive socket dies under a request', async () => {
@@ -130,7 +130,7 @@ describe('REST', () => {
     expect(first.every((r) => r.allowed)).toBe(true);
     // Four pooled sockets are now stale: a call picks one, is cut, and its retry must not pick
     // another stale one from the pool.
-    expect((await f.api.canI(alice, { ...checks[0]!, verb: 'list' })).allowed).toBe(true);
+    expect((await f.api.canI(alice, { ...checks[0], verb: 'list' })).allowed).toBe(true);
     expect(cut).toBe(1);
   });
 

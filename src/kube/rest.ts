@@ -73,7 +73,7 @@ export class RestClient {
   #send(ep: ApiEndpoint, url: URL, req: RestRequest, headers: http.OutgoingHttpHeaders, payload: Buffer | undefined, fresh = false): Promise<RestResult> {
     return new Promise<RestResult>((resolve, reject) => {
       let settled = false;
-      const fail = (err: unknown): void => {
+      const fail = (err: Error): void => {
         if (settled) return;
         settled = true;
         deadline.clear();

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 
-export const KEEPALIVE_INTERVAL_MS = 30_000;
+const KEEPALIVE_INTERVAL_MS = 30_000;
 
 /**
  * Pings an open stream WebSocket every `intervalMs` (client-go pings every 5 s) so idle

@@ -37,7 +37,7 @@ export async function openWebSocket(ep: ApiEndpoint, req: WsOpenRequest): Promis
       followRedirects: false,
       maxPayload: 16 * 1024 * 1024,
     });
-    const fail = (err: unknown): void => {
+    const fail = (err: Error): void => {
       if (settled) return;
       settled = true;
       deadline.clear();

@@ -112,7 +112,7 @@ describe('metrics from audit events', () => {
     const { logger, lines } = wired('debug');
     emit(logger.child({ connId: 'c9' }), { code: 'REAP', sessionId: 's', namespace: 'n', pod: 'p', container: 'c', found: 0, pids: [], outcome: 'failed', durationMs: 1, reason: 'exit' }, 'session reap failed');
     expect(lines).toHaveLength(1);
-    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+    const line = JSON.parse(lines[0]) as Record<string, unknown>;
     expect(line).toMatchObject({ level: 'warn', code: 'REAP', connId: 'c9', outcome: 'failed', msg: 'session reap failed' });
   });
 

@@ -11,8 +11,6 @@ import { END_REASONS } from '../events/end-reasons.ts';
 import { configSchema } from '../config/schema.ts';
 import { buildInfo } from '../version.ts';
 
-export type { AuditEvent } from '../events/bus.ts';
-
 export interface Metrics {
   readonly registry: Registry;
   observe(event: AuditEvent): void;

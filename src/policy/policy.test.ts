@@ -18,7 +18,7 @@ const pod = (name: string, ns: string, labels: Record<string, string>) => ({
 const subject = (u: UserConfig): PolicySubject => ({
   user: u, identity: { user: 'alice', groups: [] }, config: { defaultNamespace: 'default' },
   kube: {
-    async getPod(ns, name) { return (name === 'web-1' || name === 'db-0') ? pod(name, ns, { app: name === 'web-1' ? 'web' : 'db' }) as never : null; },
+    async getPod(ns, name) { return (name === 'web-1' || name === 'db-0') ? pod(name, ns, { app: name === 'web-1' ? 'web' : 'db' }) : null; },
     async listPods() { return []; },
     async getWorkloadSelector() { return null; },
     async canI(_id, check) { checks.push(check); return { allowed: check.namespace !== 'secret' }; },

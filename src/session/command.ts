@@ -5,7 +5,7 @@
  */
 import type { SessionReaper } from './reaper-types.ts';
 
-export const LOGIN_SHELL = 'if command -v bash >/dev/null 2>&1; then exec bash -l; fi; exec sh -l';
+const LOGIN_SHELL = 'if command -v bash >/dev/null 2>&1; then exec bash -l; fi; exec sh -l';
 
 export function sessionArgv(command: string | null, tty: boolean, reaper: SessionReaper | undefined, sessionId: string): string[] {
   if (reaper) return reaper.wrap(sessionId, command, tty);

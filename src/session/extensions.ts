@@ -7,6 +7,7 @@
  *
  * Handlers are passed to `startBastion(config, { extensions })` by the composition root.
  */
+import type { Duplex } from 'node:stream';
 import type { CertRestrictions } from '../auth/certificate.ts';
 import type { Logger } from 'pino';
 import type { PodgateConfig, UserConfig } from '../config/types.ts';
@@ -100,9 +101,9 @@ export type ConsoleHandler = (channel: SessionChannel, ctx: ConsoleContext) => P
 export interface TcpipContext extends UserContext {
   target: TargetSpec | null;
   /** Resolves the user's target (access review for pods/portforward). */
-  resolve(): Promise<ResolvedTarget>;
+  resolve: () => Promise<ResolvedTarget>;
 }
-export type TcpipHandler = (req: DirectTcpipRequest, accept: () => import('node:stream').Duplex, reject: () => void, ctx: TcpipContext) => void;
+export type TcpipHandler = (req: DirectTcpipRequest, accept: () => Duplex, reject: () => void, ctx: TcpipContext) => void;
 
 export interface Extensions {
   /**
@@ -120,7 +121,7 @@ export interface Extensions {
 
 /** The handler of a subsystem: own entries only, so `__proto__` or `constructor` is none. */
 export function subsystemHandler(ext: Extensions, name: string): ChannelHandler | null {
-  return Object.hasOwn(ext.subsystems, name) ? ext.subsystems[name]! : null;
+  return Object.hasOwn(ext.subsystems, name) ? ext.subsystems[name] : null;
 }
 
 /** The policy action a subsystem request is. */

@@ -84,7 +84,7 @@ describe('PodSession', () => {
     expect(Buffer.concat(ch.out).toString()).toBe('hello');
     expect(Buffer.concat(ch.err).toString()).toBe('oops');
     expect(ch.events).toEqual(['exit:3', 'end']);
-    expect(calls[0]!.command).toEqual(['env', 'LANG=C.UTF-8', 'TERM=xterm-256color', '/bin/sh', '-c', 'echo hi']);
+    expect(calls[0].command).toEqual(['env', 'LANG=C.UTF-8', 'TERM=xterm-256color', '/bin/sh', '-c', 'echo hi']);
     expect(calls[0]).toMatchObject({ tty: true, size: { cols: 80, rows: 24 }, identity: { user: 'alice', groups: ['dev'] } });
   });
 
@@ -138,11 +138,11 @@ describe('PodSession', () => {
     const ext = { ...emptyExtensions(), subsystems: { sftp: async (_ch: unknown, ctx: { helperArgv(s: string): string[] }) => { calls.push({ command: ctx.helperArgv('helper') } as ExecRequest); return { exitCode: 0 }; } } };
     const s = new PodSession({
       userCtx: { connId: 'c1', user, identity: { user: 'alice', groups: [] }, kube: fakeKube(() => ({ out: '', err: '', code: 0 }), []), config, logger: pino({ level: 'silent' }) },
-      target: parseTarget('p'), targetError: null, reaper: undefined, extensions: ext as never, active: new ActiveSessions(),
+      target: parseTarget('p'), targetError: null, reaper: undefined, extensions: ext, active: new ActiveSessions(),
     });
     expect(s.onEnv('LC_ALL', 'C')).toBe(true);
     s.onStart({ type: 'subsystem', name: 'sftp' }, new FakeChannel());
     await s.finished;
-    expect(calls[0]!.command).toEqual(['/bin/sh', '-c', 'helper']);
+    expect(calls[0].command).toEqual(['/bin/sh', '-c', 'helper']);
   });
 });

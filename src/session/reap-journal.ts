@@ -103,7 +103,7 @@ export function parseEntry(raw: string): JournalEntry | null {
   if (!Array.isArray(groups) || groups.length > 64 || !groups.every((g) => text(g, 256))) return null;
   return {
     sessionId: v['sessionId'], startedAt: v['startedAt'],
-    target: { namespace, pod, container, identity: { user: identity['user'] as string, groups: [...(groups as string[])] } },
-    ...(v['user'] !== undefined ? { user: v['user'] as string } : {}),
+    target: { namespace, pod, container, identity: { user: identity['user'], groups: [...(groups)] } },
+    ...(v['user'] !== undefined ? { user: v['user'] } : {}),
   };
 }

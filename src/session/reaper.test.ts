@@ -25,7 +25,7 @@ function localExecutor(argv0: string[], calls: ExecRequest[] = [], path?: string
       calls.push(req);
       const [, ...rest] = req.command;
       const tag = `${RUN}-${req.pod}`;
-      const child = spawn(argv0[0]!, [...argv0.slice(1), ...rest], { env: { ...process.env, ...(path ? { PATH: path } : {}), REAPER_TEST: tag }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(argv0[0], [...argv0.slice(1), ...rest], { env: { ...process.env, ...(path ? { PATH: path } : {}), REAPER_TEST: tag }, stdio: ['pipe', 'pipe', 'pipe'] });
       const stdout = new PassThrough();
       const stderr = new PassThrough();
       child.stdout.pipe(stdout);
@@ -159,7 +159,7 @@ for (const sh of shells) {
 
 describe('reaper with leftover markers', () => {
   it('replaces stale markers of the same name, whoever owns them (root may)', async () => {
-    const executor = localExecutor(shells[1]!.argv0);
+    const executor = localExecutor(shells[1].argv0);
     const reaper = createReaper({ executor, stateDir: await stateDir(), graceMs: 500, logger });
     const stale = nextId();
     const planted = nextId();
@@ -188,7 +188,7 @@ describe('reaper in a container without setsid, cat, tr or sleep', () => {
   it('falls back to ending the process tree under the session', async () => {
     const bin = await stateDir();
     await symlink('/usr/bin/dash', join(bin, 'sh'));
-    const executor = localExecutor(shells[0]!.argv0, [], bin);
+    const executor = localExecutor(shells[0].argv0, [], bin);
     const reaper = createReaper({ executor, stateDir: await stateDir(), graceMs: 500, logger });
     const s = await start(executor, reaper, 'bare', '/bin/sleep 1000 & /bin/sleep 1001');
     expect(await waitFor(async () => (await tagged(`${RUN}-bare`)).length === 3, 10_000)).toBe(true);
@@ -203,7 +203,7 @@ describe('reaper in a container without setsid, cat, tr or sleep', () => {
 
 describe('reaper journal and failures', () => {
   it('recover() reaps what a crashed podgate journaled, then forgets it', async () => {
-    const executor = localExecutor(shells[0]!.argv0);
+    const executor = localExecutor(shells[0].argv0);
     const dir = await stateDir();
     const first = createReaper({ executor, stateDir: dir, graceMs: 500, logger });
     const a = await start(executor, first, 'crash-a', 'sleep 1000 & exit 0');
@@ -212,7 +212,7 @@ describe('reaper journal and failures', () => {
     await first.track(target('crash-b'), b.id);
     expect(await waitFor(async () => (await tagged(`${RUN}-crash-a`)).length === 1 && (await tagged(`${RUN}-crash-b`)).length >= 1, 10_000)).toBe(true);
     const calls: ExecRequest[] = [];
-    const restarted = createReaper({ executor: localExecutor(shells[0]!.argv0, calls), stateDir: dir, graceMs: 500, logger });
+    const restarted = createReaper({ executor: localExecutor(shells[0].argv0, calls), stateDir: dir, graceMs: 500, logger });
     const reports = await restarted.recover();
     expect(reports.map((r) => r.outcome).sort()).toEqual(['term', 'term']);
     expect(calls.every((c) => c.identity.user === 'alice' && c.identity.groups[0] === 'dev')).toBe(true);
@@ -222,7 +222,7 @@ describe('reaper journal and failures', () => {
   });
 
   it('recover() leaves alone the sessions its own podgate is running', async () => {
-    const executor = localExecutor(shells[0]!.argv0);
+    const executor = localExecutor(shells[0].argv0);
     const reaper = createReaper({ executor, stateDir: await stateDir(), graceMs: 500, logger });
     const live = await start(executor, reaper, 'own', 'sleep 1000');
     await reaper.track(target('own'), live.id);
@@ -241,14 +241,14 @@ describe('reaper journal and failures', () => {
     const reaper = createReaper({ executor, stateDir: dir, graceMs: 100, logger });
     const [r1] = await reaper.recover();
     expect(r1).toMatchObject({ sessionId: 'sess-1', outcome: 'failed' });
-    expect(r1!.error).toContain('API_UNREACHABLE');
+    expect(r1.error).toContain('API_UNREACHABLE');
     code = 'POD_NOT_FOUND';
     expect((await reaper.recover()).map((r) => r.outcome)).toEqual(['failed']);
     expect(await reaper.recover()).toEqual([]);
   });
 
   it('tries the reap exec again when the API times out', async () => {
-    const local = localExecutor(shells[0]!.argv0);
+    const local = localExecutor(shells[0].argv0);
     const dir = await stateDir();
     const reaper = createReaper({ executor: local, stateDir: dir, graceMs: 500, logger });
     const s = await start(local, reaper, 'retry', 'sleep 1000');
@@ -278,12 +278,12 @@ describe('reaper journal and failures', () => {
     const [report] = await reaper.recover();
     expect(calls).toBe(1);
     expect(report).toMatchObject({ outcome: 'failed' });
-    expect(report!.error).toMatch(/^NO_SHELL: /);
+    expect(report.error).toMatch(/^NO_SHELL: /);
     expect(await reaper.recover()).toEqual([]);
   });
 
   it('refuses session ids that could reach outside the marker name', () => {
-    const reaper = createReaper({ executor: localExecutor(shells[0]!.argv0), stateDir: '/nonexistent', graceMs: 100, logger });
+    const reaper = createReaper({ executor: localExecutor(shells[0].argv0), stateDir: '/nonexistent', graceMs: 100, logger });
     expect(() => reaper.wrap('../etc', null, true)).toThrow(TypeError);
     expect(reaper.wrap('abc-1', null, true).slice(3)).toEqual(['sh', 'abc-1', 'lt', '']);
   });

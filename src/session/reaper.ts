@@ -141,7 +141,7 @@ export function createReaper(opts: ReaperOptions): SessionReaper {
       let next = 0;
       const worker = async (): Promise<void> => {
         while (next < entries.length) {
-          const entry = entries[next++]!;
+          const entry = entries[next++];
           if (!SESSION_ID.test(entry.sessionId)) {
             await journal.remove(entry.sessionId).catch(() => undefined);
             continue;

@@ -8,7 +8,7 @@ import { BlockList, isIP } from 'node:net';
 /** `::ffff:10.1.2.3` → `10.1.2.3`; anything else unchanged. */
 export function normalAddress(addr: string): string {
   const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
-  return m ? m[1]! : addr;
+  return m ? m[1] : addr;
 }
 
 /** Why `cidr` is not an address or address/prefix, or null when it is. */

@@ -37,7 +37,7 @@ export function parseClientOffer(buf: Buffer): ClientOffer | null | 'invalid' {
   const packetLen = buf.readUInt32BE(pos);
   if (packetLen < 2 || packetLen > 35000) return 'invalid';
   if (buf.length < pos + 4 + packetLen) return null;
-  const padLen = buf[pos + 4]!;
+  const padLen = buf[pos + 4];
   const payload = buf.subarray(pos + 5, pos + 4 + packetLen - padLen);
   if (payload[0] !== KEXINIT || payload.length < 17) return 'invalid';
   let p = 17; // type + cookie
@@ -50,7 +50,7 @@ export function parseClientOffer(buf: Buffer): ClientOffer | null | 'invalid' {
     if (name) lists[name] = len === 0 ? [] : payload.toString('latin1', p, p + len).split(',');
     p += len;
   }
-  return { version, kex: lists['kex']!, hostKey: lists['hostKey']!, cipher: lists['cipher']!, mac: lists['mac']!, compress: lists['compress']! };
+  return { version, kex: lists['kex'], hostKey: lists['hostKey'], cipher: lists['cipher'], mac: lists['mac'], compress: lists['compress'] };
 }
 
 /** Any byte stream a connection arrives on: a TCP socket, or a channel (jump connections). */

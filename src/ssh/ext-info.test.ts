@@ -36,7 +36,7 @@ async function extInfoSeen(patch: boolean): Promise<Seen> {
     c.on('error', (e) => { seen.error = e.message; resolve(); });
     c.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, username: 'u', password: 'p', readyTimeout: 10_000 });
     const handlers = (c as unknown as { _protocol: { _handlers: Record<string, (p: unknown, exts: Seen['exts'][number]) => void> } })._protocol._handlers;
-    const original = handlers['EXT_INFO']!;
+    const original = handlers['EXT_INFO'];
     handlers['EXT_INFO'] = (p, exts) => {
       seen.exts.push(exts);
       original(p, exts);
@@ -49,7 +49,7 @@ describe('server-sig-algs', () => {
   it('ssh2 1.17 alone announces a merged name, SHA-1 ssh-rsa and ssh-dss', async () => {
     const seen = await extInfoSeen(false);
     expect(seen.error).toBeUndefined();
-    const algs = seen.exts[0]![0]!.algs!;
+    const algs = seen.exts[0][0].algs!;
     expect(algs).toContain('ecdsa-sha2-nistp521rsa-sha2-512');
     expect(algs).not.toContain('rsa-sha2-512');
     expect(algs).toEqual(expect.arrayContaining(['ssh-rsa', 'ssh-dss']));

@@ -34,7 +34,7 @@ function names(l: Record<'cipher' | 'mac' | 'compress' | 'lang', NameList>): Rec
 }
 
 /** The same offer with only `allowed` host-key algorithms (cached per original offer). */
-export function restrictOffer(offer: KexInitLike, allowed: readonly string[]): KexInitLike {
+function restrictOffer(offer: KexInitLike, allowed: readonly string[]): KexInitLike {
   const cached = fixed.get(offer);
   if (cached) return cached;
   const keep = offer.lists.serverHostKey.array.filter((a) => allowed.includes(a));

@@ -28,7 +28,7 @@ const FAILURES: [RegExp, Category, string][] = [
 ];
 
 /** The category of an ssh2 handshake error, or null when it is not a negotiation failure. */
-export function negotiationFailure(message: string): { category: Category; label: string } | null {
+function negotiationFailure(message: string): { category: Category; label: string } | null {
   for (const [re, category, label] of FAILURES) if (re.test(message)) return { category, label };
   return null;
 }

@@ -35,7 +35,7 @@ export function createNestedServer(opts: NestedServerOptions): NestedServer {
   const { log } = opts;
   const inner = new ssh2.Server({ hostKeys: opts.hostKeys, algorithms: HARDENED_ALGORITHMS, ident: IDENT });
   inner.on('error', (err: Error) => log.debug({ err: err.message }, 'nested ssh pre-handshake error'));
-  const tunnels = new WeakMap<object, { info: ConnectionInfo; handler: ConnectionHandler; source: string; onAuthenticated(): void; onAuthFailure(): void; onProtocolError(): void }>();
+  const tunnels = new WeakMap<object, { info: ConnectionInfo; handler: ConnectionHandler; source: string; onAuthenticated: () => void; onAuthFailure: () => void; onProtocolError: () => void }>();
 
   inner.on('connection', (client: Connection) => {
     const stream = (client as unknown as { _sock?: object })._sock;

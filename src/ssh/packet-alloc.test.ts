@@ -17,7 +17,7 @@ describe('pooled ssh2 AES-GCM packets', () => {
       expect(b.readUInt32BE(0)).toBe(a.readUInt32BE(0));
       expect(b[4]).toBe(a[4]);
       expect((b.length - 16 - 4) % 16).toBe(0);
-      expect(b[4]!).toBeGreaterThanOrEqual(4);
+      expect(b[4]).toBeGreaterThanOrEqual(4);
     }
     c.free();
     expect(installPacketPool()).toBe(true);

@@ -25,7 +25,7 @@ export interface PenaltyConfig {
   maxSources: number;
 }
 
-export interface PenaltyOutcome {
+interface PenaltyOutcome {
   /** Seconds of penalty now held (0 when the event was not recorded). */
   seconds: number;
   /** True when connections from the source are now refused. */

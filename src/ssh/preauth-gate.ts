@@ -62,7 +62,7 @@ export function createPreauthGate(limits: GateLimits, penalties: Penalties, log:
 
   const begin = (c: Contender): void => {
     let m = running.get(c.source);
-    if (!m) running.set(c.source, (m = new Map()));
+    if (!m) running.set(c.source, (m = new Map<Contender, number>()));
     m.set(c, Date.now());
     runningTotal++;
     c.start();

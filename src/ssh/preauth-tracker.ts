@@ -26,7 +26,7 @@ export interface PreauthConn {
   closed(): void;
 }
 
-export interface EnterOptions {
+interface EnterOptions {
   connId: string;
   source: string;
   /** Starts the SSH handshake on the transport. */

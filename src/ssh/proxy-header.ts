@@ -13,7 +13,7 @@ const V1_PREFIX = Buffer.from('PROXY ', 'latin1');
 /** v1 header: at most 107 bytes including CRLF. */
 const V1_MAX = 107;
 /** v2: address block plus TLVs; HAProxy sends a few dozen bytes. Longer is refused. */
-export const V2_MAX_PAYLOAD = 4096;
+const V2_MAX_PAYLOAD = 4096;
 
 export interface ProxyAddresses {
   sourceAddress: string;
@@ -85,11 +85,11 @@ function ipv6(b: Buffer): string {
 
 function parseV2(buf: Buffer): ProxyParse {
   if (buf.length < 16) return { kind: 'incomplete' };
-  const verCmd = buf[12]!;
+  const verCmd = buf[12];
   if (verCmd >> 4 !== 2) return { kind: 'invalid', reason: `v2 version ${verCmd >> 4} is not 2` };
   const command = verCmd & 0x0f;
   if (command > 1) return { kind: 'invalid', reason: `v2 command ${command} is not LOCAL or PROXY` };
-  const famProto = buf[13]!;
+  const famProto = buf[13];
   const len = buf.readUInt16BE(14);
   if (len > V2_MAX_PAYLOAD) return { kind: 'invalid', reason: `v2 header of ${len} bytes is longer than ${V2_MAX_PAYLOAD}` };
   if (buf.length < 16 + len) return { kind: 'incomplete' };

@@ -24,7 +24,7 @@ import type { ConnectionInfo, ServerHandler } from './types.ts';
 import { emit } from '../events/emit.ts';
 
 /** The config's limits that the SSH layer enforces itself (documented in src/config/types.ts). */
-export type SshLimits = Pick<LimitsConfig,
+type SshLimits = Pick<LimitsConfig,
   'loginGraceSeconds' | 'maxAuthTries' | 'maxUnauthenticated' | 'maxUnauthenticatedPerSource' | 'maxQueued' | 'maxQueuedPerSource'
   | 'maxNestedPerConnection' | 'penalties' | 'keepaliveIntervalSeconds' | 'keepaliveCountMax'>;
 

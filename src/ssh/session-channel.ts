@@ -28,7 +28,7 @@ export function wireSession(session: Session, handler: SessionHandler, log: Logg
     accept?.();
   });
   session.on('env', (accept, reject, info) => {
-    const { key, val } = info as unknown as { key: string; val: string };
+    const { key, val } = info;
     answer(handler.onEnv(String(key), String(val)), accept, reject);
   });
   // Signals (never sent by OpenSSH), X11 and agent forwarding are not served.
@@ -41,11 +41,11 @@ export function wireSession(session: Session, handler: SessionHandler, log: Logg
     ch.once('close', close);
     handler.onStart(s, ch);
   };
-  session.on('shell', (accept) => start(accept() as unknown as SessionChannel, { type: 'shell' }));
-  session.on('exec', (accept, _reject, info) => start(accept() as unknown as SessionChannel, { type: 'exec', command: info.command }));
+  session.on('shell', (accept) => start(accept(), { type: 'shell' }));
+  session.on('exec', (accept, _reject, info) => start(accept(), { type: 'exec', command: info.command }));
   session.on('subsystem', (accept, reject, info) => {
     if (!handler.canSubsystem(info.name)) return reject?.();
-    start(accept() as unknown as SessionChannel, { type: 'subsystem', name: info.name });
+    start(accept(), { type: 'subsystem', name: info.name });
   });
   session.on('close', close);
 }

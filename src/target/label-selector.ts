@@ -16,21 +16,21 @@ export function parseLabelSelector(selector: string): (labels: Record<string, st
     if (t === '') continue;
     let m: RegExpMatchArray | null;
     if ((m = t.match(/^([^\s!=,()]+)\s+(in|notin)\s+\(([^)]*)\)$/))) {
-      const key = m[1]!;
-      const values = new Set(m[3]!.split(',').map((v) => v.trim()).filter((v) => v !== ''));
+      const key = m[1];
+      const values = new Set(m[3].split(',').map((v) => v.trim()).filter((v) => v !== ''));
       const inSet = m[2] === 'in';
       reqs.push((l) => (inSet ? has(l, key) && values.has(get(l, key)!) : !has(l, key) || !values.has(get(l, key)!)));
     } else if ((m = t.match(/^([^\s!=,()]+)\s*!=\s*([^\s!=,()]*)$/))) {
-      const [key, val] = [m[1]!, m[2]!];
+      const [key, val] = [m[1], m[2]];
       reqs.push((l) => get(l, key) !== val);
     } else if ((m = t.match(/^([^\s!=,()]+)\s*==?\s*([^\s!=,()]*)$/))) {
-      const [key, val] = [m[1]!, m[2]!];
+      const [key, val] = [m[1], m[2]];
       reqs.push((l) => get(l, key) === val);
     } else if ((m = t.match(/^!\s*([^\s!=,()]+)$/))) {
-      const key = m[1]!;
+      const key = m[1];
       reqs.push((l) => !has(l, key));
     } else if ((m = t.match(/^([^\s!=,()]+)$/))) {
-      const key = m[1]!;
+      const key = m[1];
       reqs.push((l) => has(l, key));
     } else {
       throw new Error(`invalid label selector term "${t}"`);

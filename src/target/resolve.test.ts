@@ -15,7 +15,7 @@ function pod(name: string, ns: string, o: { labels?: Record<string, string>; pha
       conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }],
       containerStatuses: containers.map((c) => ({ name: c, image: 'x', imageID: '', ready: true, restartCount: 0, state: o.waiting ? { waiting: { reason: o.waiting } } : { running: {} } })),
     },
-  } as V1Pod;
+  };
 }
 
 const pods: V1Pod[] = [
@@ -37,7 +37,7 @@ const kube: ResolveOptions['kube'] = {
   },
   async listPods(ns, _id, o) {
     const [k, v] = (o?.labelSelector ?? '').split('=');
-    return pods.filter((p) => p.metadata?.namespace === ns && p.metadata?.labels?.[k!] === v);
+    return pods.filter((p) => p.metadata?.namespace === ns && p.metadata?.labels?.[k] === v);
   },
   async getWorkloadSelector(kind: WorkloadKind, ns, name) {
     return workloads[`${kind}/${ns}/${name}`] ?? null;

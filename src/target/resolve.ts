@@ -102,7 +102,7 @@ async function pickReadyPod(opts: ResolveOptions, namespace: string, kind: Workl
     throw new PodgateError('NO_READY_POD', `${kind} "${name}" in namespace "${namespace}" has no Running and Ready pod (${pods.length} pod(s) found)`);
   }
   ready.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
-  return ready[0]!;
+  return ready[0];
 }
 
 /** The named container, else the default-container annotation, else the first; it must run. */

@@ -48,7 +48,7 @@ export function makeCertDir(prefix = 'podgate-certs-'): CertDir {
 
 /** The base64 blob of a `.pub` / `-cert.pub` file. */
 export function blobOf(pubPath: string): Buffer {
-  return Buffer.from(readFileSync(pubPath, 'utf8').split(' ')[1]!, 'base64');
+  return Buffer.from(readFileSync(pubPath, 'utf8').split(' ')[1], 'base64');
 }
 
 function list(pairs: [string, Buffer][]): Buffer {
@@ -81,6 +81,6 @@ export function craftCertificate(base: ParsedCertificate, caPriv: string, o: Cra
     sshStrings(''), sshStrings(o.signatureKey ?? base.signatureKey),
   ]);
   const ca = ssh2.utils.parseKey(readFileSync(caPriv)) as ssh2.ParsedKey;
-  const sig = sshStrings(sshStrings('ssh-ed25519', ca.sign(signed) as Buffer));
+  const sig = sshStrings(sshStrings('ssh-ed25519', ca.sign(signed)));
   return Buffer.concat([signed, sig, o.trailing ?? Buffer.alloc(0)]);
 }

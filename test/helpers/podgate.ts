@@ -16,7 +16,7 @@ import { waitFor } from './ssh.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-export interface EmulatorLike {
+interface EmulatorLike {
   writeKubeconfig(path: string, opts: { token: string }): void;
 }
 
@@ -78,7 +78,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function merge(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
   const out = { ...base };
-  for (const [k, v] of Object.entries(patch)) out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Record<string, unknown>, v) : v;
+  for (const [k, v] of Object.entries(patch)) out[k] = isObject(v) && isObject(out[k]) ? merge(out[k], v) : v;
   return out;
 }
 

@@ -5,7 +5,7 @@
 import type { ExecSession } from '../../src/kube/types.ts';
 import type { ReapTarget, SessionReaper } from '../../src/session/reaper-types.ts';
 
-export const identity = { user: 'alice', groups: ['dev'] };
+const identity = { user: 'alice', groups: ['dev'] };
 
 /** A debian pod whose /bin/sh is dash, and the busybox-only pod. */
 export const REAP_PODS: (ReapTarget & { sshTarget: string })[] = [

@@ -57,7 +57,7 @@ export async function startHarness(runtime: ContainerRuntime, podUids: Record<st
   };
 }
 
-export interface ExecResult {
+interface ExecResult {
   protocol: string;
   frames: { channel: number; data: Buffer }[];
   stdout: string;
@@ -143,7 +143,7 @@ export async function until<T>(fn: () => Promise<T> | T, timeoutMs = 20_000, wha
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
-    if (v) return v as NonNullable<T>;
+    if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }

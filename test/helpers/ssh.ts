@@ -38,7 +38,7 @@ const SSH = '/usr/bin/ssh';
 
 /** The argv (after `ssh`) that reaches `sshUser@127.0.0.1` on the endpoint's port. */
 export function sshArgs(ep: SshEndpoint, sshUser: string, args: string[], opts: Pick<SshOptions, 'key' | 'tty' | 'extraArgs'> = {}): string[] {
-  const key = opts.key ?? ep.keyFor(sshUser.split('+')[0]!);
+  const key = opts.key ?? ep.keyFor(sshUser.split('+')[0]);
   return [
     '-F', '/dev/null',
     '-o', 'StrictHostKeyChecking=no',
@@ -103,10 +103,12 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
   for (;;) {
     try {
       const v = await check();
-      if (v) return v as NonNullable<T>;
+      if (v) return v;
     } catch (e) {
       last = e;
     }
+    // `last` is whatever the check threw, usually an Error; String() is the readable form of anything.
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }

@@ -11,7 +11,7 @@ export type Ssh2Client = InstanceType<typeof ssh2.Client>;
 
 /** Connects as `sshUser` (USER+TARGET) with the user's key; resolves once authenticated. */
 export function connectSsh2(ep: SshEndpoint, sshUser: string): Promise<Ssh2Client> {
-  const user = sshUser.split('+')[0]!;
+  const user = sshUser.split('+')[0];
   const client = new ssh2.Client();
   return new Promise((resolve, reject) => {
     client.once('ready', () => { client.off('error', reject); client.on('error', () => undefined); resolve(client); });
@@ -32,10 +32,6 @@ export function sftpOpen(sftp: SFTPWrapper, path: string, flags: OpenMode = 'r')
 export function sftpRead(sftp: SFTPWrapper, handle: Buffer, offset: number, len: number): Promise<Buffer> {
   const buf = Buffer.alloc(len);
   return new Promise((resolve, reject) => sftp.read(handle, buf, 0, len, offset, (err, n) => (err ? reject(err) : resolve(buf.subarray(0, n)))));
-}
-
-export function sftpWrite(sftp: SFTPWrapper, handle: Buffer, offset: number, data: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => sftp.write(handle, data, 0, data.length, offset, (err) => (err ? reject(err) : resolve())));
 }
 
 /** Runs `command` on a new session channel; resolves with its output and exit code. */

@@ -18,7 +18,7 @@ function json(res: ServerResponse, code: number, body: unknown): void {
   res.end(t);
 }
 
-export function isLoopback(addr: string | undefined): boolean {
+function isLoopback(addr: string | undefined): boolean {
   return addr !== undefined && (addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.'));
 }
 

@@ -17,6 +17,8 @@ function fieldValue(o: KubeObject, path: string): string {
     if (cur === null || typeof cur !== 'object') return '';
     cur = (cur as Record<string, unknown>)[p];
   }
+  // Field selectors compare scalars; an object field renders as String() does, which no selector value matches.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   return cur === undefined || cur === null ? '' : String(cur);
 }
 

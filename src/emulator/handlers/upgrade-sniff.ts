@@ -17,7 +17,10 @@ function record(chunk: unknown, entry: RequestLogEntry): void {
 }
 
 export function sniffUpgradeResponse(socket: Duplex, entry: RequestLogEntry): void {
+  // The originals are put back as they were and called with .apply(this), so they stay unbound.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const write = socket.write;
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const end = socket.end;
   const restore = (): void => { socket.write = write; socket.end = end; };
   socket.write = function (this: Duplex, chunk: unknown, ...rest: unknown[]): boolean {

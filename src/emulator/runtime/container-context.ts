@@ -56,7 +56,7 @@ export function launchCommand(ctx: ContainerContext, argv: string[], opts: { tty
   return { file: '/bin/sh', args: ['-c', WRAPPER, 'podgate-launch', ctx.procsFile, added.join(' '), ...ns, ...argv], env };
 }
 
-export function hostPath(ctx: ContainerContext, p: string): string {
+function hostPath(ctx: ContainerContext, p: string): string {
   return ctx.root ? join(ctx.root, p) : p;
 }
 

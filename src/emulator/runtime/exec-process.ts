@@ -80,7 +80,7 @@ export function startPtyProcess(cmd: LaunchCommand, size: { cols: number; rows: 
     cwd: '/',
     env: cmd.env,
     encoding: null,
-  } as pty.IPtyForkOptions);
+  });
   term.onData((d) => h.onStdout(typeof d === 'string' ? Buffer.from(d) : Buffer.from(d as unknown as Uint8Array)));
   term.onExit(({ exitCode, signal }) => h.onDone(signalExit(signal, exitCode)));
   return {

@@ -97,7 +97,7 @@ async function runExec(c: ExecRequestContext, ws: WebSocket, proto: Negotiated):
   };
   const fail = (err: string): void => {
     const status = internalErrorStatus(err);
-    finish(status, JSON.parse(status).message as string);
+    finish(status, (JSON.parse(status) as { message: string }).message);
   };
 
   const container = c.container;

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { ProcessInfo } from './types.ts';
 
 /** Null when the process is gone or a zombie. */
-export async function readProcessInfo(pid: number): Promise<ProcessInfo | null> {
+async function readProcessInfo(pid: number): Promise<ProcessInfo | null> {
   try {
     const [stat, cmdline] = await Promise.all([
       readFile(`/proc/${pid}/stat`, 'utf8'),

@@ -24,7 +24,7 @@ export interface SpdyConnection {
 }
 
 const PROTOCOL_HEADER = 'x-stream-protocol-version';
-const dictionary = (createRequire(import.meta.url)('spdy-transport/lib/spdy-transport/protocol/spdy/dictionary.js') as Record<number, Buffer>)[3]!;
+const dictionary = (createRequire(import.meta.url)('spdy-transport/lib/spdy-transport/protocol/spdy/dictionary.js') as Record<number, Buffer>)[3];
 
 function headerValues(req: IncomingMessage, name: string): string[] {
   const raw = req.headers[name];

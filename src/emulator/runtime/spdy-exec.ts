@@ -22,7 +22,7 @@ import { acceptSpdy, type SpdyStream } from './spdy-conn.ts';
 import type { ExecStreamOptions } from './types.ts';
 
 /** The kubelet's SPDY remotecommand protocols, newest first. */
-export const SPDY_EXEC_PROTOCOLS = ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
+const SPDY_EXEC_PROTOCOLS = ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
 /** How long the kubelet waits for the client to create every stream (streamCreationTimeout). */
 const STREAM_CREATION_MS = 30_000;
 

@@ -44,12 +44,12 @@ export class SpdyFrameReader {
       const len = this.buf.readUIntBE(5, 3);
       if (len > MAX_FRAME) { this.onError(); return; }
       if (this.buf.length < 8 + len) return;
-      const control = (this.buf[0]! & CONTROL) !== 0;
+      const control = (this.buf[0] & CONTROL) !== 0;
       const frame: SpdyFrame = {
         control,
         type: control ? this.buf.readUInt16BE(2) : 0,
         streamId: control ? 0 : this.buf.readUInt32BE(0) & 0x7fffffff,
-        flags: this.buf[4]!,
+        flags: this.buf[4],
         data: this.buf.subarray(8, 8 + len),
       };
       this.buf = this.buf.subarray(8 + len);

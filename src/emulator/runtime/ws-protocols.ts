@@ -2,7 +2,7 @@
  * WebSocket subprotocols of remotecommand and port-forward, and their framing: binary frames
  * `[channel] + payload`, or for the base64 variants text frames `'0'+channel` + base64 payload.
  */
-export type ProtocolVersion = 'v1' | 'v4' | 'v5';
+type ProtocolVersion = 'v1' | 'v4' | 'v5';
 export type Codec = 'binary' | 'base64';
 
 export interface Negotiated {

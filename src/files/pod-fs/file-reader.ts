@@ -102,7 +102,7 @@ export class FileReader implements Reader {
 
   #pump(): void {
     while (this.#queue.length > 0 && !this.#starting) {
-      const head = this.#queue[0]!;
+      const head = this.#queue[0];
       const bufEnd = this.#bufStart + this.#bufLen;
       const noStream = this.#exec === null;
       if (noStream || head.offset < this.#bufStart || head.offset > bufEnd + SKIP_LIMIT) {
@@ -146,7 +146,7 @@ export class FileReader implements Reader {
       need -= take;
       skip = 0;
     }
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
 
   /** Forgets buffered bytes before `offset`. */
@@ -157,7 +157,7 @@ export class FileReader implements Reader {
     this.#bufLen -= n;
     this.#ahead.budget.used -= n;
     while (n > 0) {
-      const c = this.#chunks[0]!;
+      const c = this.#chunks[0];
       if (c.length <= n) { this.#chunks.shift(); n -= c.length; } else { this.#chunks[0] = c.subarray(n); n = 0; }
     }
     if (this.#bufLen === 0 && offset > this.#bufStart) this.#bufStart = offset;

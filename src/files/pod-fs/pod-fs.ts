@@ -14,7 +14,7 @@ import { shQuote } from './shell-quote.ts';
 import { parseListing, parseStatLine, type FileStat } from './stat-parse.ts';
 
 /** Files up to this size travel inside helper requests and replies, with no data exec. */
-export const SMALL_FILE = 64 * 1024;
+const SMALL_FILE = 64 * 1024;
 
 export interface OpenWriteFlags {
   append: boolean;

@@ -7,7 +7,7 @@ const AWKWARD = ['plain', 'with space', "it's", 'a"b', 'line\nbreak', '-leading'
 function roundTrip(shell: string[], words: string[]): string[] {
   const script = `NL='\n'\nIFS= read -r l; eval "set -- $l"; for a in "$@"; do printf '%s\\0' "$a"; done`;
   const line = words.map(shQuote).join(' ') + '\n';
-  const r = spawnSync(shell[0]!, [...shell.slice(1), '-c', script], { input: Buffer.from(line, 'latin1') });
+  const r = spawnSync(shell[0], [...shell.slice(1), '-c', script], { input: Buffer.from(line, 'latin1') });
   return r.stdout.toString('latin1').split('\0').slice(0, -1);
 }
 

@@ -8,13 +8,13 @@ export interface FileStat extends Required<Attrs> {
 }
 
 /** Parses the nine fields (the raw mode is hex, as both GNU and busybox stat print %f). */
-export function parseStatFields(fields: readonly string[]): FileStat | null {
+function parseStatFields(fields: readonly string[]): FileStat | null {
   if (fields.length < 9) return null;
   const [mode, uid, gid, size, atime, mtime, nlink, user, group] = fields as [string, string, string, string, string, string, string, string, string];
   const nums = [parseInt(mode, 16), Number(uid), Number(gid), Number(size), Number(atime), Number(mtime), Number(nlink)];
   if (nums.some((n) => !Number.isFinite(n))) return null;
   return {
-    mode: nums[0]!, uid: nums[1]!, gid: nums[2]!, size: nums[3]!, atime: nums[4]!, mtime: nums[5]!, nlink: nums[6]!,
+    mode: nums[0], uid: nums[1], gid: nums[2], size: nums[3], atime: nums[4], mtime: nums[5], nlink: nums[6],
     user: user === 'UNKNOWN' ? uid : user, group: group === 'UNKNOWN' ? gid : group,
   };
 }

@@ -44,7 +44,7 @@ export class ChannelReader {
   /** Up to `max` bytes (at least one), or null at EOF. */
   async read(max: number): Promise<Buffer | null> {
     if (!(await this.#fill())) return null;
-    const first = this.#chunks[0]!;
+    const first = this.#chunks[0];
     let out: Buffer;
     if (first.length <= max) { out = first; this.#chunks.shift(); } else { out = first.subarray(0, max); this.#chunks[0] = first.subarray(max); }
     this.#len -= out.length;
@@ -66,6 +66,6 @@ export class ChannelReader {
 
   async byte(): Promise<number | null> {
     const b = await this.read(1);
-    return b === null ? null : b[0]!;
+    return b === null ? null : b[0];
   }
 }

@@ -34,7 +34,7 @@ const FLAGS = new Map<string, 'verbose' | 'recursive' | 'preserve' | 'targetIsDi
 interface Word { text: string; quoted: boolean; tilde: boolean }
 
 /** Splits into shell words, or null when any character would make the shell do more. */
-export function strictWords(command: string): Word[] | null {
+function strictWords(command: string): Word[] | null {
   const words: Word[] = [];
   let i = 0;
   const n = command.length;
@@ -49,7 +49,7 @@ export function strictWords(command: string): Word[] | null {
       i++;
     }
     while (i < n && command[i] !== ' ' && command[i] !== '\t') {
-      const c = command[i]!;
+      const c = command[i];
       if (c === "'") {
         const end = command.indexOf("'", i + 1);
         if (end < 0) return null;
@@ -60,10 +60,10 @@ export function strictWords(command: string): Word[] | null {
         i++;
         for (;;) {
           if (i >= n) return null;
-          const d = command[i]!;
+          const d = command[i];
           if (d === '"') break;
           if (d === '$' || d === '`') return null;
-          if (d === '\\' && i + 1 < n && '$`"\\'.includes(command[i + 1]!)) {
+          if (d === '\\' && i + 1 < n && '$`"\\'.includes(command[i + 1])) {
             text += command[i + 1];
             i += 2;
             continue;
@@ -97,11 +97,11 @@ export function parseScpCommand(command: string): ScpCommand | null {
   const words = strictWords(command);
   if (words === null || words.length < 3) return null;
   const [scp, ...rest] = words;
-  if (scp!.text !== 'scp' || scp!.quoted || scp!.tilde) return null;
+  if (scp.text !== 'scp' || scp.quoted || scp.tilde) return null;
   const seen = new Set<string>();
   let i = 0;
   for (; i < rest.length - 1; i++) {
-    const w = rest[i]!;
+    const w = rest[i];
     if (w.quoted || w.tilde) return null;
     if (w.text === '--') { i++; break; }
     const flag = FLAGS.get(w.text);
@@ -110,7 +110,7 @@ export function parseScpCommand(command: string): ScpCommand | null {
   }
   if (i !== rest.length - 1) return null;
   if (seen.has('sink') === seen.has('source')) return null;
-  const p = rest[i]!;
+  const p = rest[i];
   // A path that starts with "-" must come after "--" (OpenSSH always sends it so).
   if (!p.tilde && p.text.startsWith('-') && rest[i - 1]?.text !== '--') return null;
   if (!p.tilde && p.text === '') return null;

@@ -45,14 +45,14 @@ export async function scpSink(cmd: ScpCommand, input: ChannelReader, out: Writab
       continue;
     }
     const m = /^([CD])([0-7]{4}) (\d+) (.+)$/s.exec(line);
-    if (m === null || m[4]!.includes('/') || m[4] === '..') {
+    if (m === null || m[4].includes('/') || m[4] === '..') {
       out.write(Buffer.from('\x02scp: protocol error: unexpected line\n'));
       return 1;
     }
-    const mode = parseInt(m[2]!, 8);
+    const mode = parseInt(m[2], 8);
     const size = Number(m[3]);
     const parent = dirs[dirs.length - 1]?.path;
-    const path = parent !== undefined ? join(parent, m[4]!) : targetIsDir ? join(target, m[4]!) : target;
+    const path = parent !== undefined ? join(parent, m[4]) : targetIsDir ? join(target, m[4]) : target;
     if (m[1] === 'D') {
       if (!cmd.recursive) { out.write(Buffer.from('\x02scp: received directory without -r\n')); return 1; }
       try {

@@ -47,7 +47,7 @@ const TYPE_CHARS: Record<number, string> = {
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** `drwxr-xr-x`-style mode string, as ls -l prints it. */
-export function modeString(mode: number): string {
+function modeString(mode: number): string {
   const t = TYPE_CHARS[mode & 0o170000] ?? '?';
   const bit = (m: number, c: string): string => ((mode & m) !== 0 ? c : '-');
   const x = (m: number, special: number, lower: string, upper: string): string => {

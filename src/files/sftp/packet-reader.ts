@@ -21,7 +21,7 @@ export class PacketReader {
     if (this.#off + n > this.#buf.length) throw new BadMessage('truncated packet');
   }
 
-  u8(): number { this.#need(1); return this.#buf[this.#off++]!; }
+  u8(): number { this.#need(1); return this.#buf[this.#off++]; }
   u32(): number { this.#need(4); const v = this.#buf.readUInt32BE(this.#off); this.#off += 4; return v; }
   u64(): number {
     this.#need(8);
@@ -78,13 +78,13 @@ export class PacketFramer {
   }
 
   #peek(n: number): Buffer {
-    if (this.#chunks[0]!.length >= n) return this.#chunks[0]!;
+    if (this.#chunks[0].length >= n) return this.#chunks[0];
     this.#chunks = [Buffer.concat(this.#chunks)];
-    return this.#chunks[0]!;
+    return this.#chunks[0];
   }
 
   #take(n: number): Buffer {
-    const first = this.#chunks[0]!;
+    const first = this.#chunks[0];
     let out: Buffer;
     if (first.length >= n) {
       out = first.subarray(0, n);

@@ -73,7 +73,7 @@ describe('PacketFramer (property)', () => {
 
 describe('PacketReader (property)', () => {
   it('any sequence of reads on any bytes yields values or BadMessage', () => {
-    const op = fc.constantFrom('u8', 'u32', 'u64', 'bytes', 'string', 'attrs') as fc.Arbitrary<'u8' | 'u32' | 'u64' | 'bytes' | 'string' | 'attrs'>;
+    const op = fc.constantFrom<'u8' | 'u32' | 'u64' | 'bytes' | 'string' | 'attrs'>('u8', 'u32', 'u64', 'bytes', 'string', 'attrs');
     fc.assert(fc.property(sftpish, fc.array(op, { maxLength: 10 }), (buf, ops) => {
       const r = new PacketReader(buf);
       try {

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { PodFs } from '../pod-fs/pod-fs.ts';
 import { toFsError } from '../pod-fs/fs-error.ts';
-import { displayPath, type FileOpEvent, type FileOpSink } from '../file-op-audit.ts';
+import type { FileOpEvent, FileOpSink } from '../file-op-audit.ts';
 import { MAX_PACKET, MAX_RW, PKT, STATUS } from './constants.ts';
 import { BadMessage, PacketFramer, PacketReader } from './packet-reader.ts';
 import { statusPacket, versionPacket } from './packet-writer.ts';
@@ -77,7 +77,7 @@ export function serveSftp(opts: SftpServerOptions): Promise<SftpServerResult> {
       resolve({ bytesIn, bytesOut });
     };
     drainHeld = () => {
-      while (held.length > 0 && !closed && room(held[0]!)) dispatch(held.shift()!);
+      while (held.length > 0 && !closed && room(held[0])) dispatch(held.shift()!);
       if (held.length > 0 || waitingDrain) channel.pause();
       else if (!closed) channel.resume();
     };
@@ -100,7 +100,7 @@ export function serveSftp(opts: SftpServerOptions): Promise<SftpServerResult> {
     opts.closed?.addEventListener('abort', finish, { once: true });
 
     function dispatch(p: Buffer): void {
-      const type = p[0]!;
+      const type = p[0];
       if (type === PKT.INIT) { send(versionPacket()); return; }
       let id = 0;
       try {
@@ -123,8 +123,6 @@ export function serveSftp(opts: SftpServerOptions): Promise<SftpServerResult> {
     }
   });
 }
-
-export { displayPath };
 
 /** Bytes a request holds while served: its packet, plus the data a READ asks for. */
 function requestCost(p: Buffer): number {

@@ -25,7 +25,7 @@ describe('PacketFramer', () => {
     const got: Buffer[] = [];
     dribble(Buffer.concat([a, b]), (c) => got.push(...f.push(c)));
     expect(got.map((p) => p[0])).toEqual([PKT.STAT, PKT.WRITE]);
-    const r = new PacketReader(got[0]!, 1);
+    const r = new PacketReader(got[0], 1);
     expect([r.u32(), r.string()]).toEqual([7, '/a b']);
     expect(() => new PacketFramer(1024).push(Buffer.from([0xff, 0, 0, 0, 1]))).toThrow();
   });

@@ -146,7 +146,7 @@ export class PacketScanner {
         off += n;
         if (this.#head.length < 5) continue;
         const len = this.#head.readUInt32BE(0);
-        const type = this.#head[4]!;
+        const type = this.#head[4];
         const keep = type === this.#bulkType ? Math.min(len, 1 + 4 + 4 + 256 + 8 + 4) : Math.min(len, 70_000);
         this.#need = keep - 1;
         this.#skip = 0;

@@ -110,7 +110,7 @@ export const alice = { user: 'alice', groups: ['dev', 'ops'] };
 /** Every value of one header, one entry per header line as it came on the wire. */
 export function headerLines(raw: string[], name: string): string[] {
   const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === name.toLowerCase()) out.push(raw[i + 1]!);
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === name.toLowerCase()) out.push(raw[i + 1]);
   return out;
 }
 

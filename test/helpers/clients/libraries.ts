@@ -33,7 +33,7 @@ export function pythonDrivers(c: ClientContext): ClientDriver[] {
 }
 
 /** GOPATH, GO111MODULE=off: the imports resolve in Debian's /usr/share/gocode, nothing is fetched. */
-export const GO_ENV = { GOPATH: '/usr/share/gocode', GO111MODULE: 'off', GOFLAGS: '', GOPROXY: 'off' };
+const GO_ENV = { GOPATH: '/usr/share/gocode', GO111MODULE: 'off', GOFLAGS: '', GOPROXY: 'off' };
 
 /** Builds the Go client; pins the RSA host key so the RSA SHA-2 signature path is exercised too. */
 export async function goDriver(c: ClientContext): Promise<ClientDriver> {

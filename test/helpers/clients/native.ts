@@ -15,9 +15,9 @@ const run = promisify(execFile);
 const TIMEOUT = 60_000;
 
 /** SHA256 fingerprint of a public key line, base64 without padding (as ssh-keygen -l prints). */
-export async function fingerprint(pubPath: string): Promise<string> {
+async function fingerprint(pubPath: string): Promise<string> {
   const { stdout } = await run('ssh-keygen', ['-l', '-f', pubPath]);
-  return stdout.split(' ')[1]!.replace(/^SHA256:/, '');
+  return stdout.split(' ')[1].replace(/^SHA256:/, '');
 }
 
 export async function puttyDrivers(c: ClientContext): Promise<ClientDriver[]> {
