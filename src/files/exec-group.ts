@@ -76,7 +76,11 @@ export function createExecGroup(executor: PodExecutor, reaper: SessionReaper | u
       busy = (async () => {
         while (toKill.length > 0) {
           const batch = toKill.splice(0, BATCH);
-          await killStreams(executor, target, batch, graceMs);
+          // A failed kill exec (an overloaded or unreachable API server) is tried again before
+          // the streams are dropped: dropped, their processes would run on unheard.
+          for (let attempt = 1; !(await killStreams(executor, target, batch, graceMs)) && attempt < KILL_ATTEMPTS; attempt++) {
+            await new Promise((r) => setTimeout(r, KILL_RETRY_MS * attempt));
+          }
           for (const id of batch) {
             killing.delete(id);
             const abort = afterKill.get(id);
@@ -121,8 +125,12 @@ export function createExecGroup(executor: PodExecutor, reaper: SessionReaper | u
 
 /** A kill exec that has not finished this long after its grace period is given up on. */
 const KILL_EXEC_SLACK_MS = 30_000;
+/** Kill execs tried for one batch before its streams are dropped anyway, and the pause between. */
+const KILL_ATTEMPTS = 3;
+const KILL_RETRY_MS = 2000;
 
-async function killStreams(executor: PodExecutor, target: ReapTarget, ids: string[], graceMs: number): Promise<void> {
+/** True when the kill exec ran to its end. */
+async function killStreams(executor: PodExecutor, target: ReapTarget, ids: string[], graceMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const exec = await executor.exec({ ...target, command: ['/bin/sh', '-c', STREAM_KILL_SCRIPT, 'podgate-kill', String(Math.max(0, Math.round(graceMs))), ...ids], stdin: false, tty: false });
@@ -130,10 +138,11 @@ async function killStreams(executor: PodExecutor, target: ReapTarget, ids: strin
     exec.stdout.on('error', () => undefined);
     exec.stderr?.resume();
     exec.stderr?.on('error', () => undefined);
-    const late = new Promise<void>((resolve) => { timer = setTimeout(() => { exec.abort(); resolve(); }, graceMs + KILL_EXEC_SLACK_MS); });
-    await Promise.race([exec.done, late]);
+    const late = new Promise<null>((resolve) => { timer = setTimeout(() => { exec.abort(); resolve(null); }, graceMs + KILL_EXEC_SLACK_MS); });
+    const outcome = await Promise.race([exec.done, late]);
+    return outcome !== null && 'exitCode' in outcome;
   } catch {
-    /* the session's own reap still ends the helper; a stream left here is reported by no one */
+    return false; // the session's own reap still ends the helper
   } finally {
     clearTimeout(timer);
   }
