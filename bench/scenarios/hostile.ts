@@ -6,8 +6,10 @@
  * one connection. Reported: podgate's RSS before, at its peak, and up to 60 s after every
  * hostile client disconnected; and the normal user's echo latency meanwhile (a `cat` exec,
  * one line every 200 ms), and afterwards the time of a fresh login + `echo` (10 tries). Not a
- * timed test: `npm run bench -- --only hostile`.
+ * timed test: `npm run bench -- --only hostile`. With PODGATE_BENCH_HOSTILE_LOG=FILE, podgate's
+ * JSON log of the run is written to FILE (one event a line) for the post-mortem.
  */
+import { writeFileSync } from 'node:fs';
 import type { ClientChannel } from 'ssh2';
 import { connectSsh2, execSsh2 } from '../../test/helpers/ssh2-client.ts';
 import { hostileSession, type AttackSizes } from '../lib/hostile-attacks.ts';
@@ -93,6 +95,8 @@ export async function hostile(env: BenchEnv, ctx: BenchContext): Promise<Scenari
     }
     await sleep(2000);
   }
+  const dump = process.env['PODGATE_BENCH_HOSTILE_LOG'];
+  if (dump) writeFileSync(dump, env.podgate.logs().map((l) => JSON.stringify(l)).join('\n') + '\n');
   const mib = (k: number): number => (k - baseline) / 1024;
   const p50 = (a: number[]): number => (a.length ? percentile(a, 50) : NaN);
   const p99 = (a: number[]): number => (a.length ? percentile(a, 99) : NaN);

@@ -43,4 +43,28 @@ describe('createExecGroup', () => {
     await g.close();
     expect(calls.flatMap((cmd) => cmd.slice(5))).toHaveLength(3);
   });
+
+  it('drops a cut stream only after the kill exec that ends its process has finished', async () => {
+    const order: string[] = [];
+    let finishKill: (() => void) | null = null;
+    const executor = {
+      exec: (req: ExecRequest): Promise<ExecSession> => {
+        order.push(`kill ${req.command.slice(5).join(' ')}`);
+        const done = finishKill !== null ? Promise.resolve({ exitCode: 0 }) : new Promise<{ exitCode: number }>((resolve) => { finishKill = () => { order.push('kill done'); resolve({ exitCode: 0 }); }; });
+        return Promise.resolve({ stdin: null, stdout: new PassThrough().end(), stderr: new PassThrough().end(), resize: () => undefined, done, abort: () => undefined });
+      },
+    };
+    const reaper = { wrap: (id: string, cmd: string | null) => ['wrap', id, cmd ?? ''] } as unknown as SessionReaper;
+    const g = createExecGroup(executor, reaper, target, 'sess', 1000);
+    const a = g.wrap('A');
+    const b = g.wrap('B');
+    b.ended({ exitCode: 0 });
+    a.cut(() => order.push('abort A'));
+    b.cut(() => order.push('abort B')); // exited already: dropped at once
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual(['kill sess.f1', 'abort B']);
+    finishKill!();
+    await g.close();
+    expect(order.slice(0, 4)).toEqual(['kill sess.f1', 'abort B', 'kill done', 'abort A']);
+  });
 });

@@ -4,7 +4,9 @@
  * ends without authenticating its source is penalised for how it ended (src/ssh/penalties.ts):
  * `authfail` after rejected attempts, `grace-exceeded` when the grace time ran out, `crash` on
  * a protocol error, `noauth` otherwise. A connection that only waited in the queue costs
- * nothing: an honest burst is never penalised.
+ * nothing: an honest burst is never penalised. Nor does anything after authentication: a
+ * protocol error or failure on an authenticated connection never penalises its address (one
+ * user's misbehaving session must not lock out everyone behind the same NAT address).
  */
 import type { Logger } from 'pino';
 import type { Contender, PreauthGate } from './preauth-gate.ts';

@@ -168,7 +168,9 @@ export class FileReader implements Reader {
     const old = this.#exec;
     this.#exec = null;
     if (old !== null) {
-      old.stdout.destroy();
+      // Paused, not destroyed: the stream stays open until its process is ended (a wrapped
+      // stream's abort waits for the kill), so the process blocks on a full pipe meanwhile.
+      old.stdout.pause();
       old.abort();
     }
   }

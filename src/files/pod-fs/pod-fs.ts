@@ -176,11 +176,17 @@ export class PodFs {
       throw err;
     }
     void exec.done.then((outcome) => { wrapped.ended(outcome); });
+    // Dropping the stream waits until its process is ended (src/files/exec-group.ts `cut`).
+    const stream: ExecSession = {
+      stdin: exec.stdin, stdout: exec.stdout, stderr: exec.stderr, done: exec.done,
+      resize: (size) => { exec.resize(size); },
+      abort: () => { wrapped.cut(() => { exec.abort(); }); },
+    };
     const bytes = Buffer.from(`${line}\n`, 'latin1');
     exec.stdin?.on('error', () => { /* done reports it */ });
     if (endStdin) exec.stdin?.end(bytes);
     else exec.stdin?.write(bytes);
-    return exec;
+    return stream;
   }
 
   #helperExec(): Promise<ShellHelper> {
