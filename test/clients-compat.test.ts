@@ -151,7 +151,11 @@ describe('algorithms', () => {
     expect(ev['msg']).toMatch(new RegExp(`^Unable to negotiate with 127\\.0\\.0\\.1 port \\d+: no matching .* found\\. Their offer: ${theirs[0]}`));
   });
 
-  it('a nested (jump) connection that cannot agree is logged with the client offer too', async () => {
+  // Racy by nature, so retried: the inner client also sees there is no common cipher and exits;
+  // when its jump channel closes before the pre-auth door has handed the nested stream to ssh2
+  // (the door may queue it under load), the server never reads the client's KEXINIT and there is
+  // nothing to log. Seen once in a full run, never alone.
+  it('a nested (jump) connection that cannot agree is logged with the client offer too', { retry: 2 }, async () => {
     const common = ['StrictHostKeyChecking no', 'UserKnownHostsFile /dev/null', 'BatchMode yes', 'LogLevel ERROR', 'User alice',
       `IdentityFile ${bastion.pg.keyFor('alice')}`, 'IdentitiesOnly yes'].map((o) => `  ${o}`);
     const cfg = join(work, 'ssh_config_jump');
