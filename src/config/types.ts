@@ -132,7 +132,7 @@ interface SshConfig {
   packetPool: boolean;
 }
 
-interface PenaltiesConfig {
+export interface PenaltiesConfig {
   /** Seconds of penalty a source accrues when a connection ends after failed authentication. */
   authfail: number;
   /** ... ends without authenticating (nor failing), or is pre-empted. */

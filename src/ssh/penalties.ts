@@ -7,23 +7,13 @@
  * nothing visible. The table holds at most `maxSources` entries (expired ones are swept first;
  * a full table adds no new penalties, OpenSSH's `overflow=permissive`).
  */
+import type { PenaltiesConfig } from '../config/types.ts';
 import type { AddressSet } from './address-set.ts';
 
 export type PenaltyEvent = 'authfail' | 'noauth' | 'grace-exceeded' | 'crash';
 
-export interface PenaltyConfig {
-  /** Seconds added per event kind. */
-  authfail: number;
-  noauth: number;
-  graceExceeded: number;
-  crash: number;
-  /** Seconds of penalty that must accrue before connections are refused. */
-  min: number;
-  /** Upper bound of the penalty time a source can hold. */
-  max: number;
-  /** Most sources tracked at once. */
-  maxSources: number;
-}
+/** The config's `limits.penalties` (src/config/types.ts) less the exempt list, which the caller resolves. */
+export type PenaltyConfig = Omit<PenaltiesConfig, 'exempt'>;
 
 interface PenaltyOutcome {
   /** Seconds of penalty now held (0 when the event was not recorded). */
