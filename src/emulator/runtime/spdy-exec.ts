@@ -7,33 +7,24 @@
  * stream (v4: a metav1.Status), then every stream and the connection are closed. When the client
  * goes away the process gets stdin EOF (a PTY: nothing) and no signal, as on the WebSocket path.
  *
- * SPDY framing (zlib-compressed headers with the SPDY/3 dictionary, flow control) comes from
- * `spdy-transport`, the library behind node-spdy; kubectl's side is moby/spdystream.
+ * SPDY framing is podgate's own (spdy-session.ts; only the SPDY/3 header dictionary comes from
+ * `spdy-transport`); kubectl's side is moby/spdystream.
  */
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { execStartError, launchCommand, lookupError } from './container-context.ts';
-import type { Container } from './container.ts';
+import type { ExecRequestContext } from './exec-session.ts';
 import { internalErrorStatus, nonZeroExitStatus, successStatus } from './exec-status.ts';
 import { startPipeProcess, startPtyProcess, type ExecProcess } from './exec-process.ts';
 import { ResizeParser } from './resize-parser.ts';
 import { acceptSpdy, type SpdyStream } from './spdy-conn.ts';
-import type { ExecStreamOptions } from './types.ts';
 
 /** The kubelet's SPDY remotecommand protocols, newest first. */
 const SPDY_EXEC_PROTOCOLS = ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
 /** How long the kubelet waits for the client to create every stream (streamCreationTimeout). */
 const STREAM_CREATION_MS = 30_000;
 
-export interface SpdyExecContext {
-  req: IncomingMessage;
-  socket: Duplex;
-  head: Buffer;
-  container: Container | null;
-  containerName: string;
-  opts: ExecStreamOptions;
-}
+/** What the WebSocket path gets, less what SPDY does not use (the WebSocket server, the path, faults). */
+export type SpdyExecContext = Pick<ExecRequestContext, 'req' | 'socket' | 'head' | 'container' | 'containerName' | 'opts'>;
 
 type StreamType = 'error' | 'stdin' | 'stdout' | 'stderr' | 'resize';
 
