@@ -41,7 +41,7 @@ function outcome(raw: string): TargetSpec | PodgateError {
 
 /** The text a spec stands for, rebuilt from its parts. */
 function rebuild(spec: TargetSpec, kindText: string | null): string {
-  const workload = kindText === null ? spec.name : `${kindText}~${spec.name}`;
+  const workload = `${spec.cluster === undefined ? '' : `${spec.cluster}_`}${kindText === null ? spec.name : `${kindText}~${spec.name}`}`;
   return `${workload}${spec.namespace === undefined ? '' : `.${spec.namespace}`}${spec.container === undefined ? '' : `+${spec.container}`}`;
 }
 
@@ -56,8 +56,10 @@ describe('target grammar (property)', () => {
       expect(dns1123SubdomainError(r.name)).toBeNull();
       if (r.namespace !== undefined) expect(dns1123LabelError(r.namespace)).toBeNull();
       if (r.container !== undefined) expect(dns1123LabelError(r.container)).toBeNull();
-      const tilde = raw.split('+')[0].indexOf('~');
-      expect(rebuild(r, tilde < 0 ? null : raw.slice(0, tilde))).toBe(raw);
+      if (r.cluster !== undefined) expect(dns1123LabelError(r.cluster)).toBeNull();
+      const local = r.cluster === undefined ? raw : raw.slice(r.cluster.length + 1);
+      const tilde = local.split('+')[0].indexOf('~');
+      expect(rebuild(r, tilde < 0 ? null : local.slice(0, tilde))).toBe(raw);
     }), fuzzParams('grammar: alphabet and round trip', 2000));
   });
 

@@ -83,7 +83,25 @@ describe('splitUser / parseTarget (docs/contract.md §1)', () => {
   });
   it('prototype names are no kinds', () => {
     for (const k of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
-      expect(rejects(`${k}~x`).userMessage).toContain(`unknown kind "${k}"`);
+      // `__proto__` holds "_", which ends a cluster name (docs/clusters.md): refused as that.
+      expect(rejects(`${k}~x`).userMessage).toContain(k.includes('_') ? 'cluster name ""' : `unknown kind "${k}"`);
     }
+  });
+});
+
+// Several clusters (docs/clusters.md).
+describe('parseTarget: CLUSTER_ prefix', () => {
+  it('names the cluster before "_" and parses the rest as before', () => {
+    expect(parseTarget('eu1_web-7d9f.prod+nginx')).toEqual({ kind: 'auto', name: 'web-7d9f', namespace: 'prod', container: 'nginx', cluster: 'eu1', raw: 'eu1_web-7d9f.prod+nginx' });
+    expect(parseTarget('eu1_sts~db')).toEqual({ kind: 'statefulset', name: 'db', cluster: 'eu1', raw: 'eu1_sts~db' });
+    expect(parseTarget('web.prod.eu1')).toEqual({ kind: 'auto', name: 'web.prod', namespace: 'eu1', raw: 'web.prod.eu1' });
+  });
+
+  it('rejects bad cluster parts, naming them', () => {
+    expect(rejects('_web').userMessage).toMatch(/cluster name ""/);
+    expect(rejects('EU1_web').userMessage).toMatch(/cluster name "EU1"/);
+    expect(rejects('eu1_').userMessage).toMatch(/nothing after "eu1_"/);
+    expect(rejects('eu1_us1_web').userMessage).toMatch(/at most one "_"/);
+    expect(rejects('web.prod_eu1').userMessage).toMatch(/cluster name "web.prod"/);
   });
 });

@@ -1,7 +1,9 @@
 /**
- * The SSH user name grammar of docs/contract.md §1:
- *   USER [ "+" TARGET ],  TARGET = WORKLOAD [ "." NAMESPACE ] [ "+" CONTAINER ],
+ * The SSH user name grammar of docs/contract.md §1 and docs/clusters.md:
+ *   USER [ "+" TARGET ],  TARGET = [ CLUSTER "_" ] WORKLOAD [ "." NAMESPACE ] [ "+" CONTAINER ],
  *   WORKLOAD = POD | NAME | KIND "~" NAME.
+ * `_` occurs in no Kubernetes name, so a TARGET without `_` parses exactly as it did before
+ * clusters existed, and the part before the one `_` can only be a cluster (never a namespace).
  * `splitUser` never fails (authentication only needs USER); `parseTarget` validates every part
  * as a Kubernetes name and throws TARGET_INVALID with a message that says which part is wrong.
  */
@@ -30,14 +32,28 @@ export function splitUser(sshUser: string): { user: string; rest: string | null 
 }
 
 function invalid(raw: string, why: string): PodgateError {
-  return new PodgateError('TARGET_INVALID', `invalid target "${raw}": ${why} (use POD[.NAMESPACE][+CONTAINER] or KIND~NAME[.NAMESPACE][+CONTAINER])`);
+  return new PodgateError('TARGET_INVALID', `invalid target "${raw}": ${why} (use [CLUSTER_]POD[.NAMESPACE][+CONTAINER] or [CLUSTER_]KIND~NAME[.NAMESPACE][+CONTAINER])`);
 }
 
 /** Parses TARGET (the part after USER+). Throws PodgateError TARGET_INVALID. */
 export function parseTarget(raw: string): TargetSpec {
   if (raw.length === 0) throw invalid(raw, 'nothing after "+"');
   if (!ALLOWED_CHARS.test(raw)) throw invalid(raw, 'only letters, digits and . _ ~ + - may appear');
-  const parts = raw.split('+');
+  const underscore = raw.indexOf('_');
+  if (underscore < 0) return parseLocal(raw, raw);
+  // Several clusters (docs/clusters.md): CLUSTER_ before the rest, which is the old grammar.
+  const cluster = raw.slice(0, underscore);
+  const rest = raw.slice(underscore + 1);
+  const err = dns1123LabelError(cluster);
+  if (err) throw invalid(raw, `cluster name "${cluster}" ${err}`);
+  if (rest.includes('_')) throw invalid(raw, 'at most one "_" may appear, after the cluster name');
+  if (rest.length === 0) throw invalid(raw, `nothing after "${cluster}_"`);
+  return { ...parseLocal(rest, raw), cluster };
+}
+
+/** TARGET without a cluster: the grammar as it was before clusters. */
+function parseLocal(text: string, raw: string): TargetSpec {
+  const parts = text.split('+');
   if (parts.length > 2) throw invalid(raw, 'at most one "+CONTAINER" may follow the workload');
   const [workloadPart, container] = parts as [string, string | undefined];
   if (container !== undefined) {

@@ -11,6 +11,8 @@ export interface TargetSpec {
   namespace?: string;
   /** Absent: the pod's default container. */
   container?: string;
+  /** The cluster named before `_` (docs/clusters.md); absent: the default cluster. */
+  cluster?: string;
   /** The target as the user typed it (for messages and audit). */
   raw: string;
 }
