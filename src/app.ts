@@ -7,14 +7,14 @@
  *         → PodSession per session channel: target → access review →
  *           exec (or an extension) → bridge → exit → reap              src/session/pod-session.ts
  *
- * Everything Kubernetes goes through `deps.kube` (KubeApi), always impersonating the user.
+ * Everything Kubernetes goes through `deps.clusters` (a KubeApi per cluster), always impersonating the user.
  */
 import { installPacketPool } from './ssh/packet-alloc.ts';
 import type { Logger } from 'pino';
 import { PublicKeyAuthenticator } from './auth/public-key-auth.ts';
 import { mustParseListen } from './config/listen.ts';
 import type { PodgateConfig, UserConfig } from './config/types.ts';
-import type { KubeApi } from './kube/types.ts';
+import type { ClusterSet } from './clusters/types.ts';
 import { ActiveSessions } from './session/active-sessions.ts';
 import { createConnectionHandler } from './session/connection-handler.ts';
 import { emptyExtensions, type Extensions } from './session/extensions.ts';
@@ -25,7 +25,8 @@ import type { ConnectionControl, ConnectionHandler } from './ssh/types.ts';
 import { emit } from './events/emit.ts';
 
 export interface BastionDeps {
-  kube: KubeApi;
+  /** One Kubernetes client per configured cluster (src/clusters/registry.ts). */
+  clusters: ClusterSet;
   logger: Logger;
   reaper?: SessionReaper;
   /** Private host keys (OpenSSH or PEM), already read from the files. */
@@ -85,7 +86,7 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
     handler: {
       onConnection: (info): ConnectionHandler => {
         const { config: cfg, users, authenticator } = state;
-        const inner = createConnectionHandler(info, { config: cfg, users, authenticator, kube: deps.kube, reaper: deps.reaper, extensions, active, logger });
+        const inner = createConnectionHandler(info, { config: cfg, users, authenticator, clusters: deps.clusters, reaper: deps.reaper, extensions, active, logger });
         let name: string | null = null;
         return {
           ...inner,

@@ -9,11 +9,12 @@ import type { Logger } from 'pino';
 import { mustParseListen } from '../config/listen.ts';
 import type { PodgateConfig } from '../config/types.ts';
 import { PodgateError } from '../errors/index.ts';
-import { createKubeApi, type KubeClient } from '../kube/index.ts';
+import { clusterExecutor, createClusterRegistry, type ClusterRegistry } from '../clusters/registry.ts';
+import { startClusterProbes } from '../clusters/probes.ts';
 import { startMetricsServer, type MetricsServer } from '../metrics/http-server.ts';
 import { EventBus } from '../events/bus.ts';
 import { busOf } from '../events/emit.ts';
-import { startApiProbe, type ApiProbe } from '../health/api-probe.ts';
+import type { ApiProbe } from '../health/api-probe.ts';
 import { startLoopMonitor } from '../health/loop-monitor.ts';
 import { createReadiness } from '../health/readiness.ts';
 import { startConfigReloader, type Reloader } from './config-reloader.ts';
@@ -78,9 +79,9 @@ function recoverCrashedSessions(reaper: SessionReaper, users: PodgateConfig['use
 
 export async function runBastion(opts: RunBastionOptions): Promise<number> {
   const { config, hostKeys, logger, metrics, out } = opts;
-  let kube: KubeClient;
+  let clusters: ClusterRegistry;
   try {
-    kube = createKubeApi({ ...config.kubernetes, logger });
+    clusters = createClusterRegistry(config, logger);
   } catch (err) {
     if (!(err instanceof PodgateError)) throw err;
     out.err(`podgate: ${err.userMessage}`);
@@ -104,11 +105,11 @@ export async function runBastion(opts: RunBastionOptions): Promise<number> {
     loop.stop();
     readiness.dispose();
     await metricsServer?.close();
-    kube.close();
+    clusters.close();
     await opts.alsoClose?.();
   };
   try {
-    const reaper = createReaper({ executor: kube, stateDir: config.stateDir, graceMs: config.limits.reapGraceSeconds * 1000, logger });
+    const reaper = createReaper({ executor: clusterExecutor(clusters), stateDir: config.stateDir, graceMs: config.limits.reapGraceSeconds * 1000, logger });
     if (config.metrics !== null) {
       metricsServer = await startMetricsServer({
         listen: mustParseListen(config.metrics.listen),
@@ -121,10 +122,11 @@ export async function runBastion(opts: RunBastionOptions): Promise<number> {
       emit(logger, { code: 'METRICS_LISTENING', address: metricsServer.address.host, port: metricsServer.address.port }, 'metrics and health endpoints up');
     }
     // startBastion logs SERVER_LISTENING (the line the test helper waits for) and SHUTDOWN.
-    bastion = await startBastion(config, { kube, logger, reaper, hostKeys, extensions: await loadExtensions() });
+    bastion = await startBastion(config, { clusters, logger, reaper, hostKeys, extensions: await loadExtensions() });
     metrics.setConnectionsSource(() => bastion?.connections() ?? 0);
     metrics.setReadySource(() => readiness.state().ready);
-    probe = startApiProbe({ probe: () => kube.probe(), intervalMs: config.health.apiProbeIntervalSeconds * 1000, logger });
+    // One probe per cluster, each on its own timer and timeout; readiness follows the default's.
+    probe = startClusterProbes(clusters, { intervalMs: config.health.apiProbeIntervalSeconds * 1000, logger });
     recoverCrashedSessions(reaper, config.users, logger);
     if (opts.reload) {
       const live = bastion;

@@ -75,6 +75,7 @@ function resolvePaths(cfg: PodgateConfig, baseDir: string): PodgateConfig {
       ...(cfg.kubernetes.kubeconfig === undefined ? {} : { kubeconfig: resolve(baseDir, cfg.kubernetes.kubeconfig) }),
     },
     users: cfg.users.map((u) => ({ ...u, kubernetes: { user: u.kubernetes.user ?? u.name, groups: u.kubernetes.groups } })),
+    clusters: cfg.clusters.map((c) => (c.kubeconfig === undefined ? c : { ...c, kubeconfig: resolve(baseDir, c.kubeconfig) })),
   };
 }
 

@@ -25,6 +25,8 @@ const policySchema = {
     watch: { type: 'boolean', default: false },
     recordings: { type: 'boolean', default: false },
     web: { type: 'boolean', default: false },
+    // --- several clusters (docs/clusters.md): the clusters this user may reach; absent: all ---
+    clusters: { type: 'array', items: { type: 'string' } },
   },
 } as const;
 
@@ -47,6 +49,21 @@ const userSchema = {
     },
     defaultNamespace: { type: 'string' },
     allow: policySchema,
+    // --- access that expires (docs/clusters.md): an RFC 3339 time, checked in semantics.ts ---
+    expires: { type: 'string' },
+  },
+} as const;
+
+// --- several clusters (docs/clusters.md) ---
+const clusterSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { type: 'string' },
+    kubeconfig: { type: 'string', minLength: 1 },
+    context: { type: 'string', minLength: 1 },
+    default: { type: 'boolean', default: false },
   },
 } as const;
 
@@ -183,5 +200,7 @@ export const configSchema = {
     // --- end of operations keys ---
     stateDir: { type: 'string', minLength: 1, default: 'podgate-state' },
     banner: { type: 'string' },
+    // --- several clusters (docs/clusters.md); empty: the one cluster of `kubernetes:` ---
+    clusters: { type: 'array', items: clusterSchema, default: [] },
   },
 } as const;

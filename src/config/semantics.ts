@@ -9,6 +9,7 @@ const { utils } = ssh2;
 import { keyProblem } from '../auth/key-algorithms.ts';
 import { parseListen } from './listen.ts';
 import { cidrProblem } from '../ssh/address-set.ts';
+import { checkClusters } from './cluster-semantics.ts';
 
 export interface SemanticIssue {
   path: (string | number)[];
@@ -118,5 +119,7 @@ export function checkSemantics(cfg: Record<string, unknown>): SemanticIssue[] {
     if (typeof user.defaultNamespace === 'string') add(['users', i, 'defaultNamespace'], namespaceProblem(user.defaultNamespace));
     strings(user.allow?.namespaces).forEach(([ns, n]) => add(['users', i, 'allow', 'namespaces', n], namespaceProblem(ns)));
   });
+  // Several clusters and expiry (docs/clusters.md).
+  issues.push(...checkClusters(cfg));
   return issues;
 }

@@ -28,6 +28,19 @@ export interface PodgateConfig {
   stateDir: string;
   /** Optional text shown before authentication. */
   banner?: string;
+  /** Several clusters (docs/clusters.md); empty: the one cluster of `kubernetes` (named `default`). */
+  clusters: ClusterConfig[];
+}
+
+/** One cluster of `clusters:` (docs/clusters.md). */
+export interface ClusterConfig {
+  /** DNS-1123 label; the `CLUSTER_` of a target. */
+  name: string;
+  /** Absent: in-cluster, else $KUBECONFIG, else ~/.kube/config. */
+  kubeconfig?: string;
+  context?: string;
+  /** The cluster of targets that name none (exactly one). */
+  default: boolean;
 }
 
 interface KubernetesConfig {
@@ -46,6 +59,8 @@ export interface UserConfig {
   kubernetes: { user: string; groups: string[] };
   defaultNamespace?: string;
   allow: UserPolicy;
+  /** RFC 3339 time after which the user cannot log in and their sessions end (docs/clusters.md). */
+  expires?: string;
 }
 
 /**
@@ -71,6 +86,8 @@ export interface UserPolicy {
   recordings: boolean;
   /** The browser terminal (default false). */
   web: boolean;
+  /** The clusters the user may reach (docs/clusters.md); absent: all. */
+  clusters?: string[];
 }
 
 export interface LimitsConfig {

@@ -27,6 +27,10 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { summary: 'the configuration is invalid', fix: 'Run podgate check-config FILE and fix each error it lists.' },
   HOST_KEY_UNREADABLE: { summary: 'a host key file is missing or unreadable', fix: 'Run podgate keygen --dir DIR, or fix hostKeys in the config.' },
   INTERNAL: { summary: 'internal error', fix: 'Read the operator log entry; report a bug if it repeats.' },
+  // --- several clusters and access that expires (docs/clusters.md) ---
+  CLUSTER_UNKNOWN: { summary: 'no such cluster', fix: 'Use a cluster name from clusters: in the config before "_" in the target (ssh USER@bastion whoami lists them).' },
+  CLUSTER_NOT_ALLOWED: { summary: 'the cluster is not allowed for this user', fix: 'Add the cluster to the user\'s allow.clusters in the config.' },
+  ACCESS_EXPIRED: { summary: 'this user\'s access has expired', fix: 'Extend users[].expires in the config, or issue a new certificate.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -23,6 +23,7 @@ export interface EventSpec {
 
 const conn = { connId: f.str('connection id (one per TCP connection)') };
 const target = {
+  cluster: f.opt(f.str('cluster (docs/clusters.md; `default` in the single-cluster form)')),
   namespace: f.strOrNull('pod namespace'),
   pod: f.strOrNull('pod name'),
 };
@@ -71,7 +72,10 @@ export const EVENTS = {
     level: (e) => (e.ok === true ? 'info' : 'warn'),
     levelDoc: 'info when ok, else warn',
     summary: 'The periodic Kubernetes API probe changed state (logged on change only); readiness follows it.',
-    fields: { ok: f.bool('whether the API answered'), errorCode: f.opt(f.str('error registry code when not')), message: f.opt(f.str('operator text when not')), latencyMs: f.num('probe time') },
+    fields: {
+      ok: f.bool('whether the API answered'), errorCode: f.opt(f.str('error registry code when not')), message: f.opt(f.str('operator text when not')), latencyMs: f.num('probe time'),
+      cluster: f.opt(f.str('the cluster probed (docs/clusters.md)')), isDefault: f.opt(f.bool('whether it is the default cluster (readiness follows only that one)')),
+    },
   },
   EVENT_LOOP_STALLED: {
     level: 'error',
@@ -234,6 +238,12 @@ export const EVENTS = {
   KUBE_PORTFORWARD_STREAM_ERROR: { level: 'debug', summary: 'A port-forward stream failed (counted in podgate_api_errors_total).', fields: kubeError },
   KUBE_PORTFORWARD_WS_ERROR: { level: 'debug', summary: 'A port-forward WebSocket failed (counted in podgate_api_errors_total).', fields: kubeError },
   SSH_PACKET_POOL: { level: 'debug', summary: 'Whether ssh2 AES-GCM packets come from pooled slabs.', fields: { enabled: f.bool('pooled') } },
+  // --- several clusters and access that expires (docs/clusters.md) ---
+  ACCESS_EXPIRED: {
+    level: 'info',
+    summary: 'A user\'s access expired (users[].expires or the certificate\'s valid-before) while connected: their sessions were ended with a line saying so, and the connection closed.',
+    fields: { ...conn, user: f.str('podgate user'), expiredAt: f.str('the expiry (RFC 3339)'), source: f.oneOf('which expiry', ['config', 'certificate']), sessions: f.num('sessions ended') },
+  },
 } as const satisfies Record<string, EventSpec>;
 
 export type EventCode = keyof typeof EVENTS;

@@ -2,9 +2,9 @@
  * Why a session ended: the one list the session, its timers, shutdown, the audit event
  * SESSION_END and the `podgate_sessions_total{reason}` metric all use.
  */
-export const END_REASONS = ['exit', 'client-closed', 'idle-timeout', 'max-time', 'shutdown', 'user-removed', 'error'] as const;
+export const END_REASONS = ['exit', 'client-closed', 'idle-timeout', 'max-time', 'shutdown', 'user-removed', 'error', 'access-expired'] as const;
 
 export type EndReason = (typeof END_REASONS)[number];
 
 /** Reasons for which podgate itself ends a running session (and tells the user why). */
-export type TerminateReason = Extract<EndReason, 'shutdown' | 'idle-timeout' | 'max-time' | 'user-removed'>;
+export type TerminateReason = Extract<EndReason, 'shutdown' | 'idle-timeout' | 'max-time' | 'user-removed' | 'access-expired'>;

@@ -1,3 +1,4 @@
+import { singleCluster } from '../clusters/choose.ts';
 import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -26,7 +27,7 @@ function harness(connId = 'c1'): Harness {
     },
   } as unknown as KubeApi;
   h.ctx = {
-    connId, user: { name: 'alice' } as UserConfig, identity: { user: 'alice', groups: ['dev'] }, kube, config: {} as PodgateConfig, logger,
+    connId, user: { name: 'alice' } as UserConfig, identity: { user: 'alice', groups: ['dev'] }, kube, cluster: 'default', clusters: singleCluster(kube), config: {} as PodgateConfig, logger,
     target: { kind: 'auto', name: 'db-0', namespace: 'prod', raw: 'db-0.prod' },
     resolve: async () => { h.resolves++; return { namespace: 'prod', pod: 'db-0', container: 'db' } as ResolvedTarget; },
   };

@@ -65,7 +65,7 @@ export function createDirectTcpipHandler(opts: DirectTcpipOptions = {}): TcpipHa
         const target = await cache.get(key, ctx.resolve);
         stage = 'error';
         const port = await ctx.kube.portForward({ namespace: target.namespace, pod: target.pod, port: req.destPort, identity: ctx.identity });
-        const where = { ...base, namespace: target.namespace, pod: target.pod };
+        const where = { ...base, cluster: ctx.cluster, namespace: target.namespace, pod: target.pod };
         const channel = accept();
         if (!channel) {
           port.abort();

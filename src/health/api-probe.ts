@@ -12,6 +12,8 @@ export interface ApiProbeOptions {
   probe: () => Promise<void>;
   intervalMs: number;
   logger: Logger;
+  /** With several clusters (docs/clusters.md): which one, in every API_PROBE event. */
+  cluster?: { name: string; isDefault: boolean };
 }
 
 export interface ApiProbe {
@@ -31,7 +33,8 @@ export function startApiProbe(opts: ApiProbeOptions): ApiProbe {
     if (stopped) return;
     if (ok !== last) {
       const e = err === undefined ? null : toPodgateError(err);
-      emit(opts.logger, { code: 'API_PROBE', ok, latencyMs, ...(e ? { errorCode: e.code, message: e.operatorMessage } : {}) }, ok ? 'Kubernetes API reachable' : 'Kubernetes API unreachable');
+      const which = opts.cluster ? { cluster: opts.cluster.name, isDefault: opts.cluster.isDefault } : {};
+      emit(opts.logger, { code: 'API_PROBE', ok, latencyMs, ...which, ...(e ? { errorCode: e.code, message: e.operatorMessage } : {}) }, ok ? 'Kubernetes API reachable' : 'Kubernetes API unreachable');
       last = ok;
     }
     settleFirst();

@@ -1,7 +1,8 @@
 /**
  * Readiness as a subscriber of the event bus: this replica can serve now when its config is
  * valid and loaded, its host keys are loaded and the SSH listener is up (SERVER_LISTENING), it
- * is not draining (SIGNAL/SHUTDOWN), and the last Kubernetes API probe succeeded (API_PROBE).
+ * is not draining (SIGNAL/SHUTDOWN), and the last Kubernetes API probe of the default cluster
+ * succeeded (API_PROBE; other clusters show in the metrics only, docs/clusters.md).
  * A refused config reload (CONFIG_RELOAD_FAILED) keeps the old, valid config: still ready.
  */
 import type { EventBus } from '../events/bus.ts';
@@ -32,6 +33,8 @@ export function createReadiness(bus: EventBus, opts: { probeApi: boolean }): Rea
         draining = true;
         break;
       case 'API_PROBE':
+        // Several clusters (docs/clusters.md): ready while the default one is reachable.
+        if (event.isDefault === false) break;
         api = event.ok === true;
         apiError = typeof event.message === 'string' ? event.message : '';
         break;

@@ -13,6 +13,8 @@ export interface Identity {
 }
 
 export interface ContainerRef {
+  /** The configured cluster it is in (docs/clusters.md); absent: the default cluster. */
+  cluster?: string;
   namespace: string;
   pod: string;
   container: string;

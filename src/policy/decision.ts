@@ -6,11 +6,11 @@ import { PodgateError, type ErrorCode } from '../errors/index.ts';
 
 export type PolicyDecision =
   | { allowed: true }
-  | { allowed: false; code: Extract<ErrorCode, 'POLICY_DENIED' | 'NAMESPACE_NOT_ALLOWED' | 'FORBIDDEN'>; reason: string; operatorReason?: string };
+  | { allowed: false; code: Extract<ErrorCode, 'POLICY_DENIED' | 'NAMESPACE_NOT_ALLOWED' | 'FORBIDDEN' | 'CLUSTER_NOT_ALLOWED'>; reason: string; operatorReason?: string };
 
 export const ALLOWED: PolicyDecision = Object.freeze({ allowed: true });
 
-export function denied(code: Extract<ErrorCode, 'POLICY_DENIED' | 'NAMESPACE_NOT_ALLOWED' | 'FORBIDDEN'>, reason: string, operatorReason?: string): PolicyDecision {
+export function denied(code: Extract<ErrorCode, 'POLICY_DENIED' | 'NAMESPACE_NOT_ALLOWED' | 'FORBIDDEN' | 'CLUSTER_NOT_ALLOWED'>, reason: string, operatorReason?: string): PolicyDecision {
   return { allowed: false, code, reason, ...(operatorReason ? { operatorReason } : {}) };
 }
 

@@ -16,7 +16,7 @@ const pod = (name: string, ns: string, labels: Record<string, string>) => ({
   status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ name: 'app', image: 'x', imageID: '', ready: true, restartCount: 0, state: { running: {} } }] },
 });
 const subject = (u: UserConfig): PolicySubject => ({
-  user: u, identity: { user: 'alice', groups: [] }, config: { defaultNamespace: 'default' },
+  user: u, identity: { user: 'alice', groups: [] }, config: { defaultNamespace: 'default' }, cluster: 'default',
   kube: {
     async getPod(ns, name) { return (name === 'web-1' || name === 'db-0') ? pod(name, ns, { app: name === 'web-1' ? 'web' : 'db' }) : null; },
     async listPods() { return []; },

@@ -27,6 +27,8 @@ export interface PolicySubject {
   kube: Pick<KubeApi, 'getPod' | 'listPods' | 'getWorkloadSelector' | 'canI' | 'serverVersion'>;
   /** The config's defaultNamespace (used when neither target nor user names one). */
   config: { defaultNamespace: string };
+  /** The cluster `kube` talks to (docs/clusters.md). */
+  cluster: string;
 }
 
 /** Layer 1: may the user do `action` at all? Config only, no API call. */
@@ -42,6 +44,13 @@ export function mayUseNamespace(user: UserConfig, namespace: string): PolicyDeci
   const list = user.allow.namespaces;
   if (!list || list.includes(namespace)) return ALLOWED;
   return denied('NAMESPACE_NOT_ALLOWED', `namespace "${namespace}" is not allowed for ${user.name} (allowed: ${list.join(', ') || 'none'})`);
+}
+
+/** Layer 2c: is `cluster` inside the user's `allow.clusters` (when set)? (docs/clusters.md) */
+export function mayUseCluster(user: UserConfig, cluster: string): PolicyDecision {
+  const list = user.allow.clusters;
+  if (!list || list.includes(cluster)) return ALLOWED;
+  return denied('CLUSTER_NOT_ALLOWED', `cluster "${cluster}" is not allowed for ${user.name} (allowed: ${list.join(', ') || 'none'})`);
 }
 
 /** The namespaces the config limits the user to; null when it does not narrow them. */
@@ -97,6 +106,9 @@ export async function authorizeTarget(s: PolicySubject, action: PolicyAction, sp
   const rule = ruleOf(action);
   if (rule.subresource === null) throw new PodgateError('INTERNAL', undefined, { operatorMessage: `policy action ${action} does not enter a pod` });
   const namespace = spec.namespace ?? defaultNamespaceOf(s);
+  // The caller moved `s` to the target's cluster (src/clusters/choose.ts); a mismatch is a bug.
+  if ((spec.cluster ?? s.cluster) !== s.cluster) throw new PodgateError('INTERNAL', undefined, { operatorMessage: `target in cluster ${spec.cluster ?? ''} asked of cluster ${s.cluster}` });
+  enforce(mayUseCluster(s.user, s.cluster));
   enforce(await mayDoIn(s, action, namespace));
   const podFilter = podFilterOf(s.user);
   const resolved = await resolveTarget(spec, {
@@ -105,5 +117,5 @@ export async function authorizeTarget(s: PolicySubject, action: PolicyAction, sp
   });
   const err = decisionError(mayUseNamespace(s.user, resolved.namespace));
   if (err) throw err;
-  return resolved;
+  return { ...resolved, cluster: s.cluster };
 }

@@ -8,10 +8,12 @@ export interface ActiveSession {
   readonly sessionId: string;
   /** The podgate user it runs for (a reload ends a removed user's sessions). */
   readonly userName?: string;
+  /** The SSH connection it belongs to (access that expires ends one login's sessions). */
+  readonly connId?: string;
   /** Writes one line to the user's terminal (stderr). */
   notify(message: string): void;
-  /** Ends the session now (reason for the audit), reaping what it started. */
-  terminate(reason: TerminateReason): void;
+  /** Ends the session now (reason for the audit), reaping what it started; `message`: the line the user sees instead of the reason's own. */
+  terminate(reason: TerminateReason, message?: string): void;
   /** Settles when the session's end (including its reap) is done. */
   readonly finished: Promise<void>;
 }
@@ -37,15 +39,16 @@ export class ActiveSessions {
   }
 
   /** Ends the sessions `which` selects, and resolves once they finished (or after `timeoutMs`). */
-  async terminateWhere(which: (s: ActiveSession) => boolean, reason: TerminateReason, timeoutMs: number): Promise<void> {
+  async terminateWhere(which: (s: ActiveSession) => boolean, reason: TerminateReason, timeoutMs: number, message?: string): Promise<number> {
     const chosen = [...this.#sessions].filter(which);
-    for (const s of chosen) s.terminate(reason);
+    for (const s of chosen) s.terminate(reason, message);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.allSettled(chosen.map((s) => s.finished)),
       new Promise((r) => { timer = setTimeout(r, timeoutMs); }),
     ]);
     clearTimeout(timer);
+    return chosen.length;
   }
 
   /** Resolves when every session now running has finished (or after `timeoutMs`). */

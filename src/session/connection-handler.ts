@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import type { PodgateConfig, UserConfig } from '../config/types.ts';
 import { PodgateError } from '../errors/index.ts';
 import { authorizeTarget, decisionError, mayDo } from '../policy/index.ts';
-import type { KubeApi } from '../kube/types.ts';
+import type { ClusterSet } from '../clusters/types.ts';
+import { inCluster } from '../clusters/choose.ts';
 import type { PublicKeyAuthenticator } from '../auth/public-key-auth.ts';
 import type { CertRestrictions } from '../auth/certificate.ts';
 import { fingerprintOf } from '../auth/authorized-keys.ts';
@@ -28,7 +29,7 @@ export interface ConnectionDeps {
   config: PodgateConfig;
   users: Map<string, UserConfig>;
   authenticator: PublicKeyAuthenticator;
-  kube: KubeApi;
+  clusters: ClusterSet;
   reaper: SessionReaper | undefined;
   extensions: Extensions;
   active: ActiveSessions;
@@ -151,10 +152,20 @@ function authenticatedHandler(
     }
   }
   const userLog = connLog.child({ user: user.name });
-  const userCtx: UserContext = {
+  const home = deps.clusters.defaultCluster;
+  let userCtx: UserContext = {
     connId: info.connId, user, identity: { user: user.kubernetes.user, groups: [...user.kubernetes.groups] },
-    kube: deps.kube, config: deps.config, logger: userLog, ...(certRestrictions ? { certRestrictions } : {}),
+    kube: home.kube, cluster: home.name, clusters: deps.clusters, config: deps.config, logger: userLog, ...(certRestrictions ? { certRestrictions } : {}),
   };
+  // The target's cluster (docs/clusters.md): its client serves every channel of this connection.
+  if (target) {
+    try {
+      userCtx = inCluster(userCtx, target.cluster);
+    } catch (e) {
+      targetError = e instanceof PodgateError ? e : new PodgateError('TARGET_INVALID');
+      target = null;
+    }
+  }
   const tcpip = deps.extensions.directTcpip;
   const mayForward = tcpip !== undefined && mayDo(user, 'forward').allowed;
   const mayJump = mayDo(user, 'jump').allowed;

@@ -12,6 +12,7 @@ import type { CertRestrictions } from '../auth/certificate.ts';
 import type { Logger } from 'pino';
 import type { PodgateConfig, UserConfig } from '../config/types.ts';
 import type { Identity, KubeApi } from '../kube/types.ts';
+import type { ClusterSet } from '../clusters/types.ts';
 import type { PolicyAction } from '../policy/index.ts';
 import type { DirectTcpipRequest, PtyRequest, SessionChannel, WindowSize } from '../ssh/types.ts';
 import type { ResolvedTarget } from '../target/resolve.ts';
@@ -25,7 +26,12 @@ export interface UserContext {
   user: UserConfig;
   /** The Kubernetes identity every API call for this user impersonates. */
   identity: Identity;
+  /** The client of `cluster`: the target's cluster, else the default one (docs/clusters.md). */
   kube: KubeApi;
+  /** The name of the cluster `kube` talks to. */
+  cluster: string;
+  /** Every configured cluster (the console spans them; src/clusters/choose.ts moves a context). */
+  clusters: ClusterSet;
   config: PodgateConfig;
   /** Per-connection child logger (`connId`, `user`). Put user data in values, never in keys. */
   logger: Logger;

@@ -7,6 +7,9 @@ import { parseTarget } from '../target/grammar.ts';
 import { ActiveSessions } from './active-sessions.ts';
 import { emptyExtensions } from './extensions.ts';
 import { PodSession } from './pod-session.ts';
+import { singleCluster } from '../clusters/choose.ts';
+
+const oneCluster = (kube: KubeApi) => ({ kube, cluster: 'default', clusters: singleCluster(kube) });
 
 /** A session channel as the SSH layer hands it over: records stdout, stderr, exit and end. */
 class FakeChannel extends Duplex {
@@ -66,7 +69,7 @@ const config = {
 
 function session(kube: KubeApi, target: string) {
   return new PodSession({
-    userCtx: { connId: 'c1', user, identity: { user: 'alice', groups: ['dev'] }, kube, config, logger: pino({ level: 'silent' }) },
+    userCtx: { connId: 'c1', user, identity: { user: 'alice', groups: ['dev'] }, kube, cluster: 'default', clusters: singleCluster(kube), config, logger: pino({ level: 'silent' }) },
     target: parseTarget(target), targetError: null, reaper: undefined, extensions: emptyExtensions(), active: new ActiveSessions(),
   });
 }
@@ -112,7 +115,7 @@ describe('PodSession', () => {
 
   it('without a console handler, a target-less session is told to use USER+POD', async () => {
     const s = new PodSession({
-      userCtx: { connId: 'c1', user, identity: { user: 'alice', groups: [] }, kube: fakeKube(() => ({ out: '', err: '', code: 0 }), []), config, logger: pino({ level: 'silent' }) },
+      userCtx: { connId: 'c1', user, identity: { user: 'alice', groups: [] }, ...oneCluster(fakeKube(() => ({ out: '', err: '', code: 0 }), [])), config, logger: pino({ level: 'silent' }) },
       target: null, targetError: null, reaper: undefined, extensions: emptyExtensions(), active: new ActiveSessions(),
     });
     const ch = new FakeChannel();
@@ -125,7 +128,7 @@ describe('PodSession', () => {
     const kube = fakeKube(() => ({ out: '', err: '', code: 0 }), []);
     const ext = { ...emptyExtensions(), subsystems: { sftp: async () => ({ exitCode: 0 }) } };
     const make = (sftp: boolean) => new PodSession({
-      userCtx: { connId: 'c1', user: { ...user, allow: { ...user.allow, sftp } }, identity: { user: 'alice', groups: [] }, kube, config, logger: pino({ level: 'silent' }) },
+      userCtx: { connId: 'c1', user: { ...user, allow: { ...user.allow, sftp } }, identity: { user: 'alice', groups: [] }, kube, cluster: 'default', clusters: singleCluster(kube), config, logger: pino({ level: 'silent' }) },
       target: parseTarget('p'), targetError: null, reaper: undefined, extensions: ext, active: new ActiveSessions(),
     });
     for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) expect(make(true).canSubsystem(name), name).toBe(false);
@@ -137,7 +140,7 @@ describe('PodSession', () => {
     const calls: ExecRequest[] = [];
     const ext = { ...emptyExtensions(), subsystems: { sftp: async (_ch: unknown, ctx: { helperArgv(s: string): string[] }) => { calls.push({ command: ctx.helperArgv('helper') } as ExecRequest); return { exitCode: 0 }; } } };
     const s = new PodSession({
-      userCtx: { connId: 'c1', user, identity: { user: 'alice', groups: [] }, kube: fakeKube(() => ({ out: '', err: '', code: 0 }), []), config, logger: pino({ level: 'silent' }) },
+      userCtx: { connId: 'c1', user, identity: { user: 'alice', groups: [] }, ...oneCluster(fakeKube(() => ({ out: '', err: '', code: 0 }), [])), config, logger: pino({ level: 'silent' }) },
       target: parseTarget('p'), targetError: null, reaper: undefined, extensions: ext, active: new ActiveSessions(),
     });
     expect(s.onEnv('LC_ALL', 'C')).toBe(true);

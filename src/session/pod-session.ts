@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { PodgateError, toPodgateError } from '../errors/index.ts';
 import type { ExecSession } from '../kube/types.ts';
 import { authorizeTarget, decisionError, mayDo, type PolicyAction } from '../policy/index.ts';
+import { inCluster } from '../clusters/choose.ts';
 import { finishChannel } from '../ssh/finish-channel.ts';
 import type { PtyRequest, SessionChannel, SessionHandler, SessionStart, WindowSize } from '../ssh/types.ts';
 import type { ResolvedTarget } from '../target/resolve.ts';
@@ -118,11 +119,15 @@ export class PodSession implements SessionHandler, ActiveSession {
     return this.#d.userCtx.user.name;
   }
 
-  terminate(reason: TerminateReason): void {
+  get connId(): string {
+    return this.#d.userCtx.connId;
+  }
+
+  terminate(reason: TerminateReason, message?: string): void {
     if (this.#endReason) return;
     this.#endReason = reason;
     this.#timers.stop();
-    const text = { shutdown: 'the bastion is shutting down', 'idle-timeout': 'session closed after being idle too long', 'max-time': 'session reached its maximum duration', 'user-removed': 'your user was removed from the bastion configuration; session ended' }[reason];
+    const text = message ?? { shutdown: 'the bastion is shutting down', 'idle-timeout': 'session closed after being idle too long', 'max-time': 'session reached its maximum duration', 'user-removed': 'your user was removed from the bastion configuration; session ended', 'access-expired': 'access expired' }[reason];
     const ch = this.#channel;
     this.#exec?.abort();
     if (ch) void finishChannel(ch, 255, this.line(text));
@@ -163,23 +168,26 @@ export class PodSession implements SessionHandler, ActiveSession {
       return { exitCode: 255 };
     }
     let resolved: ResolvedTarget;
+    // The target's cluster (docs/clusters.md): the picker's Enter may name another than the connection's.
+    let clusterCtx = userCtx;
     try {
-      resolved = await authorizeTarget(userCtx, action, target);
+      clusterCtx = inCluster(userCtx, target.cluster);
+      resolved = await authorizeTarget(clusterCtx, action, target);
     } catch (e) {
       await this.deny(ch, toPodgateError(e), command, target, action);
       return { exitCode: 255 };
     }
     // The client left, or a shutdown/timeout ended the session, while the target resolved.
     if (this.#closed || this.#endReason) return { exitCode: null };
-    const ctx = this.sessionContext(resolved);
+    const ctx = this.sessionContext(resolved, clusterCtx);
     const started = performance.now();
     const auditBase = {
       connId: log.bindings()['connId'], sessionId: this.sessionId, user: userCtx.user.name, identity: userCtx.identity, action,
-      namespace: resolved.namespace, pod: resolved.pod, container: resolved.container,
+      cluster: clusterCtx.cluster, namespace: resolved.namespace, pod: resolved.pod, container: resolved.container,
       command: start.type === 'subsystem' ? `subsystem:${start.name}` : command, pty: this.#pty !== null,
     };
     emit(log, { code: 'SESSION_START', ...auditBase }, 'session start');
-    const reapTarget = { namespace: resolved.namespace, pod: resolved.pod, container: resolved.container, identity: userCtx.identity };
+    const reapTarget = { cluster: clusterCtx.cluster, namespace: resolved.namespace, pod: resolved.pod, container: resolved.container, identity: userCtx.identity };
     if (this.#d.reaper) await this.#d.reaper.track(reapTarget, this.sessionId, userCtx.user.name).catch((e: unknown) => log.warn({ sessionId: this.sessionId, err: String(e) }, 'reaper track failed'));
     this.#timers.start();
 
@@ -249,8 +257,8 @@ export class PodSession implements SessionHandler, ActiveSession {
     }
   }
 
-  private sessionContext(target: ResolvedTarget): SessionContext {
-    const { userCtx, reaper } = this.#d;
+  private sessionContext(target: ResolvedTarget, userCtx: UserContext): SessionContext {
+    const { reaper } = this.#d;
     return {
       ...userCtx, sessionId: this.sessionId, target, reaper, pty: this.#pty,
       onResize: (l) => this.#resizeListeners.push(l), closed: this.#gone.signal,

@@ -29,6 +29,8 @@ export async function runReapScript(executor: PodExecutor, target: ReapTarget, s
   let exec;
   try {
     exec = await executor.exec({
+      // Several clusters (docs/clusters.md): the executor routes by it; absent: the default.
+      ...(target.cluster === undefined ? {} : { cluster: target.cluster }),
       namespace: target.namespace,
       pod: target.pod,
       container: target.container,

@@ -5,7 +5,7 @@
  * same Kubernetes identity (user and groups), and may still use the entry's namespace.
  */
 import type { UserConfig } from '../config/types.ts';
-import { mayUseNamespace } from '../policy/index.ts';
+import { mayUseCluster, mayUseNamespace } from '../policy/index.ts';
 import type { JournalEntry } from './reaper-types.ts';
 
 const sameGroups = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && [...a].sort().every((g, i) => g === [...b].sort()[i]);
@@ -20,6 +20,9 @@ export function journalTrust(users: ReadonlyMap<string, UserConfig>): (entry: Jo
     if (user.kubernetes.user !== id.user || !sameGroups(user.kubernetes.groups, id.groups)) {
       return `podgate user "${entry.user}" now maps to another Kubernetes identity`;
     }
+    // Several clusters (docs/clusters.md): the entry's cluster must still be one the user may reach.
+    const cluster = entry.target.cluster === undefined ? null : mayUseCluster(user, entry.target.cluster);
+    if (cluster && !cluster.allowed) return cluster.reason;
     const scope = mayUseNamespace(user, entry.target.namespace);
     return scope.allowed ? null : scope.reason;
   };

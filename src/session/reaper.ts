@@ -85,6 +85,7 @@ export function createReaper(opts: ReaperOptions): SessionReaper {
     const event = {
       code: 'REAP' as const,
       sessionId,
+      ...(target.cluster === undefined ? {} : { cluster: target.cluster }),
       namespace: target.namespace,
       pod: target.pod,
       container: target.container,
