@@ -47,7 +47,7 @@ describe('tables', () => {
 });
 
 describe('picker', () => {
-  const row = (target: string): PodRow => ({ namespace: 'ns', pod: target, ready: '1/1', status: 'Running', restarts: 0, age: '1m', containers: ['c'], target });
+  const row = (target: string): PodRow => ({ cluster: 'default', namespace: 'ns', pod: target, ready: '1/1', status: 'Running', restarts: 0, age: '1m', containers: ['c'], target });
   it('decodes arrows in both cursor modes, control keys and text', () => {
     expect(decodeKeys('\x1b[A\x1bOBab\r\x7f\x03').map((k) => k.type)).toEqual(['up', 'down', 'char', 'char', 'enter', 'backspace', 'quit']);
     expect(decodeKeys('\x1b')).toEqual([{ type: 'escape' }]);

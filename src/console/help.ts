@@ -3,6 +3,7 @@ export const HELP_TEXT = `podgate bastion console
 
   ssh USER@bastion                 (with a terminal) who you are, and a picker of the pods you may enter
   ssh USER@bastion pods [NS]       the pods you may exec into (all allowed namespaces without NS)
+                                   with several clusters: pods CLUSTER_NS, pods CLUSTER_ (one cluster)
   ssh USER@bastion logs TARGET [-f] [--tail N] [--since DURATION] [--previous] [--timestamps] [--container C]
                                    the container's log; -f follows until you disconnect
   ssh USER@bastion whoami          your SSH user, the Kubernetes identity podgate acts as, allowed namespaces
@@ -10,4 +11,5 @@ export const HELP_TEXT = `podgate bastion console
 
   ssh USER+POD[.NAMESPACE][+CONTAINER]@bastion [COMMAND]   a shell or command in a container
   TARGET = POD | WORKLOAD | KIND~NAME, then [.NAMESPACE] [+CONTAINER]; KIND = deploy, sts, ds, rs, job, pod
+  several clusters: CLUSTER_ before TARGET (alice+eu1_web.prod); without it, the default cluster
 `;

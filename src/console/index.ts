@@ -11,17 +11,9 @@ import { splitWords } from './command-line.ts';
 import { HELP_TEXT } from './help.ts';
 import { runLogs } from './logs.ts';
 import { runPicker } from './picker.ts';
-import { allowedPods, type PodRow } from './pods.ts';
-import { formatTable } from './table.ts';
-import { formatWhoAmI, whoami } from './whoami.ts';
 import { emit } from '../events/emit.ts';
-
-const POD_HEADER = ['NAMESPACE', 'POD', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'CONTAINERS', 'TARGET'];
-
-function podTable(rows: PodRow[], eol: string): string {
-  if (rows.length === 0) return `No pods you may enter.${eol}`;
-  return formatTable(POD_HEADER, rows.map((r) => [r.namespace, r.pod, r.ready, r.status, String(r.restarts), r.age, r.containers.join(','), r.target]), eol);
-}
+import { failureLines } from './across-clusters.ts';
+import { formatWhoAmIs, podTable, podsEverywhere, whoamiEverywhere } from './cluster-views.ts';
 
 export const consoleHandler: ConsoleHandler = async (ch, ctx) => {
   const eol = ctx.pty ? '\r\n' : '\n';
@@ -47,8 +39,10 @@ export const consoleHandler: ConsoleHandler = async (ch, ctx) => {
   }
 };
 
-async function write(ch: SessionChannel, text: string): Promise<HandlerOutcome> {
+/** `warnings`: the clusters that could not be listed (docs/clusters.md), on stderr. */
+async function write(ch: SessionChannel, text: string, warnings = ''): Promise<HandlerOutcome> {
   ch.write(text);
+  if (warnings !== '') ch.stderr.write(warnings);
   await finishChannel(ch, 0);
   return { exitCode: 0, bytesOut: Buffer.byteLength(text) };
 }
@@ -58,17 +52,23 @@ async function dispatch(ch: SessionChannel, ctx: ConsoleContext, name: string, a
   if (name !== '' || !ctx.pty) ch.resume();
   switch (name) {
     case '': {
-      const who = await whoami(ctx);
-      const rows = await allowedPods(ctx, undefined, who.namespaces);
-      if (ctx.pty) return runPicker(ch, ctx, who, rows);
-      return write(ch, formatWhoAmI(who, eol) + eol + podTable(rows, eol));
+      const who = await whoamiEverywhere(ctx);
+      const reviewed = new Map(who.value.map((w) => [w.cluster ?? ctx.cluster, w.namespaces]));
+      const pods = await podsEverywhere(ctx, undefined, reviewed);
+      const failed = [...who.failed, ...pods.failed.filter((f) => !who.failed.some((w) => w.cluster === f.cluster))];
+      if (ctx.pty) return runPicker(ch, ctx, who.value, pods.value, failed.map((f) => f.cluster));
+      return write(ch, formatWhoAmIs(who.value, who.multi, eol) + eol + podTable(pods.value, pods.multi, eol), failureLines(failed, eol));
     }
-    case 'pods':
-      if (args.length > 1) throw new PodgateError('UNSUPPORTED', 'usage: pods [NAMESPACE]');
-      return write(ch, podTable(await allowedPods(ctx, args[0]), eol));
-    case 'whoami':
+    case 'pods': {
+      if (args.length > 1) throw new PodgateError('UNSUPPORTED', 'usage: pods [[CLUSTER_]NAMESPACE | CLUSTER_]');
+      const pods = await podsEverywhere(ctx, args[0]);
+      return write(ch, podTable(pods.value, pods.multi, eol), failureLines(pods.failed, eol));
+    }
+    case 'whoami': {
       if (args.length > 0) throw new PodgateError('UNSUPPORTED', 'usage: whoami');
-      return write(ch, formatWhoAmI(await whoami(ctx), eol));
+      const who = await whoamiEverywhere(ctx);
+      return write(ch, formatWhoAmIs(who.value, who.multi, eol), failureLines(who.failed, eol));
+    }
     case 'help':
       return write(ch, HELP_TEXT.replace(/\n/g, eol));
     case 'logs':

@@ -9,6 +9,7 @@ import { finishChannel } from '../ssh/finish-channel.ts';
 import type { SessionChannel } from '../ssh/types.ts';
 import { parseTarget } from '../target/grammar.ts';
 import { authorizeTarget } from '../policy/index.ts';
+import { inCluster } from '../clusters/choose.ts';
 import type { ConsoleContext, HandlerOutcome } from '../session/extensions.ts';
 import { parseLogsArgs } from './logs-args.ts';
 import { emit } from '../events/emit.ts';
@@ -16,8 +17,10 @@ import { emit } from '../events/emit.ts';
 export async function runLogs(ch: SessionChannel, ctx: ConsoleContext, words: string[]): Promise<HandlerOutcome> {
   const args = parseLogsArgs(words);
   const spec = parseTarget(args.container ? `${args.target}+${args.container}` : args.target);
-  const target = await authorizeTarget(ctx, 'logs', spec);
-  const logs = await ctx.kube.logs({
+  // The target's cluster (docs/clusters.md).
+  const cctx = inCluster(ctx, spec.cluster);
+  const target = await authorizeTarget(cctx, 'logs', spec);
+  const logs = await cctx.kube.logs({
     namespace: target.namespace, pod: target.pod, container: target.container, identity: ctx.identity,
     follow: args.follow, previous: args.previous, timestamps: args.timestamps,
     ...(args.tailLines !== undefined ? { tailLines: args.tailLines } : {}),
@@ -45,7 +48,7 @@ export async function runLogs(ch: SessionChannel, ctx: ConsoleContext, words: st
     });
     stream.pipe(ch, { end: false });
   });
-  emit(ctx.logger, { code: 'CONSOLE_LOGS_END', sessionId: ctx.sessionId, namespace: target.namespace, pod: target.pod, container: target.container, bytesOut }, 'log stream ended');
+  emit(ctx.logger, { code: 'CONSOLE_LOGS_END', sessionId: ctx.sessionId, cluster: cctx.cluster, namespace: target.namespace, pod: target.pod, container: target.container, bytesOut }, 'log stream ended');
   if (outcome.error) throw outcome.error;
   await finishChannel(ch, 0);
   return { exitCode: 0, bytesOut };

@@ -16,11 +16,15 @@ import { emit } from '../events/emit.ts';
 const ENTER_ALT = '\x1b[?1049h\x1b[?25l';
 const LEAVE_ALT = '\x1b[0m\x1b[?25h\x1b[?1049l';
 
-export async function runPicker(ch: SessionChannel, ctx: ConsoleContext, who: WhoAmI, rows: PodRow[]): Promise<HandlerOutcome> {
+/** `whos`: one per cluster listed (docs/clusters.md); `failed`: clusters that could not be listed. */
+export async function runPicker(ch: SessionChannel, ctx: ConsoleContext, whos: WhoAmI[], rows: PodRow[], failed: string[] = []): Promise<HandlerOutcome> {
+  const who = whos[0] ?? { user: ctx.user.name, identity: ctx.identity, namespaces: [] };
   const groups = who.identity.groups.length > 0 ? ` [${who.identity.groups.join(', ')}]` : '';
+  const namespaces = whos.length > 1 ? whos.map((w) => `${w.cluster ?? ''}: ${w.namespaces.join(', ') || '(none)'}`).join('; ') : who.namespaces.join(', ') || '(none)';
   const state = new PickerState(rows, [
     `podgate: signed in as ${who.user} (Kubernetes: ${who.identity.user}${groups})`,
-    `allowed namespaces: ${who.namespaces.join(', ') || '(none)'}; ${rows.length} pod(s) you may enter`,
+    `allowed namespaces: ${namespaces}; ${rows.length} pod(s) you may enter`,
+    ...(failed.length > 0 ? [`not listed (cluster unreachable): ${failed.join(', ')}`] : []),
   ]);
   let size = { cols: ctx.pty?.cols || 80, rows: ctx.pty?.rows || 24 };
   // Every key and window-change redraws the whole screen. While the client is not reading

@@ -12,6 +12,8 @@ import { execNamespaces, mayExecIn } from './namespaces.ts';
 import { age, printable } from './table.ts';
 
 export interface PodRow {
+  /** The cluster it is in (docs/clusters.md). */
+  cluster: string;
   namespace: string;
   pod: string;
   ready: string;
@@ -42,7 +44,9 @@ export async function allowedPods(ctx: UserContext, namespace?: string, reviewed
   const perNs = await Promise.all(namespaces.map(async (ns) => {
     try {
       const pods = await ctx.kube.listPods(ns, ctx.identity);
-      return pods.filter((p) => !filter || filter(p.metadata?.labels)).map((p) => toRow(ctx.user.name, ns, p));
+      // With several clusters the target names its cluster (docs/clusters.md), the default one too.
+      const prefix = ctx.clusters.all.length > 1 ? `${ctx.cluster}_` : '';
+      return pods.filter((p) => !filter || filter(p.metadata?.labels)).map((p) => toRow(ctx.user.name, ctx.cluster, prefix, ns, p));
     } catch (e) {
       if (e instanceof PodgateError && e.code === 'FORBIDDEN') return [];
       throw e;
@@ -51,12 +55,13 @@ export async function allowedPods(ctx: UserContext, namespace?: string, reviewed
   return perNs.flat().sort((a, b) => a.namespace.localeCompare(b.namespace) || a.pod.localeCompare(b.pod));
 }
 
-function toRow(user: string, namespace: string, pod: V1Pod): PodRow {
+function toRow(user: string, cluster: string, prefix: string, namespace: string, pod: V1Pod): PodRow {
   const name = pod.metadata?.name ?? '?';
   const statuses = pod.status?.containerStatuses ?? [];
   const containers = (pod.spec?.containers ?? []).map((c) => c.name);
   const ready = statuses.filter((s) => s.ready).length;
   return {
+    cluster,
     namespace,
     pod: printable(name),
     ready: `${ready}/${containers.length}`,
@@ -64,7 +69,7 @@ function toRow(user: string, namespace: string, pod: V1Pod): PodRow {
     restarts: statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0),
     age: age(pod.status?.startTime ?? pod.metadata?.creationTimestamp),
     containers: containers.map(printable),
-    target: printable(`${user}+${name}.${namespace}`),
+    target: printable(`${user}+${prefix}${name}.${namespace}`),
   };
 }
 

@@ -17,6 +17,8 @@ interface NamespaceGrants {
 }
 
 export interface WhoAmI {
+  /** Set when listed across clusters (docs/clusters.md). */
+  cluster?: string;
   user: string;
   identity: { user: string; groups: string[] };
   defaultNamespace: string;

@@ -41,7 +41,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   });
   const build = buildInfo();
   new Gauge({ name: 'podgate_build_info', help: 'Always 1; the labels say what runs', labelNames: ['version', 'commit', 'node'], registers }).set({ version: build.version, commit: build.commit, node: build.node }, 1);
-  const apiUp = new Gauge({ name: 'podgate_api_up', help: '1 when the last Kubernetes API probe succeeded, 0 when it failed', registers });
+  const apiUp = new Gauge({ name: 'podgate_api_up', help: '1 when the last Kubernetes API probe (of the default cluster) succeeded, 0 when it failed', registers });
 
   new Gauge({
     name: 'podgate_connections',
@@ -73,6 +73,13 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   const connectionsRefused = new Counter({ name: 'podgate_connections_refused_total', help: 'Connections refused before authentication, by reason', labelNames: ['reason'], registers });
   const penalised = new Counter({ name: 'podgate_sources_penalised_total', help: 'Source addresses penalised (refused for a while), by the event that tipped them over', labelNames: ['event'], registers });
   const limitRefused = new Counter({ name: 'podgate_limit_refusals_total', help: 'Requests refused by a per-connection or per-session limit, by limits.* key', labelNames: ['limit'], registers });
+  // --- several clusters (docs/clusters.md): per-cluster series beside the totals above ---
+  const clusterUp = new Gauge({ name: 'podgate_cluster_up', help: '1 when the last API probe of the cluster succeeded, 0 when it failed', labelNames: ['cluster'], registers });
+  const clusterActive = new Gauge({ name: 'podgate_cluster_sessions_active', help: 'Sessions running now, by cluster', labelNames: ['cluster'], registers });
+  const clusterSessions = new Counter({ name: 'podgate_cluster_sessions_total', help: 'Sessions ended, by cluster and end reason', labelNames: ['cluster', 'reason'], registers });
+  const clusterForwards = new Counter({ name: 'podgate_cluster_forwards_total', help: 'Port forwards ended, by cluster', labelNames: ['cluster'], registers });
+  // Cluster names come from the config (events carry only configured ones); bounded all the same.
+  const clusterOf = (e: AuditEvent): string | null => (typeof e.cluster === 'string' && e.cluster !== '' ? e.cluster.slice(0, 63) : null);
   const negotiationFailed = new Counter({ name: 'podgate_negotiation_failures_total', help: 'Key exchanges that found no common algorithm, by category', labelNames: ['category'], registers });
 
   // Label values come from a closed set where we can, so that user data cannot blow up cardinality.
@@ -100,6 +107,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
         break;
       case 'SESSION_START':
         active.inc();
+        if (clusterOf(e) !== null) clusterActive.inc({ cluster: clusterOf(e)! });
         break;
       case 'SESSION_DENIED':
         denied.inc({ code: str(e.errorCode) });
@@ -107,6 +115,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       case 'SESSION_END':
         active.dec();
         sessions.inc({ reason: bounded(e.reason, END_REASONS) });
+        if (clusterOf(e) !== null) {
+          clusterActive.dec({ cluster: clusterOf(e)! });
+          clusterSessions.inc({ cluster: clusterOf(e)!, reason: bounded(e.reason, END_REASONS) });
+        }
         duration.observe(num(e.durationMs) / 1000);
         bytes.inc({ direction: 'in' }, num(e.bytesIn));
         bytes.inc({ direction: 'out' }, num(e.bytesOut));
@@ -119,11 +131,13 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
         forwardsActive.inc();
         break;
       case 'API_PROBE':
-        apiUp.set(e.ok === true ? 1 : 0);
+        if (e.isDefault !== false) apiUp.set(e.ok === true ? 1 : 0);
+        if (clusterOf(e) !== null) clusterUp.set({ cluster: clusterOf(e)! }, e.ok === true ? 1 : 0);
         break;
       case 'FORWARD_END':
         forwardsActive.dec();
         forwards.inc({ result: str(e.result).slice(0, 40) });
+        if (clusterOf(e) !== null) clusterForwards.inc({ cluster: clusterOf(e)! });
         bytes.inc({ direction: 'in' }, num(e.bytesIn));
         bytes.inc({ direction: 'out' }, num(e.bytesOut));
         break;
