@@ -16,6 +16,7 @@ import { mustParseListen } from './config/listen.ts';
 import type { PodgateConfig, UserConfig } from './config/types.ts';
 import type { ClusterSet } from './clusters/types.ts';
 import { ActiveSessions } from './session/active-sessions.ts';
+import { AccessExpiry } from './session/access-expiry.ts';
 import { createConnectionHandler } from './session/connection-handler.ts';
 import { emptyExtensions, type Extensions } from './session/extensions.ts';
 import type { SessionReaper } from './session/reaper-types.ts';
@@ -71,6 +72,8 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
   const byUser = new Map<string, Map<string, ConnectionControl>>();
   const extensions: Extensions = { ...emptyExtensions(), ...deps.extensions };
   const active = new ActiveSessions();
+  // Access that expires (docs/clusters.md): one watch per authenticated connection, re-armed by reloads.
+  const expiry = new AccessExpiry(state.users, active, logger, config.limits.reapGraceSeconds * 1000 + 15_000);
   const listen = deps.listen ?? mustParseListen(config.listen);
 
   // Decided here from the config, before the SSH server's own (later) call asks again.
@@ -86,7 +89,7 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
     handler: {
       onConnection: (info): ConnectionHandler => {
         const { config: cfg, users, authenticator } = state;
-        const inner = createConnectionHandler(info, { config: cfg, users, authenticator, clusters: deps.clusters, reaper: deps.reaper, extensions, active, logger });
+        const inner = createConnectionHandler(info, { config: cfg, users, authenticator, clusters: deps.clusters, reaper: deps.reaper, extensions, active, expiry, logger });
         let name: string | null = null;
         return {
           ...inner,
@@ -113,6 +116,7 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
     connections: () => ssh.connections(),
     async reload(next, removed) {
       state = authState(next, logger);
+      expiry.reload(state.users);
       if (removed.length === 0) return;
       const gone = new Set(removed);
       await active.terminateWhere((s) => s.userName !== undefined && gone.has(s.userName), 'user-removed', config.limits.reapGraceSeconds * 1000 + 15_000);

@@ -22,6 +22,8 @@ export interface CertRestrictions {
   portForwarding: boolean;
   /** The `source-address` list, when the certificate had one (already checked at login). */
   sourceAddress?: string;
+  /** valid-before in ms since the epoch (absent: forever): live sessions end then (docs/clusters.md). */
+  validBeforeMs?: number;
 }
 
 type UserCertificate = ParsedCertificate;
@@ -73,6 +75,8 @@ export function checkUserCertificate(blob: Buffer, user: string, cas: Buffer[], 
   if (cert.principals.length === 0) return { ok: false, reason: 'no-principals', cert };
   if (!cert.principals.includes(user)) return { ok: false, reason: 'wrong-principal', cert };
   const restrictions: CertRestrictions = { pty: cert.extensions.has('permit-pty'), portForwarding: cert.extensions.has('permit-port-forwarding') };
+  // OpenSSH writes "forever" as 2^64-1; any time past 2^53 ms is forever too.
+  if (cert.validBefore < BigInt(Number.MAX_SAFE_INTEGER) / 1000n) restrictions.validBeforeMs = Number(cert.validBefore) * 1000;
   for (const [name, data] of cert.criticalOptions) {
     if (name !== 'source-address') return { ok: false, reason: `unsupported-critical-option: ${name.slice(0, 80)}`, cert };
     let list: string;

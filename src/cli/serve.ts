@@ -54,6 +54,11 @@ export async function serve(o: ServeOptions, deps: { makeLogger: MakeLogger; out
   let initialDigest: string | null = null;
   try {
     config = applyOverrides(await loadConfig(o.config), o);
+    // Several clusters (docs/clusters.md): the overrides are for the single-cluster form only.
+    if (config.clusters.length > 0 && (o.kubeconfig !== undefined || o.context !== undefined)) {
+      deps.out.err('podgate: --kubeconfig and --context apply to the single-cluster `kubernetes:` form; with clusters:, set clusters[].kubeconfig and clusters[].context');
+      return EXIT_INVALID;
+    }
     initialDigest = await readFile(o.config, 'utf8').then(digest, () => null);
   } catch (err) {
     if (!(err instanceof ConfigInvalidError)) throw err;

@@ -5,6 +5,7 @@
  * listed.
  */
 import { PodgateError } from '../errors/index.ts';
+import { dns1123LabelError } from '../target/k8s-names.ts';
 import type { UserContext } from '../session/extensions.ts';
 import { acrossClusters, type AcrossClusters } from './across-clusters.ts';
 import { allowedPods, type PodRow } from './pods.ts';
@@ -21,7 +22,8 @@ export interface Listing<T> {
 export async function podsEverywhere(ctx: UserContext, arg: string | undefined, reviewed?: Map<string, string[]>): Promise<Listing<PodRow[]>> {
   let cluster: string | undefined;
   let namespace = arg;
-  if (arg !== undefined && arg.includes('_')) {
+  // CLUSTER_ only when it is a valid cluster name: other text keeps the namespace error it had.
+  if (arg !== undefined && arg.includes('_') && dns1123LabelError(arg.slice(0, arg.indexOf('_'))) === null) {
     cluster = arg.slice(0, arg.indexOf('_'));
     namespace = arg.slice(cluster.length + 1) || undefined;
     if (namespace?.includes('_')) throw new PodgateError('UNSUPPORTED', 'usage: pods [[CLUSTER_]NAMESPACE | CLUSTER_]');

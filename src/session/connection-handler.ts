@@ -18,6 +18,7 @@ import type { AuthenticatedHandler, AuthRequest, ConnectionControl, ConnectionHa
 import { parseTarget, splitUser } from '../target/grammar.ts';
 import type { TargetSpec } from '../target/types.ts';
 import type { ActiveSessions } from './active-sessions.ts';
+import { configExpiryMs, expiredLine, type AccessExpiry } from './access-expiry.ts';
 import type { Extensions, UserContext } from './extensions.ts';
 import { LimitRefusals } from './limit-refusal.ts';
 import { PodSession } from './pod-session.ts';
@@ -33,6 +34,8 @@ export interface ConnectionDeps {
   reaper: SessionReaper | undefined;
   extensions: Extensions;
   active: ActiveSessions;
+  /** Ends the sessions of logins whose access expires (src/session/access-expiry.ts). */
+  expiry: AccessExpiry;
   logger: Logger;
 }
 
@@ -48,7 +51,8 @@ interface Bound {
 /** The restrictions of an outer and a nested (jump) login together: each must allow. */
 function bothRestrictions(a: CertRestrictions | undefined, b: CertRestrictions | undefined): CertRestrictions | undefined {
   if (!a || !b) return a ?? b;
-  return { pty: a.pty && b.pty, portForwarding: a.portForwarding && b.portForwarding };
+  const ends = [a.validBeforeMs, b.validBeforeMs].filter((t) => t !== undefined);
+  return { pty: a.pty && b.pty, portForwarding: a.portForwarding && b.portForwarding, ...(ends.length > 0 ? { validBeforeMs: Math.min(...ends) } : {}) };
 }
 
 /**
@@ -77,8 +81,19 @@ function authenticateAttempt(req: AuthRequest, info: ConnectionInfo, deps: Conne
     reason = verdict.reason;
     if (verdict.certificate) certificate = verdict.certificate;
     certRestrictions = verdict.accepted ? verdict.certRestrictions : undefined;
-    // A key query answered "yes" is not yet an authentication: audit the signed attempt.
-    if (verdict.reason === 'key-ok') return { accepted: true, user };
+    // users[].expires (docs/clusters.md): past it, no login, and the client is told why.
+    const expires = deps.users.get(user)?.expires;
+    const end = configExpiryMs(deps.users.get(user));
+    if (verdict.accepted && expires !== undefined && end !== null && Date.now() >= end) {
+      accepted = false;
+      certRestrictions = undefined;
+      reason = `access-expired: ${expires}`;
+      req.tell?.(`podgate: ${expiredLine(user, expires)}`);
+    } else if (verdict.reason === 'key-ok') {
+      // A key query answered "yes" is not yet an authentication: audit the signed attempt.
+      return { accepted: true, user };
+    }
+    if (!verdict.accepted && verdict.reason === 'expired' && verdict.certificate) req.tell?.(`podgate: the certificate for ${user} has expired`);
   } else if (req.publicKey) {
     fingerprint = fingerprintOf(req.publicKey.data);
   }
@@ -99,9 +114,14 @@ export function createConnectionHandler(info: ConnectionInfo, deps: ConnectionDe
 function connectionHandler(info: ConnectionInfo, deps: ConnectionDeps, log: Logger, bound: Bound | null): ConnectionHandler {
   let authenticatedUser: string | null = null;
   let certRestrictions: CertRestrictions | undefined;
+  let told = false;
+  let unwatch: (() => void) | null = null;
   return {
     authenticate(req: AuthRequest): boolean {
-      const r = authenticateAttempt(req, info, deps, log, bound);
+      // One banner per connection: OpenSSH asks again for each of its keys.
+      const tell = req.tell;
+      const once = tell ? { tell: (text: string) => { if (!told) tell(text); told = true; } } : {};
+      const r = authenticateAttempt({ ...req, ...once }, info, deps, log, bound);
       if (r.accepted) {
         authenticatedUser = r.user;
         certRestrictions = r.certRestrictions;
@@ -113,13 +133,18 @@ function connectionHandler(info: ConnectionInfo, deps: ConnectionDeps, log: Logg
       if (bound) {
         // The nested connection's sessions target the jump host name (`web.prod`); a jump keeps
         // the outer login's certificate restrictions.
-        return authenticatedHandler(bound.user, bound.host, info, control, deps, log, bothRestrictions(bound.outerRestrictions, certRestrictions));
+        const both = bothRestrictions(bound.outerRestrictions, certRestrictions);
+        unwatch = deps.expiry.watch(info.connId, bound.user.name, both?.validBeforeMs, control);
+        return authenticatedHandler(bound.user, bound.host, info, control, deps, log, both);
       }
       const user = deps.users.get(authenticatedUser ?? splitUser(username).user)!;
+      // Access that expires (docs/clusters.md): users[].expires and the certificate's valid-before.
+      unwatch = deps.expiry.watch(info.connId, user.name, certRestrictions?.validBeforeMs, control);
       return authenticatedHandler(user, splitUser(username).rest, info, control, deps, log, certRestrictions);
     },
 
     onClose(reason: string): void {
+      unwatch?.();
       emit(log, { code: 'CONNECTION_CLOSED', connId: info.connId, reason, ...(bound ? { outerConnId: bound.outerConnId } : {}) }, bound ? 'nested connection closed' : 'connection closed');
     },
   };

@@ -7,6 +7,7 @@
 import type { Connection } from 'ssh2';
 import type { Logger } from 'pino';
 import { wireSession } from './session-channel.ts';
+import { sendUserauthBanner } from './userauth-banner.ts';
 import type { AuthRequest, ConnectionControl, ConnectionHandler, DirectTcpipRequest } from './types.ts';
 
 export interface WireConnectionOptions {
@@ -54,7 +55,7 @@ export function wireConnection(client: Connection, handler: ConnectionHandler, o
     if (ctx.method === 'none' && !opts.acceptNone) return ctx.reject(['publickey']);
     // Requests the client pipelined before the disconnect are refused unheard.
     if (failures >= opts.maxAuthTries) return ctx.reject([]);
-    const req: AuthRequest = { username: ctx.username, method: ctx.method };
+    const req: AuthRequest = { username: ctx.username, method: ctx.method, tell: (text) => { sendUserauthBanner(client, text); } };
     if (ctx.method === 'publickey') {
       req.publicKey = { algo: ctx.key.algo, data: ctx.key.data };
       if (ctx.hashAlgo) req.publicKey.hashAlgo = ctx.hashAlgo;

@@ -21,6 +21,8 @@ export interface AuthRequest {
   method: string;
   /** For `publickey`: key, and a signature unless the client only asks whether it would do. */
   publicKey?: { algo: string; data: Buffer; hashAlgo?: string; signature?: Buffer; blob?: Buffer };
+  /** Shows the client one line before the answer (a userauth banner): why a login is refused. */
+  tell?: (text: string) => void;
 }
 
 /** Per TCP connection, before authentication. Created by `ServerHandler.onConnection`. */
