@@ -48,6 +48,11 @@ export interface StartPodgateOptions {
   configLayout?: 'file' | 'configmap';
   /** How long to wait for SERVER_LISTENING (default 60 s: tsx compiles on first start). */
   startTimeoutMs?: number;
+  /**
+   * Several clusters (docs/clusters.md): `clusters:` with one kubeconfig per emulator instead of
+   * `kubernetes.kubeconfig` (`emulator` is then unused).
+   */
+  clusters?: { name: string; emulator: EmulatorLike; default?: boolean }[];
 }
 
 export interface Podgate extends SshEndpoint {
@@ -91,13 +96,19 @@ export async function startPodgate(opts: StartPodgateOptions): Promise<Podgate> 
   const stranger = keys.generate('stranger');
   const hostKey = keys.generate('ssh_host_ed25519_key');
   const kubeconfig = join(dir, 'kubeconfig');
-  opts.emulator.writeKubeconfig(kubeconfig, { token: 'podgate-token' });
+  const clusters = (opts.clusters ?? []).map((c) => {
+    const path = join(dir, `kubeconfig-${c.name}`);
+    c.emulator.writeKubeconfig(path, { token: 'podgate-token' });
+    return { name: c.name, kubeconfig: path, ...(c.default ? { default: true } : {}) };
+  });
+  if (clusters.length === 0) opts.emulator.writeKubeconfig(kubeconfig, { token: 'podgate-token' });
 
   const base: Record<string, unknown> = {
     listen: '127.0.0.1:0',
     hostKeys: [hostKey.privateKeyPath],
     // Generous: the API emulator shares a noisy 2-core machine with whole test suites.
-    kubernetes: { kubeconfig, requestTimeoutMs: 20_000 },
+    kubernetes: clusters.length === 0 ? { kubeconfig, requestTimeoutMs: 20_000 } : { requestTimeoutMs: 20_000 },
+    ...(clusters.length === 0 ? {} : { clusters }),
     defaultNamespace: 'default',
     users: users.map((u) => ({
       name: u.name,
