@@ -241,7 +241,7 @@ export const EVENTS = {
   // --- several clusters and access that expires (docs/clusters.md) ---
   ACCESS_EXPIRED: {
     level: 'info',
-    summary: 'A user\'s access expired (users[].expires or the certificate\'s valid-before) while connected: their sessions were ended with a line saying so, and the connection closed.',
+    summary: 'A user\'s access expired (users[].expires or the certificate\'s valid-before) while connected: the login\'s sessions end with a line saying so, then the connection closes.',
     fields: { ...conn, user: f.str('podgate user'), expiredAt: f.str('the expiry (RFC 3339)'), source: f.oneOf('which expiry', ['config', 'certificate']), sessions: f.num('sessions ended') },
   },
 } as const satisfies Record<string, EventSpec>;

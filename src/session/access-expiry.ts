@@ -96,9 +96,8 @@ export class AccessExpiry {
     // The connection's own sessions and those of its nested (jump) connections, whose channels
     // it carries: they get their line before it closes.
     const mine = (id: string | undefined) => id === w.connId || (id?.startsWith(`${w.connId}-j`) ?? false);
-    void this.#active.terminateWhere((s) => mine(s.connId), 'access-expired', this.#drainMs, line).then((sessions) => {
-      emit(this.#logger, { code: 'ACCESS_EXPIRED', connId: w.connId, user: w.user, expiredAt: end.text, source: end.source, sessions }, 'access expired; sessions ended');
-      w.control.end();
-    });
+    const sessions = this.#active.count((s) => mine(s.connId));
+    emit(this.#logger, { code: 'ACCESS_EXPIRED', connId: w.connId, user: w.user, expiredAt: end.text, source: end.source, sessions }, 'access expired; ending the login\'s sessions');
+    void this.#active.terminateWhere((s) => mine(s.connId), 'access-expired', this.#drainMs, line).then(() => w.control.end());
   }
 }

@@ -39,7 +39,12 @@ export class ActiveSessions {
   }
 
   /** Ends the sessions `which` selects, and resolves once they finished (or after `timeoutMs`). */
-  async terminateWhere(which: (s: ActiveSession) => boolean, reason: TerminateReason, timeoutMs: number, message?: string): Promise<number> {
+  /** How many running sessions `which` selects. */
+  count(which: (s: ActiveSession) => boolean): number {
+    return [...this.#sessions].filter(which).length;
+  }
+
+  async terminateWhere(which: (s: ActiveSession) => boolean, reason: TerminateReason, timeoutMs: number, message?: string): Promise<void> {
     const chosen = [...this.#sessions].filter(which);
     for (const s of chosen) s.terminate(reason, message);
     let timer: NodeJS.Timeout | undefined;
@@ -48,7 +53,6 @@ export class ActiveSessions {
       new Promise((r) => { timer = setTimeout(r, timeoutMs); }),
     ]);
     clearTimeout(timer);
-    return chosen.length;
   }
 
   /** Resolves when every session now running has finished (or after `timeoutMs`). */
