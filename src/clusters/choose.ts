@@ -7,7 +7,7 @@ import { PodgateError } from '../errors/index.ts';
 import type { KubeApi } from '../kube/types.ts';
 import type { ClusterEntry, ClusterSet } from './types.ts';
 
-export function clusterNamed(clusters: ClusterSet, name: string | undefined): ClusterEntry {
+function clusterNamed(clusters: ClusterSet, name: string | undefined): ClusterEntry {
   if (name === undefined) return clusters.defaultCluster;
   const c = clusters.get(name);
   if (!c) throw new PodgateError('CLUSTER_UNKNOWN', `no cluster "${name}" (clusters: ${clusters.all.map((x) => x.name).join(', ')})`);

@@ -12,7 +12,7 @@ import { createKubeApi, type KubeClient } from '../kube/index.ts';
 import type { PodExecutor } from '../kube/types.ts';
 import type { ClusterEntry, ClusterSet } from './types.ts';
 
-export interface OwnedCluster extends ClusterEntry {
+interface OwnedCluster extends ClusterEntry {
   readonly kube: KubeClient;
 }
 

@@ -13,7 +13,7 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:
 export const IMPLICIT_CLUSTER = 'default';
 
 /** Why `text` is not an RFC 3339 time, or null. */
-export function expiresProblem(text: string): string | null {
+function expiresProblem(text: string): string | null {
   if (!RFC3339.test(text) || Number.isNaN(Date.parse(text))) {
     return `"${text}" is not an RFC 3339 time with a zone (e.g. 2026-12-31T18:00:00Z)`;
   }

@@ -40,6 +40,6 @@ export function sendUserauthBanner(client: object, text: string): boolean {
   const payload = bannerPayload(text);
   const packet = write.alloc(payload.length);
   payload.copy(packet, write.allocStart);
-  sendPacket!(proto, write.finalize(packet));
+  sendPacket(proto, write.finalize(packet));
   return true;
 }
