@@ -1,9 +1,10 @@
 import { Readable, type Writable } from 'node:stream';
-import WebSocket from 'ws';
 import type { Logger } from 'pino';
 import { PodgateError } from '../errors/index.ts';
 import type { ExecOutcome, ExecSession, TerminalSize } from './types.ts';
-import { Channel, closeFrame, decodeFrame, resizeFrame, toBuffer } from './channel-frames.ts';
+import { Channel, closeFrame, resizeFrame } from './channel-frames.ts';
+import type { WsClientSocket } from './ws-client-socket.ts';
+import { SOCKET_OPEN } from './stream-socket.ts';
 import { channelWritable } from './channel-writable.ts';
 import { InboundGate } from './inbound-gate.ts';
 import { isCompleteStatus, outcomeFromStatus } from './exec-status.ts';
@@ -35,7 +36,7 @@ export class KubeExecSession implements ExecSession {
   /** The negotiated subprotocol; with v4 stdin EOF cannot reach the process. */
   readonly protocol: string;
 
-  readonly #ws: WebSocket;
+  readonly #ws: WsClientSocket;
   readonly #gate: InboundGate;
   readonly #log: Logger | undefined;
   readonly #tty: boolean;
@@ -45,10 +46,10 @@ export class KubeExecSession implements ExecSession {
   #aborted = false;
   #graceTimer: NodeJS.Timeout | undefined;
   readonly #resizes = new ResizeCoalescer((size) => {
-    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.send(resizeFrame(size.cols, size.rows), { binary: true });
+    if (this.#ws.readyState === SOCKET_OPEN) this.#ws.send(resizeFrame(size.cols, size.rows), { binary: true });
   });
 
-  constructor(ws: WebSocket, opts: ExecStreamOptions) {
+  constructor(ws: WsClientSocket, opts: ExecStreamOptions) {
     this.#ws = ws;
     this.#gate = new InboundGate(ws);
     this.#log = opts.logger;
@@ -58,9 +59,7 @@ export class KubeExecSession implements ExecSession {
     this.stderr = opts.tty ? null : this.#output();
     this.stdin = opts.stdin ? this.#input() : null;
     this.done = this.#whenDone();
-    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
-      if (isBinary) this.#onFrame(toBuffer(data));
-    });
+    ws.sink = (channel, piece) => this.#onData(channel, piece);
     ws.on('close', (code: number) => this.#onClose(code));
     ws.on('error', (err) => emit(this.#log, { code: 'KUBE_EXEC_WS_ERROR', err: err.message }, 'exec websocket error'));
     if (opts.tty && opts.size) this.resize(opts.size);
@@ -69,7 +68,7 @@ export class KubeExecSession implements ExecSession {
   }
 
   resize(size: TerminalSize): void {
-    if (!this.#tty || this.#ws.readyState !== WebSocket.OPEN) return;
+    if (!this.#tty || this.#ws.readyState !== SOCKET_OPEN) return;
     this.#resizes.push(size);
   }
 
@@ -100,7 +99,7 @@ export class KubeExecSession implements ExecSession {
       ws: this.#ws,
       channel: Channel.stdin,
       onFinish: () => {
-        if (this.#ws.readyState !== WebSocket.OPEN) return;
+        if (this.#ws.readyState !== SOCKET_OPEN) return;
         if (this.protocol === 'v5.channel.k8s.io') this.#ws.send(closeFrame(Channel.stdin), { binary: true });
         else emit(this.#log, { code: 'KUBE_EXEC_NO_STDIN_CLOSE', protocol: this.protocol }, 'server speaks no v5: stdin EOF not sent');
       },
@@ -109,19 +108,18 @@ export class KubeExecSession implements ExecSession {
     return w;
   }
 
-  #onFrame(data: Buffer): void {
-    const frame = decodeFrame(data);
-    if (!frame || frame.payload.length === 0) return;
-    switch (frame.channel) {
+  /** A piece of a channel message (a slice of what the socket read; Readables keep it as is). */
+  #onData(channel: number, payload: Buffer): void {
+    switch (channel) {
       case Channel.stdout:
-        this.#gate.push(this.stdout, frame.payload);
+        this.#gate.push(this.stdout, payload);
         break;
       case Channel.stderr:
         // Under a TTY the runtime merges stderr; if a server sends it anyway, keep the bytes.
-        this.#gate.push(this.stderr ?? this.stdout, frame.payload);
+        this.#gate.push(this.stderr ?? this.stdout, payload);
         break;
       case Channel.error:
-        this.#statusText += frame.payload.toString('utf8');
+        this.#statusText += payload.toString('utf8');
         if (this.#outcome === null && isCompleteStatus(this.#statusText)) {
           this.#outcome = outcomeFromStatus(this.#statusText);
           // The status is the last thing a server sends: end the output now, and close
