@@ -11,6 +11,7 @@ import { isCompleteStatus, outcomeFromStatus } from './exec-status.ts';
 import { keepAlive } from './ws-keepalive.ts';
 import { emit } from '../events/emit.ts';
 import { ResizeCoalescer } from './resize-coalescer.ts';
+import { OutputBatcher } from './output-batcher.ts';
 
 /** After the status, how long the server gets to close the WebSocket before podgate does. */
 const CLOSE_GRACE_MS = 2000;
@@ -38,6 +39,8 @@ export class KubeExecSession implements ExecSession {
 
   readonly #ws: WsClientSocket;
   readonly #gate: InboundGate;
+  readonly #outBatch: OutputBatcher;
+  readonly #errBatch: OutputBatcher | null;
   readonly #log: Logger | undefined;
   readonly #tty: boolean;
   #statusText = '';
@@ -58,6 +61,10 @@ export class KubeExecSession implements ExecSession {
     this.stdout = this.#output();
     this.stderr = opts.tty ? null : this.#output();
     this.stdin = opts.stdin ? this.#input() : null;
+    const stdout = this.stdout;
+    const stderr = this.stderr;
+    this.#outBatch = new OutputBatcher((chunk) => this.#gate.push(stdout, chunk));
+    this.#errBatch = stderr ? new OutputBatcher((chunk) => this.#gate.push(stderr, chunk)) : null;
     this.done = this.#whenDone();
     ws.sink = (channel, piece) => this.#onData(channel, piece);
     ws.on('close', (code: number) => this.#onClose(code));
@@ -78,6 +85,8 @@ export class KubeExecSession implements ExecSession {
     if (this.#outcome === null) {
       this.#outcome = { error: new PodgateError('API_ERROR', undefined, { operatorMessage: 'exec aborted by podgate' }) };
     }
+    this.#outBatch.clear();
+    this.#errBatch?.clear();
     this.#ws.terminate();
     this.stdin?.destroy();
     this.stdout.destroy();
@@ -108,15 +117,15 @@ export class KubeExecSession implements ExecSession {
     return w;
   }
 
-  /** A piece of a channel message (a slice of what the socket read; Readables keep it as is). */
+  /** A piece of a channel message (a slice of what the socket read, not to be modified). */
   #onData(channel: number, payload: Buffer): void {
     switch (channel) {
       case Channel.stdout:
-        this.#gate.push(this.stdout, payload);
+        this.#outBatch.add(payload);
         break;
       case Channel.stderr:
         // Under a TTY the runtime merges stderr; if a server sends it anyway, keep the bytes.
-        this.#gate.push(this.stderr ?? this.stdout, payload);
+        (this.#errBatch ?? this.#outBatch).add(payload);
         break;
       case Channel.error:
         this.#statusText += payload.toString('utf8');
@@ -152,6 +161,8 @@ export class KubeExecSession implements ExecSession {
   #endOutput(): void {
     if (this.#outputEnded) return;
     this.#outputEnded = true;
+    this.#outBatch.flush();
+    this.#errBatch?.flush();
     for (const r of [this.stdout, this.stderr]) {
       if (!r || r.destroyed) continue;
       r.push(null);
