@@ -8,7 +8,8 @@
  *   node --import tsx bench/run.ts [--quick] [--only NAME[,NAME...]] [--extras]
  *
  * Scenarios: throughput-out, throughput-in, setup, latency-1, latency-many, backpressure, scale, preauth;
- * `hostile` (issue #13's memory attacks) runs only when named with --only.
+ * `hostile` (issue #13's memory attacks) and `relay-matrix` (podgate's CPU per GiB over a matrix
+ * of stream shapes) run only when named with --only.
  * --extras also runs the area benches that exist next to this file (bench/sftp-*.ts,
  * bench/forward-*.ts) as child processes, after the main table (size: 8 MiB with --quick, else
  * $PODGATE_BENCH_EXTRA_MIB or their own default).
@@ -30,6 +31,7 @@ import { scale } from './scenarios/scale.ts';
 import { backpressure } from './scenarios/backpressure.ts';
 import { preauth } from './scenarios/preauth.ts';
 import { hostile } from './scenarios/hostile.ts';
+import { relayMatrix } from './scenarios/relay-matrix.ts';
 import { rssKiB } from './lib/proc.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -46,6 +48,8 @@ export const SCENARIOS: Record<string, Scenario> = {
   preauth,
   // Not in the default run (minutes, and it loads the machine): `--only hostile`.
   hostile,
+  // Not in the default run either (~10 min): `--only relay-matrix` (docs/performance.md).
+  'relay-matrix': relayMatrix,
 };
 
 interface Args { quick: boolean; only: string[] | null; extras: boolean; out: string }
@@ -80,7 +84,7 @@ function machine(): Record<string, string | number> {
 export async function main(argv: string[]): Promise<ScenarioResult[]> {
   const args = parseArgs(argv);
   const log = (m: string): void => { process.stderr.write(`${m}\n`); };
-  const names = args.only ?? Object.keys(SCENARIOS).filter((n) => n !== 'hostile');
+  const names = args.only ?? Object.keys(SCENARIOS).filter((n) => n !== 'hostile' && n !== 'relay-matrix');
   const info = machine();
   log(`podgate bench ${new Date().toISOString()} ${args.quick ? '(quick)' : ''}: ${names.join(', ')}`);
   log(`machine: ${JSON.stringify(info)}`);

@@ -22,6 +22,8 @@ export interface BenchEnv {
   sshd: Sshd;
   ssh2: Ssh2Bare;
   emulatorPid: number;
+  /** The emulator's admin kubeconfig (token admin-token). */
+  adminKubeconfig: string;
   /** Another `podgate serve` against the same emulator, with `configPatch` (the caller stops it). */
   startPodgate(configPatch: Record<string, unknown>): Promise<Podgate>;
   close(): Promise<void>;
@@ -42,6 +44,12 @@ async function startEmulatorProcess(dir: string): Promise<EmulatorProc> {
   return { pid: proc.pid, adminKubeconfig, stop: () => proc.stop() };
 }
 
+/** The config patch of every bench podgate: no login or session limits in the way, a patient API timeout. */
+export const PODGATE_BENCH_PATCH = {
+  limits: { maxUnauthenticated: 2000, maxUnauthenticatedPerSource: 2000, idleTimeoutSeconds: 0, maxSessionSeconds: 0 },
+  kubernetes: { requestTimeoutMs: 60_000 },
+};
+
 /** `peers: false` starts no sshd or bare ssh2 server (scenarios that measure podgate alone). */
 export async function startBenchEnv(opts: { podgateEnv?: Record<string, string>; peers?: boolean } = {}): Promise<BenchEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'podgate-bench-'));
@@ -57,10 +65,7 @@ export async function startBenchEnv(opts: { podgateEnv?: Record<string, string>;
   try {
     podgate = await startPodgate({
       emulator: shim,
-      configPatch: {
-        limits: { maxUnauthenticated: 2000, maxUnauthenticatedPerSource: 2000, idleTimeoutSeconds: 0, maxSessionSeconds: 0 },
-        kubernetes: { requestTimeoutMs: 60_000 },
-      },
+      configPatch: PODGATE_BENCH_PATCH,
       startTimeoutMs: 120_000,
       ...(opts.podgateEnv ? { env: opts.podgateEnv } : {}),
     });
@@ -85,6 +90,7 @@ export async function startBenchEnv(opts: { podgateEnv?: Record<string, string>;
     sshd: sd,
     ssh2: s2,
     emulatorPid: emu.pid,
+    adminKubeconfig: emu.adminKubeconfig,
     startPodgate: (configPatch) => startPodgate({ emulator: shim, configPatch, startTimeoutMs: 120_000 }),
     targets: {
       podgate: sshTarget('podgate', pg.port, pg.keyFor('alice'), `alice+${POD}`),

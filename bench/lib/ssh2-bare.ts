@@ -3,8 +3,10 @@
  * on, same algorithms as podgate) that runs each exec as a local `/bin/sh -c` with pipes, as
  * sshd does: no Kubernetes, no TLS, no WebSocket. What podgate gets is bounded by this.
  *
- * Run as its own process (like sshd): `node --import tsx bench/lib/ssh2-bare.ts HOSTKEY AUTHORIZED_PUB`.
+ * Run as its own process (like sshd): `node --import tsx bench/lib/ssh2-bare.ts HOSTKEY AUTHORIZED_PUB [SOURCE_URL CA_FILE]`.
  * Prints `{"port":N}` once listening. One public key is accepted; everything else is refused.
+ * With SOURCE_URL (a bench/lib/stream-source.ts server) it is the relay matrix's floor instead:
+ * each exec reads that server's exec stream (bench/lib/floor-relay.ts) rather than running locally.
  */
 import { spawn as spawnChild } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -16,6 +18,7 @@ import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
 import { HARDENED_ALGORITHMS, IDENT } from '../../src/ssh/algorithms.ts';
 import { startServerProcess } from './proc.ts';
+import { relayExec } from './floor-relay.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -26,8 +29,8 @@ export interface Ssh2Bare {
 }
 
 /** Starts the server in a child process (so it has its own event loop and CPU accounting). */
-export async function startSsh2Bare(hostKeyPath: string, authorizedPubPath: string): Promise<Ssh2Bare> {
-  const proc = await startServerProcess([process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), hostKeyPath, authorizedPubPath], {
+export async function startSsh2Bare(hostKeyPath: string, authorizedPubPath: string, relay?: { url: string; caFile: string }): Promise<Ssh2Bare> {
+  const proc = await startServerProcess([process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), hostKeyPath, authorizedPubPath, ...(relay ? [relay.url, relay.caFile] : [])], {
     what: 'ssh2-bare', cwd: join(HERE, '../..'), ready: (out) => PORT_LINE.test(out),
   });
   return { port: Number(PORT_LINE.exec(proc.stdout)![1]), pid: proc.pid, stop: () => proc.stop(5000) };
@@ -35,7 +38,7 @@ export async function startSsh2Bare(hostKeyPath: string, authorizedPubPath: stri
 
 const PORT_LINE = /\{"port":(\d+)\}/;
 
-function serve(hostKeyPath: string, authorizedPubPath: string): void {
+function serve(hostKeyPath: string, authorizedPubPath: string, relay?: { url: string; ca: string }): void {
   const allowed = ssh2.utils.parseKey(readFileSync(authorizedPubPath));
   if (allowed instanceof Error) throw allowed;
   const allowedKey = Array.isArray(allowed) ? (allowed as ParsedKey[])[0] : allowed;
@@ -53,6 +56,7 @@ function serve(hostKeyPath: string, authorizedPubPath: string): void {
       const session = accept();
       session.on('exec', (acceptExec, _reject, info) => {
         const ch = acceptExec();
+        if (relay) return relayExec(ch, relay.url, relay.ca, info.command);
         const proc = spawnChild('/bin/sh', ['-c', info.command], { stdio: ['pipe', 'pipe', 'pipe'] });
         proc.stdin.on('error', () => { /* process exited first */ });
         ch.pipe(proc.stdin);
@@ -78,5 +82,5 @@ function serve(hostKeyPath: string, authorizedPubPath: string): void {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  serve(process.argv[2], process.argv[3]);
+  serve(process.argv[2], process.argv[3], process.argv[4] ? { url: process.argv[4], ca: readFileSync(process.argv[5], 'utf8') } : undefined);
 }

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import WebSocket from 'ws';
+import { SOCKET_OPEN, type StreamSocket } from './stream-socket.ts';
 import { dataFrame } from './channel-frames.ts';
 
 /** How many bytes may wait in `ws`'s send queue before writes wait for the socket. */
@@ -11,8 +11,8 @@ const SEND_HIGH_WATER = 256 * 1024;
  * socket: a slow API connection pushes back on the writer. Writes after the WebSocket closed
  * are dropped (the process is gone; kubectl drops them too).
  */
-export function sendFrame(ws: WebSocket, channel: number, chunk: Uint8Array, cb: (err?: Error | null) => void): void {
-  if (ws.readyState !== WebSocket.OPEN) {
+export function sendFrame(ws: StreamSocket, channel: number, chunk: Uint8Array, cb: (err?: Error | null) => void): void {
+  if (ws.readyState !== SOCKET_OPEN) {
     cb();
     return;
   }
@@ -31,7 +31,7 @@ export function sendFrame(ws: WebSocket, channel: number, chunk: Uint8Array, cb:
 }
 
 export interface ChannelWritableOptions {
-  ws: WebSocket;
+  ws: StreamSocket;
   channel: number;
   /** Called once the writer has ended and its frames are queued (v5: send CLOSE). */
   onFinish: () => void;

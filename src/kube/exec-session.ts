@@ -1,15 +1,17 @@
 import { Readable, type Writable } from 'node:stream';
-import WebSocket from 'ws';
 import type { Logger } from 'pino';
 import { PodgateError } from '../errors/index.ts';
 import type { ExecOutcome, ExecSession, TerminalSize } from './types.ts';
-import { Channel, closeFrame, decodeFrame, resizeFrame, toBuffer } from './channel-frames.ts';
+import { Channel, closeFrame, resizeFrame } from './channel-frames.ts';
+import type { WsClientSocket } from './ws-client-socket.ts';
+import { SOCKET_OPEN } from './stream-socket.ts';
 import { channelWritable } from './channel-writable.ts';
 import { InboundGate } from './inbound-gate.ts';
 import { isCompleteStatus, outcomeFromStatus } from './exec-status.ts';
 import { keepAlive } from './ws-keepalive.ts';
 import { emit } from '../events/emit.ts';
 import { ResizeCoalescer } from './resize-coalescer.ts';
+import { OutputBatcher } from './output-batcher.ts';
 
 /** After the status, how long the server gets to close the WebSocket before podgate does. */
 const CLOSE_GRACE_MS = 2000;
@@ -35,8 +37,10 @@ export class KubeExecSession implements ExecSession {
   /** The negotiated subprotocol; with v4 stdin EOF cannot reach the process. */
   readonly protocol: string;
 
-  readonly #ws: WebSocket;
+  readonly #ws: WsClientSocket;
   readonly #gate: InboundGate;
+  readonly #outBatch: OutputBatcher;
+  readonly #errBatch: OutputBatcher | null;
   readonly #log: Logger | undefined;
   readonly #tty: boolean;
   #statusText = '';
@@ -45,10 +49,10 @@ export class KubeExecSession implements ExecSession {
   #aborted = false;
   #graceTimer: NodeJS.Timeout | undefined;
   readonly #resizes = new ResizeCoalescer((size) => {
-    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.send(resizeFrame(size.cols, size.rows), { binary: true });
+    if (this.#ws.readyState === SOCKET_OPEN) this.#ws.send(resizeFrame(size.cols, size.rows), { binary: true });
   });
 
-  constructor(ws: WebSocket, opts: ExecStreamOptions) {
+  constructor(ws: WsClientSocket, opts: ExecStreamOptions) {
     this.#ws = ws;
     this.#gate = new InboundGate(ws);
     this.#log = opts.logger;
@@ -57,10 +61,12 @@ export class KubeExecSession implements ExecSession {
     this.stdout = this.#output();
     this.stderr = opts.tty ? null : this.#output();
     this.stdin = opts.stdin ? this.#input() : null;
+    const stdout = this.stdout;
+    const stderr = this.stderr;
+    this.#outBatch = new OutputBatcher((chunk) => this.#gate.push(stdout, chunk));
+    this.#errBatch = stderr ? new OutputBatcher((chunk) => this.#gate.push(stderr, chunk)) : null;
     this.done = this.#whenDone();
-    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
-      if (isBinary) this.#onFrame(toBuffer(data));
-    });
+    ws.sink = (channel, piece) => this.#onData(channel, piece);
     ws.on('close', (code: number) => this.#onClose(code));
     ws.on('error', (err) => emit(this.#log, { code: 'KUBE_EXEC_WS_ERROR', err: err.message }, 'exec websocket error'));
     if (opts.tty && opts.size) this.resize(opts.size);
@@ -69,7 +75,7 @@ export class KubeExecSession implements ExecSession {
   }
 
   resize(size: TerminalSize): void {
-    if (!this.#tty || this.#ws.readyState !== WebSocket.OPEN) return;
+    if (!this.#tty || this.#ws.readyState !== SOCKET_OPEN) return;
     this.#resizes.push(size);
   }
 
@@ -79,6 +85,8 @@ export class KubeExecSession implements ExecSession {
     if (this.#outcome === null) {
       this.#outcome = { error: new PodgateError('API_ERROR', undefined, { operatorMessage: 'exec aborted by podgate' }) };
     }
+    this.#outBatch.clear();
+    this.#errBatch?.clear();
     this.#ws.terminate();
     this.stdin?.destroy();
     this.stdout.destroy();
@@ -100,7 +108,7 @@ export class KubeExecSession implements ExecSession {
       ws: this.#ws,
       channel: Channel.stdin,
       onFinish: () => {
-        if (this.#ws.readyState !== WebSocket.OPEN) return;
+        if (this.#ws.readyState !== SOCKET_OPEN) return;
         if (this.protocol === 'v5.channel.k8s.io') this.#ws.send(closeFrame(Channel.stdin), { binary: true });
         else emit(this.#log, { code: 'KUBE_EXEC_NO_STDIN_CLOSE', protocol: this.protocol }, 'server speaks no v5: stdin EOF not sent');
       },
@@ -109,19 +117,18 @@ export class KubeExecSession implements ExecSession {
     return w;
   }
 
-  #onFrame(data: Buffer): void {
-    const frame = decodeFrame(data);
-    if (!frame || frame.payload.length === 0) return;
-    switch (frame.channel) {
+  /** A piece of a channel message (a slice of what the socket read, not to be modified). */
+  #onData(channel: number, payload: Buffer): void {
+    switch (channel) {
       case Channel.stdout:
-        this.#gate.push(this.stdout, frame.payload);
+        this.#outBatch.add(payload);
         break;
       case Channel.stderr:
         // Under a TTY the runtime merges stderr; if a server sends it anyway, keep the bytes.
-        this.#gate.push(this.stderr ?? this.stdout, frame.payload);
+        (this.#errBatch ?? this.#outBatch).add(payload);
         break;
       case Channel.error:
-        this.#statusText += frame.payload.toString('utf8');
+        this.#statusText += payload.toString('utf8');
         if (this.#outcome === null && isCompleteStatus(this.#statusText)) {
           this.#outcome = outcomeFromStatus(this.#statusText);
           // The status is the last thing a server sends: end the output now, and close
@@ -154,6 +161,8 @@ export class KubeExecSession implements ExecSession {
   #endOutput(): void {
     if (this.#outputEnded) return;
     this.#outputEnded = true;
+    this.#outBatch.flush();
+    this.#errBatch?.flush();
     for (const r of [this.stdout, this.stderr]) {
       if (!r || r.destroyed) continue;
       r.push(null);

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { ExecRequest } from './types.ts';
 import type { ApiEndpoint, QueryParams } from './endpoint.ts';
 import { EXEC_PROTOCOLS } from './channel-frames.ts';
-import { openWebSocket } from './ws-open.ts';
+import { openChannelSocket } from './ws-upgrade.ts';
 import { KubeExecSession } from './exec-session.ts';
 
 /** The exec query as kubectl builds it: one `command` per argv element, stderr only without a TTY. */
@@ -21,7 +21,7 @@ function execQuery(req: Pick<ExecRequest, 'command' | 'container' | 'stdin' | 't
 export async function openExec(ep: ApiEndpoint, req: ExecRequest, timeoutMs: number, logger?: Logger): Promise<KubeExecSession> {
   if (req.command.length === 0) throw new TypeError('exec needs a command');
   const what = `exec in ${req.namespace}/${req.pod}/${req.container}`;
-  const ws = await openWebSocket(ep, {
+  const ws = await openChannelSocket(ep, {
     path: `/api/v1/namespaces/${encodeURIComponent(req.namespace)}/pods/${encodeURIComponent(req.pod)}/exec`,
     query: execQuery(req),
     identity: req.identity,

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type WebSocket from 'ws';
+import type { StreamSocket } from './stream-socket.ts';
 
 /**
  * Backpressure from Readables fed by one WebSocket: when a Readable's `push()` returns false
@@ -7,10 +7,10 @@ import type WebSocket from 'ws';
  * for more (`_read`). At most what `ws` had already parsed arrives while paused.
  */
 export class InboundGate {
-  readonly #ws: WebSocket;
+  readonly #ws: Pick<StreamSocket, 'pause' | 'resume'>;
   readonly #blocked = new Set<Readable>();
 
-  constructor(ws: WebSocket) {
+  constructor(ws: Pick<StreamSocket, 'pause' | 'resume'>) {
     this.#ws = ws;
   }
 

@@ -1,4 +1,4 @@
-import WebSocket from 'ws';
+import { SOCKET_OPEN, type StreamSocket } from './stream-socket.ts';
 
 const KEEPALIVE_INTERVAL_MS = 30_000;
 
@@ -9,7 +9,7 @@ const KEEPALIVE_INTERVAL_MS = 30_000;
  * While `isPaused()` (podgate stopped reading for backpressure) pongs cannot be read, so
  * silence then proves nothing and is not held against the peer.
  */
-export function keepAlive(ws: WebSocket, isPaused: () => boolean, intervalMs = KEEPALIVE_INTERVAL_MS): void {
+export function keepAlive(ws: StreamSocket, isPaused: () => boolean, intervalMs = KEEPALIVE_INTERVAL_MS): void {
   let lastHeard = Date.now();
   const heard = (): void => {
     lastHeard = Date.now();
@@ -18,7 +18,7 @@ export function keepAlive(ws: WebSocket, isPaused: () => boolean, intervalMs = K
   ws.on('message', heard);
   const silent = (): boolean => !isPaused() && Date.now() - lastHeard > 2 * intervalMs;
   const timer = setInterval(() => {
-    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.readyState !== SOCKET_OPEN) return;
     if (isPaused()) lastHeard = Date.now();
     if (!silent()) {
       ws.ping();
@@ -27,7 +27,7 @@ export function keepAlive(ws: WebSocket, isPaused: () => boolean, intervalMs = K
     // Timers run before I/O in an event-loop turn: after a stalled loop a pong may be waiting
     // unread. Decide after this turn's I/O (setImmediate), not on the stale view.
     setImmediate(() => {
-      if (ws.readyState !== WebSocket.OPEN) return;
+      if (ws.readyState !== SOCKET_OPEN) return;
       if (silent()) ws.terminate();
       else ws.ping();
     });

@@ -47,7 +47,7 @@ export async function openWebSocket(ep: ApiEndpoint, req: WsOpenRequest): Promis
     const deadline = new Deadline(req.timeoutMs, () => fail(transportError(new DeadlineError(req.timeoutMs, req.what), req.what)));
     ws.on('error', (err) => fail(transportError(err, req.what)));
     ws.on('unexpected-response', (r, res: IncomingMessage) => {
-      readBody(res, (body) => fail(httpStatusError(res.statusCode ?? 0, body, req.kind, req.what)));
+      readErrorBody(res, (body) => fail(httpStatusError(res.statusCode ?? 0, body, req.kind, req.what)));
       r.on('error', () => undefined);
     });
     ws.on('upgrade', (res) => {
@@ -63,7 +63,8 @@ export async function openWebSocket(ep: ApiEndpoint, req: WsOpenRequest): Promis
   });
 }
 
-function readBody(res: IncomingMessage, done: (body: string) => void): void {
+/** Reads up to 64 KiB of an error answer's body (its Status), then calls `done` once. */
+export function readErrorBody(res: IncomingMessage, done: (body: string) => void): void {
   const chunks: Buffer[] = [];
   let size = 0;
   let finished = false;
