@@ -26,6 +26,7 @@ import { EXIT_FAILURE, EXIT_FORCED, EXIT_INVALID, EXIT_OK } from './exit-codes.t
 import type { Output } from './output.ts';
 import type { SessionReaper } from '../session/reaper-types.ts';
 import { emit } from '../events/emit.ts';
+import { startRecordings } from '../recordings/index.ts';
 
 interface Listening {
   ssh: { host: string; port: number };
@@ -97,9 +98,12 @@ export async function runBastion(opts: RunBastionOptions): Promise<number> {
   // Readiness and liveness subscribe to the same events as the log and the metrics.
   const readiness = createReadiness(busOf(logger) ?? new EventBus(), { probeApi: true });
   const loop = startLoopMonitor({ maxLagMs: config.health.maxEventLoopLagMs, logger });
+  // Session recordings and their retention (docs/recordings.md); the config as last reloaded.
+  const recordings = startRecordings({ config: () => running.recordings, logger });
   const closeAll = async (graceMs: number) => {
     reloader?.stop();
     await bastion?.close({ graceMs });
+    await recordings.close();
     probe?.stop();
     loop.stop();
     readiness.dispose();
@@ -121,7 +125,7 @@ export async function runBastion(opts: RunBastionOptions): Promise<number> {
       emit(logger, { code: 'METRICS_LISTENING', address: metricsServer.address.host, port: metricsServer.address.port }, 'metrics and health endpoints up');
     }
     // startBastion logs SERVER_LISTENING (the line the test helper waits for) and SHUTDOWN.
-    bastion = await startBastion(config, { kube, logger, reaper, hostKeys, extensions: await loadExtensions() });
+    bastion = await startBastion(config, { kube, logger, reaper, hostKeys, extensions: { ...(await loadExtensions()), recorder: recordings.recorder } });
     metrics.setConnectionsSource(() => bastion?.connections() ?? 0);
     metrics.setReadySource(() => readiness.state().ready);
     probe = startApiProbe({ probe: () => kube.probe(), intervalMs: config.health.apiProbeIntervalSeconds * 1000, logger });

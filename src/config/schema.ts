@@ -183,5 +183,19 @@ export const configSchema = {
     // --- end of operations keys ---
     stateDir: { type: 'string', minLength: 1, default: 'podgate-state' },
     banner: { type: 'string' },
+    // --- recordings (docs/recordings.md) ---
+    recordings: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        // Absent: nothing is recorded.
+        dir: { type: 'string', minLength: 1 },
+        input: { type: 'boolean', default: false },
+        maxAgeDays: { type: 'number', minimum: 0, default: 30 },
+        maxBytes: { type: 'integer', minimum: 0, default: 0 },
+      },
+    },
+    // --- end of recordings keys ---
   },
 } as const;

@@ -10,6 +10,7 @@ import type { ConsoleContext, ConsoleHandler, HandlerOutcome } from '../session/
 import { splitWords } from './command-line.ts';
 import { HELP_TEXT } from './help.ts';
 import { runLogs } from './logs.ts';
+import { runPlay } from '../recordings/play.ts';
 import { runPicker } from './picker.ts';
 import { allowedPods, type PodRow } from './pods.ts';
 import { formatTable } from './table.ts';
@@ -73,6 +74,9 @@ async function dispatch(ch: SessionChannel, ctx: ConsoleContext, name: string, a
       return write(ch, HELP_TEXT.replace(/\n/g, eol));
     case 'logs':
       return runLogs(ch, ctx, args);
+    // --- recordings (docs/recordings.md) ---
+    case 'play':
+      return runPlay(ch, ctx, args);
     default:
       throw new PodgateError('UNSUPPORTED', `unknown command "${name}"; try: help`);
   }

@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { summary: 'the configuration is invalid', fix: 'Run podgate check-config FILE and fix each error it lists.' },
   HOST_KEY_UNREADABLE: { summary: 'a host key file is missing or unreadable', fix: 'Run podgate keygen --dir DIR, or fix hostKeys in the config.' },
   INTERNAL: { summary: 'internal error', fix: 'Read the operator log entry; report a bug if it repeats.' },
+  // --- recordings (docs/recordings.md) ---
+  RECORDING_NOT_FOUND: { summary: 'no such recording', fix: 'Check the ID (a session ID, 16 hex digits); recordings.dir must be set, and retention may have deleted it (recordings.maxAgeDays, recordings.maxBytes).' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
