@@ -145,7 +145,7 @@ describe('recording a session', () => {
 });
 
 describe('interactive sessions', () => {
-  it('records resizes and keystrokes (recordings.input), and play in a terminal shows it; q stops a playback', async () => {
+  it('records resizes and keystrokes (recordings.input), and play in a terminal shows it; q or Ctrl-C stops a playback', async () => {
     const t = startTmux(pg, 'alice+tiny.prod', [], { cols: 100, rows: 30 });
     tmuxes.push(t);
     t.type('echo REC-$((6*7))', true);
@@ -173,6 +173,14 @@ describe('interactive sessions', () => {
     const pane = p.capture();
     expect(pane).toContain('podgate: playback stopped');
     expect(pane).not.toMatch(/^MARK-B/m);
+
+    const interrupted = startTmux(pg, 'alice', ['play', rec.id, '--speed', '0.5'], { cols: 132, rows: 41, tty: true });
+    tmuxes.push(interrupted);
+    await interrupted.waitFor(/MARK-A/);
+    interrupted.keys('C-c');
+    await interrupted.waitFor(/\[ssh exited 0\]/);
+    expect(interrupted.capture()).toContain('podgate: playback stopped');
+    expect(interrupted.capture()).not.toMatch(/^MARK-B/m);
 
     const whole = startTmux(pg, 'alice', ['play', rec.id, '--speed', '2'], { cols: 132, rows: 41, tty: true });
     tmuxes.push(whole);

@@ -22,6 +22,8 @@ const IDLE_CAP_SECONDS = 2;
 /** Pauses shorter than this are gathered and slept together. */
 const MIN_SLEEP_SECONDS = 0.01;
 const CTRL_C = 0x03;
+const Q = 0x71;
+const Q_UPPER = 0x51;
 
 /** Resolves once the channel may take more (drain), or the playback is stopped. */
 function drained(ch: SessionChannel, stop: AbortSignal): Promise<void> {
@@ -74,8 +76,10 @@ export async function runPlay(ch: SessionChannel, ctx: ConsoleContext, words: st
     const stop = (): void => stopper.abort();
     ctx.closed.addEventListener('abort', stop, { once: true });
     if (timed) {
+      // A `q` alone (a key press), not one inside a terminal's answer to a query the
+      // recording makes (cursor position, device attributes), which arrives as input too.
       ch.on('data', (d: Buffer) => {
-        if (d.includes(CTRL_C) || d.includes('q') || d.includes('Q')) stop();
+        if (d.includes(CTRL_C) || (d.length === 1 && (d[0] === Q || d[0] === Q_UPPER))) stop();
       });
       const { width, height, timestamp, title } = rec.header;
       const when = timestamp === null ? '' : `, recorded ${new Date(timestamp * 1000).toISOString().replace(/\.\d+Z$/, 'Z')}`;
