@@ -144,6 +144,25 @@ describe('recording a session', () => {
   }, 60_000);
 });
 
+describe('listing recordings', () => {
+  it('recordings lists the user\'s own, everyone\'s with allow.recordings, none of others\' without', async () => {
+    const rec = await recordingOf(UTF8_COMMAND);
+    const alice = await ssh(pg, 'alice', ['recordings']);
+    expect(alice.code, alice.stderr).toBe(0);
+    const lines = alice.stdout.toString().trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID {3,}USER {3,}TARGET {3,}STARTED {3,}LAST WRITE {3,}SIZE$/);
+    const row = lines.find((l) => l.startsWith(rec.id))!.split(/\s{3,}/);
+    expect(row.slice(0, 3)).toEqual([rec.id, 'alice', 'web-7d9f.default+app']);
+    expect(row[3]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(row[5]).toMatch(/^\d+(\.\d)?[BKM]$/);
+    const bob = await ssh(pg, 'bob', ['recordings']);
+    expect(bob.stdout.toString()).toContain(rec.id);
+    const mallory = await ssh(pg, 'mallory', ['recordings']);
+    expect(mallory.code).toBe(0);
+    expect(mallory.stdout.toString()).toBe('No recordings you may play.\n');
+  }, 60_000);
+});
+
 describe('interactive sessions', () => {
   it('records resizes and keystrokes (recordings.input), and play in a terminal shows it; q or Ctrl-C stops a playback', async () => {
     const t = startTmux(pg, 'alice+tiny.prod', [], { cols: 100, rows: 30 });

@@ -11,6 +11,7 @@ import { splitWords } from './command-line.ts';
 import { HELP_TEXT } from './help.ts';
 import { runLogs } from './logs.ts';
 import { runPlay } from '../recordings/play.ts';
+import { recordingsTable } from './recordings.ts';
 import { runPicker } from './picker.ts';
 import { allowedPods, type PodRow } from './pods.ts';
 import { formatTable } from './table.ts';
@@ -77,6 +78,8 @@ async function dispatch(ch: SessionChannel, ctx: ConsoleContext, name: string, a
     // --- recordings (docs/recordings.md) ---
     case 'play':
       return runPlay(ch, ctx, args);
+    case 'recordings':
+      return write(ch, await recordingsTable(ctx, args, eol));
     default:
       throw new PodgateError('UNSUPPORTED', `unknown command "${name}"; try: help`);
   }

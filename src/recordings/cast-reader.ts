@@ -41,7 +41,8 @@ function parseEvent(line: string): CastEvent | null {
   }
 }
 
-function headerOf(line: string | undefined): (OpenRecording['header'] & { owner: string | null }) | null {
+/** A recording's first line, when it is an asciicast v2 header; `owner` from podgate's field. */
+export function parseHeader(line: string | undefined): (OpenRecording['header'] & { owner: string | null }) | null {
   try {
     const h = JSON.parse(line ?? '') as Record<string, unknown>;
     if (h['version'] !== 2 || typeof h['width'] !== 'number' || typeof h['height'] !== 'number') return null;
@@ -81,7 +82,7 @@ export async function openRecording(dir: string, id: string): Promise<OpenRecord
     await fh.close().catch(() => undefined);
   };
   const first = await it.next().catch(() => ({ done: true as const, value: undefined }));
-  const header = headerOf(first.done ? undefined : first.value);
+  const header = parseHeader(first.done ? undefined : first.value);
   if (!header) {
     await close();
     throw new PodgateError('RECORDING_NOT_FOUND', `${id} is not an asciicast v2 recording`);
