@@ -5,8 +5,10 @@
  * - Text is decoded with one StringDecoder per stream, so a UTF-8 character split across two
  *   chunks is stored whole; bytes that are not UTF-8 cannot be stored in JSON text and become
  *   U+FFFD (as `asciinema rec` does). Output that is valid UTF-8 is stored byte for byte.
- * - Events are buffered and written as whole lines: at least once a second (then synced to
- *   disk), and sooner when FLUSH_BYTES are waiting. A crash loses at most the last second.
+ * - Events are buffered and written as whole lines every FLUSH_INTERVAL_MS (and sooner when
+ *   FLUSH_BYTES are waiting), and synced to disk at least once a second and at the end. A
+ *   crash of podgate loses at most the last second (the half-second tick leaves room for a
+ *   busy event loop); a crash of the machine, what was not yet synced.
  * - Memory is bounded: when the disk does not keep up and MAX_PENDING_BYTES wait, new events
  *   are dropped (counted, reported once per episode through `onDrop`) instead of buffered.
  *   A recording never slows the session down.
@@ -22,8 +24,10 @@ import { StringDecoder } from 'node:string_decoder';
 const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 /** Waiting bytes that start a write before the next tick. */
 const FLUSH_BYTES = 64 * 1024;
-/** The tick: every waiting event is written and synced at least this often. */
-const FLUSH_INTERVAL_MS = 1000;
+/** The tick: every waiting event is written at least this often. */
+const FLUSH_INTERVAL_MS = 500;
+/** What was written is synced (fdatasync) at least this often. */
+const SYNC_INTERVAL_MS = 1000;
 
 export interface CastWriterOptions {
   path: string;
@@ -61,6 +65,9 @@ export class CastWriter {
   #pending: string[] = [];
   #pendingBytes = 0;
   #writing: Promise<void> | null = null;
+  /** Written since the last sync. */
+  #dirty = false;
+  #lastSync = performance.now();
   #failed = false;
   #closed: Promise<CastStats> | null = null;
   #dropping = false;
@@ -83,7 +90,8 @@ export class CastWriter {
         this.#fail(err);
         return null;
       });
-    this.#timer = setInterval(() => void this.#flush(true), FLUSH_INTERVAL_MS);
+    // The sync is due a little early so that ticks that run late still sync once a second.
+    this.#timer = setInterval(() => void this.#flush(performance.now() - this.#lastSync >= SYNC_INTERVAL_MS - FLUSH_INTERVAL_MS / 2), FLUSH_INTERVAL_MS);
     this.#timer.unref();
   }
 
@@ -114,11 +122,8 @@ export class CastWriter {
     }
     clearInterval(this.#timer);
     const fh = await this.#opened;
-    while (!this.#failed && (this.#writing || this.#pending.length > 0)) await this.#flush(false);
-    if (fh) {
-      if (!this.#failed) await fh.datasync().catch((err: unknown) => this.#fail(err));
-      await fh.close().catch((err: unknown) => this.#fail(err));
-    }
+    while (!this.#failed && (this.#writing || this.#pending.length > 0 || this.#dirty)) await this.#flush(true);
+    if (fh) await fh.close().catch((err: unknown) => this.#fail(err));
     return { bytes: this.#bytes, events: this.#events, droppedEvents: this.#dropped, durationMs: Math.round(this.#now() - this.#start) };
   }
 
@@ -152,20 +157,27 @@ export class CastWriter {
     return true;
   }
 
-  /** Writes every waiting line (one write at a time), then syncs when asked. */
+  /** Writes every waiting line (one write at a time), then syncs when asked and needed. */
   #flush(sync: boolean): Promise<void> {
     if (this.#writing) return this.#writing;
     const fh = this.#fh;
-    if (!fh || this.#failed || this.#pending.length === 0) return Promise.resolve();
+    if (!fh || this.#failed || (this.#pending.length === 0 && !(sync && this.#dirty))) return Promise.resolve();
     const data = this.#pending.join('');
     const size = this.#pendingBytes;
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#writing = (async () => {
       try {
-        await fh.write(data);
-        this.#bytes += size;
-        if (sync) await fh.datasync();
+        if (size > 0) {
+          await fh.write(data);
+          this.#bytes += size;
+          this.#dirty = true;
+        }
+        if (sync && this.#dirty) {
+          this.#dirty = false;
+          this.#lastSync = performance.now();
+          await fh.datasync();
+        }
       } catch (err) {
         this.#fail(err);
       } finally {
