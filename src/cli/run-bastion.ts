@@ -27,6 +27,7 @@ import { EXIT_FAILURE, EXIT_FORCED, EXIT_INVALID, EXIT_OK } from './exit-codes.t
 import type { Output } from './output.ts';
 import type { SessionReaper } from '../session/reaper-types.ts';
 import { emit } from '../events/emit.ts';
+import { startRecordings } from '../recordings/index.ts';
 
 interface Listening {
   ssh: { host: string; port: number };
@@ -98,9 +99,12 @@ export async function runBastion(opts: RunBastionOptions): Promise<number> {
   // Readiness and liveness subscribe to the same events as the log and the metrics.
   const readiness = createReadiness(busOf(logger) ?? new EventBus(), { probeApi: true });
   const loop = startLoopMonitor({ maxLagMs: config.health.maxEventLoopLagMs, logger });
+  // Session recordings and their retention (docs/recordings.md); the config as last reloaded.
+  const recordings = startRecordings({ config: () => running.recordings, logger });
   const closeAll = async (graceMs: number) => {
     reloader?.stop();
     await bastion?.close({ graceMs });
+    await recordings.close();
     probe?.stop();
     loop.stop();
     readiness.dispose();
@@ -122,7 +126,7 @@ export async function runBastion(opts: RunBastionOptions): Promise<number> {
       emit(logger, { code: 'METRICS_LISTENING', address: metricsServer.address.host, port: metricsServer.address.port }, 'metrics and health endpoints up');
     }
     // startBastion logs SERVER_LISTENING (the line the test helper waits for) and SHUTDOWN.
-    bastion = await startBastion(config, { clusters, logger, reaper, hostKeys, extensions: await loadExtensions() });
+    bastion = await startBastion(config, { clusters, logger, reaper, hostKeys, extensions: { ...(await loadExtensions()), recorder: recordings.recorder } });
     metrics.setConnectionsSource(() => bastion?.connections() ?? 0);
     metrics.setReadySource(() => readiness.state().ready);
     // One probe per cluster, each on its own timer and timeout; readiness follows the default's.

@@ -25,12 +25,20 @@ describe('parseConfig', () => {
     expect(cfg.metrics).toEqual({ listen: '127.0.0.1:9090' });
     expect(cfg.limits.maxAuthTries).toBe(6);
     expect(cfg.session.envAllow).toEqual(['LANG', 'LC_*', 'TERM']);
+    expect(cfg.recordings).toEqual({ input: false, maxAgeDays: 30, maxBytes: 0 });
     expect(cfg.users[0]).toEqual({
       name: 'alice',
       publicKeys: [KEY],
       kubernetes: { user: 'alice', groups: [] },
       allow: { shell: true, forwarding: true, sftp: true, console: true, logs: true, watch: false, recordings: false, web: false },
     });
+  });
+
+  it('recordings: dir relative to the config file, explicit retention, strict types', () => {
+    const result = parseConfig('recordings: { dir: rec, input: true, maxAgeDays: 0.5, maxBytes: 1000 }\n', '/etc/podgate/config.yaml');
+    if (!('config' in result)) throw new Error(JSON.stringify(result.issues));
+    expect(result.config.recordings).toEqual({ dir: '/etc/podgate/rec', input: true, maxAgeDays: 0.5, maxBytes: 1000 });
+    expect(issues('recordings: { dir: "", maxAgeDays: -1, maxBytes: 1.5, keep: 3 }\n').map((i) => i.path).sort()).toEqual(['recordings.dir', 'recordings.keep', 'recordings.maxAgeDays', 'recordings.maxBytes']);
   });
 
   it('keeps explicit values, absolute paths and metrics: null', () => {

@@ -70,6 +70,7 @@ function resolvePaths(cfg: PodgateConfig, baseDir: string): PodgateConfig {
     ...cfg,
     hostKeys: cfg.hostKeys.map((p) => resolve(baseDir, p)),
     stateDir: resolve(baseDir, cfg.stateDir),
+    recordings: { ...cfg.recordings, ...(cfg.recordings.dir === undefined ? {} : { dir: resolve(baseDir, cfg.recordings.dir) }) },
     kubernetes: {
       ...cfg.kubernetes,
       ...(cfg.kubernetes.kubeconfig === undefined ? {} : { kubeconfig: resolve(baseDir, cfg.kubernetes.kubeconfig) }),

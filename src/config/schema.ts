@@ -202,5 +202,19 @@ export const configSchema = {
     banner: { type: 'string' },
     // --- several clusters (docs/clusters.md); empty: the one cluster of `kubernetes:` ---
     clusters: { type: 'array', items: clusterSchema, default: [] },
+    // --- recordings (docs/recordings.md) ---
+    recordings: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        // Absent: nothing is recorded.
+        dir: { type: 'string', minLength: 1 },
+        input: { type: 'boolean', default: false },
+        maxAgeDays: { type: 'number', minimum: 0, default: 30 },
+        maxBytes: { type: 'integer', minimum: 0, default: 0 },
+      },
+    },
+    // --- end of recordings keys ---
   },
 } as const;

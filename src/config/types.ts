@@ -30,6 +30,8 @@ export interface PodgateConfig {
   banner?: string;
   /** Several clusters (docs/clusters.md); empty: the one cluster of `kubernetes` (named `default`). */
   clusters: ClusterConfig[];
+  /** Session recordings (asciicast v2) and their retention. */
+  recordings: RecordingsConfig;
 }
 
 /** One cluster of `clusters:` (docs/clusters.md). */
@@ -198,4 +200,16 @@ export interface LogConfig {
   level: LogLevel;
   /** `json` (one pino object per line, the default) or `text` (human-readable, for terminals). */
   format: 'json' | 'text';
+}
+
+/** Session recordings (docs/recordings.md). */
+export interface RecordingsConfig {
+  /** Where `<ID>.cast` files go (made 0700); absent: nothing is recorded. */
+  dir?: string;
+  /** Record the client's keystrokes too (`i` events; passwords typed at a prompt included). */
+  input: boolean;
+  /** Recordings older than this many days are deleted (0 = never). */
+  maxAgeDays: number;
+  /** The recordings together may use this many bytes; the oldest go first (0 = no cap). */
+  maxBytes: number;
 }

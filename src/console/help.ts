@@ -8,6 +8,9 @@ export const HELP_TEXT = `podgate bastion console
                                    the container's log; -f follows until you disconnect
   ssh USER@bastion whoami          your SSH user, the Kubernetes identity podgate acts as, allowed namespaces
   ssh USER@bastion help            this text
+  ssh USER@bastion recordings      the session recordings you may play (yours, or all with allow.recordings)
+  ssh -t USER@bastion play ID [--speed N]
+                                   play a session's recording (yours, or any with allow.recordings); q or Ctrl-C stops
 
   ssh USER+POD[.NAMESPACE][+CONTAINER]@bastion [COMMAND]   a shell or command in a container
   TARGET = POD | WORKLOAD | KIND~NAME, then [.NAMESPACE] [+CONTAINER]; KIND = deploy, sts, ds, rs, job, pod

@@ -10,6 +10,8 @@ import type { ConsoleContext, ConsoleHandler, HandlerOutcome } from '../session/
 import { splitWords } from './command-line.ts';
 import { HELP_TEXT } from './help.ts';
 import { runLogs } from './logs.ts';
+import { runPlay } from '../recordings/play.ts';
+import { recordingsTable } from './recordings.ts';
 import { runPicker } from './picker.ts';
 import { emit } from '../events/emit.ts';
 import { failureLines } from './across-clusters.ts';
@@ -73,6 +75,11 @@ async function dispatch(ch: SessionChannel, ctx: ConsoleContext, name: string, a
       return write(ch, HELP_TEXT.replace(/\n/g, eol));
     case 'logs':
       return runLogs(ch, ctx, args);
+    // --- recordings (docs/recordings.md) ---
+    case 'play':
+      return runPlay(ch, ctx, args);
+    case 'recordings':
+      return write(ch, await recordingsTable(ctx, args, eol));
     default:
       throw new PodgateError('UNSUPPORTED', `unknown command "${name}"; try: help`);
   }

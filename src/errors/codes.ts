@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   CLUSTER_UNKNOWN: { summary: 'no such cluster', fix: 'Use a cluster name from clusters: in the config before "_" in the target (ssh USER@bastion whoami lists them).' },
   CLUSTER_NOT_ALLOWED: { summary: 'the cluster is not allowed for this user', fix: 'Add the cluster to the user\'s allow.clusters in the config.' },
   ACCESS_EXPIRED: { summary: 'this user\'s access has expired', fix: 'Extend users[].expires in the config, or issue a new certificate.' },
+  // --- recordings (docs/recordings.md) ---
+  RECORDING_NOT_FOUND: { summary: 'no such recording', fix: 'Check the ID (a session ID, 16 hex digits); recordings.dir must be set, and retention may have deleted it (recordings.maxAgeDays, recordings.maxBytes).' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

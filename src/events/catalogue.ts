@@ -244,6 +244,43 @@ export const EVENTS = {
     summary: 'A user\'s access expired (users[].expires or the certificate\'s valid-before) while connected: the login\'s sessions end with a line saying so, then the connection closes.',
     fields: { ...conn, user: f.str('podgate user'), expiredAt: f.str('the expiry (RFC 3339)'), source: f.oneOf('which expiry', ['config', 'certificate']), sessions: f.num('sessions ended') },
   },
+  // --- recordings (docs/recordings.md) ---
+  RECORDING_START: {
+    level: 'info',
+    summary: 'A PTY session is being recorded (asciicast v2).',
+    fields: { sessionId: f.str('session id (the recording is `<dir>/<sessionId>.cast`)'), user: f.str('podgate user'), path: f.str('the recording file'), input: f.bool('whether keystrokes are recorded') },
+  },
+  RECORDING_END: {
+    level: 'info',
+    summary: 'A recording was closed (flushed and synced).',
+    fields: { sessionId: f.str('session id'), path: f.str('the recording file'), bytes: f.num('bytes in the file'), events: f.num('events written'), droppedEvents: f.num('events dropped because the disk did not keep up'), durationMs: f.num('time recorded') },
+  },
+  RECORDING_DROPPED: {
+    level: 'warn',
+    summary: 'The disk does not keep up with a session: its recording drops events (its buffer is bounded) until the writes catch up. Logged once per episode.',
+    fields: { sessionId: f.str('session id'), path: f.str('the recording file'), pendingBytes: f.num('bytes waiting for the disk') },
+  },
+  RECORDING_FAILED: {
+    level: 'error',
+    summary: 'A recording could not be created or written; the session goes on unrecorded from there.',
+    fields: { sessionId: f.str('session id'), path: f.str('the recording file'), err: f.str('the error') },
+  },
+  RECORDING_DELETED: {
+    level: 'info',
+    summary: 'Retention deleted a recording (`recordings.maxAgeDays`, `recordings.maxBytes`).',
+    fields: { path: f.str('the recording file'), bytes: f.num('its size'), reason: f.oneOf('which rule', ['max-age', 'max-bytes']), ageDays: f.num('days since it was last written') },
+  },
+  RECORDING_RETENTION_FAILED: {
+    level: 'warn',
+    summary: 'Retention could not list or delete recordings; it tries again at its next run.',
+    fields: { path: f.str('the directory or file'), err: f.str('the error') },
+  },
+  RECORDING_PLAYED: {
+    level: 'info',
+    summary: 'A user played a recording (`play ID`).',
+    fields: { ...conn, user: f.str('podgate user who plays it'), recording: f.str('recording (session) id'), owner: f.strOrNull('podgate user it recorded'), as: f.oneOf('why allowed', ['owner', 'allow.recordings']), speed: f.num('speed multiplier'), pty: f.bool('played with timing on a PTY (else printed raw)') },
+  },
+  // --- end of recordings events ---
 } as const satisfies Record<string, EventSpec>;
 
 export type EventCode = keyof typeof EVENTS;

@@ -18,6 +18,7 @@ import type { DirectTcpipRequest, PtyRequest, SessionChannel, WindowSize } from 
 import type { ResolvedTarget } from '../target/resolve.ts';
 import type { TargetSpec } from '../target/types.ts';
 import type { SessionReaper } from './reaper-types.ts';
+import type { Recorder } from '../recordings/recorder.ts';
 
 /** What every handler knows about the user and the connection. */
 export interface UserContext {
@@ -123,6 +124,8 @@ export interface Extensions {
   console?: ConsoleHandler;
   /** Policy action `forward` (allow.forwarding). */
   directTcpip?: TcpipHandler;
+  /** Records PTY sessions when `recordings.dir` is set (src/recordings); absent: none are. */
+  recorder?: Pick<Recorder, 'start'>;
 }
 
 /** The handler of a subsystem: own entries only, so `__proto__` or `constructor` is none. */

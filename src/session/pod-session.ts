@@ -4,7 +4,6 @@
  * to an extension), bridges it, and at the end reaps everything the session started. Errors
  * podgate detects end the session with one `podgate: <message>` line and exit status 255.
  */
-import { randomBytes } from 'node:crypto';
 import { PodgateError, toPodgateError } from '../errors/index.ts';
 import type { ExecSession } from '../kube/types.ts';
 import { authorizeTarget, decisionError, mayDo, type PolicyAction } from '../policy/index.ts';
@@ -22,6 +21,8 @@ import { LimitRefusals } from './limit-refusal.ts';
 import { noShellError } from './reap-no-shell.ts';
 import type { SessionReaper } from './reaper-types.ts';
 import { SessionTimers } from './session-timers.ts';
+import { newSessionId } from './session-id.ts';
+import type { SessionRecording } from '../recordings/recorder.ts';
 import { emit } from '../events/emit.ts';
 import type { EndReason, TerminateReason } from '../events/end-reasons.ts';
 
@@ -37,7 +38,7 @@ export interface PodSessionDeps {
 
 
 export class PodSession implements SessionHandler, ActiveSession {
-  readonly sessionId = randomBytes(8).toString('hex');
+  readonly sessionId = newSessionId();
   readonly finished: Promise<void>;
   #finish!: () => void;
   readonly #d: PodSessionDeps;
@@ -45,6 +46,7 @@ export class PodSession implements SessionHandler, ActiveSession {
   readonly #env = new Map<string, string>();
   #channel: SessionChannel | null = null;
   #exec: ExecSession | null = null;
+  #recording: SessionRecording | null = null;
   #resizeListeners: ((s: WindowSize) => void)[] = [];
   #endReason: EndReason | null = null;
   #closed = false;
@@ -81,6 +83,7 @@ export class PodSession implements SessionHandler, ActiveSession {
   onWindowChange(size: WindowSize): void {
     if (this.#pty) this.#pty = { ...this.#pty, cols: size.cols, rows: size.rows };
     if (this.#exec) this.#exec.resize(size);
+    this.#recording?.resize(size.cols, size.rows);
     for (const l of this.#resizeListeners) l(size);
   }
 
@@ -228,14 +231,33 @@ export class PodSession implements SessionHandler, ActiveSession {
     });
     this.#exec = exec;
     if (this.#closed || this.#endReason) exec.abort();
+    const rec = this.startRecording(ctx, command);
+    if (rec) {
+      exec.stdout.on('data', (d: Buffer) => rec.output(d));
+      ch.on('data', (d: Buffer) => rec.input(d));
+    }
     const { outcome, bytesIn, bytesOut } = await bridgeExec(ch, exec, { onActivity: () => this.#timers.activity() });
     this.#exec = null;
+    this.#recording = null;
+    void rec?.close();
     if ('error' in outcome) {
       if (this.#endReason && this.#endReason !== 'exit') return { exitCode: null, bytesIn, bytesOut };
       throw noShellError(outcome, ref) ?? outcome.error;
     }
     await finishChannel(ch, outcome.exitCode);
     return { exitCode: outcome.exitCode, bytesIn, bytesOut };
+  }
+
+  /** A PTY session's recording (src/recordings), when `recordings.dir` is set. */
+  private startRecording(ctx: SessionContext, command: string | null): SessionRecording | null {
+    const pty = this.#pty;
+    if (!pty || !this.#d.extensions.recorder) return null;
+    const { target: t, user, identity, config, logger } = ctx;
+    this.#recording = this.#d.extensions.recorder.start({
+      sessionId: this.sessionId, user: user.name, identity, namespace: t.namespace, pod: t.pod, container: t.container, command,
+      cols: pty.cols, rows: pty.rows, term: pty.term, config: config.recordings, logger,
+    });
+    return this.#recording;
   }
 
   private async runConsole(ch: SessionChannel, command: string | null): Promise<void> {

@@ -1,0 +1,65 @@
+/**
+ * The recordings a user may play, newest first, for the console's `recordings` command: their
+ * own, or everyone's with `allow.recordings`. Only podgate's own files (`<session id>.cast`,
+ * regular files, not followed through symlinks) are read, and of each only its first line (at
+ * most HEADER_BYTES), which names the owner.
+ */
+import { constants } from 'node:fs';
+import { lstat, open, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isSessionId } from '../session/session-id.ts';
+import { parseHeader } from './cast-reader.ts';
+
+const HEADER_BYTES = 16 * 1024;
+
+export interface RecordingEntry {
+  id: string;
+  owner: string | null;
+  title: string | null;
+  /** Start, Unix seconds (from the header). */
+  timestamp: number | null;
+  bytes: number;
+  /** Last write. */
+  mtimeMs: number;
+}
+
+async function firstLine(path: string): Promise<string | undefined> {
+  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const buf = Buffer.alloc(HEADER_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, HEADER_BYTES, 0);
+    const text = buf.subarray(0, bytesRead).toString('utf8');
+    const nl = text.indexOf('\n');
+    return nl < 0 ? undefined : text.slice(0, nl);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** `owner` null: every recording; else only that user's. Newest (last written) first, at most `limit`. */
+export async function listRecordings(dir: string, owner: string | null, limit: number): Promise<RecordingEntry[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const files: { id: string; path: string; bytes: number; mtimeMs: number }[] = [];
+  for (const name of names) {
+    const id = name.endsWith('.cast') ? name.slice(0, -'.cast'.length) : '';
+    if (!isSessionId(id)) continue;
+    const path = join(dir, name);
+    const st = await lstat(path).catch(() => null);
+    if (st?.isFile()) files.push({ id, path, bytes: st.size, mtimeMs: st.mtimeMs });
+  }
+  files.sort((a, b) => b.mtimeMs - a.mtimeMs);
+  const out: RecordingEntry[] = [];
+  for (const f of files) {
+    if (out.length >= limit) break;
+    const header = parseHeader(await firstLine(f.path).catch(() => undefined));
+    if (!header || (owner !== null && header.owner !== owner)) continue;
+    out.push({ id: f.id, owner: header.owner, title: header.title, timestamp: header.timestamp, bytes: f.bytes, mtimeMs: f.mtimeMs });
+  }
+  return out;
+}
