@@ -16,6 +16,7 @@ import { mustParseListen } from './config/listen.ts';
 import type { PodgateConfig, UserConfig } from './config/types.ts';
 import type { KubeApi } from './kube/types.ts';
 import { ActiveSessions } from './session/active-sessions.ts';
+import { SessionRegistry } from './sessions/registry.ts';
 import { createConnectionHandler } from './session/connection-handler.ts';
 import { emptyExtensions, type Extensions } from './session/extensions.ts';
 import type { SessionReaper } from './session/reaper-types.ts';
@@ -70,6 +71,7 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
   const byUser = new Map<string, Map<string, ConnectionControl>>();
   const extensions: Extensions = { ...emptyExtensions(), ...deps.extensions };
   const active = new ActiveSessions();
+  const liveSessions = new SessionRegistry();
   const listen = deps.listen ?? mustParseListen(config.listen);
 
   // Decided here from the config, before the SSH server's own (later) call asks again.
@@ -85,7 +87,7 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
     handler: {
       onConnection: (info): ConnectionHandler => {
         const { config: cfg, users, authenticator } = state;
-        const inner = createConnectionHandler(info, { config: cfg, users, authenticator, kube: deps.kube, reaper: deps.reaper, extensions, active, logger });
+        const inner = createConnectionHandler(info, { config: cfg, users, authenticator, kube: deps.kube, reaper: deps.reaper, extensions, active, logger, liveSessions });
         let name: string | null = null;
         return {
           ...inner,

@@ -22,6 +22,7 @@ import { LimitRefusals } from './limit-refusal.ts';
 import { PodSession } from './pod-session.ts';
 import { SessionCap } from './session-cap.ts';
 import type { SessionReaper } from './reaper-types.ts';
+import type { SessionRegistry } from '../sessions/registry.ts';
 import { emit } from '../events/emit.ts';
 
 export interface ConnectionDeps {
@@ -33,6 +34,8 @@ export interface ConnectionDeps {
   extensions: Extensions;
   active: ActiveSessions;
   logger: Logger;
+  /** The live PTY sessions (docs/sessions.md); absent in unit tests that need none. */
+  liveSessions?: SessionRegistry;
 }
 
 /** A jump's nested connection: whose it is, and the outer login's certificate restrictions. */
@@ -154,6 +157,7 @@ function authenticatedHandler(
   const userCtx: UserContext = {
     connId: info.connId, user, identity: { user: user.kubernetes.user, groups: [...user.kubernetes.groups] },
     kube: deps.kube, config: deps.config, logger: userLog, ...(certRestrictions ? { certRestrictions } : {}),
+    ...(deps.liveSessions ? { liveSessions: deps.liveSessions } : {}),
   };
   const tcpip = deps.extensions.directTcpip;
   const mayForward = tcpip !== undefined && mayDo(user, 'forward').allowed;
