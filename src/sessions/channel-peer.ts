@@ -32,6 +32,8 @@ export async function finishJoined(ch: SessionChannel, end: AttachEnd): Promise<
       await finishChannel(ch, 255, `podgate: ${end.message}\r\n`);
       return 255;
     case 'left':
-      return null;
+      // The client closed its channel (a no-op then), or a watcher pressed Ctrl-].
+      await finishChannel(ch, 0);
+      return 0;
   }
 }

@@ -41,6 +41,7 @@ export async function watchChannel(ch: SessionChannel, s: LiveSessionView, size:
   const started = performance.now();
   const base = { connId: who.connId, sessionId: s.id, watcher: who.user, owner: s.owner };
   emit(who.log, { code: 'SESSION_WATCH_START', ...base, namespace: s.target.namespace, pod: s.target.pod, container: s.target.container }, 'watch start');
+  ch.stderr.write(`podgate: watching ${s.owner}'s session ${s.id} read-only; Ctrl-] stops\r\n`);
   const h = s.watch(channelPeer(ch, size), who.user);
   onHandle(h);
   const end = await h.ended;

@@ -14,8 +14,13 @@ import type { AttachEnd, AttachHandle, LiveSessionView, LiveTarget, SessionState
 
 /** A watcher whose terminal holds more than this unsent is dropped, not waited for. */
 const WATCHER_MAX_BUFFER = 1024 * 1024;
-/** Before a redraw: reset attributes, home, clear the screen. */
-const CLEAR = '\x1b[0m\x1b[H\x1b[2J';
+/**
+ * Before a redraw: reset attributes, scroll what the client's terminal shows (a `podgate:` line
+ * included) into its scrollback, then home and clear.
+ */
+const clearScreen = (rows: number): string => `\x1b[0m${'\r\n'.repeat(Math.max(1, rows))}\x1b[H\x1b[2J`;
+/** Ctrl-]: a watcher's key to stop watching. */
+const STOP_WATCHING = 0x1d;
 
 export interface LiveSessionOptions {
   id: string;
@@ -131,7 +136,7 @@ export class LiveSession implements LiveSessionView {
         if (this.#mirror) {
           this.#mirror.resize(peer.cols, peer.rows);
           const screen = await this.#mirror.snapshot();
-          if (!c.over) peer.stream.write(CLEAR + screen);
+          if (!c.over) peer.stream.write(clearScreen(peer.rows) + screen);
         }
         if (c.over) {
           this.afterClientLeft();
@@ -148,7 +153,14 @@ export class LiveSession implements LiveSessionView {
 
   watch(peer: TerminalPeer, watcher: string): AttachHandle {
     const c = new Client(peer, this, watcher);
-    peer.stream.resume(); // keystrokes of a watcher are read and dropped
+    // A watcher's keystrokes are read and dropped; Ctrl-] (as in telnet) stops watching.
+    const keys = (d: Buffer): void => {
+      if (d.includes(STOP_WATCHING)) {
+        peer.stream.off('data', keys);
+        this.clientLeft(c);
+      }
+    };
+    peer.stream.on('data', keys);
     this.serially(async () => {
       if (c.over) return;
       if (this.#over) return c.end(this.endOf());
@@ -156,7 +168,7 @@ export class LiveSession implements LiveSessionView {
       try {
         if (this.#mirror) {
           const screen = await this.#mirror.snapshot();
-          if (!c.over) peer.stream.write(CLEAR + screen);
+          if (!c.over) peer.stream.write(clearScreen(peer.rows) + screen);
         }
         if (c.over) return;
         this.#watchers.add(c);
