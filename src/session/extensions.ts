@@ -18,6 +18,7 @@ import type { ResolvedTarget } from '../target/resolve.ts';
 import type { TargetSpec } from '../target/types.ts';
 import type { SessionReaper } from './reaper-types.ts';
 import type { SessionRegistry } from '../sessions/registry.ts';
+import type { LingerPool } from '../sessions/linger.ts';
 
 /** What every handler knows about the user and the connection. */
 export interface UserContext {
@@ -34,6 +35,8 @@ export interface UserContext {
   certRestrictions?: CertRestrictions;
   /** The live PTY sessions of this bastion (sessions, attach, watch, resume; docs/sessions.md). */
   liveSessions?: SessionRegistry;
+  /** Processes of dropped non-PTY sessions lingering for the grace (docs/sessions.md). */
+  lingering?: LingerPool;
 }
 
 /** A session channel's context, once its target is resolved. */

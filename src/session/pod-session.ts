@@ -207,6 +207,9 @@ export class PodSession implements SessionHandler, ActiveSession {
     emit(log, { code: 'SESSION_START', ...auditBase }, 'session start');
     const reapTarget = { namespace: resolved.namespace, pod: resolved.pod, container: resolved.container, identity: userCtx.identity };
     if (this.#d.reaper) await this.#d.reaper.track(reapTarget, this.sessionId, userCtx.user.name).catch((e: unknown) => log.warn({ sessionId: this.sessionId, err: String(e) }, 'reaper track failed'));
+    // Processes a dropped connection of this user left lingering here: this connection has them now.
+    const where = { namespace: resolved.namespace, pod: resolved.pod, container: resolved.container };
+    userCtx.lingering?.adopt(userCtx.user.name, where, userCtx.connId, this.sessionId);
     this.#timers.start();
 
     let result: HandlerOutcome = { exitCode: null };
@@ -225,8 +228,19 @@ export class PodSession implements SessionHandler, ActiveSession {
       code: 'SESSION_END', ...auditBase, exitCode: result.exitCode, bytesIn: result.bytesIn ?? 0, bytesOut: result.bytesOut ?? 0,
       durationMs: Math.round(performance.now() - started), reason: this.#endReason,
     }, 'session end');
-    await this.reap(reapTarget, log);
+    // A non-PTY session whose client went away: its processes linger for the grace (IDE servers).
+    const grace = userCtx.config.sessions.detachGraceSeconds;
+    if (userCtx.lingering && this.#d.reaper && grace > 0 && this.#pty === null && this.endedBy() === 'client-closed' && (action === 'exec' || action === 'shell')) {
+      userCtx.lingering.linger({ sessionId: this.sessionId, user: userCtx.user.name, target: where, reap: (why) => this.reap(reapTarget, log, why) }, grace);
+    } else {
+      await this.reap(reapTarget, log);
+    }
     return result;
+  }
+
+  /** Why the session ended (a method: the field changes across awaits). */
+  private endedBy(): EndReason | null {
+    return this.#endReason;
   }
 
   /** One `podgate: ...` line; CRLF under a PTY (the client's terminal is in raw mode). */
@@ -313,12 +327,12 @@ export class PodSession implements SessionHandler, ActiveSession {
     await finishChannel(ch, 255, this.line(err.userMessage));
   }
 
-  private async reap(target: Parameters<SessionReaper['reap']>[0], log: UserContext['logger']): Promise<void> {
+  private async reap(target: Parameters<SessionReaper['reap']>[0], log: UserContext['logger'], reason?: string): Promise<void> {
     const reaper = this.#d.reaper;
     if (!reaper) return;
     try {
       // The reaper audits the REAP event itself.
-      const report = await reaper.reap(target, this.sessionId, this.#endReason ?? 'exit');
+      const report = await reaper.reap(target, this.sessionId, reason ?? this.#endReason ?? 'exit');
       if (report.outcome !== 'failed') await reaper.untrack(this.sessionId);
     } catch (e) {
       log.warn({ sessionId: this.sessionId, err: String(e) }, 'reap threw');
