@@ -42,10 +42,10 @@ async function ideConnect(script: string[]): Promise<Ide> {
   const child = spawn('/usr/bin/ssh', sshArgs(pg, 'alice+web-7d9f', ['bash'], { extraArgs: ['-T', '-D', `127.0.0.1:${socks}`] }), { stdio: ['pipe', 'pipe', 'pipe'] });
   clients.push(child);
   let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => { out += c; });
-  child.stderr!.on('data', () => undefined);
-  child.stdin!.on('error', () => undefined);
-  child.stdin!.write([...script, ''].join('\n'));
+  child.stdout.setEncoding('utf8').on('data', (c: string) => { out += c; });
+  child.stderr.on('data', () => undefined);
+  child.stdin.on('error', () => undefined);
+  child.stdin.write([...script, ''].join('\n'));
   return { child, socks, out: () => out };
 }
 
@@ -72,7 +72,7 @@ const ANSWER = readFileSync('/etc/os-release', 'utf8');
 const serverRunning = (podPort: number): Promise<boolean> =>
   emu.processes('default', 'web-7d9f', 'app').then((ps) => ps.some((p) => p.args.includes(`httpd -f -p 127.0.0.1:${podPort}`)));
 
-function sessionIdOf(ide: Ide): string {
+function lastBashSessionId(): string {
   const start = pg.logs().filter((l) => l['code'] === 'SESSION_START' && l['command'] === 'bash' && l['pty'] === false);
   return String(start[start.length - 1]['sessionId']);
 }
@@ -85,7 +85,7 @@ describe('non-PTY processes linger for the grace', () => {
     expect(first.out()).toContain('started=yes');
     await waitListening(first.socks);
     expect((await fetchVia(first.socks, podPort)).stdout.toString()).toBe(ANSWER);
-    const firstId = sessionIdOf(first);
+    const firstId = lastBashSessionId();
 
     first.child.kill('SIGKILL'); // the laptop sleeps
     const linger = await waitFor(() => pg.logs().find((l) => l['code'] === 'SESSION_LINGER' && l['sessionId'] === firstId), 'SESSION_LINGER');
@@ -106,7 +106,7 @@ describe('non-PTY processes linger for the grace', () => {
     expect(pg.logs().find((l) => l['code'] === 'REAP' && l['sessionId'] === firstId)).toBeUndefined();
 
     // The second connection goes for good: after its grace, both sessions' processes are reaped.
-    const secondId = sessionIdOf(second);
+    const secondId = lastBashSessionId();
     second.child.kill('SIGKILL');
     for (const id of [firstId, secondId]) {
       const reap = await waitFor(() => pg.logs().find((l) => l['code'] === 'REAP' && l['sessionId'] === id), `REAP of ${id}`, (GRACE + 40) * 1000, 500);
@@ -120,7 +120,7 @@ describe('non-PTY processes linger for the grace', () => {
     const podPort = 20_000 + Math.floor(Math.random() * 20_000);
     const ide = await ideConnect(installScript(podPort));
     await waitFor(() => ide.out().includes(`listeningOn==${podPort}==`), 'install', 30_000);
-    const id = sessionIdOf(ide);
+    const id = lastBashSessionId();
     ide.child.kill('SIGKILL');
     await waitFor(() => pg.logs().find((l) => l['code'] === 'SESSION_LINGER' && l['sessionId'] === id), 'SESSION_LINGER');
     const lingeredAt = Date.now();
