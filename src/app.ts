@@ -17,6 +17,8 @@ import type { PodgateConfig, UserConfig } from './config/types.ts';
 import type { ClusterSet } from './clusters/types.ts';
 import { ActiveSessions } from './session/active-sessions.ts';
 import { AccessExpiry } from './session/access-expiry.ts';
+import { SessionRegistry } from './sessions/registry.ts';
+import { LingerPool } from './sessions/linger.ts';
 import { createConnectionHandler } from './session/connection-handler.ts';
 import { emptyExtensions, type Extensions } from './session/extensions.ts';
 import type { SessionReaper } from './session/reaper-types.ts';
@@ -74,6 +76,8 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
   const active = new ActiveSessions();
   // Access that expires (docs/clusters.md): one watch per authenticated connection, re-armed by reloads.
   const expiry = new AccessExpiry(state.users, active, logger, config.limits.reapGraceSeconds * 1000 + 15_000);
+  const liveSessions = new SessionRegistry();
+  const lingering = new LingerPool(logger);
   const listen = deps.listen ?? mustParseListen(config.listen);
 
   // Decided here from the config, before the SSH server's own (later) call asks again.
@@ -89,7 +93,7 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
     handler: {
       onConnection: (info): ConnectionHandler => {
         const { config: cfg, users, authenticator } = state;
-        const inner = createConnectionHandler(info, { config: cfg, users, authenticator, clusters: deps.clusters, reaper: deps.reaper, extensions, active, expiry, logger });
+        const inner = createConnectionHandler(info, { config: cfg, users, authenticator, clusters: deps.clusters, reaper: deps.reaper, extensions, active, expiry, logger, liveSessions, lingering });
         let name: string | null = null;
         return {
           ...inner,
@@ -136,6 +140,8 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
         await active.drained(config.limits.reapGraceSeconds * 1000 + 15_000);
         ssh.disconnectAll();
         await stopped;
+        // Processes of dropped non-PTY sessions that still linger: reaped now, as on a disconnect.
+        await lingering.reapAll();
       })();
       return closing;
     },

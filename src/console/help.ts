@@ -11,6 +11,9 @@ export const HELP_TEXT = `podgate bastion console
   ssh USER@bastion recordings      the session recordings you may play (yours, or all with allow.recordings)
   ssh -t USER@bastion play ID [--speed N]
                                    play a session's recording (yours, or any with allow.recordings); q or Ctrl-C stops
+  ssh USER@bastion sessions        your live sessions: ID, target, state (attached, detached, watched), started, idle
+  ssh -t USER@bastion attach ID    re-attach a detached session: the screen as it was, then live
+  ssh -t USER@bastion watch ID     a read-only view of a live session (yours, or others' with allow.watch)
 
   ssh USER+POD[.NAMESPACE][+CONTAINER]@bastion [COMMAND]   a shell or command in a container
   TARGET = POD | WORKLOAD | KIND~NAME, then [.NAMESPACE] [+CONTAINER]; KIND = deploy, sts, ds, rs, job, pod

@@ -16,6 +16,7 @@ import { runPicker } from './picker.ts';
 import { emit } from '../events/emit.ts';
 import { failureLines } from './across-clusters.ts';
 import { formatWhoAmIs, podTable, podsEverywhere, whoamiEverywhere } from './cluster-views.ts';
+import { runJoin, sessionsTable } from './live-sessions.ts';
 
 export const consoleHandler: ConsoleHandler = async (ch, ctx) => {
   const eol = ctx.pty ? '\r\n' : '\n';
@@ -51,7 +52,8 @@ async function write(ch: SessionChannel, text: string, warnings = ''): Promise<H
 
 async function dispatch(ch: SessionChannel, ctx: ConsoleContext, name: string, args: string[], eol: string): Promise<HandlerOutcome> {
   // Commands read no input; drain it, or ssh2 never sees the channel end and never says 'close'.
-  if (name !== '' || !ctx.pty) ch.resume();
+  // `attach` keeps its input: the keystrokes go to the session once attached.
+  if ((name !== '' && name !== 'attach') || !ctx.pty) ch.resume();
   switch (name) {
     case '': {
       const who = await whoamiEverywhere(ctx);
@@ -80,6 +82,14 @@ async function dispatch(ch: SessionChannel, ctx: ConsoleContext, name: string, a
       return runPlay(ch, ctx, args);
     case 'recordings':
       return write(ch, await recordingsTable(ctx, args, eol));
+    // --- sessions that outlive a connection (docs/sessions.md) ---
+    case 'sessions':
+      if (args.length > 0) throw new PodgateError('UNSUPPORTED', 'usage: sessions');
+      return write(ch, sessionsTable(ctx, eol));
+    case 'attach':
+    case 'watch':
+      return runJoin(ch, ctx, args, name);
+    // --- end of sessions commands ---
     default:
       throw new PodgateError('UNSUPPORTED', `unknown command "${name}"; try: help`);
   }

@@ -33,6 +33,10 @@ export const ERROR_CODES = {
   ACCESS_EXPIRED: { summary: 'this user\'s access has expired', fix: 'Extend users[].expires in the config, or issue a new certificate.' },
   // --- recordings (docs/recordings.md) ---
   RECORDING_NOT_FOUND: { summary: 'no such recording', fix: 'Check the ID (a session ID, 16 hex digits); recordings.dir must be set, and retention may have deleted it (recordings.maxAgeDays, recordings.maxBytes).' },
+  // --- sessions that outlive a connection (docs/sessions.md) ---
+  SESSION_NOT_FOUND: { summary: 'no such session of yours on this bastion', fix: 'ssh USER@bastion sessions lists the live sessions; a detached one ends after sessions.detachGraceSeconds.' },
+  SESSION_NOT_RESUMABLE: { summary: 'this session cannot be re-attached', fix: 'Set sessions.detachGraceSeconds above 0; sessions started before that keep no screen to redraw.' },
+  NEEDS_TTY: { summary: 'this command needs a terminal', fix: 'Run it with ssh -t.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

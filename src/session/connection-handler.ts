@@ -24,6 +24,8 @@ import { LimitRefusals } from './limit-refusal.ts';
 import { PodSession } from './pod-session.ts';
 import { SessionCap } from './session-cap.ts';
 import type { SessionReaper } from './reaper-types.ts';
+import type { SessionRegistry } from '../sessions/registry.ts';
+import type { LingerPool } from '../sessions/linger.ts';
 import { emit } from '../events/emit.ts';
 
 export interface ConnectionDeps {
@@ -37,6 +39,10 @@ export interface ConnectionDeps {
   /** Ends the sessions of logins whose access expires (src/session/access-expiry.ts). */
   expiry: AccessExpiry;
   logger: Logger;
+  /** The live PTY sessions (docs/sessions.md); absent in unit tests that need none. */
+  liveSessions?: SessionRegistry;
+  /** Lingering processes of dropped non-PTY sessions (docs/sessions.md). */
+  lingering?: LingerPool;
 }
 
 /** A jump's nested connection: whose it is, and the outer login's certificate restrictions. */
@@ -145,6 +151,8 @@ function connectionHandler(info: ConnectionInfo, deps: ConnectionDeps, log: Logg
 
     onClose(reason: string): void {
       unwatch?.();
+      // What this connection's sessions adopted lingers again (docs/sessions.md).
+      deps.lingering?.release(info.connId);
       emit(log, { code: 'CONNECTION_CLOSED', connId: info.connId, reason, ...(bound ? { outerConnId: bound.outerConnId } : {}) }, bound ? 'nested connection closed' : 'connection closed');
     },
   };
@@ -181,6 +189,8 @@ function authenticatedHandler(
   let userCtx: UserContext = {
     connId: info.connId, user, identity: { user: user.kubernetes.user, groups: [...user.kubernetes.groups] },
     kube: home.kube, cluster: home.name, clusters: deps.clusters, config: deps.config, logger: userLog, ...(certRestrictions ? { certRestrictions } : {}),
+    ...(deps.liveSessions ? { liveSessions: deps.liveSessions } : {}),
+    ...(deps.lingering ? { lingering: deps.lingering } : {}),
   };
   // The target's cluster (docs/clusters.md): its client serves every channel of this connection.
   if (target) {
