@@ -6,7 +6,9 @@
  */
 import type { PodgateConfig } from './types.ts';
 
-const RESTART_KEYS = ['listen', 'hostKeys', 'kubernetes', 'metrics', 'stateDir'] as const;
+const RESTART_KEYS = ['listen', 'hostKeys', 'kubernetes', 'metrics', 'stateDir',
+  // the browser terminal's listener, certificate and URL
+  'web'] as const;
 // ...and log.format (below).
 
 export interface ReloadDiff {

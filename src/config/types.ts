@@ -28,6 +28,22 @@ export interface PodgateConfig {
   stateDir: string;
   /** Optional text shown before authentication. */
   banner?: string;
+  /** The browser terminal (docs/web.md). */
+  web: WebConfig;
+}
+
+/** The browser terminal: off while `listen` is null. */
+export interface WebConfig {
+  /** host:port of the HTTP(S) listener. */
+  listen: string | null;
+  /** The URL browsers see (scheme, host, port): links are made from it; WebSocket Origins must match it. */
+  publicUrl?: string;
+  /** HTTPS with these PEM files; absent: plain HTTP (for a TLS-terminating ingress). */
+  tls?: { cert: string; key: string };
+  /** Seconds a link may be opened in; it works once. */
+  linkTtlSeconds: number;
+  /** Links a user may hold unopened at once; more are refused. */
+  maxPendingLinksPerUser: number;
 }
 
 interface KubernetesConfig {

@@ -7,6 +7,8 @@ export const HELP_TEXT = `podgate bastion console
                                    the container's log; -f follows until you disconnect
   ssh USER@bastion whoami          your SSH user, the Kubernetes identity podgate acts as, allowed namespaces
   ssh USER@bastion help            this text
+  ssh USER@bastion web TARGET [-- COMMAND]
+                                   a one-time link that opens TARGET (or COMMAND) in a browser terminal
 
   ssh USER+POD[.NAMESPACE][+CONTAINER]@bastion [COMMAND]   a shell or command in a container
   TARGET = POD | WORKLOAD | KIND~NAME, then [.NAMESPACE] [+CONTAINER]; KIND = deploy, sts, ds, rs, job, pod

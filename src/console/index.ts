@@ -15,6 +15,7 @@ import { allowedPods, type PodRow } from './pods.ts';
 import { formatTable } from './table.ts';
 import { formatWhoAmI, whoami } from './whoami.ts';
 import { emit } from '../events/emit.ts';
+import { webLink } from '../web/console-command.ts';
 
 const POD_HEADER = ['NAMESPACE', 'POD', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'CONTAINERS', 'TARGET'];
 
@@ -73,6 +74,9 @@ async function dispatch(ch: SessionChannel, ctx: ConsoleContext, name: string, a
       return write(ch, HELP_TEXT.replace(/\n/g, eol));
     case 'logs':
       return runLogs(ch, ctx, args);
+    // The browser terminal (src/web): prints a one-time link.
+    case 'web':
+      return write(ch, await webLink(ctx, args, eol));
     default:
       throw new PodgateError('UNSUPPORTED', `unknown command "${name}"; try: help`);
   }

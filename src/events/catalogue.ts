@@ -38,6 +38,7 @@ const sessionWhat = {
   command: f.strOrNull('command, `subsystem:NAME`, or null for a shell'),
   pty: f.bool('whether a PTY was requested'),
   action: f.opt(f.str('the policy action (`exec`, `shell`, `sftp`, `scp`; docs/policy.md)')),
+  via: f.opt(f.str('`web` for a browser terminal session (absent: SSH)')),
 };
 
 export const EVENTS = {
@@ -174,7 +175,7 @@ export const EVENTS = {
   SESSION_DENIED: {
     level: 'info',
     summary: 'A session was refused before it started.',
-    fields: { connId: f.any('connection id'), user: f.str('podgate user'), action: f.opt(f.strOrNull('the policy action, null before one is known')), target: f.strOrNull('target as typed'), command: f.strOrNull('command'), errorCode: f.str('error registry code'), message: f.str('operator text') },
+    fields: { connId: f.any('connection id'), user: f.str('podgate user'), action: f.opt(f.strOrNull('the policy action, null before one is known')), target: f.strOrNull('target as typed'), command: f.strOrNull('command'), errorCode: f.str('error registry code'), message: f.str('operator text'), via: f.opt(f.str('`web` for the browser terminal')) },
   },
   LIMIT_REFUSED: {
     level: 'warn',
@@ -234,6 +235,30 @@ export const EVENTS = {
   KUBE_PORTFORWARD_STREAM_ERROR: { level: 'debug', summary: 'A port-forward stream failed (counted in podgate_api_errors_total).', fields: kubeError },
   KUBE_PORTFORWARD_WS_ERROR: { level: 'debug', summary: 'A port-forward WebSocket failed (counted in podgate_api_errors_total).', fields: kubeError },
   SSH_PACKET_POOL: { level: 'debug', summary: 'Whether ssh2 AES-GCM packets come from pooled slabs.', fields: { enabled: f.bool('pooled') } },
+  // --- the browser terminal (docs/web.md); tokens and cookies are never logged ---
+  WEB_LISTENING: { level: 'info', summary: 'The browser terminal\'s HTTP(S) listener is up.', fields: { address: f.str('bound address'), port: f.num('bound port'), tls: f.bool('whether it serves HTTPS itself'), publicUrl: f.str('what browsers see') } },
+  WEB_LINK_ISSUED: {
+    level: 'info',
+    summary: 'A one-time browser link was printed for a user (`ssh USER@bastion web TARGET`).',
+    fields: { ...conn, linkId: f.str('link id (not the token)'), user: f.str('podgate user'), target: f.str('target as typed'), command: f.strOrNull('command, null for a shell'), expiresInSeconds: f.num('seconds the link may be opened in') },
+  },
+  WEB_LINK_REDEEMED: {
+    level: 'info',
+    summary: 'A browser opened a link and got its session cookie.',
+    fields: { linkId: f.str('link id'), user: f.str('podgate user'), remoteAddress: f.str('browser address') },
+  },
+  WEB_REFUSED: {
+    level: 'warn',
+    summary: 'A browser request was refused: an unknown, used or expired link, a wrong Origin or cookie on the WebSocket, a penalised source.',
+    fields: {
+      remoteAddress: f.str('browser address'),
+      reason: f.oneOf('why', ['unknown-link', 'used-link', 'expired-link', 'penalised', 'bad-origin', 'no-session', 'session-used', 'user-gone']),
+      linkId: f.opt(f.str('link id, when the link was known')),
+      user: f.opt(f.str('podgate user, when known')),
+      origin: f.opt(f.strOrNull('the Origin header (bad-origin)')),
+    },
+  },
+  // --- end of the browser terminal ---
 } as const satisfies Record<string, EventSpec>;
 
 export type EventCode = keyof typeof EVENTS;

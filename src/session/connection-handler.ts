@@ -17,7 +17,7 @@ import type { AuthenticatedHandler, AuthRequest, ConnectionControl, ConnectionHa
 import { parseTarget, splitUser } from '../target/grammar.ts';
 import type { TargetSpec } from '../target/types.ts';
 import type { ActiveSessions } from './active-sessions.ts';
-import type { Extensions, UserContext } from './extensions.ts';
+import type { Extensions, UserContext, WebLinkIssuer } from './extensions.ts';
 import { LimitRefusals } from './limit-refusal.ts';
 import { PodSession } from './pod-session.ts';
 import { SessionCap } from './session-cap.ts';
@@ -33,6 +33,8 @@ export interface ConnectionDeps {
   extensions: Extensions;
   active: ActiveSessions;
   logger: Logger;
+  /** The browser terminal's link issuer, when web.listen is on. */
+  web?: WebLinkIssuer;
 }
 
 /** A jump's nested connection: whose it is, and the outer login's certificate restrictions. */
@@ -154,6 +156,7 @@ function authenticatedHandler(
   const userCtx: UserContext = {
     connId: info.connId, user, identity: { user: user.kubernetes.user, groups: [...user.kubernetes.groups] },
     kube: deps.kube, config: deps.config, logger: userLog, ...(certRestrictions ? { certRestrictions } : {}),
+    ...(deps.web ? { web: deps.web } : {}),
   };
   const tcpip = deps.extensions.directTcpip;
   const mayForward = tcpip !== undefined && mayDo(user, 'forward').allowed;
