@@ -27,7 +27,7 @@ const USERS = DEFAULT_USERS.map((u) => (u.name === 'alice' || u.name === 'mallor
 
 beforeAll(async () => {
   emu = await startEmulator({ fixture: 'test/fixtures/cluster.yaml', tls: true, control: true });
-  pg = await startPodgate({ emulator: emu, users: USERS, configPatch: { web: { listen: '127.0.0.1:0', linkTtlSeconds: TTL, maxPendingLinksPerUser: 3 } } });
+  pg = await startPodgate({ emulator: emu, users: USERS, configPatch: { web: { listen: '127.0.0.1:0', linkTtlSeconds: TTL, maxPendingLinksPerUser: 3 }, limits: { idleTimeoutSeconds: 2 } } });
 }, 120_000);
 
 afterAll(async () => {
@@ -155,6 +155,23 @@ describe('the terminal WebSocket', () => {
     const reasons = pg.logs().filter((l) => l['code'] === 'WEB_REFUSED').map((l) => l['reason']);
     expect(reasons).toEqual(expect.arrayContaining(['bad-origin', 'no-session', 'session-used']));
     expect(pg.logs().find((l) => l['code'] === 'WEB_REFUSED' && l['reason'] === 'bad-origin')).toMatchObject({ origin: 'http://evil.example' });
+  });
+});
+
+describe('limits', () => {
+  it('limits.idleTimeoutSeconds ends an idle browser session as it ends an SSH one, and reaps it', async () => {
+    const s = await redeem(await link());
+    const opened = await openSocket(s.socket, { Origin: s.origin, Cookie: s.cookie });
+    if (!('ws' in opened)) throw new Error(`refused: ${opened.status}`);
+    const out: Buffer[] = [];
+    const texts: string[] = [];
+    opened.ws.on('message', (d: Buffer, binary: boolean) => (binary ? out.push(d) : texts.push(d.toString())));
+    const closed = await new Promise<number>((r) => opened.ws.once('close', (code) => r(code)));
+    expect(closed).toBe(1000);
+    expect(Buffer.concat(out).toString()).toContain('podgate: session closed after being idle too long\r\n');
+    expect(texts).toEqual(['{"type":"exit","code":255}']);
+    const end = await waitFor(() => pg.logs().find((l) => l['code'] === 'SESSION_END' && l['via'] === 'web' && l['reason'] === 'idle-timeout'), 'SESSION_END idle-timeout');
+    await waitFor(() => pg.logs().find((l) => l['code'] === 'REAP' && l['sessionId'] === end['sessionId']), 'its REAP');
   });
 });
 

@@ -42,6 +42,13 @@ async function link(args: string[] = ['web-7d9f'], user = 'alice'): Promise<stri
   return out.trim();
 }
 
+/** Opens a link whose session runs a command (no prompt to wait for). */
+async function openCommand(url: string): Promise<Page> {
+  const p = await browser.newPage();
+  expect((await p.goto(url))?.status()).toBe(200);
+  return p;
+}
+
 describe('browser terminal', () => {
   let page: Page;
   let url: string;
@@ -64,6 +71,14 @@ describe('browser terminal', () => {
     // The token is never logged.
     const token = url.split('/t/')[1];
     expect(JSON.stringify(pg.logs())).not.toContain(token);
+  });
+
+  it('PODGATE_WEB_SCREENSHOT=FILE: a screenshot of the page for the README', async ({ skip }) => {
+    const file = process.env.PODGATE_WEB_SCREENSHOT;
+    if (!file) return skip();
+    await typeLine(page, 'clear; uname -n; id; printf "UTF-8: h\\xc3\\xa9llo \\xe2\\x9c\\x93\\n"; ls --color=always /usr');
+    await waitFor(async () => (await screenText(page)).includes('share'), 'ls output');
+    await page.screenshot({ path: file });
   });
 
   it('the terminal follows the browser window: stty size changes with the viewport', async () => {
@@ -89,7 +104,13 @@ describe('browser terminal', () => {
     const want = createHash('sha256').update(line).digest('hex');
     await typeLine(page, 'clear');
     await page.keyboard.type("printf %s '");
-    await page.evaluate((text) => { window.podgate.term.paste(text); }, line);
+    // A paste event on the terminal's input, as the browser fires it for Ctrl+V or the context
+    // menu (headless chromium runs no clipboard shortcut): xterm.js's own paste handling.
+    await page.evaluate((text) => {
+      const data = new DataTransfer();
+      data.setData('text/plain', text);
+      document.querySelector('#terminal textarea')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, line);
     await typeLine(page, "' | sha256sum");
     await waitFor(async () => (await screenText(page)).includes(want), 'the sha256 of the pasted line', 30_000);
     await typeLine(page, 'clear; echo "héllo ✓ 日本" | od -An -tx1 | tr -d " \\n"; echo');
@@ -107,6 +128,16 @@ describe('browser terminal', () => {
     const end = await waitFor(() => pg.logs().find((l) => l['code'] === 'SESSION_END' && l['via'] === 'web'), 'SESSION_END via web');
     expect(end).toMatchObject({ user: 'alice', action: 'web', reason: 'client-closed' });
     await waitFor(() => pg.logs().find((l) => l['code'] === 'REAP' && l['sessionId'] === end['sessionId']), 'its REAP event');
+  });
+
+  it('web TARGET -- COMMAND runs the command under a PTY and shows its exit status', async () => {
+    const p = (await openCommand(await link(['web-7d9f', '--', 'echo', 'done-$((6*7))', ';', 'exit', '3'])));
+    await waitFor(() => p.evaluate(() => window.podgate.ended), 'the command ends');
+    expect((await screenText(p)).split('\n')[0]).toBe('done-42');
+    expect(await p.evaluate(() => window.podgate.exitCode)).toBe(3);
+    expect(await p.textContent('#state')).toBe('ended (exit status 3)');
+    await p.close();
+    expect(pg.logs().find((l) => l['code'] === 'SESSION_END' && l['via'] === 'web' && l['command'] === 'echo done-$((6*7)) ; exit 3')).toMatchObject({ exitCode: 3, reason: 'exit', action: 'web' });
   });
 
   it('a second use of the link gets a clear refusal page', async () => {

@@ -21,6 +21,7 @@ import type { ErrorCode } from '../errors/codes.ts';
 import { emit } from '../events/emit.ts';
 import { addressSet, normalAddress } from '../ssh/address-set.ts';
 import { createPenalties } from '../ssh/penalties.ts';
+import { keepAlive } from '../kube/ws-keepalive.ts';
 import { loadAssets } from './assets.ts';
 import type { BrowserSessions } from './browser-sessions.ts';
 import { COOKIE, cookieValue, pageHeaders, sessionCookie } from './http-headers.ts';
@@ -152,6 +153,9 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     const size = { cols: isSide(cols) ? cols : 80, rows: isSide(rows) ? rows : 24 };
     const id = m![1];
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // A tab that vanished without a close frame (a sleeping laptop, a dropped network) is
+      // found by its missing pongs, and its session ends like a dropped SSH connection.
+      keepAlive(ws, () => ws.isPaused);
       opts.onTerminal(claimed.grant, ws, size, source, () => opts.sessions.end(id));
     });
   };

@@ -11,7 +11,7 @@ const socketPath = box.dataset.socket;
 // The link is spent: keep its token out of the history; a reload says the session ended.
 history.replaceState(null, '', socketPath.replace(/ws$/, ''));
 
-const term = new Terminal({ cursorBlink: true, scrollback: 5000, fontSize: 14, fontFamily: 'DejaVu Sans Mono, Menlo, Consolas, monospace' });
+const term = new Terminal({ cursorBlink: true, scrollback: 5000, fontSize: 14, theme: { background: '#1e1e1e' }, fontFamily: 'DejaVu Sans Mono, Menlo, Consolas, monospace' });
 const fit = new FitAddon();
 term.loadAddon(fit);
 term.loadAddon(new WebLinksAddon());
