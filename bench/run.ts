@@ -7,7 +7,8 @@
  *
  *   node --import tsx bench/run.ts [--quick] [--only NAME[,NAME...]] [--extras]
  *
- * Scenarios: throughput-out, throughput-in, setup, latency-1, latency-many, backpressure, scale, preauth;
+ * Scenarios: throughput-out, throughput-in, setup, latency-1, latency-many, backpressure, scale, preauth,
+ * latency-web;
  * `hostile` (issue #13's memory attacks) runs only when named with --only.
  * --extras also runs the area benches that exist next to this file (bench/sftp-*.ts,
  * bench/forward-*.ts) as child processes, after the main table (size: 8 MiB with --quick, else
@@ -31,6 +32,7 @@ import { backpressure } from './scenarios/backpressure.ts';
 import { preauth } from './scenarios/preauth.ts';
 import { hostile } from './scenarios/hostile.ts';
 import { rssKiB } from './lib/proc.ts';
+import { latencyWeb } from './scenarios/web-latency.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -46,6 +48,8 @@ export const SCENARIOS: Record<string, Scenario> = {
   preauth,
   // Not in the default run (minutes, and it loads the machine): `--only hostile`.
   hostile,
+  // The browser terminal beside the SSH path (docs/web.md).
+  'latency-web': latencyWeb,
 };
 
 interface Args { quick: boolean; only: string[] | null; extras: boolean; out: string }

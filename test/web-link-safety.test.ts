@@ -27,7 +27,7 @@ const USERS = DEFAULT_USERS.map((u) => (u.name === 'alice' || u.name === 'mallor
 
 beforeAll(async () => {
   emu = await startEmulator({ fixture: 'test/fixtures/cluster.yaml', tls: true, control: true });
-  pg = await startPodgate({ emulator: emu, users: USERS, configPatch: { web: { listen: '127.0.0.1:0', linkTtlSeconds: TTL, maxPendingLinksPerUser: 3 }, limits: { idleTimeoutSeconds: 2 } } });
+  pg = await startPodgate({ emulator: emu, users: USERS, configPatch: { web: { listen: '127.0.0.1:0', linkTtlSeconds: TTL, maxPendingLinksPerUser: 3, trustedProxies: ['127.0.0.3'] }, limits: { idleTimeoutSeconds: 2 } } });
 }, 120_000);
 
 afterAll(async () => {
@@ -135,6 +135,17 @@ describe('links', () => {
     // The refused request did not spend the link.
     expect((await httpGet(good)).status).toBe(200);
     expect(pg.logs().some((l) => l['code'] === 'WEB_REFUSED' && l['reason'] === 'penalised' && l['remoteAddress'] === '127.0.0.2')).toBe(true);
+  });
+
+  it('behind a trusted ingress the browser is the X-Forwarded-For address it appended; from others the header is ignored', async () => {
+    const bad = `${new URL(await link()).origin}/t/${'B'.repeat(22)}`;
+    await httpGet(bad, { localAddress: '127.0.0.3', headers: { 'X-Forwarded-For': '198.51.100.1, 203.0.113.9' } });
+    await httpGet(bad, { localAddress: '127.0.0.4', headers: { 'X-Forwarded-For': '203.0.113.10' } });
+    const sources = pg.logs().filter((l) => l['code'] === 'WEB_REFUSED' && l['reason'] === 'unknown-link').map((l) => l['remoteAddress']);
+    expect(sources).toContain('203.0.113.9');
+    expect(sources).toContain('127.0.0.4');
+    expect(sources).not.toContain('203.0.113.10');
+    expect(sources).not.toContain('198.51.100.1');
   });
 });
 

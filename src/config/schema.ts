@@ -201,6 +201,8 @@ export const configSchema = {
         },
         linkTtlSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 60 },
         maxPendingLinksPerUser: { type: 'integer', minimum: 1, maximum: 1000, default: 5 },
+        // Ingresses whose X-Forwarded-For names the browser (addresses/CIDRs); empty: none.
+        trustedProxies: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
       },
     },
     // --- end of the browser terminal ---

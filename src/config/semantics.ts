@@ -86,6 +86,7 @@ export function checkSemantics(cfg: Record<string, unknown>): SemanticIssue[] {
   const cidrLists: [string[], unknown][] = [
     [['proxyProtocol', 'trustedSources'], (cfg.proxyProtocol as { trustedSources?: unknown } | undefined)?.trustedSources],
     [['limits', 'penalties', 'exempt'], (cfg.limits as { penalties?: { exempt?: unknown } } | undefined)?.penalties?.exempt],
+    [['web', 'trustedProxies'], (cfg.web as { trustedProxies?: unknown } | undefined)?.trustedProxies],
   ];
   for (const [path, list] of cidrLists) if (Array.isArray(list)) list.forEach((c, i) => add([...path, i], cidrProblem(String(c))));
 

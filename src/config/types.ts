@@ -44,6 +44,11 @@ export interface WebConfig {
   linkTtlSeconds: number;
   /** Links a user may hold unopened at once; more are refused. */
   maxPendingLinksPerUser: number;
+  /**
+   * Addresses/CIDRs of TLS-terminating ingresses: from these, the browser's address (for
+   * penalties and the audit) is the last X-Forwarded-For entry, the one the ingress appended.
+   */
+  trustedProxies: string[];
 }
 
 interface KubernetesConfig {

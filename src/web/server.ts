@@ -12,14 +12,14 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
-import type { AddressInfo, Socket } from 'node:net';
+import { isIP, type AddressInfo, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { ListenAddress } from '../config/listen.ts';
 import type { PenaltiesConfig, WebConfig } from '../config/types.ts';
 import type { ErrorCode } from '../errors/codes.ts';
 import { emit } from '../events/emit.ts';
-import { addressSet, normalAddress } from '../ssh/address-set.ts';
+import { addressSet, normalAddress, type AddressSet } from '../ssh/address-set.ts';
 import { createPenalties } from '../ssh/penalties.ts';
 import { keepAlive } from '../kube/ws-keepalive.ts';
 import { loadAssets } from './assets.ts';
@@ -66,9 +66,22 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
+/**
+ * The browser's address: the peer's, or, from a trusted ingress, the last X-Forwarded-For
+ * entry (the one that ingress appended; anything before it is the client's own say-so).
+ */
+function sourceOf(req: IncomingMessage, proxies: AddressSet): string {
+  const peer = normalAddress(req.socket.remoteAddress ?? '');
+  const forwarded = req.headers['x-forwarded-for'];
+  if (proxies.empty || !proxies.has(peer) || typeof forwarded !== 'string') return peer;
+  const last = forwarded.split(',').pop()!.trim();
+  return isIP(last) === 0 ? peer : normalAddress(last);
+}
+
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const assets = loadAssets();
   const penalties = createPenalties(opts.penalties, addressSet(opts.penalties.exempt));
+  const proxies = addressSet(opts.web.trustedProxies);
   const secureCookie = () => opts.origin().startsWith('https:');
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20, perMessageDeflate: false });
 
@@ -99,7 +112,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     res.on('error', () => undefined);
-    const source = normalAddress(req.socket.remoteAddress ?? '');
+    const source = sourceOf(req, proxies);
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -126,7 +139,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   const onUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
     socket.on('error', () => undefined);
-    const source = normalAddress(req.socket.remoteAddress ?? '');
+    const source = sourceOf(req, proxies);
     const fail = (status: number, body: string): void => {
       socket.end(`HTTP/1.1 ${status} Refused\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     };

@@ -14,6 +14,7 @@ interface PageTerminal {
   rows: number;
   cols: number;
   paste(text: string): void;
+  onWriteParsed(listener: () => void): unknown;
   buffer: { active: { length: number; getLine(i: number): { translateToString(trim: boolean): string } | undefined } };
 }
 
