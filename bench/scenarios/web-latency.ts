@@ -7,7 +7,10 @@
  *              browser path's server side without a browser's own noise
  *   browser    Debian's chromium (playwright-core) typing into the page: from the keydown
  *              event in the page to the echoed byte parsed into xterm.js's buffer, timed in
- *              the page (performance.now()), so CDP's dispatch time is not counted
+ *              the page (performance.now()), so CDP's dispatch time is not counted; the
+ *              extra figures keydownToWsSend* stop when the page sends the key on its
+ *              WebSocket, keydownToWsEcho* when the echo's message is dispatched (before
+ *              xterm.js parses it)
  *
  * One session per path, keys one after another with a short pause.
  */
@@ -111,10 +114,37 @@ async function viaWebSocket(pg: Podgate, keys: number): Promise<Samples> {
   }
 }
 
-async function viaBrowser(pg: Podgate, keys: number): Promise<Samples> {
+type PageStats = { t0: number; netPending: boolean; sendPending: boolean; samples: number[]; net: number[]; send: number[] };
+
+async function viaBrowser(pg: Podgate, keys: number): Promise<Samples & { net: number[]; send: number[] }> {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   try {
     const page = await browser.newPage();
+    // Before the page's own script: note when each binary WebSocket message is dispatched.
+    await page.addInitScript(() => {
+      const Native = window.WebSocket;
+      window.WebSocket = class extends Native {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, protocols);
+          this.addEventListener('message', (e: MessageEvent) => {
+            const st = (window as unknown as { benchKeys?: PageStats }).benchKeys;
+            if (typeof e.data !== 'string' && st?.netPending) {
+              st.net.push(performance.now() - st.t0);
+              st.netPending = false;
+            }
+          });
+        }
+
+        override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
+          const st = (window as unknown as { benchKeys?: PageStats }).benchKeys;
+          if (typeof data !== 'string' && st?.sendPending) {
+            st.send.push(performance.now() - st.t0);
+            st.sendPending = false;
+          }
+          super.send(data);
+        }
+      };
+    });
     await page.goto(await link(pg));
     await page.waitForFunction(() => {
       const buf = window.podgate?.term.buffer.active;
@@ -124,9 +154,13 @@ async function viaBrowser(pg: Podgate, keys: number): Promise<Samples> {
     // Timed in the page: keydown (capture phase) to the first write parsed into the buffer
     // after it (the far side echoes nothing else).
     await page.evaluate(() => {
-      const st = { t0: 0, samples: [] as number[] };
-      (window as unknown as { benchKeys: typeof st }).benchKeys = st;
-      document.addEventListener('keydown', () => { st.t0 = performance.now(); }, true);
+      const st: PageStats = { t0: 0, netPending: false, sendPending: false, samples: [], net: [], send: [] };
+      (window as unknown as { benchKeys: PageStats }).benchKeys = st;
+      document.addEventListener('keydown', () => {
+        st.t0 = performance.now();
+        st.netPending = true;
+        st.sendPending = true;
+      }, true);
       window.podgate.term.onWriteParsed(() => {
         if (st.t0 === 0) return;
         st.samples.push(performance.now() - st.t0);
@@ -143,8 +177,8 @@ async function viaBrowser(pg: Podgate, keys: number): Promise<Samples> {
       }
       await sleep(5);
     }
-    const samples = await page.evaluate(() => (window as unknown as { benchKeys: { samples: number[] } }).benchKeys.samples);
-    return { samples, failures };
+    const { samples, net, send } = await page.evaluate(() => (window as unknown as { benchKeys: PageStats }).benchKeys);
+    return { samples, failures, net, send };
   } finally {
     await browser.close();
   }
@@ -156,11 +190,18 @@ export async function latencyWeb(env: BenchEnv, ctx: BenchContext): Promise<Scen
     { web: { listen: '127.0.0.1:0', maxPendingLinksPerUser: 10 }, limits: { idleTimeoutSeconds: 0, maxSessionSeconds: 0 } },
     [{ name: 'alice', kubernetes: { user: 'alice', groups: ['dev'] }, allow: { web: true } }],
   );
+  let browserNet: number[] = [];
+  let browserSend: number[] = [];
   try {
     const paths: [string, string, () => Promise<Samples>][] = [
       ['latency-web-ssh', 'keystroke echo, SSH path (OpenSSH client)', () => viaSsh(pg, keys)],
       ['latency-web-ws', 'keystroke echo, browser path: WebSocket client', () => viaWebSocket(pg, keys)],
-      ['latency-web-browser', 'keystroke echo, browser path: chromium keydown → xterm.js', () => viaBrowser(pg, keys)],
+      ['latency-web-browser', 'keystroke echo, browser path: chromium keydown → xterm.js', async () => {
+        const r = await viaBrowser(pg, keys);
+        browserNet = r.net;
+        browserSend = r.send;
+        return r;
+      }],
     ];
     const out: ScenarioResult[] = [];
     for (const [name, title, measure] of paths) {
@@ -173,6 +214,9 @@ export async function latencyWeb(env: BenchEnv, ctx: BenchContext): Promise<Scen
       });
     }
     const ssh = out[0].rows[0];
+    out[2].extra['keydownToWsSendP50Ms'] = median(browserSend);
+    out[2].extra['keydownToWsEchoP50Ms'] = median(browserNet);
+    out[2].extra['keydownToWsEchoP99Ms'] = percentile(browserNet, 99);
     for (const r of out.slice(1)) {
       r.extra['p50AddedOverSshMs'] = r.rows[0].median - ssh.median;
       r.extra['p99AddedOverSshMs'] = r.rows[0].p99! - ssh.p99!;
