@@ -218,6 +218,32 @@ describe('web.tls', () => {
   });
 });
 
+describe('shutdown', () => {
+  it('SIGTERM tells the browser terminal, ends it after the grace, and reaps it', async () => {
+    const own = await startPodgate({ emulator: emu, users: USERS, configPatch: { web: { listen: '127.0.0.1:0' }, limits: { shutdownGraceSeconds: 1 } } });
+    try {
+      const s = await redeem(await link('alice', own));
+      const opened = await openSocket(s.socket, { Origin: s.origin, Cookie: s.cookie });
+      if (!('ws' in opened)) throw new Error(`refused: ${opened.status}`);
+      let out = '';
+      opened.ws.on('message', (d: Buffer, binary: boolean) => { if (binary) out += d.toString(); });
+      await waitFor(() => /[$#] ?$/m.test(out), 'a prompt');
+      opened.ws.send(Buffer.from('sleep 4545\r'), { binary: true });
+      await waitFor(async () => (await emu.processes('default', 'web-7d9f', 'app')).some((p) => p.args === 'sleep 4545'), 'sleep 4545 runs');
+      const closed = new Promise<void>((r) => opened.ws.once('close', () => r()));
+      own.kill('SIGTERM');
+      await closed;
+      expect(out).toContain('podgate: the bastion is shutting down; sessions end in 1 s\r\n');
+      expect(out).toContain('podgate: the bastion is shutting down\r\n');
+      expect(await own.exited).toBe(0);
+      expect(own.logs().find((l) => l['code'] === 'SESSION_END' && l['via'] === 'web')).toMatchObject({ reason: 'shutdown' });
+      expect((await emu.processes('default', 'web-7d9f', 'app')).some((p) => p.args === 'sleep 4545')).toBe(false);
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
 describe('without web.listen', () => {
   let off: Podgate;
   beforeAll(async () => { off = await startPodgate({ emulator: emu, users: USERS }); }, 120_000);
