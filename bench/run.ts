@@ -7,7 +7,8 @@
  *
  *   node --import tsx bench/run.ts [--quick] [--only NAME[,NAME...]] [--extras]
  *
- * Scenarios: throughput-out, throughput-in, setup, latency-1, latency-many, backpressure, scale, preauth;
+ * Scenarios: throughput-out, throughput-in, setup, latency-1, latency-many, backpressure, scale, preauth,
+ * latency-web;
  * `hostile` (issue #13's memory attacks) and `relay-matrix` (podgate's CPU per GiB over a matrix
  * of stream shapes) run only when named with --only.
  * --extras also runs the area benches that exist next to this file (bench/sftp-*.ts,
@@ -33,6 +34,7 @@ import { preauth } from './scenarios/preauth.ts';
 import { hostile } from './scenarios/hostile.ts';
 import { relayMatrix } from './scenarios/relay-matrix.ts';
 import { rssKiB } from './lib/proc.ts';
+import { latencyWeb } from './scenarios/web-latency.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -50,6 +52,8 @@ export const SCENARIOS: Record<string, Scenario> = {
   hostile,
   // Not in the default run either (~10 min): `--only relay-matrix` (docs/performance.md).
   'relay-matrix': relayMatrix,
+  // The browser terminal beside the SSH path (docs/web.md).
+  'latency-web': latencyWeb,
 };
 
 interface Args { quick: boolean; only: string[] | null; extras: boolean; out: string }

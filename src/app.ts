@@ -26,6 +26,7 @@ import { startSshServer } from './ssh/server.ts';
 import { splitUser } from './target/grammar.ts';
 import type { ConnectionControl, ConnectionHandler } from './ssh/types.ts';
 import { emit } from './events/emit.ts';
+import { startWebTerminal } from './web/index.ts';
 
 export interface BastionDeps {
   /** One Kubernetes client per configured cluster (src/clusters/registry.ts). */
@@ -80,6 +81,8 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
   const lingering = new LingerPool(logger);
   const listen = deps.listen ?? mustParseListen(config.listen);
 
+  // The browser terminal (src/web): its sessions are PodSessions in the same `active` set.
+  const web = config.web.listen === null ? null : await startWebTerminal({ current: () => state, clusters: deps.clusters, reaper: deps.reaper, extensions, active, logger });
   // Decided here from the config, before the SSH server's own (later) call asks again.
   installPacketPool(config.ssh.packetPool);
   const ssh = await startSshServer({
@@ -93,7 +96,7 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
     handler: {
       onConnection: (info): ConnectionHandler => {
         const { config: cfg, users, authenticator } = state;
-        const inner = createConnectionHandler(info, { config: cfg, users, authenticator, clusters: deps.clusters, reaper: deps.reaper, extensions, active, expiry, logger, liveSessions, lingering });
+        const inner = createConnectionHandler(info, { config: cfg, users, authenticator, clusters: deps.clusters, reaper: deps.reaper, extensions, active, expiry, logger, liveSessions, lingering, ...(web ? { web: web.issuer } : {}) });
         let name: string | null = null;
         return {
           ...inner,
@@ -133,12 +136,14 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
       closing ??= (async () => {
         const graceMs = opts.graceMs ?? config.limits.shutdownGraceSeconds * 1000;
         const stopped = ssh.stopAccepting();
+        web?.stopAccepting();
         emit(logger, { code: 'SHUTDOWN', sessions: active.size, graceMs }, 'shutting down');
         active.notifyAll(`the bastion is shutting down; sessions end in ${Math.round(graceMs / 1000)} s`);
         await active.drained(graceMs);
         active.terminateAll('shutdown');
         await active.drained(config.limits.reapGraceSeconds * 1000 + 15_000);
         ssh.disconnectAll();
+        await web?.close();
         await stopped;
         // Processes of dropped non-PTY sessions that still linger: reaped now, as on a disconnect.
         await lingering.reapAll();

@@ -37,3 +37,17 @@ describe('bench harness (--quick)', () => {
     expect(json.machine.cipher).toBe('aes128-gcm@openssh.com');
   }, 300_000);
 });
+
+describe('bench harness: the browser terminal (--quick)', () => {
+  it('times keystrokes over SSH, the WebSocket protocol and chromium on one podgate', async () => {
+    const out = join(dir, 'web.json');
+    const results = await main(['--quick', '--only', 'latency-web', '--out', out]);
+    expect(results.map((r) => r.name)).toEqual(['latency-web-ssh', 'latency-web-ws', 'latency-web-browser']);
+    for (const r of results) {
+      expect(r.rows[0].failures, r.name).toBe(0);
+      expect(r.rows[0].samples, r.name).toBe(20);
+      expect(Number.isFinite(r.rows[0].median)).toBe(true);
+    }
+    expect(Number.isFinite(Number(results[2].extra['p50AddedOverSshMs']))).toBe(true);
+  }, 300_000);
+});

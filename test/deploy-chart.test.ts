@@ -194,7 +194,9 @@ describe('templates', () => {
     const [c] = pod.containers as Record<string, unknown>[];
     expect((c?.livenessProbe as { httpGet: unknown }).httpGet).toEqual({ path: '/healthz', port: 'metrics' });
     expect((c?.readinessProbe as { httpGet: unknown }).httpGet).toEqual({ path: '/readyz', port: 'metrics' });
-    expect((c?.ports as { name: string }[]).map((p) => p.name)).toEqual(['ssh', 'metrics']);
+    // The browser terminal's port only with web.enabled.
+    expect((c?.ports as { name: string }[]).map((p) => p.name)).toEqual(['ssh', 'metrics', 'web']);
+    expect(readTemplate('deployment.yaml')).toMatch(/\{\{- if \.Values\.web\.enabled \}\}\s*- name: web\n/);
     const mounts = Object.fromEntries((c?.volumeMounts as { name: string; mountPath: string; readOnly?: boolean }[]).map((m) => [m.name, m]));
     // A directory mount (no subPath): ConfigMap updates reach the pod and podgate reloads them.
     expect(mounts.config).toMatchObject({ mountPath: '/etc/podgate/config', readOnly: true });
@@ -223,9 +225,10 @@ describe('templates', () => {
     expect(body).toMatch(/\{\{- add /);
   });
 
-  it('the SSH Service exposes SSH only; metrics get their own ClusterIP Service', () => {
+  it('the SSH Service exposes SSH (and the browser terminal when enabled) only; metrics get their own ClusterIP Service', () => {
     const svc = parseTemplate('service.yaml').docs[0] as { spec: { ports: { name: string; targetPort: string }[] } };
-    expect(svc.spec.ports.map((p) => [p.name, p.targetPort])).toEqual([['ssh', 'ssh']]);
+    expect(svc.spec.ports.map((p) => [p.name, p.targetPort])).toEqual([['ssh', 'ssh'], ['web', 'web']]);
+    expect(readTemplate('service.yaml')).toMatch(/\{\{- if \.Values\.web\.enabled \}\}\n\s*# The browser terminal[^\n]*\n\s*- name: web\n/);
     const text = readTemplate('service.yaml');
     expect(text).toContain('type: {{ .Values.service.type }}');
     expect(text).toMatch(/\{\{- if ne \.Values\.service\.type "ClusterIP" \}\}[^{]*\n\s*externalTrafficPolicy: \{\{ \.Values\.service\.externalTrafficPolicy \}\}/);
@@ -316,6 +319,7 @@ describe('chart operations (reload, metrics exposure, names, labels)', () => {
     const doc = parseTemplate('networkpolicy-metrics.yaml').docs[0] as { kind: string; spec: { ingress: { ports: { port: string }[]; from?: unknown[] }[] } };
     expect(doc.kind).toBe('NetworkPolicy');
     expect(doc.spec.ingress.map((r) => r.ports[0]?.port)).toEqual(['ssh', 'metrics']);
+    expect(doc.spec.ingress[0]?.ports.map((p) => p.port)).toEqual(['ssh', 'web']);
     expect(doc.spec.ingress[0]?.from).toBeUndefined();
     expect(readTemplate('networkpolicy-metrics.yaml')).toContain('{{- if and .Values.metrics.networkPolicy.enabled (not .Values.networkPolicy.enabled) }}');
   });

@@ -141,3 +141,27 @@ describe('helm test hook', () => {
     expect(refused.stdout).not.toContain('ssh session ok');
   }, 120_000);
 });
+
+describe('the browser terminal in the chart', () => {
+  const web = ['-f', join(CHART, 'ci', 'web-values.yaml')];
+
+  it('sets web.listen on ports.web and web.publicUrl, and exposes the port on the Service', () => {
+    const objects = render(web);
+    const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('podgate'));
+    const config = parseAllDocuments((cm?.data as Record<string, string>)['config.yaml'])[0].toJS() as { web: Record<string, unknown> };
+    expect(config.web).toEqual({ listen: '0.0.0.0:8080', publicUrl: 'https://bastion.example.com', linkTtlSeconds: 120, trustedProxies: ['10.0.0.0/8'] });
+    const svc = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'rel-podgate') as { spec: { ports: { name: string; port: number }[] } } | undefined;
+    expect(svc?.spec.ports.map((p) => [p.name, p.port])).toEqual([['ssh', 22], ['web', 80]]);
+  });
+
+  it('is off by default, and refused with more than one replica or without publicUrl', () => {
+    const cm = render([]).find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('podgate'));
+    expect((cm?.data as Record<string, string>)['config.yaml']).not.toContain('web');
+    const replicas = helm(['template', 'rel', CHART, ...web, '--set', 'replicaCount=2']);
+    expect(replicas.status).not.toBe(0);
+    expect(replicas.stderr).toContain('web.enabled needs replicaCount: 1');
+    const noUrl = helm(['template', 'rel', CHART, ...web, '--set', 'web.publicUrl=']);
+    expect(noUrl.status).not.toBe(0);
+    expect(noUrl.stderr).toContain('web.publicUrl');
+  });
+});

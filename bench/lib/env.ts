@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startPodgate, type Podgate } from '../../test/helpers/podgate.ts';
+import { startPodgate, type Podgate, type TestUser } from '../../test/helpers/podgate.ts';
 import { startServerProcess } from './proc.ts';
 import { startSshd, type Sshd } from './sshd.ts';
 import { startSsh2Bare, type Ssh2Bare } from './ssh2-bare.ts';
@@ -24,8 +24,8 @@ export interface BenchEnv {
   emulatorPid: number;
   /** The emulator's admin kubeconfig (token admin-token). */
   adminKubeconfig: string;
-  /** Another `podgate serve` against the same emulator, with `configPatch` (the caller stops it). */
-  startPodgate(configPatch: Record<string, unknown>): Promise<Podgate>;
+  /** Another `podgate serve` against the same emulator, with `configPatch` (and `users`; the caller stops it). */
+  startPodgate(configPatch: Record<string, unknown>, users?: TestUser[]): Promise<Podgate>;
   close(): Promise<void>;
 }
 
@@ -91,7 +91,7 @@ export async function startBenchEnv(opts: { podgateEnv?: Record<string, string>;
     ssh2: s2,
     emulatorPid: emu.pid,
     adminKubeconfig: emu.adminKubeconfig,
-    startPodgate: (configPatch) => startPodgate({ emulator: shim, configPatch, startTimeoutMs: 120_000 }),
+    startPodgate: (configPatch, users) => startPodgate({ emulator: shim, configPatch, startTimeoutMs: 120_000, ...(users ? { users } : {}) }),
     targets: {
       podgate: sshTarget('podgate', pg.port, pg.keyFor('alice'), `alice+${POD}`),
       direct: directTarget(emu.adminKubeconfig),

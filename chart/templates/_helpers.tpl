@@ -111,5 +111,5 @@ entry plus rbac.impersonate.extraGroups. Never system:masters or any other syste
 
 {{/* What only a restart applies (src/config/reload-diff.ts RESTART_KEYS): its checksum rolls the pods. */}}
 {{- define "podgate.restartConfig" -}}
-{{- dict "ssh" .Values.ports.ssh "metrics" .Values.ports.metrics "hostKeys" (include "podgate.hostKeyFiles" .) "hostKeySecret" (include "podgate.hostKeySecret" .) "kubernetes" (.Values.config.kubernetes | default dict) "clusters" (.Values.clusters | default list) "logFormat" ((.Values.config.log | default dict).format | default "json") | toJson -}}
+{{- dict "ssh" .Values.ports.ssh "metrics" .Values.ports.metrics "hostKeys" (include "podgate.hostKeyFiles" .) "hostKeySecret" (include "podgate.hostKeySecret" .) "kubernetes" (.Values.config.kubernetes | default dict) "clusters" (.Values.clusters | default list) "logFormat" ((.Values.config.log | default dict).format | default "json") "web" .Values.web "webPort" .Values.ports.web "webConfig" (.Values.config.web | default dict) | toJson -}}
 {{- end -}}

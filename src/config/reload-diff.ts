@@ -6,7 +6,9 @@
  */
 import type { PodgateConfig } from './types.ts';
 
-const RESTART_KEYS = ['listen', 'hostKeys', 'kubernetes', 'metrics', 'stateDir', 'clusters'] as const;
+const RESTART_KEYS = ['listen', 'hostKeys', 'kubernetes', 'metrics', 'stateDir', 'clusters',
+  // the browser terminal's listener, certificate and URL
+  'web'] as const;
 // ...and log.format (below).
 
 export interface ReloadDiff {

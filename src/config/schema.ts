@@ -228,5 +228,28 @@ export const configSchema = {
       },
     },
     // --- end of recordings keys ---
+    // --- the browser terminal (docs/web.md) ---
+    web: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        // host:port of the HTTP(S) listener; null (the default): no browser terminal.
+        listen: { type: ['string', 'null'], default: null },
+        // What browsers see (the link's origin, and the only Origin a WebSocket may come from).
+        publicUrl: { type: 'string', minLength: 1 },
+        tls: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['cert', 'key'],
+          properties: { cert: { type: 'string', minLength: 1 }, key: { type: 'string', minLength: 1 } },
+        },
+        linkTtlSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 60 },
+        maxPendingLinksPerUser: { type: 'integer', minimum: 1, maximum: 1000, default: 5 },
+        // Ingresses whose X-Forwarded-For names the browser (addresses/CIDRs); empty: none.
+        trustedProxies: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+      },
+    },
+    // --- end of the browser terminal ---
   },
 } as const;

@@ -87,6 +87,7 @@ export function checkSemantics(cfg: Record<string, unknown>): SemanticIssue[] {
   const cidrLists: [string[], unknown][] = [
     [['proxyProtocol', 'trustedSources'], (cfg.proxyProtocol as { trustedSources?: unknown } | undefined)?.trustedSources],
     [['limits', 'penalties', 'exempt'], (cfg.limits as { penalties?: { exempt?: unknown } } | undefined)?.penalties?.exempt],
+    [['web', 'trustedProxies'], (cfg.web as { trustedProxies?: unknown } | undefined)?.trustedProxies],
   ];
   for (const [path, list] of cidrLists) if (Array.isArray(list)) list.forEach((c, i) => add([...path, i], cidrProblem(String(c))));
 
@@ -121,5 +122,30 @@ export function checkSemantics(cfg: Record<string, unknown>): SemanticIssue[] {
   });
   // Several clusters and expiry (docs/clusters.md).
   issues.push(...checkClusters(cfg));
+  // The browser terminal.
+  const web = cfg.web as { listen?: unknown; publicUrl?: unknown; tls?: unknown } | undefined;
+  if (typeof web?.listen === 'string') {
+    const parsed = parseListen(web.listen);
+    if ('error' in parsed) add(['web', 'listen'], parsed.error);
+    // On a named or loopback address the URL can be derived from it; on all interfaces it cannot.
+    const wildcard = !('error' in parsed) && (parsed.host === '0.0.0.0' || parsed.host === '::');
+    if (wildcard && web.publicUrl === undefined) add(['web'], `web.listen "${web.listen}" needs web.publicUrl: the URL browsers see (e.g. https://bastion.example.com)`);
+  }
+  if (typeof web?.publicUrl === 'string') add(['web', 'publicUrl'], publicUrlProblem(web.publicUrl));
   return issues;
+}
+
+/** A browser-facing origin: http(s), a host, no path, query, fragment or credentials. */
+function publicUrlProblem(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `"${text}" is not a URL (e.g. https://bastion.example.com)`;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `"${text}" must be an http:// or https:// URL`;
+  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+    return `"${text}" must be an origin only (scheme, host and port; no path, query or credentials)`;
+  }
+  return null;
 }

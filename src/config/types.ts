@@ -34,6 +34,8 @@ export interface PodgateConfig {
   clusters: ClusterConfig[];
   /** Session recordings (asciicast v2) and their retention. */
   recordings: RecordingsConfig;
+  /** The browser terminal (docs/web.md). */
+  web: WebConfig;
 }
 
 /** One cluster of `clusters:` (docs/clusters.md). */
@@ -45,6 +47,25 @@ export interface ClusterConfig {
   context?: string;
   /** The cluster of targets that name none (exactly one). */
   default: boolean;
+}
+
+/** The browser terminal: off while `listen` is null. */
+export interface WebConfig {
+  /** host:port of the HTTP(S) listener. */
+  listen: string | null;
+  /** The URL browsers see (scheme, host, port): links are made from it; WebSocket Origins must match it. */
+  publicUrl?: string;
+  /** HTTPS with these PEM files; absent: plain HTTP (for a TLS-terminating ingress). */
+  tls?: { cert: string; key: string };
+  /** Seconds a link may be opened in; it works once. */
+  linkTtlSeconds: number;
+  /** Links a user may hold unopened at once; more are refused. */
+  maxPendingLinksPerUser: number;
+  /**
+   * Addresses/CIDRs of TLS-terminating ingresses: from these, the browser's address (for
+   * penalties and the audit) is the last X-Forwarded-For entry, the one the ingress appended.
+   */
+  trustedProxies: string[];
 }
 
 interface KubernetesConfig {

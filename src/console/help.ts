@@ -14,6 +14,8 @@ export const HELP_TEXT = `podgate bastion console
   ssh USER@bastion sessions        your live sessions: ID, target, state (attached, detached, watched), started, idle
   ssh -t USER@bastion attach ID    re-attach a detached session: the screen as it was, then live
   ssh -t USER@bastion watch ID     a read-only view of a live session (yours, or others' with allow.watch)
+  ssh USER@bastion web TARGET [-- COMMAND]
+                                   a one-time link that opens TARGET (or COMMAND) in a browser terminal
 
   ssh USER+POD[.NAMESPACE][+CONTAINER]@bastion [COMMAND]   a shell or command in a container
   TARGET = POD | WORKLOAD | KIND~NAME, then [.NAMESPACE] [+CONTAINER]; KIND = deploy, sts, ds, rs, job, pod

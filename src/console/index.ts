@@ -17,6 +17,7 @@ import { emit } from '../events/emit.ts';
 import { failureLines } from './across-clusters.ts';
 import { formatWhoAmIs, podTable, podsEverywhere, whoamiEverywhere } from './cluster-views.ts';
 import { runJoin, sessionsTable } from './live-sessions.ts';
+import { webLink } from '../web/console-command.ts';
 
 export const consoleHandler: ConsoleHandler = async (ch, ctx) => {
   const eol = ctx.pty ? '\r\n' : '\n';
@@ -90,6 +91,9 @@ async function dispatch(ch: SessionChannel, ctx: ConsoleContext, name: string, a
     case 'watch':
       return runJoin(ch, ctx, args, name);
     // --- end of sessions commands ---
+    // The browser terminal (src/web): prints a one-time link.
+    case 'web':
+      return write(ch, await webLink(ctx, args, eol));
     default:
       throw new PodgateError('UNSUPPORTED', `unknown command "${name}"; try: help`);
   }

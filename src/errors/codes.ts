@@ -37,6 +37,17 @@ export const ERROR_CODES = {
   SESSION_NOT_FOUND: { summary: 'no such session of yours on this bastion', fix: 'ssh USER@bastion sessions lists the live sessions; a detached one ends after sessions.detachGraceSeconds.' },
   SESSION_NOT_RESUMABLE: { summary: 'this session cannot be re-attached', fix: 'Set sessions.detachGraceSeconds above 0; sessions started before that keep no screen to redraw.' },
   NEEDS_TTY: { summary: 'this command needs a terminal', fix: 'Run it with ssh -t.' },
+  // --- the browser terminal (docs/web.md) ---
+  WEB_OFF: { summary: 'the browser terminal is not enabled on this bastion', fix: 'Set web.listen and web.publicUrl in the config (docs/web.md).' },
+  WEB_LINKS_PENDING: { summary: 'too many unopened browser links', fix: 'Open or let expire the links already printed; web.maxPendingLinksPerUser bounds them.' },
+  WEB_LINK_UNKNOWN: { summary: 'this browser link is not valid', fix: 'Print a new link with ssh USER@bastion web TARGET; links do not survive a restart.' },
+  WEB_LINK_USED: { summary: 'this browser link was already used', fix: 'A link opens one browser session, once; print a new one.' },
+  WEB_LINK_EXPIRED: { summary: 'this browser link has expired', fix: 'Open links within web.linkTtlSeconds; print a new one.' },
+  WEB_ORIGIN: { summary: 'the terminal connection came from another site', fix: 'web.publicUrl must be the exact origin users open (scheme, host, port).' },
+  WEB_SESSION: { summary: 'this browser has no valid terminal session', fix: 'Open a new link; a session cookie works for one terminal, in the browser that opened the link.' },
+  WEB_PENALISED: { summary: 'too many refused requests from this address; try again later', fix: 'The source is penalised as for SSH (limits.penalties); exempt an office NAT with limits.penalties.exempt.' },
+  WEB_NOT_AVAILABLE: { summary: 'this browser terminal feature is not available on this bastion', fix: 'See docs/web.md for what the browser terminal serves.' },
+  // --- end of the browser terminal ---
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

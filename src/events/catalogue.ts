@@ -39,6 +39,7 @@ const sessionWhat = {
   command: f.strOrNull('command, `subsystem:NAME`, or null for a shell'),
   pty: f.bool('whether a PTY was requested'),
   action: f.opt(f.str('the policy action (`exec`, `shell`, `sftp`, `scp`; docs/policy.md)')),
+  via: f.opt(f.str('`web` for a browser terminal session (absent: SSH)')),
 };
 
 export const EVENTS = {
@@ -178,7 +179,7 @@ export const EVENTS = {
   SESSION_DENIED: {
     level: 'info',
     summary: 'A session was refused before it started.',
-    fields: { connId: f.any('connection id'), user: f.str('podgate user'), action: f.opt(f.strOrNull('the policy action, null before one is known')), target: f.strOrNull('target as typed'), command: f.strOrNull('command'), errorCode: f.str('error registry code'), message: f.str('operator text') },
+    fields: { connId: f.any('connection id'), user: f.str('podgate user'), action: f.opt(f.strOrNull('the policy action, null before one is known')), target: f.strOrNull('target as typed'), command: f.strOrNull('command'), errorCode: f.str('error registry code'), message: f.str('operator text'), via: f.opt(f.str('`web` for the browser terminal')) },
   },
   LIMIT_REFUSED: {
     level: 'warn',
@@ -323,6 +324,30 @@ export const EVENTS = {
     fields: { ...conn, sessionId: f.str('the adopting session'), adopted: f.any('session ids whose processes were adopted'), user: f.str('podgate user'), ...target, container: f.strOrNull('container') },
   },
   // --- end of sessions events ---
+  // --- the browser terminal (docs/web.md); tokens and cookies are never logged ---
+  WEB_LISTENING: { level: 'info', summary: 'The browser terminal\'s HTTP(S) listener is up.', fields: { address: f.str('bound address'), port: f.num('bound port'), tls: f.bool('whether it serves HTTPS itself'), publicUrl: f.str('what browsers see') } },
+  WEB_LINK_ISSUED: {
+    level: 'info',
+    summary: 'A one-time browser link was printed for a user (`ssh USER@bastion web TARGET`).',
+    fields: { ...conn, linkId: f.str('link id (not the token)'), user: f.str('podgate user'), target: f.str('target as typed'), command: f.strOrNull('command, null for a shell'), expiresInSeconds: f.num('seconds the link may be opened in') },
+  },
+  WEB_LINK_REDEEMED: {
+    level: 'info',
+    summary: 'A browser opened a link and got its session cookie.',
+    fields: { linkId: f.str('link id'), user: f.str('podgate user'), remoteAddress: f.str('browser address') },
+  },
+  WEB_REFUSED: {
+    level: 'warn',
+    summary: 'A browser request was refused: an unknown, used or expired link, a wrong Origin or cookie on the WebSocket, a penalised source.',
+    fields: {
+      remoteAddress: f.str('browser address'),
+      reason: f.oneOf('why', ['unknown-link', 'used-link', 'expired-link', 'penalised', 'bad-origin', 'no-session', 'session-used', 'user-gone']),
+      linkId: f.opt(f.str('link id, when the link was known')),
+      user: f.opt(f.str('podgate user, when known')),
+      origin: f.opt(f.strOrNull('the Origin header (bad-origin)')),
+    },
+  },
+  // --- end of the browser terminal ---
 } as const satisfies Record<string, EventSpec>;
 
 export type EventCode = keyof typeof EVENTS;

@@ -19,7 +19,7 @@ import { parseTarget, splitUser } from '../target/grammar.ts';
 import type { TargetSpec } from '../target/types.ts';
 import type { ActiveSessions } from './active-sessions.ts';
 import { configExpiryMs, expiredLine, type AccessExpiry } from './access-expiry.ts';
-import type { Extensions, UserContext } from './extensions.ts';
+import type { Extensions, UserContext, WebLinkIssuer } from './extensions.ts';
 import { LimitRefusals } from './limit-refusal.ts';
 import { PodSession } from './pod-session.ts';
 import { SessionCap } from './session-cap.ts';
@@ -43,6 +43,8 @@ export interface ConnectionDeps {
   liveSessions?: SessionRegistry;
   /** Lingering processes of dropped non-PTY sessions (docs/sessions.md). */
   lingering?: LingerPool;
+  /** The browser terminal's link issuer, when web.listen is on. */
+  web?: WebLinkIssuer;
 }
 
 /** A jump's nested connection: whose it is, and the outer login's certificate restrictions. */
@@ -191,6 +193,7 @@ function authenticatedHandler(
     kube: home.kube, cluster: home.name, clusters: deps.clusters, config: deps.config, logger: userLog, ...(certRestrictions ? { certRestrictions } : {}),
     ...(deps.liveSessions ? { liveSessions: deps.liveSessions } : {}),
     ...(deps.lingering ? { lingering: deps.lingering } : {}),
+    ...(deps.web ? { web: deps.web } : {}),
   };
   // The target's cluster (docs/clusters.md): its client serves every channel of this connection.
   if (target) {

@@ -44,6 +44,14 @@ export interface UserContext {
   liveSessions?: SessionRegistry;
   /** Processes of dropped non-PTY sessions lingering for the grace (docs/sessions.md). */
   lingering?: LingerPool;
+  /** The browser terminal's link issuer (src/web), when `web.listen` is on. */
+  web?: WebLinkIssuer;
+}
+
+/** Prints one-time browser links (`ssh USER@bastion web TARGET`); the caller checked the policy. */
+export interface WebLinkIssuer {
+  /** The URL; throws a PodgateError when the user holds too many unopened links. */
+  issue(req: { connId: string; user: string; target: string; command: string | null; logger: Logger }): string;
 }
 
 /** A session channel's context, once its target is resolved. */

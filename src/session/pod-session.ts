@@ -38,6 +38,8 @@ export interface PodSessionDeps {
   reaper: SessionReaper | undefined;
   extensions: Extensions;
   active: ActiveSessions;
+  /** `web`: a browser terminal session (src/web): policy action `web`, audited with `via: web`. */
+  via?: 'web';
 }
 
 
@@ -163,6 +165,7 @@ export class PodSession implements SessionHandler, ActiveSession {
   /** What a request is for the policy, and who serves it (null: the default exec). */
   private plan(start: SessionStart): { action: PolicyAction; handler: ChannelHandler | null } {
     if (start.type === 'subsystem') return { action: subsystemAction(start.name), handler: subsystemHandler(this.#d.extensions, start.name) };
+    if (this.#d.via === 'web') return { action: 'web', handler: null };
     if (start.type === 'shell') return { action: 'shell', handler: null };
     for (const intercept of this.#d.extensions.execInterceptors) {
       const taken = intercept(start.command);
@@ -214,6 +217,7 @@ export class PodSession implements SessionHandler, ActiveSession {
       connId: log.bindings()['connId'], sessionId: this.sessionId, user: userCtx.user.name, identity: userCtx.identity, action,
       cluster: clusterCtx.cluster, namespace: resolved.namespace, pod: resolved.pod, container: resolved.container,
       command: start.type === 'subsystem' ? `subsystem:${start.name}` : command, pty: this.#pty !== null,
+      ...(this.#d.via ? { via: this.#d.via } : {}),
     };
     emit(log, { code: 'SESSION_START', ...auditBase }, 'session start');
     const reapTarget = { cluster: clusterCtx.cluster, namespace: resolved.namespace, pod: resolved.pod, container: resolved.container, identity: userCtx.identity };
@@ -353,6 +357,7 @@ export class PodSession implements SessionHandler, ActiveSession {
     emit(userCtx.logger, {
       code: 'SESSION_DENIED', connId: userCtx.logger.bindings()['connId'], user: userCtx.user.name, action,
       target: target?.raw ?? this.#d.targetError?.message ?? null, command, errorCode: err.code, message: err.operatorMessage,
+      ...(this.#d.via ? { via: this.#d.via } : {}),
     }, 'session denied');
     await finishChannel(ch, 255, this.line(err.userMessage));
   }

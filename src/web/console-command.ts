@@ -1,0 +1,36 @@
+/**
+ * `ssh USER@bastion web TARGET [-- COMMAND]`: checks what the browser session will be checked
+ * for (policy action `web`: allow.web, allow.shell, and the cluster's exec RBAC on the
+ * resolved pod), then prints the one-time link and nothing else on stdout, so
+ * `xdg-open "$(ssh alice@bastion web web-7d9f)"` works. `web --attach ID` / `--watch ID` are
+ * refused here: they need detachable sessions, which this bastion does not have.
+ */
+import { PodgateError } from '../errors/index.ts';
+import { authorizeTarget, decisionError, mayDo } from '../policy/index.ts';
+import type { ConsoleContext } from '../session/extensions.ts';
+import { parseTarget } from '../target/grammar.ts';
+
+const USAGE = 'usage: web TARGET [-- COMMAND...]';
+
+/** The words after `web`: the target and the command (null: a login shell). */
+export function parseWebArgs(args: string[]): { target: string; command: string | null } {
+  const [first, ...rest] = args;
+  if (first === '--attach' || first === '--watch') {
+    throw new PodgateError('WEB_NOT_AVAILABLE', `web ${first} needs detachable sessions, which this bastion does not offer; ${USAGE}`);
+  }
+  if (first === undefined || first.startsWith('-')) throw new PodgateError('UNSUPPORTED', USAGE);
+  if (rest.length === 0) return { target: first, command: null };
+  if (rest[0] !== '--' || rest.length < 2) throw new PodgateError('UNSUPPORTED', USAGE);
+  return { target: first, command: rest.slice(1).join(' ') };
+}
+
+/** The link line to print. */
+export async function webLink(ctx: ConsoleContext, args: string[], eol: string): Promise<string> {
+  const { target, command } = parseWebArgs(args);
+  const refused = decisionError(mayDo(ctx.user, 'web'));
+  if (refused) throw refused;
+  if (!ctx.web) throw new PodgateError('WEB_OFF');
+  // The same checks the browser session makes, now, so a link that cannot work is never printed.
+  await authorizeTarget(ctx, 'web', parseTarget(target));
+  return ctx.web.issue({ connId: ctx.connId, user: ctx.user.name, target, command, logger: ctx.logger }) + eol;
+}

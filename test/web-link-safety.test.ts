@@ -1,0 +1,258 @@
+/**
+ * The browser terminal's refusals and safety, each through a real client: the policy and RBAC
+ * refuse `ssh … web` before any link exists; links expire, are bounded per user, and a source
+ * that keeps presenting bad links is penalised; the WebSocket needs this origin and the
+ * session's cookie, once. Under web.tls the cookie is Secure and chromium runs the terminal
+ * over HTTPS. A bastion without web.listen says so.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { chromium } from 'playwright-core';
+import { startEmulator } from '../src/emulator/index.ts';
+import type { Emulator } from '../src/emulator/types.ts';
+import { DEFAULT_USERS, startPodgate, type Podgate } from './helpers/podgate.ts';
+import { ssh, waitFor } from './helpers/ssh.ts';
+import { httpGet, screenText, typeLine } from './helpers/browser.ts';
+
+const TTL = 3;
+let emu: Emulator;
+let pg: Podgate;
+const tmp = mkdtempSync(join(tmpdir(), 'podgate-web-safety-'));
+
+const USERS = DEFAULT_USERS.map((u) => (u.name === 'alice' || u.name === 'mallory' ? { ...u, allow: { web: true } } : u));
+
+beforeAll(async () => {
+  emu = await startEmulator({ fixture: 'test/fixtures/cluster.yaml', tls: true, control: true });
+  pg = await startPodgate({ emulator: emu, users: USERS, configPatch: { web: { listen: '127.0.0.1:0', linkTtlSeconds: TTL, maxPendingLinksPerUser: 3, trustedProxies: ['127.0.0.3'] }, limits: { idleTimeoutSeconds: 2 } } });
+}, 120_000);
+
+afterAll(async () => {
+  await pg?.stop();
+  await emu?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+async function link(user = 'alice', p: Podgate = pg): Promise<string> {
+  const res = await ssh(p, user, ['web', 'web-7d9f']);
+  expect(res.stderr).toBe('');
+  expect(res.code).toBe(0);
+  return res.stdout.toString().trim();
+}
+
+/** Redeems a link with node's client: the session's socket URL and its cookie. */
+async function redeem(url: string): Promise<{ socket: string; cookie: string; origin: string }> {
+  const res = await httpGet(url);
+  expect(res.status).toBe(200);
+  const id = /data-socket="(\/w\/[0-9a-f]{16}\/ws)"/.exec(res.body)![1];
+  const cookie = String(res.headers['set-cookie']).split(';')[0];
+  const origin = new URL(url).origin;
+  return { socket: `${origin.replace(/^http/, 'ws')}${id}?cols=80&rows=24`, cookie, origin };
+}
+
+/** Opens a WebSocket; resolves with 'open' or the refusal's status and body. */
+function openSocket(url: string, headers: Record<string, string>): Promise<{ ws: WebSocket } | { status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once('open', () => resolve({ ws }));
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    ws.once('error', (e) => reject(e));
+  });
+}
+
+describe('ssh … web is refused before a link exists', () => {
+  it('allow.web off: the policy refuses, nothing on stdout', async () => {
+    const res = await ssh(pg, 'carol', ['web', 'db-0.prod']);
+    expect(res.code).toBe(255);
+    expect(res.stdout.length).toBe(0);
+    expect(res.stderr).toBe('podgate: carol may not use the web terminal (allow.web, allow.shell)\n');
+  });
+
+  it('allow.web on but no exec RBAC on the pod: the cluster refuses', async () => {
+    const res = await ssh(pg, 'mallory', ['web', 'web-7d9f']);
+    expect(res.code).toBe(255);
+    expect(res.stdout.length).toBe(0);
+    expect(res.stderr).toMatch(/^podgate: mallory may not .*exec/);
+  });
+
+  it('bad usage, and --attach/--watch, say what is possible', async () => {
+    const none = await ssh(pg, 'alice', ['web']);
+    expect(none.code).toBe(255);
+    expect(none.stderr).toBe('podgate: usage: web TARGET [-- COMMAND...]\n');
+    const attach = await ssh(pg, 'alice', ['web', '--attach', '0123456789abcdef']);
+    expect(attach.code).toBe(255);
+    expect(attach.stderr).toMatch(/^podgate: web --attach needs detachable sessions, which this bastion does not offer/);
+  });
+});
+
+describe('links', () => {
+  it('at most web.maxPendingLinksPerUser unopened links per user', async () => {
+    for (let i = 0; i < 3; i++) await link();
+    const fourth = await ssh(pg, 'alice', ['web', 'web-7d9f']);
+    expect(fourth.code).toBe(255);
+    expect(fourth.stdout.length).toBe(0);
+    expect(fourth.stderr).toMatch(/^podgate: 3 browser links are waiting to be opened \(at most 3\)/);
+  });
+
+  it('an expired link gets a clear page and an audit event', async () => {
+    // The three pending links of the test before expire too.
+    const url = await link().catch(async () => {
+      await new Promise((r) => setTimeout(r, TTL * 1000 + 500));
+      return link();
+    });
+    await new Promise((r) => setTimeout(r, TTL * 1000 + 500));
+    const res = await httpGet(url);
+    expect(res.status).toBe(410);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.body).toContain('<h1>podgate: this browser link has expired</h1>');
+    expect(pg.logs().some((l) => l['code'] === 'WEB_REFUSED' && l['reason'] === 'expired-link' && l['user'] === 'alice')).toBe(true);
+    // The next click is a link issued now: it works.
+    expect((await httpGet(await link())).status).toBe(200);
+  });
+
+  it('a source presenting bad links is penalised (429), another source is not', async () => {
+    const good = await link();
+    // limits.penalties at their defaults: 5 s per refusal, refused from 15 s held. Three
+    // refusals, a few ms apart, hold just under 15 s; the fourth crosses it.
+    for (let i = 0; i < 4; i++) {
+      const bad = await httpGet(`${new URL(good).origin}/t/${'A'.repeat(22)}`, { localAddress: '127.0.0.2' });
+      expect(bad.status).toBe(404);
+      expect(bad.body).toContain('this browser link is not valid');
+    }
+    const blocked = await httpGet(good, { localAddress: '127.0.0.2' });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThanOrEqual(15);
+    expect(Number(blocked.headers['retry-after'])).toBeLessThanOrEqual(20);
+    expect(blocked.body).toContain('too many refused requests from this address');
+    // The refused request did not spend the link.
+    expect((await httpGet(good)).status).toBe(200);
+    expect(pg.logs().some((l) => l['code'] === 'WEB_REFUSED' && l['reason'] === 'penalised' && l['remoteAddress'] === '127.0.0.2')).toBe(true);
+  });
+
+  it('behind a trusted ingress the browser is the X-Forwarded-For address it appended; from others the header is ignored', async () => {
+    const bad = `${new URL(await link()).origin}/t/${'B'.repeat(22)}`;
+    await httpGet(bad, { localAddress: '127.0.0.3', headers: { 'X-Forwarded-For': '198.51.100.1, 203.0.113.9' } });
+    await httpGet(bad, { localAddress: '127.0.0.4', headers: { 'X-Forwarded-For': '203.0.113.10' } });
+    const sources = pg.logs().filter((l) => l['code'] === 'WEB_REFUSED' && l['reason'] === 'unknown-link').map((l) => l['remoteAddress']);
+    expect(sources).toContain('203.0.113.9');
+    expect(sources).toContain('127.0.0.4');
+    expect(sources).not.toContain('203.0.113.10');
+    expect(sources).not.toContain('198.51.100.1');
+  });
+});
+
+describe('the terminal WebSocket', () => {
+  it('needs this origin and the session cookie, and opens once', async () => {
+    const s = await redeem(await link());
+    const evil = await openSocket(s.socket, { Origin: 'http://evil.example', Cookie: s.cookie });
+    expect(evil).toMatchObject({ status: 403 });
+    expect((evil as { body: string }).body).toContain('the terminal connection came from another site');
+    const noCookie = await openSocket(s.socket, { Origin: s.origin });
+    expect(noCookie).toMatchObject({ status: 403 });
+    expect((noCookie as { body: string }).body).toContain('this browser has no valid terminal session');
+    const ok = await openSocket(s.socket, { Origin: s.origin, Cookie: s.cookie });
+    expect('ws' in ok).toBe(true);
+    const again = await openSocket(s.socket, { Origin: s.origin, Cookie: s.cookie });
+    expect(again).toMatchObject({ status: 409 });
+    (ok as { ws: WebSocket }).ws.close();
+    const reasons = pg.logs().filter((l) => l['code'] === 'WEB_REFUSED').map((l) => l['reason']);
+    expect(reasons).toEqual(expect.arrayContaining(['bad-origin', 'no-session', 'session-used']));
+    expect(pg.logs().find((l) => l['code'] === 'WEB_REFUSED' && l['reason'] === 'bad-origin')).toMatchObject({ origin: 'http://evil.example' });
+  });
+});
+
+describe('limits', () => {
+  it('limits.idleTimeoutSeconds ends an idle browser session as it ends an SSH one, and reaps it', async () => {
+    const s = await redeem(await link());
+    const opened = await openSocket(s.socket, { Origin: s.origin, Cookie: s.cookie });
+    if (!('ws' in opened)) throw new Error(`refused: ${opened.status}`);
+    const out: Buffer[] = [];
+    const texts: string[] = [];
+    opened.ws.on('message', (d: Buffer, binary: boolean) => (binary ? out.push(d) : texts.push(d.toString())));
+    const closed = await new Promise<number>((r) => opened.ws.once('close', (code) => r(code)));
+    expect(closed).toBe(1000);
+    expect(Buffer.concat(out).toString()).toContain('podgate: session closed after being idle too long\r\n');
+    expect(texts).toEqual(['{"type":"exit","code":255}']);
+    const end = await waitFor(() => pg.logs().find((l) => l['code'] === 'SESSION_END' && l['via'] === 'web' && l['reason'] === 'idle-timeout'), 'SESSION_END idle-timeout');
+    await waitFor(() => pg.logs().find((l) => l['code'] === 'REAP' && l['sessionId'] === end['sessionId']), 'its REAP');
+  });
+});
+
+describe('web.tls', () => {
+  let tlsPg: Podgate;
+  let cert: string;
+  beforeAll(async () => {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(tmp, 'web.key'), '-out', join(tmp, 'web.crt')], { stdio: 'ignore' });
+    cert = readFileSync(join(tmp, 'web.crt'), 'utf8');
+    tlsPg = await startPodgate({ emulator: emu, users: USERS, configPatch: { web: { listen: '127.0.0.1:0', tls: { cert: join(tmp, 'web.crt'), key: join(tmp, 'web.key') } } } });
+  }, 120_000);
+  afterAll(async () => { await tlsPg?.stop(); });
+
+  it('serves HTTPS: a Secure cookie, and chromium runs the terminal over wss', async () => {
+    const url = await link('alice', tlsPg);
+    expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/t\//);
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--ignore-certificate-errors'] });
+    try {
+      const page = await browser.newPage();
+      const res = await page.goto(url);
+      expect(await res!.headerValue('set-cookie')).toMatch(/; HttpOnly; SameSite=Strict; Secure$/);
+      await waitFor(async () => /[$#] ?$/m.test(await screenText(page)), 'a prompt over wss');
+      await page.click('#terminal');
+      await typeLine(page, 'echo $((6*7))');
+      await waitFor(async () => (await screenText(page)).split('\n').some((l) => l.trim() === '42'), '42 over wss');
+    } finally {
+      await browser.close();
+    }
+    // And node's client sees the same certificate and cookie.
+    const plain = await httpGet(await link('alice', tlsPg), { ca: cert });
+    expect(String(plain.headers['set-cookie'])).toMatch(/; Secure$/);
+  });
+});
+
+describe('shutdown', () => {
+  it('SIGTERM tells the browser terminal, ends it after the grace, and reaps it', async () => {
+    const own = await startPodgate({ emulator: emu, users: USERS, configPatch: { web: { listen: '127.0.0.1:0' }, limits: { shutdownGraceSeconds: 1 } } });
+    try {
+      const s = await redeem(await link('alice', own));
+      const opened = await openSocket(s.socket, { Origin: s.origin, Cookie: s.cookie });
+      if (!('ws' in opened)) throw new Error(`refused: ${opened.status}`);
+      let out = '';
+      opened.ws.on('message', (d: Buffer, binary: boolean) => { if (binary) out += d.toString(); });
+      await waitFor(() => /[$#] ?$/m.test(out), 'a prompt');
+      opened.ws.send(Buffer.from('sleep 4545\r'), { binary: true });
+      await waitFor(async () => (await emu.processes('default', 'web-7d9f', 'app')).some((p) => p.args === 'sleep 4545'), 'sleep 4545 runs');
+      const closed = new Promise<void>((r) => opened.ws.once('close', () => r()));
+      own.kill('SIGTERM');
+      await closed;
+      expect(out).toContain('podgate: the bastion is shutting down; sessions end in 1 s\r\n');
+      expect(out).toContain('podgate: the bastion is shutting down\r\n');
+      expect(await own.exited).toBe(0);
+      expect(own.logs().find((l) => l['code'] === 'SESSION_END' && l['via'] === 'web')).toMatchObject({ reason: 'shutdown' });
+      expect((await emu.processes('default', 'web-7d9f', 'app')).some((p) => p.args === 'sleep 4545')).toBe(false);
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
+describe('without web.listen', () => {
+  let off: Podgate;
+  beforeAll(async () => { off = await startPodgate({ emulator: emu, users: USERS }); }, 120_000);
+  afterAll(async () => { await off?.stop(); });
+
+  it('ssh … web says the browser terminal is off', async () => {
+    const res = await ssh(off, 'alice', ['web', 'web-7d9f']);
+    expect(res.code).toBe(255);
+    expect(res.stdout.length).toBe(0);
+    expect(res.stderr).toBe('podgate: the browser terminal is not enabled on this bastion\n');
+  });
+});
