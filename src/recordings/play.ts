@@ -9,6 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PodgateError } from '../errors/index.ts';
+import { terminalSafe } from '../errors/terminal-safe.ts';
 import { emit } from '../events/emit.ts';
 import { decisionError } from '../policy/index.ts';
 import { recordingAccess } from './access.ts';
@@ -81,7 +82,8 @@ export async function runPlay(ch: SessionChannel, ctx: ConsoleContext, words: st
       });
       const { width, height, timestamp, title, owner } = rec.header;
       const when = timestamp === null ? '' : `, recorded ${new Date(timestamp * 1000).toISOString().replace(/\.\d+Z$/, 'Z')}`;
-      ch.stderr.write(`podgate: playing ${rec.id} (${title ?? owner ?? 'unknown'}, ${width}x${height}${when}); q or Ctrl-C stops\r\n`);
+      // The header is a file's text: shown inert, like every message podgate writes.
+      ch.stderr.write(`podgate: playing ${rec.id} (${terminalSafe(title ?? owner ?? 'unknown')}, ${width}x${height}${when}); q or Ctrl-C stops\r\n`);
     }
     const bytesOut = await play(ch, rec, args.speed, timed, stopper.signal);
     ctx.closed.removeEventListener('abort', stop);
