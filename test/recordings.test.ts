@@ -26,7 +26,9 @@ const work = mkdtempSync(join(tmpdir(), 'podgate-rec-test-'));
 beforeAll(async () => {
   recDir = join(work, 'recordings');
   emu = await startEmulator({ fixture: 'test/fixtures/cluster.yaml', tls: true, control: true });
-  const users = DEFAULT_USERS.map((u) => (u.name === 'bob' ? { ...u, allow: { recordings: true } } : u));
+  // bob may play everyone's recordings; carol those of sessions in prod only.
+  const allow: Record<string, Record<string, unknown>> = { bob: { recordings: true }, carol: { recordings: true, namespaces: ['prod'] } };
+  const users = DEFAULT_USERS.map((u) => (allow[u.name] ? { ...u, allow: allow[u.name] } : u));
   pg = await startPodgate({ emulator: emu, users, configPatch: { recordings: { dir: recDir, input: true } } });
 }, 90_000);
 
@@ -164,7 +166,7 @@ describe('listing recordings', () => {
 });
 
 describe('interactive sessions', () => {
-  it('records resizes and keystrokes (recordings.input), and play in a terminal shows it; q or Ctrl-C stops a playback', async () => {
+  it('records resizes and keystrokes (recordings.input), and play in a terminal shows it; q or Ctrl-C stops a playback; allow.namespaces narrows allow.recordings', async () => {
     const t = startTmux(pg, 'alice+tiny.prod', [], { cols: 100, rows: 30 });
     tmuxes.push(t);
     t.type('echo REC-$((6*7))', true);
@@ -205,5 +207,19 @@ describe('interactive sessions', () => {
     tmuxes.push(whole);
     await whole.waitFor(/podgate: end of recording/, 30_000);
     expect(whole.capture()).toMatch(/^MARK-B/m);
+
+    // allow.namespaces narrows allow.recordings: carol (prod only) plays this prod session, not
+    // the one in default, and lists only what she may play.
+    const carol = await ssh(pg, 'carol', ['play', rec.id]);
+    expect(carol.code, carol.stderr).toBe(0);
+    expect(carol.stdout.toString()).toContain('MARK-B');
+    const other = await recordingOf(UTF8_COMMAND);
+    const refused = await ssh(pg, 'carol', ['play', other.id]);
+    expect(refused.code).toBe(255);
+    expect(refused.stdout.length).toBe(0);
+    expect(refused.stderr).toBe('podgate: namespace "default" is not allowed for carol (allowed: prod)\n');
+    const listed = (await ssh(pg, 'carol', ['recordings'])).stdout.toString();
+    expect(listed).toContain(rec.id);
+    expect(listed).not.toContain(other.id);
   }, 120_000);
 });

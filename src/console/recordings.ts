@@ -1,10 +1,10 @@
 /**
  * `recordings`: a table of the session recordings this user may play (src/recordings): their
- * own, or everyone's with `allow.recordings`; the newest LIMIT, last written first. The ID
+ * own, and with `allow.recordings` everyone's in their namespaces; the newest LIMIT, last written first. The ID
  * column is what `play ID` takes.
  */
 import { PodgateError } from '../errors/index.ts';
-import { mayDo } from '../policy/index.ts';
+import { recordingAccess } from '../recordings/access.ts';
 import { listRecordings } from '../recordings/catalog.ts';
 import type { ConsoleContext } from '../session/extensions.ts';
 import { age, formatTable, printable } from './table.ts';
@@ -22,8 +22,7 @@ export async function recordingsTable(ctx: ConsoleContext, args: string[], eol: 
   if (args.length > 0) throw new PodgateError('UNSUPPORTED', 'usage: recordings');
   const dir = ctx.config.recordings.dir;
   if (dir === undefined) throw new PodgateError('RECORDING_NOT_FOUND', 'recordings are off on this bastion');
-  const everyone = mayDo(ctx.user, 'recordings').allowed;
-  const rows = await listRecordings(dir, everyone ? null : ctx.user.name, LIMIT);
+  const rows = await listRecordings(dir, (header) => recordingAccess(ctx.user, header).allowed, LIMIT);
   if (rows.length === 0) return `No recordings you may play.${eol}`;
   return formatTable(HEADER, rows.map((r) => {
     const target = r.title !== null && r.owner !== null && r.title.startsWith(`${r.owner}+`) ? r.title.slice(r.owner.length + 1) : (r.title ?? '');

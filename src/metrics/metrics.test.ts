@@ -93,6 +93,23 @@ describe('metrics from audit events', () => {
     expect(text).not.toMatch(/made-up|attacker|user-chosen|nonsense|192\.0\.2\.7/);
   });
 
+  it('counts recordings: ended with their bytes and drops, failed, deleted by rule', async () => {
+    const { logger, metrics } = wired('silent');
+    const rec = { sessionId: 's1', path: '/rec/s1.cast' };
+    emit(logger, { code: 'RECORDING_END', ...rec, bytes: 1000, events: 10, droppedEvents: 3, durationMs: 5 });
+    emit(logger, { code: 'RECORDING_END', ...rec, bytes: 500, events: 1, droppedEvents: 0, durationMs: 5 });
+    emit(logger, { code: 'RECORDING_FAILED', ...rec, err: 'ENOSPC' });
+    emit(logger, { code: 'RECORDING_DELETED', path: '/rec/a.cast', bytes: 1, reason: 'max-age', ageDays: 31 });
+    emit(logger, { code: 'CONSOLE_COMMAND', connId: 'c1', user: 'alice', command: 'play', args: ['x'], result: 'ok' });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('podgate_recordings_total{result="ended"} 2');
+    expect(text).toContain('podgate_recordings_total{result="failed"} 1');
+    expect(text).toContain('podgate_recording_bytes_total 1500');
+    expect(text).toContain('podgate_recording_dropped_events_total 3');
+    expect(text).toContain('podgate_recordings_deleted_total{reason="max-age"} 1');
+    expect(text).toContain('podgate_console_commands_total{command="play",result="ok"} 1');
+  });
+
   it('gives identical metrics at log levels info, warn and silent', async () => {
     const texts: string[] = [];
     const lineCounts: number[] = [];

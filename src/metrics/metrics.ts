@@ -81,6 +81,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   // Cluster names come from the config (events carry only configured ones); bounded all the same.
   const clusterOf = (e: AuditEvent): string | null => (typeof e.cluster === 'string' && e.cluster !== '' ? e.cluster.slice(0, 63) : null);
   const negotiationFailed = new Counter({ name: 'podgate_negotiation_failures_total', help: 'Key exchanges that found no common algorithm, by category', labelNames: ['category'], registers });
+  // --- recordings (docs/recordings.md) ---
+  const recordings = new Counter({ name: 'podgate_recordings_total', help: 'Session recordings, by result: ended (closed), failed (could not be created or written)', labelNames: ['result'], registers });
+  const recordingBytes = new Counter({ name: 'podgate_recording_bytes_total', help: 'Bytes written to session recordings (counted when each one ends)', registers });
+  const recordingDropped = new Counter({ name: 'podgate_recording_dropped_events_total', help: 'Recording events dropped because the disk did not keep up (counted when each recording ends)', registers });
+  const recordingsDeleted = new Counter({ name: 'podgate_recordings_deleted_total', help: 'Recordings deleted by retention, by rule', labelNames: ['reason'], registers });
+  // --- end of recordings metrics ---
 
   // Label values come from a closed set where we can, so that user data cannot blow up cardinality.
   const bounded = (v: unknown, allowed: readonly string[]) => {
@@ -145,7 +151,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
         fileOps.inc({ op: str(e.op).slice(0, 20), result: str(e.result).slice(0, 20) });
         break;
       case 'CONSOLE_COMMAND':
-        consoleCommands.inc({ command: bounded(e.command, ['pods', 'logs', 'whoami', 'help', 'interactive', 'summary']), result: str(e.result).slice(0, 20) });
+        consoleCommands.inc({ command: bounded(e.command, ['pods', 'logs', 'whoami', 'help', 'interactive', 'summary', 'recordings', 'play']), result: str(e.result).slice(0, 20) });
         break;
       case 'CONNECTION_REFUSED':
         connectionsRefused.inc({ reason: bounded(e.reason, REFUSAL_REASONS) });
@@ -162,6 +168,18 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       }
       case 'SSH_NEGOTIATION_FAILED':
         negotiationFailed.inc({ category: bounded(e.category, NEGOTIATION_CATEGORIES) });
+        break;
+      // --- recordings ---
+      case 'RECORDING_END':
+        recordings.inc({ result: 'ended' });
+        recordingBytes.inc(num(e.bytes));
+        recordingDropped.inc(num(e.droppedEvents));
+        break;
+      case 'RECORDING_FAILED':
+        recordings.inc({ result: 'failed' });
+        break;
+      case 'RECORDING_DELETED':
+        recordingsDeleted.inc({ reason: bounded(e.reason, ['max-age', 'max-bytes']) });
         break;
       default:
         break;

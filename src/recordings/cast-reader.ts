@@ -2,7 +2,7 @@
  * Reads a recording back for `play`: the ID is checked against the session-ID shape before it
  * becomes a path (so `..`, `/`, NUL or an absolute path never reach the file system), the file
  * is opened without following symlinks or blocking (a FIFO) and must be a regular file, the header must be asciicast
- * v2 with podgate's `podgate` field (its owner). Events are read one line at a time; a line that
+ * v2 (podgate's own `podgate` field names the owner and namespace). Events are read one line at a time; a line that
  * does not parse (the last one, cut by a crash) ends the recording.
  */
 import { constants } from 'node:fs';
@@ -18,11 +18,21 @@ interface CastEvent {
   data: string;
 }
 
-export interface OpenRecording {
-  id: string;
+/** What podgate reads from a header: asciinema's fields, and from podgate's own whose and where. */
+export interface CastHeaderInfo {
+  width: number;
+  height: number;
+  timestamp: number | null;
+  title: string | null;
   /** The podgate user the session ran as (null for a file without podgate's header field). */
   owner: string | null;
-  header: { width: number; height: number; timestamp: number | null; title: string | null };
+  /** The namespace of the session's pod (null likewise). */
+  namespace: string | null;
+}
+
+export interface OpenRecording {
+  id: string;
+  header: CastHeaderInfo;
   events(): AsyncIterable<CastEvent>;
   close(): Promise<void>;
 }
@@ -41,8 +51,8 @@ function parseEvent(line: string): CastEvent | null {
   }
 }
 
-/** A recording's first line, when it is an asciicast v2 header; `owner` from podgate's field. */
-export function parseHeader(line: string | undefined): (OpenRecording['header'] & { owner: string | null }) | null {
+/** A recording's first line, when it is an asciicast v2 header. */
+export function parseHeader(line: string | undefined): CastHeaderInfo | null {
   try {
     const h = JSON.parse(line ?? '') as Record<string, unknown>;
     if (h['version'] !== 2 || typeof h['width'] !== 'number' || typeof h['height'] !== 'number') return null;
@@ -52,6 +62,7 @@ export function parseHeader(line: string | undefined): (OpenRecording['header'] 
       timestamp: typeof h['timestamp'] === 'number' ? h['timestamp'] : null,
       title: typeof h['title'] === 'string' ? h['title'] : null,
       owner: typeof meta?.['user'] === 'string' ? meta['user'] : null,
+      namespace: typeof meta?.['namespace'] === 'string' ? meta['namespace'] : null,
     };
   } catch {
     return null;
@@ -87,9 +98,8 @@ export async function openRecording(dir: string, id: string): Promise<OpenRecord
     await close();
     throw new PodgateError('RECORDING_NOT_FOUND', `${id} is not an asciicast v2 recording`);
   }
-  const { owner, ...rest } = header;
   return {
-    id, owner, header: rest, close,
+    id, header, close,
     async *events() {
       for (;;) {
         const next = await it.next();

@@ -71,6 +71,8 @@ export class CastWriter {
   #failed = false;
   #closed: Promise<CastStats> | null = null;
   #dropping = false;
+  /** close() was called: later events are ignored. */
+  #closing = false;
   #bytes = 0;
   #events = 0;
   #dropped = 0;
@@ -111,15 +113,19 @@ export class CastWriter {
 
   /** Writes what is left (a character cut at the end becomes U+FFFD), syncs and closes. */
   close(): Promise<CastStats> {
-    this.#closed ??= this.#finish();
+    if (!this.#closed) {
+      // The rest of a character cut at the end, then nothing more.
+      for (const type of ['o', 'i'] as const) {
+        const rest = this.#decoders[type].end();
+        if (rest) this.#event(type, rest);
+      }
+      this.#closing = true;
+      this.#closed = this.#finish();
+    }
     return this.#closed;
   }
 
   async #finish(): Promise<CastStats> {
-    for (const type of ['o', 'i'] as const) {
-      const rest = this.#decoders[type].end();
-      if (rest) this.#event(type, rest);
-    }
     clearInterval(this.#timer);
     const fh = await this.#opened;
     while (!this.#failed && (this.#writing || this.#pending.length > 0 || this.#dirty)) await this.#flush(true);
@@ -128,12 +134,13 @@ export class CastWriter {
   }
 
   #text(type: 'o' | 'i', chunk: Buffer): void {
-    if (this.#closed) return;
+    if (this.#closing) return;
     const text = this.#decoders[type].write(chunk);
     if (text) this.#event(type, text);
   }
 
   #event(type: CastEventType, data: string): void {
+    if (this.#closing) return;
     const seconds = Math.max(0, Math.round(this.#now() - this.#start) / 1000);
     if (this.#queue(`[${seconds}, "${type}", ${JSON.stringify(data)}]\n`)) this.#events++;
   }

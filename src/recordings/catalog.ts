@@ -1,6 +1,6 @@
 /**
- * The recordings a user may play, newest first, for the console's `recordings` command: their
- * own, or everyone's with `allow.recordings`. Only podgate's own files (`<session id>.cast`,
+ * The recordings a user may play (./access.ts), newest first, for the console's `recordings`
+ * command. Only podgate's own files (`<session id>.cast`,
  * regular files, not followed through symlinks) are read, and of each only its first line (at
  * most HEADER_BYTES), which names the owner.
  */
@@ -8,7 +8,7 @@ import { constants } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSessionId } from '../session/session-id.ts';
-import { parseHeader } from './cast-reader.ts';
+import { parseHeader, type CastHeaderInfo } from './cast-reader.ts';
 
 const HEADER_BYTES = 16 * 1024;
 
@@ -36,8 +36,8 @@ async function firstLine(path: string): Promise<string | undefined> {
   }
 }
 
-/** `owner` null: every recording; else only that user's. Newest (last written) first, at most `limit`. */
-export async function listRecordings(dir: string, owner: string | null, limit: number): Promise<RecordingEntry[]> {
+/** The recordings whose header `may` accepts, newest (last written) first, at most `limit`. */
+export async function listRecordings(dir: string, may: (header: CastHeaderInfo) => boolean, limit: number): Promise<RecordingEntry[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -58,7 +58,7 @@ export async function listRecordings(dir: string, owner: string | null, limit: n
   for (const f of files) {
     if (out.length >= limit) break;
     const header = parseHeader(await firstLine(f.path).catch(() => undefined));
-    if (!header || (owner !== null && header.owner !== owner)) continue;
+    if (!header || !may(header)) continue;
     out.push({ id: f.id, owner: header.owner, title: header.title, timestamp: header.timestamp, bytes: f.bytes, mtimeMs: f.mtimeMs });
   }
   return out;

@@ -4,13 +4,15 @@
  * `asciinema play -i 2`). `q` or Ctrl-C stops. Without a PTY the recorded output is printed
  * raw, without timing (as `asciinema cat`), so `ssh USER@bastion play ID > out` exports it.
  *
- * Who may play it: the user it recorded, and users whose policy allows `recordings`
- * (src/policy). Each play is an audit event (RECORDING_PLAYED).
+ * Who may play it: the user it recorded, and users whose policy allows `recordings` within
+ * their namespaces (./access.ts). Each play is an audit event (RECORDING_PLAYED).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PodgateError } from '../errors/index.ts';
+import { terminalSafe } from '../errors/terminal-safe.ts';
 import { emit } from '../events/emit.ts';
-import { decisionError, mayDo } from '../policy/index.ts';
+import { decisionError } from '../policy/index.ts';
+import { recordingAccess } from './access.ts';
 import type { ConsoleContext, HandlerOutcome } from '../session/extensions.ts';
 import { finishChannel } from '../ssh/finish-channel.ts';
 import type { SessionChannel } from '../ssh/types.ts';
@@ -64,13 +66,10 @@ export async function runPlay(ch: SessionChannel, ctx: ConsoleContext, words: st
   if (dir === undefined) throw new PodgateError('RECORDING_NOT_FOUND', 'recordings are off on this bastion');
   const rec = await openRecording(dir, args.id);
   try {
-    const owned = rec.owner === ctx.user.name;
-    if (!owned) {
-      const refused = decisionError(mayDo(ctx.user, 'recordings'));
-      if (refused) throw refused;
-    }
+    const access = recordingAccess(ctx.user, rec.header);
+    if (!access.allowed) throw decisionError(access.decision) ?? new PodgateError('POLICY_DENIED');
     const timed = ctx.pty !== null;
-    emit(ctx.logger, { code: 'RECORDING_PLAYED', connId: ctx.connId, user: ctx.user.name, recording: rec.id, owner: rec.owner, as: owned ? 'owner' : 'allow.recordings', speed: args.speed, pty: timed }, 'recording played');
+    emit(ctx.logger, { code: 'RECORDING_PLAYED', connId: ctx.connId, user: ctx.user.name, recording: rec.id, owner: rec.header.owner, as: access.as, speed: args.speed, pty: timed }, 'recording played');
 
     const stopper = new AbortController();
     const stop = (): void => stopper.abort();
@@ -81,9 +80,10 @@ export async function runPlay(ch: SessionChannel, ctx: ConsoleContext, words: st
       ch.on('data', (d: Buffer) => {
         if (d.includes(CTRL_C) || (d.length === 1 && (d[0] === Q || d[0] === Q_UPPER))) stop();
       });
-      const { width, height, timestamp, title } = rec.header;
+      const { width, height, timestamp, title, owner } = rec.header;
       const when = timestamp === null ? '' : `, recorded ${new Date(timestamp * 1000).toISOString().replace(/\.\d+Z$/, 'Z')}`;
-      ch.stderr.write(`podgate: playing ${rec.id} (${title ?? rec.owner ?? 'unknown'}, ${width}x${height}${when}); q or Ctrl-C stops\r\n`);
+      // The header is a file's text: shown inert, like every message podgate writes.
+      ch.stderr.write(`podgate: playing ${rec.id} (${terminalSafe(title ?? owner ?? 'unknown')}, ${width}x${height}${when}); q or Ctrl-C stops\r\n`);
     }
     const bytesOut = await play(ch, rec, args.speed, timed, stopper.signal);
     ctx.closed.removeEventListener('abort', stop);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -50,6 +50,23 @@ describe('Recorder', () => {
     withInput.input(Buffer.from('ls\r'));
     await withInput.close();
     expect(readFileSync(join(dir, '00112233445566fe.cast'), 'utf8')).toContain('"i", "ls\\r"]');
+  });
+});
+
+describe('a recording that cannot be written', () => {
+  it('is a RECORDING_FAILED event; the hooks keep working and close resolves', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'podgate-recorder-'));
+    dirs.push(root);
+    writeFileSync(join(root, 'file'), 'not a directory');
+    const events: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => { events.push(JSON.parse(line) as Record<string, unknown>); } });
+    const rec = new Recorder().start({ ...start(join(root, 'file', 'rec')), logger })!;
+    rec.output(Buffer.from('x'));
+    rec.resize(1, 1);
+    await rec.close();
+    expect(events.map((e) => e['code'])).toEqual(['RECORDING_START', 'RECORDING_FAILED', 'RECORDING_END']);
+    expect(events[1]).toMatchObject({ sessionId: '00112233445566ff', err: expect.stringContaining('ENOTDIR') as string });
+    expect(events[2]).toMatchObject({ bytes: 0 });
   });
 });
 

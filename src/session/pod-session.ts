@@ -52,7 +52,6 @@ export class PodSession implements SessionHandler, ActiveSession {
   readonly #env = new Map<string, string>();
   #channel: SessionChannel | null = null;
   #exec: ExecSession | null = null;
-  #recording: SessionRecording | null = null;
   #resizeListeners: ((s: WindowSize) => void)[] = [];
   #endReason: EndReason | null = null;
   #closed = false;
@@ -94,7 +93,6 @@ export class PodSession implements SessionHandler, ActiveSession {
     if (this.#pty) this.#pty = { ...this.#pty, cols: size.cols, rows: size.rows };
     if (this.#handle) this.#handle.resize(size);
     else if (this.#exec) this.#exec.resize(size);
-    this.#recording?.resize(size.cols, size.rows);
     for (const l of this.#resizeListeners) l(size);
   }
 
@@ -279,6 +277,7 @@ export class PodSession implements SessionHandler, ActiveSession {
     if (rec) {
       exec.stdout.on('data', (d: Buffer) => rec.output(d));
       ch.on('data', (d: Buffer) => rec.input(d));
+      ctx.onResize((s) => rec.resize(s.cols, s.rows));
     }
     const registry = this.#d.userCtx.liveSessions;
     const { outcome, bytesIn, bytesOut } = this.#pty && registry
@@ -297,7 +296,6 @@ export class PodSession implements SessionHandler, ActiveSession {
       })
       : await bridgeExec(ch, exec, { onActivity: () => this.#timers.activity() });
     this.#exec = null;
-    this.#recording = null;
     void rec?.close();
     if ('error' in outcome) {
       if (this.#endReason && this.#endReason !== 'exit') return { exitCode: null, bytesIn, bytesOut };
@@ -312,11 +310,10 @@ export class PodSession implements SessionHandler, ActiveSession {
     const pty = this.#pty;
     if (!pty || !this.#d.extensions.recorder) return null;
     const { target: t, user, identity, config, logger } = ctx;
-    this.#recording = this.#d.extensions.recorder.start({
+    return this.#d.extensions.recorder.start({
       sessionId: this.sessionId, user: user.name, identity, namespace: t.namespace, pod: t.pod, container: t.container, command,
       cols: pty.cols, rows: pty.rows, term: pty.term, config: config.recordings, logger,
     });
-    return this.#recording;
   }
 
   private async runConsole(ch: SessionChannel, command: string | null): Promise<void> {
