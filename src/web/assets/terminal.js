@@ -54,7 +54,13 @@ ws.addEventListener('close', (ev) => {
 const send = (data) => {
   if (ws.readyState === WebSocket.OPEN) ws.send(data);
 };
-term.onData((text) => send(utf8.encode(text)));
+// podgate takes WebSocket messages of up to 1 MiB: a long paste goes in 64 KiB pieces (the
+// server reads a byte stream, so a UTF-8 sequence may straddle two of them).
+const PIECE = 64 * 1024;
+term.onData((text) => {
+  const bytes = utf8.encode(text);
+  for (let at = 0; at < bytes.length; at += PIECE) send(bytes.subarray(at, at + PIECE));
+});
 // Binary strings (some mouse reports): one byte per char.
 term.onBinary((text) => send(Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff)));
 term.onResize(({ cols, rows }) => send(JSON.stringify({ type: 'resize', cols, rows })));
