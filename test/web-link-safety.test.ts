@@ -7,7 +7,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -244,6 +245,26 @@ describe('web.tls', () => {
     // And node's client sees the same certificate and cookie.
     const plain = await httpGet(await link('alice', tlsPg), { ca: cert });
     expect(String(plain.headers['set-cookie'])).toMatch(/; Secure$/);
+  });
+});
+
+describe('the config in force decides', () => {
+  it('a link printed before allow.web was turned off (reload) opens nothing', async () => {
+    const own = await startPodgate({ emulator: emu, users: USERS, configPatch: { web: { listen: '127.0.0.1:0' } } });
+    try {
+      const url = await link('alice', own);
+      const config = parseYaml(readFileSync(own.configPath, 'utf8')) as { users: { name: string; allow?: Record<string, unknown> }[] };
+      for (const u of config.users) if (u.name === 'alice') u.allow = { ...u.allow, web: false };
+      writeFileSync(own.configPath, stringifyYaml(config));
+      own.kill('SIGHUP');
+      await waitFor(() => own.logs().some((l) => l['code'] === 'CONFIG_RELOADED'), 'the reload', 30_000);
+      const res = await httpGet(url);
+      expect(res.status).toBe(403);
+      expect(res.body).toContain('this browser has no valid terminal session');
+      await waitFor(() => own.logs().some((l) => l['code'] === 'WEB_REFUSED' && l['reason'] === 'user-gone' && l['user'] === 'alice'), 'the audit event');
+    } finally {
+      await own.stop();
+    }
   });
 });
 
