@@ -32,7 +32,9 @@ function setState(text, ended) {
   if (ended) state.className = 'ended';
 }
 
+let opened = false;
 ws.addEventListener('open', () => {
+  opened = true;
   setState('connected', false);
   term.focus();
 });
@@ -47,7 +49,8 @@ ws.addEventListener('message', (ev) => {
 ws.addEventListener('close', (ev) => {
   window.podgate.ended = true;
   const code = window.podgate.exitCode;
-  setState(code === null ? `disconnected${ev.reason ? `: ${ev.reason}` : ''}` : `ended (exit status ${code})`, true);
+  if (!opened) setState('refused: this terminal was opened already or its time ran out; print a new link', true);
+  else setState(code === null ? `disconnected${ev.reason ? `: ${ev.reason}` : ''}` : `ended (exit status ${code})`, true);
   term.write('\r\n\x1b[2m[podgate: session ended; print a new link to start another]\x1b[0m\r\n');
 });
 
