@@ -116,6 +116,8 @@ describe('podgate serve from it as uid 10001 on a read-only root', () => {
       hostKeys: [hostKey],
       stateDir: state,
       users: [{ name: 'alice', publicKeys: [alice.publicKey], kubernetes: { user: 'alice', groups: ['dev'] } }],
+      // The browser terminal's page files must ship in the image too.
+      web: { listen: '127.0.0.1:0' },
     }), { mode: 0o644 });
 
     // A private mount namespace: the stateDir becomes its own (writable) mount, then the root
@@ -149,5 +151,13 @@ describe('podgate serve from it as uid 10001 on a read-only root', () => {
     expect(status).toMatch(new RegExp(`^Uid:\\s+${UID}\\s`, 'm'));
     expect(existsSync(join(layout.app, 'rw-probe'))).toBe(false);
     expect(out).not.toMatch(/EROFS|EACCES/);
+    // The terminal page's files: xterm.js from node_modules, podgate's own from dist/.
+    const web = JSON.parse(out.split('\n').find((l) => l.includes('"WEB_LISTENING"')) ?? '{}') as { publicUrl?: string };
+    expect(web.publicUrl, out).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    for (const asset of ['xterm.mjs', 'xterm.css', 'addon-fit.mjs', 'addon-web-links.mjs', 'terminal.js', 'terminal.css']) {
+      const res = await fetch(`${web.publicUrl}/assets/${asset}`);
+      expect(res.status, asset).toBe(200);
+      expect((await res.text()).length, asset).toBeGreaterThan(100);
+    }
   }, 120_000);
 });

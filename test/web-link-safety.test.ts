@@ -6,7 +6,9 @@
  * over HTTPS. A bastion without web.listen says so.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,23 +19,32 @@ import type { Emulator } from '../src/emulator/types.ts';
 import { DEFAULT_USERS, startPodgate, type Podgate } from './helpers/podgate.ts';
 import { ssh, waitFor } from './helpers/ssh.ts';
 import { httpGet, screenText, typeLine } from './helpers/browser.ts';
+import { makeCertDir, type CertDir } from './helpers/certs.ts';
 
 const TTL = 3;
 let emu: Emulator;
 let pg: Podgate;
+let certs: CertDir;
+/** alice's key with a certificate that does not permit a PTY (`ssh-keygen -O no-pty`). */
+let noPtyKey: string;
 const tmp = mkdtempSync(join(tmpdir(), 'podgate-web-safety-'));
 
 const USERS = DEFAULT_USERS.map((u) => (u.name === 'alice' || u.name === 'mallory' ? { ...u, allow: { web: true } } : u));
 
 beforeAll(async () => {
   emu = await startEmulator({ fixture: 'test/fixtures/cluster.yaml', tls: true, control: true });
-  pg = await startPodgate({ emulator: emu, users: USERS, configPatch: { web: { listen: '127.0.0.1:0', linkTtlSeconds: TTL, maxPendingLinksPerUser: 3, trustedProxies: ['127.0.0.3'] }, limits: { idleTimeoutSeconds: 2 } } });
+  certs = makeCertDir();
+  const ca = await certs.key('ca');
+  noPtyKey = await certs.key('alice-nopty');
+  await certs.sign(ca, noPtyKey, ['-n', 'alice', '-O', 'no-pty']);
+  pg = await startPodgate({ emulator: emu, users: USERS, configPatch: { userCAs: [readFileSync(`${ca}.pub`, 'utf8').trim()], web: { listen: '127.0.0.1:0', linkTtlSeconds: TTL, maxPendingLinksPerUser: 3, trustedProxies: ['127.0.0.3'] }, limits: { idleTimeoutSeconds: 2 } } });
 }, 120_000);
 
 afterAll(async () => {
   await pg?.stop();
   await emu?.close();
   rmSync(tmp, { recursive: true, force: true });
+  certs?.cleanup();
 });
 
 async function link(user = 'alice', p: Podgate = pg): Promise<string> {
@@ -83,6 +94,13 @@ describe('ssh … web is refused before a link exists', () => {
     expect(res.stderr).toMatch(/^podgate: mallory may not .*exec/);
   });
 
+  it('a certificate without permit-pty gets no browser terminal either (it is a PTY session)', async () => {
+    const res = await ssh(pg, 'alice', ['web', 'web-7d9f'], { key: noPtyKey, extraArgs: ['-o', `CertificateFile=${noPtyKey}-cert.pub`] });
+    expect(res.code).toBe(255);
+    expect(res.stdout.length).toBe(0);
+    expect(res.stderr).toBe('podgate: your certificate does not permit a terminal (permit-pty), and a browser terminal is one\n');
+  });
+
   it('bad usage, and --attach/--watch, say what is possible', async () => {
     const none = await ssh(pg, 'alice', ['web']);
     expect(none.code).toBe(255);
@@ -102,6 +120,17 @@ describe('links', () => {
     expect(fourth.stderr).toMatch(/^podgate: 3 browser links are waiting to be opened \(at most 3\)/);
   });
 
+  it('a HEAD request does not spend a link', async () => {
+    // The three pending links of the test before may still hold the room: wait them out.
+    await new Promise((r) => setTimeout(r, TTL * 1000 + 200));
+    const url = await link();
+    const head = await new Promise<number>((resolve, reject) => {
+      request(url, { method: 'HEAD' }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject).end();
+    });
+    expect(head).toBe(405);
+    expect((await httpGet(url)).status).toBe(200);
+  });
+
   it('an expired link gets a clear page and an audit event', async () => {
     // The three pending links of the test before expire too.
     const url = await link().catch(async () => {
@@ -113,7 +142,7 @@ describe('links', () => {
     expect(res.status).toBe(410);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.body).toContain('<h1>podgate: this browser link has expired</h1>');
-    expect(pg.logs().some((l) => l['code'] === 'WEB_REFUSED' && l['reason'] === 'expired-link' && l['user'] === 'alice')).toBe(true);
+    await waitFor(() => pg.logs().some((l) => l['code'] === 'WEB_REFUSED' && l['reason'] === 'expired-link' && l['user'] === 'alice'), 'the audit event');
     // The next click is a link issued now: it works.
     expect((await httpGet(await link())).status).toBe(200);
   });
@@ -134,16 +163,17 @@ describe('links', () => {
     expect(blocked.body).toContain('too many refused requests from this address');
     // The refused request did not spend the link.
     expect((await httpGet(good)).status).toBe(200);
-    expect(pg.logs().some((l) => l['code'] === 'WEB_REFUSED' && l['reason'] === 'penalised' && l['remoteAddress'] === '127.0.0.2')).toBe(true);
+    await waitFor(() => pg.logs().some((l) => l['code'] === 'WEB_REFUSED' && l['reason'] === 'penalised' && l['remoteAddress'] === '127.0.0.2'), 'the audit event');
   });
 
   it('behind a trusted ingress the browser is the X-Forwarded-For address it appended; from others the header is ignored', async () => {
     const bad = `${new URL(await link()).origin}/t/${'B'.repeat(22)}`;
     await httpGet(bad, { localAddress: '127.0.0.3', headers: { 'X-Forwarded-For': '198.51.100.1, 203.0.113.9' } });
     await httpGet(bad, { localAddress: '127.0.0.4', headers: { 'X-Forwarded-For': '203.0.113.10' } });
-    const sources = pg.logs().filter((l) => l['code'] === 'WEB_REFUSED' && l['reason'] === 'unknown-link').map((l) => l['remoteAddress']);
-    expect(sources).toContain('203.0.113.9');
-    expect(sources).toContain('127.0.0.4');
+    // podgate's log lines reach the test through a pipe: wait for both.
+    const refusedFrom = () => pg.logs().filter((l) => l['code'] === 'WEB_REFUSED' && l['reason'] === 'unknown-link').map((l) => l['remoteAddress']);
+    await waitFor(() => refusedFrom().includes('203.0.113.9') && refusedFrom().includes('127.0.0.4'), 'both refusals logged');
+    const sources = refusedFrom();
     expect(sources).not.toContain('203.0.113.10');
     expect(sources).not.toContain('198.51.100.1');
   });
@@ -163,9 +193,9 @@ describe('the terminal WebSocket', () => {
     const again = await openSocket(s.socket, { Origin: s.origin, Cookie: s.cookie });
     expect(again).toMatchObject({ status: 409 });
     (ok as { ws: WebSocket }).ws.close();
-    const reasons = pg.logs().filter((l) => l['code'] === 'WEB_REFUSED').map((l) => l['reason']);
-    expect(reasons).toEqual(expect.arrayContaining(['bad-origin', 'no-session', 'session-used']));
-    expect(pg.logs().find((l) => l['code'] === 'WEB_REFUSED' && l['reason'] === 'bad-origin')).toMatchObject({ origin: 'http://evil.example' });
+    const reasons = () => pg.logs().filter((l) => l['code'] === 'WEB_REFUSED').map((l) => l['reason']);
+    await waitFor(() => ['bad-origin', 'no-session', 'session-used'].every((r) => reasons().includes(r)), 'the three refusals logged');
+    expect(await waitFor(() => pg.logs().find((l) => l['code'] === 'WEB_REFUSED' && l['reason'] === 'bad-origin'), 'the audit event')).toMatchObject({ origin: 'http://evil.example' });
   });
 });
 
@@ -215,6 +245,26 @@ describe('web.tls', () => {
     // And node's client sees the same certificate and cookie.
     const plain = await httpGet(await link('alice', tlsPg), { ca: cert });
     expect(String(plain.headers['set-cookie'])).toMatch(/; Secure$/);
+  });
+});
+
+describe('the config in force decides', () => {
+  it('a link printed before allow.web was turned off (reload) opens nothing', async () => {
+    const own = await startPodgate({ emulator: emu, users: USERS, configPatch: { web: { listen: '127.0.0.1:0' } } });
+    try {
+      const url = await link('alice', own);
+      const config = parseYaml(readFileSync(own.configPath, 'utf8')) as { users: { name: string; allow?: Record<string, unknown> }[] };
+      for (const u of config.users) if (u.name === 'alice') u.allow = { ...u.allow, web: false };
+      writeFileSync(own.configPath, stringifyYaml(config));
+      own.kill('SIGHUP');
+      await waitFor(() => own.logs().some((l) => l['code'] === 'CONFIG_RELOADED'), 'the reload', 30_000);
+      const res = await httpGet(url);
+      expect(res.status).toBe(403);
+      expect(res.body).toContain('this browser has no valid terminal session');
+      await waitFor(() => own.logs().some((l) => l['code'] === 'WEB_REFUSED' && l['reason'] === 'user-gone' && l['user'] === 'alice'), 'the audit event');
+    } finally {
+      await own.stop();
+    }
   });
 });
 

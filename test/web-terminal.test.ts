@@ -67,7 +67,7 @@ describe('browser terminal', () => {
     await waitFor(async () => (await screenText(page)).split('\n').some((l) => l.trim() === '42'), '42 on the page', 20_000);
     const start = await waitFor(() => pg.logs().find((l) => l['code'] === 'SESSION_START' && l['via'] === 'web'), 'SESSION_START via web');
     expect(start).toMatchObject({ user: 'alice', action: 'web', namespace: 'default', pod: 'web-7d9f', pty: true, command: null });
-    expect(pg.logs().some((l) => l['code'] === 'WEB_LINK_REDEEMED' && l['user'] === 'alice')).toBe(true);
+    await waitFor(() => pg.logs().some((l) => l['code'] === 'WEB_LINK_REDEEMED' && l['user'] === 'alice'), 'the audit event');
     // The token is never logged.
     const token = url.split('/t/')[1];
     expect(JSON.stringify(pg.logs())).not.toContain(token);
@@ -120,6 +120,22 @@ describe('browser terminal', () => {
     await waitFor(async () => (await screenText(page)).split('\n').some((l) => l.trim() === '✓ ok'), 'UTF-8 from the pod');
   });
 
+  it('a 2 MiB paste (beyond one WebSocket message) arrives whole', async () => {
+    // 2048 lines of 1023 characters: under the tty's 4 KiB canonical line limit.
+    const line = (i: number) => `${String(i).padStart(5, '0')}${'x'.repeat(1018)}`;
+    const text = Array.from({ length: 2048 }, (_, i) => `${line(i)}\n`).join('');
+    expect(text.length).toBe(2 * 1024 * 1024);
+    const want = createHash('sha256').update(text).digest('hex');
+    await typeLine(page, 'clear; stty -echo; head -c 2097152 | sha256sum; stty echo');
+    await page.evaluate((t) => {
+      const data = new DataTransfer();
+      data.setData('text/plain', t);
+      document.querySelector('#terminal textarea')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, text);
+    await waitFor(async () => (await screenText(page)).includes(want), 'the sha256 of the 2 MiB paste', 60_000);
+    expect(await page.evaluate(() => window.podgate.ended)).toBe(false);
+  }, 90_000);
+
   it('closing the tab ends the session and reaps its processes in the pod', async () => {
     await typeLine(page, 'sleep 4343 & sleep 4344');
     await waitFor(async () => (await emu.processes('default', 'web-7d9f', 'app')).filter((p) => /^sleep 434[34]$/.test(p.args)).length === 2, 'both sleeps run');
@@ -137,7 +153,7 @@ describe('browser terminal', () => {
     expect(await p.evaluate(() => window.podgate.exitCode)).toBe(3);
     expect(await p.textContent('#state')).toBe('ended (exit status 3)');
     await p.close();
-    expect(pg.logs().find((l) => l['code'] === 'SESSION_END' && l['via'] === 'web' && l['command'] === 'echo done-$((6*7)) ; exit 3')).toMatchObject({ exitCode: 3, reason: 'exit', action: 'web' });
+    expect(await waitFor(() => pg.logs().find((l) => l['code'] === 'SESSION_END' && l['via'] === 'web' && l['command'] === 'echo done-$((6*7)) ; exit 3'), 'the audit event')).toMatchObject({ exitCode: 3, reason: 'exit', action: 'web' });
   });
 
   it('a second use of the link gets a clear refusal page', async () => {
@@ -146,6 +162,6 @@ describe('browser terminal', () => {
     expect(res?.status()).toBe(410);
     expect(await p.textContent('h1')).toContain('this browser link was already used');
     await p.close();
-    expect(pg.logs().some((l) => l['code'] === 'WEB_REFUSED' && l['reason'] === 'used-link' && l['user'] === 'alice')).toBe(true);
+    await waitFor(() => pg.logs().some((l) => l['code'] === 'WEB_REFUSED' && l['reason'] === 'used-link' && l['user'] === 'alice'), 'the audit event');
   });
 });

@@ -23,8 +23,10 @@ const FILES: [string, () => string, string][] = [
   ['xterm.css', () => require.resolve('@xterm/xterm/css/xterm.css'), CSS],
   ['addon-fit.mjs', () => require.resolve('@xterm/addon-fit/lib/addon-fit.mjs'), JS],
   ['addon-web-links.mjs', () => require.resolve('@xterm/addon-web-links/lib/addon-web-links.mjs'), JS],
-  ['terminal.js', () => new URL('assets/terminal.js', import.meta.url).pathname, JS],
-  ['terminal.css', () => new URL('assets/terminal.css', import.meta.url).pathname, CSS],
+  // Next to this file, so the image build copies them beside its compiled .js (the Dockerfile
+  // copies non-.ts files into directories tsc created).
+  ['terminal.js', () => new URL('terminal-page.js', import.meta.url).pathname, JS],
+  ['terminal.css', () => new URL('terminal-page.css', import.meta.url).pathname, CSS],
 ];
 
 export function loadAssets(): Map<string, Asset> {

@@ -29,6 +29,11 @@ export async function webLink(ctx: ConsoleContext, args: string[], eol: string):
   const { target, command } = parseWebArgs(args);
   const refused = decisionError(mayDo(ctx.user, 'web'));
   if (refused) throw refused;
+  // A browser terminal is a PTY session: a login whose certificate withholds permit-pty gets
+  // no PTY over SSH (pod-session.ts), and none through the browser either.
+  if (ctx.certRestrictions?.pty === false) {
+    throw new PodgateError('POLICY_DENIED', 'your certificate does not permit a terminal (permit-pty), and a browser terminal is one');
+  }
   if (!ctx.web) throw new PodgateError('WEB_OFF');
   // The same checks the browser session makes, now, so a link that cannot work is never printed.
   await authorizeTarget(ctx, 'web', parseTarget(target));

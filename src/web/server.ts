@@ -124,6 +124,11 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       return;
     }
     const link = /^\/t\/([^/]+)$/.exec(path);
+    // A HEAD (a link checker, a preview) must not spend a link meant for a browser.
+    if (link && req.method !== 'GET') {
+      res.writeHead(405, { allow: 'GET' }).end();
+      return;
+    }
     if (link) {
       if (penalties.refusedFor(source) > 0) {
         const page = refuse(source, 'penalised');

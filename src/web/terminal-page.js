@@ -32,7 +32,9 @@ function setState(text, ended) {
   if (ended) state.className = 'ended';
 }
 
+let opened = false;
 ws.addEventListener('open', () => {
+  opened = true;
   setState('connected', false);
   term.focus();
 });
@@ -47,14 +49,21 @@ ws.addEventListener('message', (ev) => {
 ws.addEventListener('close', (ev) => {
   window.podgate.ended = true;
   const code = window.podgate.exitCode;
-  setState(code === null ? `disconnected${ev.reason ? `: ${ev.reason}` : ''}` : `ended (exit status ${code})`, true);
+  if (!opened) setState('refused: this terminal was opened already or its time ran out; print a new link', true);
+  else setState(code === null ? `disconnected${ev.reason ? `: ${ev.reason}` : ''}` : `ended (exit status ${code})`, true);
   term.write('\r\n\x1b[2m[podgate: session ended; print a new link to start another]\x1b[0m\r\n');
 });
 
 const send = (data) => {
   if (ws.readyState === WebSocket.OPEN) ws.send(data);
 };
-term.onData((text) => send(utf8.encode(text)));
+// podgate takes WebSocket messages of up to 1 MiB: a long paste goes in 64 KiB pieces (the
+// server reads a byte stream, so a UTF-8 sequence may straddle two of them).
+const PIECE = 64 * 1024;
+term.onData((text) => {
+  const bytes = utf8.encode(text);
+  for (let at = 0; at < bytes.length; at += PIECE) send(bytes.subarray(at, at + PIECE));
+});
 // Binary strings (some mouse reports): one byte per char.
 term.onBinary((text) => send(Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff)));
 term.onResize(({ cols, rows }) => send(JSON.stringify({ type: 'resize', cols, rows })));
