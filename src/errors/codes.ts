@@ -27,6 +27,9 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { summary: 'the configuration is invalid', fix: 'Run podgate check-config FILE and fix each error it lists.' },
   HOST_KEY_UNREADABLE: { summary: 'a host key file is missing or unreadable', fix: 'Run podgate keygen --dir DIR, or fix hostKeys in the config.' },
   INTERNAL: { summary: 'internal error', fix: 'Read the operator log entry; report a bug if it repeats.' },
+  // Sessions across replicas (docs/replicas.md).
+  REPLICA_UNREACHABLE: { summary: 'the podgate replica that holds this session cannot be reached', fix: 'Check that the replica runs, that replicas.advertise is reachable from the other replicas, and that every replica has the same replicas secret (the operator log says which).' },
+  SESSION_LOST: { summary: 'the podgate replica that held this session stopped; the session is gone', fix: 'Nothing to fix for the session; the stale Lease was removed. Check why the replica stopped.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
