@@ -194,7 +194,8 @@ describe('templates', () => {
     const [c] = pod.containers as Record<string, unknown>[];
     expect((c?.livenessProbe as { httpGet: unknown }).httpGet).toEqual({ path: '/healthz', port: 'metrics' });
     expect((c?.readinessProbe as { httpGet: unknown }).httpGet).toEqual({ path: '/readyz', port: 'metrics' });
-    expect((c?.ports as { name: string }[]).map((p) => p.name)).toEqual(['ssh', 'metrics']);
+    // relay only with relay.enabled (its lines sit inside an `if`, which this static view keeps).
+    expect((c?.ports as { name: string }[]).map((p) => p.name)).toEqual(['ssh', 'metrics', 'relay']);
     const mounts = Object.fromEntries((c?.volumeMounts as { name: string; mountPath: string; readOnly?: boolean }[]).map((m) => [m.name, m]));
     // A directory mount (no subPath): ConfigMap updates reach the pod and podgate reloads them.
     expect(mounts.config).toMatchObject({ mountPath: '/etc/podgate/config', readOnly: true });

@@ -75,6 +75,7 @@ function resolvePaths(cfg: PodgateConfig, baseDir: string): PodgateConfig {
       ...(cfg.kubernetes.kubeconfig === undefined ? {} : { kubeconfig: resolve(baseDir, cfg.kubernetes.kubeconfig) }),
     },
     users: cfg.users.map((u) => ({ ...u, kubernetes: { user: u.kubernetes.user ?? u.name, groups: u.kubernetes.groups } })),
+    replicas: cfg.replicas && cfg.replicas.secretFile !== undefined ? { ...cfg.replicas, secretFile: resolve(baseDir, cfg.replicas.secretFile) } : cfg.replicas,
   };
 }
 

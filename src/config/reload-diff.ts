@@ -6,7 +6,7 @@
  */
 import type { PodgateConfig } from './types.ts';
 
-const RESTART_KEYS = ['listen', 'hostKeys', 'kubernetes', 'metrics', 'stateDir'] as const;
+const RESTART_KEYS = ['listen', 'hostKeys', 'kubernetes', 'metrics', 'stateDir', 'replicas'] as const;
 // ...and log.format (below).
 
 export interface ReloadDiff {

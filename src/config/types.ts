@@ -28,6 +28,23 @@ export interface PodgateConfig {
   stateDir: string;
   /** Optional text shown before authentication. */
   banner?: string;
+  /** Sessions across replicas (docs/replicas.md); null: off. */
+  replicas: ReplicasConfig | null;
+}
+
+/** The internal relay between replicas; what is absent comes from the environment (src/replicas/settings.ts). */
+export interface ReplicasConfig {
+  /** host:port of the relay listener. */
+  listen: string;
+  /** host:port other replicas reach this one at (its Leases' holderIdentity). */
+  advertise?: string;
+  /** File with the shared secret (at least 32 bytes). */
+  secretFile?: string;
+  /** Namespace of the session Leases. */
+  namespace?: string;
+  connectTimeoutMs: number;
+  /** Relay connections in their handshake at once; the excess is dropped. */
+  maxPending: number;
 }
 
 interface KubernetesConfig {
