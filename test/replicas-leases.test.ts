@@ -43,9 +43,9 @@ const until = async <T>(f: () => Promise<T>, ok: (v: T) => boolean): Promise<T> 
 describe('session leases', () => {
   it('publishes a detached session as a Lease, renews it, finds it by id and by user, and withdraws it', async () => {
     const a = new SessionLeases({ api: kube, namespace: 'podgate', advertise: '10.0.0.1:7022', logger });
-    a.publish({ id: 'Ab12cd', user: 'alice', target: 'web-7d9f.prod+app', graceSeconds: 3 });
+    a.publish({ id: 'Ab12cd', user: 'alice', target: 'web-7d9f.prod+app', namespace: 'prod', pod: 'web-7d9f', container: 'app', startedAt: '2026-12-04T15:00:00.000Z', graceSeconds: 3 });
     const found = await until(() => a.find('Ab12cd'), (f) => f !== null);
-    expect(found).toMatchObject({ id: 'Ab12cd', holder: '10.0.0.1:7022', user: 'alice', target: 'web-7d9f.prod+app', stale: false });
+    expect(found).toMatchObject({ id: 'Ab12cd', holder: '10.0.0.1:7022', user: 'alice', target: 'web-7d9f.prod+app', namespace: 'prod', pod: 'web-7d9f', container: 'app', startedAt: '2026-12-04T15:00:00.000Z', stale: false });
     expect(found?.lease).toMatchObject({ name: 'podgate-session-ab12cd', leaseDurationSeconds: 3, labels: { 'podgate.dev/user': 'alice', 'app.kubernetes.io/managed-by': 'podgate' } });
     // Renewed every second (a third of 3 s): the renewTime moves on.
     const renewed = await until(() => a.find('Ab12cd'), (f) => f !== null && f.lease.renewTime !== found?.lease.renewTime);
@@ -59,8 +59,8 @@ describe('session leases', () => {
 
   it('a holder that stops renewing leaves a stale Lease, which the finder removes; a restart sweeps its own', async () => {
     const crashed = new SessionLeases({ api: kube, namespace: 'podgate', advertise: '10.0.0.2:7022', logger });
-    crashed.publish({ id: 'zz9', user: 'alice', target: 'tiny.prod', graceSeconds: 60 });
-    crashed.publish({ id: 'zz8', user: 'alice', target: 'tiny.prod', graceSeconds: 60 });
+    crashed.publish({ id: 'zz9', user: 'alice', target: 'tiny.prod', namespace: 'prod', pod: 'tiny', container: 'sh', startedAt: '', graceSeconds: 60 });
+    crashed.publish({ id: 'zz8', user: 'alice', target: 'tiny.prod', namespace: 'prod', pod: 'tiny', container: 'sh', startedAt: '', graceSeconds: 60 });
     await until(() => crashed.find('zz8'), (f) => f !== null);
     // What a later replica sees 31 s on: renewTime + 30 s (the cap) has passed.
     const later = new SessionLeases({ api: kube, namespace: 'podgate', advertise: '10.0.0.3:7022', logger, now: () => Date.now() + 31_000 });

@@ -11,6 +11,10 @@ export const LABEL_SESSION = 'podgate.dev/session';
 export const ANNOTATION_USER = 'podgate.dev/user';
 export const ANNOTATION_TARGET = 'podgate.dev/target';
 export const ANNOTATION_DETACHED_AT = 'podgate.dev/detached-at';
+export const ANNOTATION_STARTED_AT = 'podgate.dev/started-at';
+export const ANNOTATION_NAMESPACE = 'podgate.dev/namespace';
+export const ANNOTATION_POD = 'podgate.dev/pod';
+export const ANNOTATION_CONTAINER = 'podgate.dev/container';
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const NAME_PART = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

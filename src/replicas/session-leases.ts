@@ -11,24 +11,33 @@ import type { Logger } from 'pino';
 import type { LeaseApi } from '../kube/index.ts';
 import type { Lease } from '../kube/leases.ts';
 import { emit } from '../events/emit.ts';
-import { ANNOTATION_DETACHED_AT, ANNOTATION_TARGET, ANNOTATION_USER, LABEL_SESSION, LABEL_USER, MANAGED_BY, labelValue, leaseName, microTime } from './lease-names.ts';
+import { ANNOTATION_CONTAINER, ANNOTATION_DETACHED_AT, ANNOTATION_NAMESPACE, ANNOTATION_POD, ANNOTATION_STARTED_AT, ANNOTATION_TARGET, ANNOTATION_USER, LABEL_SESSION, LABEL_USER, MANAGED_BY, labelValue, leaseName, microTime } from './lease-names.ts';
 
 /** A crashed holder is noticed within this long, however long the detach grace. */
 export const MAX_LEASE_SECONDS = 30;
 
-export interface DetachedSession {
+export interface SessionContainer {
+  namespace: string;
+  pod: string;
+  container: string;
+}
+
+export interface DetachedSession extends SessionContainer {
   id: string;
   user: string;
   /** The target as shown in `sessions` (e.g. `web-7d9f.prod+app`). */
   target: string;
+  /** When the session started (ISO), for `sessions`. */
+  startedAt: string;
   graceSeconds: number;
 }
 
-export interface FoundSession {
+export interface FoundSession extends SessionContainer {
   id: string;
   holder: string;
   user: string;
   target: string;
+  startedAt: string;
   detachedAt: string;
   stale: boolean;
   lease: Lease;
@@ -80,7 +89,10 @@ export class SessionLeases {
     const lease: Lease = {
       name: leaseName(s.id),
       labels: { ...MANAGED_BY, [LABEL_USER]: labelValue(s.user), [LABEL_SESSION]: labelValue(s.id) },
-      annotations: { [ANNOTATION_USER]: s.user, [ANNOTATION_TARGET]: s.target, [ANNOTATION_DETACHED_AT]: new Date(now).toISOString() },
+      annotations: {
+        [ANNOTATION_USER]: s.user, [ANNOTATION_TARGET]: s.target, [ANNOTATION_STARTED_AT]: s.startedAt, [ANNOTATION_DETACHED_AT]: new Date(now).toISOString(),
+        [ANNOTATION_NAMESPACE]: s.namespace, [ANNOTATION_POD]: s.pod, [ANNOTATION_CONTAINER]: s.container,
+      },
       holderIdentity: this.o.advertise,
       leaseDurationSeconds: duration,
       acquireTime: microTime(now),
@@ -141,7 +153,11 @@ export class SessionLeases {
       holder: l.holderIdentity,
       user: l.annotations?.[ANNOTATION_USER] ?? l.labels[LABEL_USER] ?? '',
       target: l.annotations?.[ANNOTATION_TARGET] ?? '',
+      startedAt: l.annotations?.[ANNOTATION_STARTED_AT] ?? '',
       detachedAt: l.annotations?.[ANNOTATION_DETACHED_AT] ?? '',
+      namespace: l.annotations?.[ANNOTATION_NAMESPACE] ?? '',
+      pod: l.annotations?.[ANNOTATION_POD] ?? '',
+      container: l.annotations?.[ANNOTATION_CONTAINER] ?? '',
       stale,
       lease: l,
     };
