@@ -51,7 +51,9 @@ export class RelayStream extends Duplex {
       if (!this.#finished) this.emit('finished', { reason: 'lost', message: err?.message } satisfies RelayEnd);
       this.#finished = true;
       this.push(null);
-      this.destroy();
+      // What arrived before the close still reaches the reader; then the stream is done.
+      if (this.readableEnded) this.destroy();
+      else this.once('end', () => this.destroy());
     });
   }
 
