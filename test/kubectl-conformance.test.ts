@@ -193,6 +193,41 @@ describe.skipIf(present.length === 0).each(present.length > 0 ? present : ['kube
     expect(gone.stderr.trim()).toBe(`Error from server (NotFound): leases.coordination.k8s.io "${name}" not found`);
   });
 
+  it('get lease -w --output-watch-events prints ADDED, MODIFIED and DELETED rows with the holder', async () => {
+    const name = `watched-${bin.replace(/\W/g, '')}`;
+    const child = spawn(join(BIN, bin), ['--kubeconfig', adminKc, 'get', 'lease', '-n', 'podgate', '-w', '--output-watch-events', '--field-selector', `metadata.name=${name}`],
+      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir } });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { out += c.toString(); });
+    try {
+      const until = async (re: RegExp): Promise<void> => {
+        const end = Date.now() + 30_000;
+        while (!re.test(out)) {
+          if (Date.now() > end) throw new Error(`kubectl watch: no ${re} in:\n${out}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      // The watch is open (after kubectl's list) before anything is written.
+      const end = Date.now() + 30_000;
+      while (!(await emu.requests()).some((e) => e.path === '/apis/coordination.k8s.io/v1/namespaces/podgate/leases' && /watch=true/.test(e.query) && e.query.includes(name))) {
+        if (Date.now() > end) throw new Error('kubectl never opened its watch');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const file = join(dir, `${name}.yaml`);
+      writeFileSync(file, `apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: { name: ${name}, namespace: podgate }\nspec: { holderIdentity: h1, leaseDurationSeconds: 30 }\n`);
+      expect((await kubectl(bin, ['create', '-f', file])).code).toBe(0);
+      await until(new RegExp(`ADDED\\s+${name}\\s+h1`));
+      expect((await kubectl(bin, ['patch', 'lease', name, '-n', 'podgate', '--type', 'merge', '-p', '{"spec":{"holderIdentity":"h2"}}'])).code).toBe(0);
+      await until(new RegExp(`MODIFIED\\s+${name}\\s+h2`));
+      expect((await kubectl(bin, ['delete', 'lease', name, '-n', 'podgate'])).code).toBe(0);
+      await until(new RegExp(`DELETED\\s+${name}\\s+h2`));
+      expect(rows(out)[0]).toEqual(['EVENT', 'NAME', 'HOLDER', 'AGE']);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('get endpoints and endpointslices print the addresses, with the 1.33 deprecation warning for Endpoints', async () => {
     const e = await kubectl(bin, ['get', 'endpoints', '-n', 'podgate']);
     expect(rows(e.stdout)).toEqual([['NAME', 'ENDPOINTS', 'AGE'], ['podgate-replicas', '10.244.9.2:7022,10.244.9.3:7022', expect.stringMatching(/^\d+[smh]$/)]]);

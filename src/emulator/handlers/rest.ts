@@ -67,7 +67,7 @@ export async function handleRest(ctx: ServerContext, req: IncomingMessage, res: 
     throw err;
   }
   if (info.verb === 'watch') {
-    if (def.writable) streamWatch(ctx, def, ns, query, res, matches);
+    if (def.writable) streamWatch(ctx, def, ns, query, res, matches, table);
     else holdWatch(res, query);
     return;
   }

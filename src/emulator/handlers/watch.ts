@@ -10,13 +10,20 @@ import type { ServerContext } from '../context.ts';
 import type { ResourceDef } from '../resources.ts';
 import type { StoreEvent, WatchEventType } from '../store.ts';
 import type { KubeObject } from '../types.ts';
+import { toTable } from '../tables.ts';
 
-export function streamWatch(ctx: ServerContext, def: ResourceDef, namespace: string, query: URLSearchParams, res: ServerResponse, matches: (o: KubeObject) => boolean): void {
+/**
+ * `table`: the client asked for server-side printing (kubectl get -w): each event's object is a
+ * one-row meta.k8s.io Table, as the apiserver sends it.
+ */
+export function streamWatch(ctx: ServerContext, def: ResourceDef, namespace: string, query: URLSearchParams, res: ServerResponse, matches: (o: KubeObject) => boolean, table: boolean): void {
   const apiVersion = def.group === '' ? def.version : `${def.group}/${def.version}`;
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
   const send = (type: WatchEventType, o: KubeObject): void => {
-    if (!res.writableEnded) res.write(`${JSON.stringify({ type, object: { ...o, apiVersion, kind: def.kind } })}\n`);
+    if (res.writableEnded) return;
+    const object = table ? toTable(def.kind, apiVersion, [o], o.metadata.resourceVersion ?? '', query.get('includeObject')) : { ...o, apiVersion, kind: def.kind };
+    res.write(`${JSON.stringify({ type, object })}\n`);
   };
   const inScope = (o: KubeObject): boolean => namespace === '' || o.metadata.namespace === namespace;
   const rv = query.get('resourceVersion') ?? '';
