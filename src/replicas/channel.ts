@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { Socket } from 'node:net';
 
-export const MAX_PAYLOAD = 64 * 1024;
+const MAX_PAYLOAD = 64 * 1024;
 const TAG = 16;
 
 export const MessageType = {

@@ -13,8 +13,8 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export const MAGIC = Buffer.from('PGR1');
-export const NONCE_BYTES = 32;
+const MAGIC = Buffer.from('PGR1');
+const NONCE_BYTES = 32;
 export const HELLO_BYTES = MAGIC.length + NONCE_BYTES;
 export const MAC_BYTES = 32;
 

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { SecureChannel } from './channel.ts';
 import { HELLO_BYTES, MAC_BYTES, clientProof, hello, parseHello, proofMatches, serverProof, sessionKeys } from './handshake.ts';
 
-export class HandshakeError extends Error {}
+class HandshakeError extends Error {}
 
 interface Reader {
   read(n: number): Promise<Buffer>;

@@ -17,7 +17,7 @@ export interface AttachRequest {
   /** The requesting replica's advertise address (for the audit log). */
   from: string;
 }
-export interface ListRequest {
+interface ListRequest {
   op: 'list';
   user: string;
   from: string;

@@ -20,7 +20,7 @@ export interface RelayTarget {
   timeoutMs: number;
 }
 
-export function splitHostPort(address: string): { host: string; port: number } | null {
+function splitHostPort(address: string): { host: string; port: number } | null {
   const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(address);
   const port = Number(m?.[2]);
   return m && port > 0 && port < 65536 ? { host: m[1] ?? '', port } : null;

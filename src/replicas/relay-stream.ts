@@ -18,7 +18,7 @@ export interface RelayEnd {
   message?: string;
 }
 
-export function parseSize(payload: Buffer): TerminalSize | null {
+function parseSize(payload: Buffer): TerminalSize | null {
   try {
     const v = JSON.parse(payload.toString('utf8')) as { cols?: unknown; rows?: unknown };
     const ok = (n: unknown): n is number => Number.isInteger(n) && (n as number) > 0 && (n as number) <= 10_000;

@@ -14,9 +14,9 @@ import { emit } from '../events/emit.ts';
 import { ANNOTATION_CONTAINER, ANNOTATION_DETACHED_AT, ANNOTATION_NAMESPACE, ANNOTATION_POD, ANNOTATION_STARTED_AT, ANNOTATION_TARGET, ANNOTATION_USER, LABEL_SESSION, LABEL_USER, MANAGED_BY, labelValue, leaseName, microTime } from './lease-names.ts';
 
 /** A crashed holder is noticed within this long, however long the detach grace. */
-export const MAX_LEASE_SECONDS = 30;
+const MAX_LEASE_SECONDS = 30;
 
-export interface SessionContainer {
+interface SessionContainer {
   namespace: string;
   pod: string;
   container: string;

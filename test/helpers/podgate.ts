@@ -53,7 +53,7 @@ export interface StartPodgateOptions {
 }
 
 /** The throwaway keys of a podgate under test. */
-export interface PodgateKeys {
+interface PodgateKeys {
   users: Map<string, TestKeyPair>;
   stranger: TestKeyPair;
   host: TestKeyPair;
