@@ -136,6 +136,29 @@ describe('relay between replicas', () => {
     await until(() => h.lines.filter((l) => l.code === 'REPLICA_RELAY_REFUSED').length >= 1, 'the refusal');
   });
 
+  it('a frame altered on the way fails authentication: the connection ends and no request is served', async () => {
+    const h = await holder();
+    let seen = 0;
+    const mitm = net.createServer((c) => {
+      const up = net.connect(h.server.port, '127.0.0.1');
+      c.on('data', (d: Buffer) => {
+        const out = Buffer.from(d);
+        // Past the hello (36) and the proof (32): flip one bit of the encrypted request.
+        for (let i = 0; i < out.length; i++) if (seen + i === 36 + 32 + 10) out[i] = (out[i] ?? 0) ^ 1;
+        seen += d.length;
+        up.write(out);
+      });
+      up.on('data', (d: Buffer) => c.write(d));
+      c.on('error', () => undefined); up.on('error', () => undefined);
+      c.on('close', () => up.destroy()); up.on('close', () => c.destroy());
+    });
+    await new Promise<void>((r) => mitm.listen(0, '127.0.0.1', r));
+    const err = await remoteAttach({ address: `127.0.0.1:${(mitm.address() as AddressInfo).port}`, secret: SECRET, timeoutMs: 5000 }, { op: 'attach', user: 'alice', id: 's1', cols: 80, rows: 24, from: '' }).catch((e: unknown) => e);
+    mitm.close();
+    expect(err).toMatchObject({ code: 'REPLICA_UNREACHABLE' });
+    expect(h.calls).toEqual([]);
+  });
+
   it('drops a stranger speaking something else, and sockets beyond maxPending at once', async () => {
     const h = await holder({ maxPending: 2, handshakeTimeoutMs: 60_000 });
     const http = net.connect(h.server.port, '127.0.0.1');
