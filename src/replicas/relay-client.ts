@@ -36,6 +36,7 @@ function connect(t: RelayTarget): Promise<SecureChannel> {
   return new Promise<SecureChannel>((resolve, reject) => {
     const socket = net.connect({ host: hp.host, port: hp.port });
     socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30_000);
     const timer = setTimeout(() => { socket.destroy(); reject(unreachable(t.address, `no connection within ${t.timeoutMs} ms`)); }, t.timeoutMs);
     socket.once('error', (err) => { clearTimeout(timer); reject(unreachable(t.address, err.message)); });
     socket.once('connect', () => {

@@ -78,6 +78,9 @@ export async function startRelayServer(o: RelayServerOptions): Promise<RelayServ
   };
   const server = net.createServer((socket) => {
     socket.on('error', () => undefined);
+    // An attached terminal may be quiet for hours: keepalives find a peer that vanished.
+    socket.setKeepAlive(true, 30_000);
+    socket.setNoDelay(true);
     if (open.size >= (o.maxConnections ?? 256)) { refuse(socket, 'too many relay connections'); return; }
     if (pending >= maxPending) { refuse(socket, 'too many pending relay handshakes'); return; }
     open.add(socket);
