@@ -195,7 +195,7 @@ describe('templates', () => {
     expect((c?.livenessProbe as { httpGet: unknown }).httpGet).toEqual({ path: '/healthz', port: 'metrics' });
     expect((c?.readinessProbe as { httpGet: unknown }).httpGet).toEqual({ path: '/readyz', port: 'metrics' });
     // The browser terminal's port only with web.enabled.
-    expect((c?.ports as { name: string }[]).map((p) => p.name)).toEqual(['ssh', 'metrics', 'web']);
+    expect((c?.ports as { name: string }[]).map((p) => p.name)).toEqual(['ssh', 'metrics', 'web', 'relay']);
     expect(readTemplate('deployment.yaml')).toMatch(/\{\{- if \.Values\.web\.enabled \}\}\s*- name: web\n/);
     const mounts = Object.fromEntries((c?.volumeMounts as { name: string; mountPath: string; readOnly?: boolean }[]).map((m) => [m.name, m]));
     // A directory mount (no subPath): ConfigMap updates reach the pod and podgate reloads them.

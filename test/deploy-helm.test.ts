@@ -92,6 +92,28 @@ describe.each(cases)('chart with $name', ({ args }) => {
   });
 });
 
+describe('sessions across replicas (ci/relay-values.yaml)', () => {
+  it('renders the Lease Role, the relay port, its secret, the advertise address from the pod IP, and NetworkPolicy peers', () => {
+    const objects = render(['-f', join(CHART, 'ci', 'relay-values.yaml')]);
+    const role = objects.find((o) => o.kind === 'Role' && o.metadata.name.endsWith('-replicas'));
+    expect(role?.rules).toEqual([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'get', 'list', 'update', 'delete'] }]);
+    expect(objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name.endsWith('-replicas'))?.subjects).toEqual([{ kind: 'ServiceAccount', name: 'rel-podgate', namespace: 'podgate' }]);
+    const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.name.endsWith('-relay'));
+    expect(Buffer.from((secret?.data as { secret: string }).secret, 'base64').length).toBe(48);
+    const dep = objects.find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: { env: { name: string; value?: string }[]; ports: { name: string; containerPort: number }[] }[] } } } };
+    const c = dep.spec.template.spec.containers[0];
+    expect(c?.env.find((e) => e.name === 'PODGATE_REPLICAS_ADVERTISE')?.value).toBe('$(POD_IP):7022');
+    expect(c?.ports.find((p) => p.name === 'relay')?.containerPort).toBe(7022);
+    const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('podgate'));
+    expect((cm?.data as Record<string, string>)['config.yaml']).toMatch(/replicas:\n\s+listen: 0\.0\.0\.0:7022\n\s+secretFile: \/etc\/podgate\/relay\/secret/);
+    const np = JSON.stringify(objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'rel-podgate'));
+    expect(np).toContain('"port":"relay"');
+    expect(np).toContain('"port":7022');
+    const plain = render([]);
+    expect(plain.some((o) => o.kind === 'Role' || (o.kind === 'Secret' && o.metadata.name.endsWith('-relay')))).toBe(false);
+  });
+});
+
 describe('helm test hook', () => {
   const withSession = ['--set', 'tests.ssh.existingSecret=podgate-test-key,tests.ssh.user=alice,tests.ssh.target=web-7d9f'];
 

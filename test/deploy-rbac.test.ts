@@ -75,6 +75,8 @@ function verbsOf(r: Recorded): string[] {
 }
 
 const recorded: Recorded[] = [];
+/** The service account's own calls in its namespace, granted by a Role (rbac-replicas.yaml), not the ClusterRole. */
+const LEASE_METHODS = ['createLease', 'replaceLease', 'getLease', 'listLeases', 'deleteLease'];
 let server: http.Server;
 let client: KubeClient;
 let dir: string;
@@ -156,6 +158,13 @@ beforeAll(async () => {
   await settle('probe', () => client.probe());
   // Also as itself: the API server's version (which verbs a WebSocket stream upgrade needs).
   await settle('serverVersion', () => client.serverVersion?.() ?? Promise.reject(new Error('absent')));
+  // Sessions across replicas: detached sessions as Leases in podgate's own namespace, as itself.
+  const lease = { name: 'podgate-session-abc', labels: {}, holderIdentity: '10.0.0.1:7022', leaseDurationSeconds: 30 };
+  await settle('createLease', () => client.createLease('podgate', lease));
+  await settle('replaceLease', () => client.replaceLease('podgate', { ...lease, resourceVersion: '1' }));
+  await settle('getLease', () => client.getLease('podgate', lease.name));
+  await settle('listLeases', () => client.listLeases('podgate', 'podgate.dev/user=alice'));
+  await settle('deleteLease', () => client.deleteLease('podgate', lease.name, '1'));
 });
 
 afterAll(async () => {
@@ -225,7 +234,7 @@ describe('chart RBAC versus the calls podgate makes', () => {
 
   it('every call made for a user impersonates exactly that user; only identity-less methods go as podgate itself', () => {
     // Methods that take no identity: podgate's own calls, authorized for its service account.
-    const own = new Set(['listNamespaceNames', 'probe', 'serverVersion']);
+    const own = new Set(['listNamespaceNames', 'probe', 'serverVersion', ...LEASE_METHODS]);
     for (const r of recorded) {
       const where = `${r.by}: ${r.method} ${r.path}`;
       expect(r.otherImpersonation, where).toEqual([]);
@@ -247,12 +256,22 @@ describe('chart RBAC versus the calls podgate makes', () => {
 
   it("the service account's ClusterRole grants exactly the impersonation (and its own calls, if any)", () => {
     const granted = expandRules(clusterRole('rbac.yaml', '-impersonator'));
-    expect([...granted].sort()).toEqual([...derived().serviceAccount].sort());
+    const clusterWide = [...derived().serviceAccount].filter((k) => !k.startsWith('coordination.k8s.io|leases|'));
+    expect([...granted].sort()).toEqual(clusterWide.sort());
+  });
+
+  it("the replicas Role grants exactly the Lease calls, in podgate's own namespace", () => {
+    const role = parseTemplate('rbac-replicas.yaml').docs.find((d) => d.kind === 'Role');
+    expect((role?.metadata as { namespace?: string } | undefined)?.namespace).toBeDefined();
+    const granted = expandRules((role?.rules as Rule[] | null) ?? []);
+    const leases = [...derived().serviceAccount].filter((k) => k.startsWith('coordination.k8s.io|leases|'));
+    expect(leases.length).toBe(5);
+    expect([...granted].sort()).toEqual(leases.sort());
   });
 });
 
 describe('chart RBAC safety', () => {
-  const rbacDocs = ['rbac.yaml', 'rbac-access.yaml'].flatMap((f) => parseTemplate(f).docs);
+  const rbacDocs = ['rbac.yaml', 'rbac-access.yaml', 'rbac-replicas.yaml'].flatMap((f) => parseTemplate(f).docs);
   const rules = rbacDocs.filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role').flatMap((d) => (d.rules as Rule[] | null) ?? []);
 
   it('no wildcard, escalate, bind, secrets or serviceaccount impersonation; impersonation always by name', () => {
@@ -303,6 +322,11 @@ describe('chart RBAC safety', () => {
       const subjects = (b.subjects as { kind: string }[] | null) ?? [];
       if (roleRef.name.endsWith('-impersonator')) {
         expect(b.kind).toBe('ClusterRoleBinding');
+        expect(subjects.map((s) => s.kind)).toEqual(['ServiceAccount']);
+      } else if (roleRef.name.endsWith('-replicas')) {
+        // The Lease Role: namespaced, bound to podgate's own service account only.
+        expect(b.kind).toBe('RoleBinding');
+        expect((roleRef as { kind?: string }).kind).toBe('Role');
         expect(subjects.map((s) => s.kind)).toEqual(['ServiceAccount']);
       } else {
         expect(roleRef.name.endsWith('-access')).toBe(true);

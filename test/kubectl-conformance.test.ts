@@ -5,7 +5,7 @@
  * --kubeconfig (KUBECONFIG unset, HOME a scratch directory).
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -156,5 +156,83 @@ describe.skipIf(present.length === 0).each(present.length > 0 ? present : ['kube
   it('reports the server as v1.33', async () => {
     const r = await kubectl(bin, ['version']);
     expect(r.stdout).toMatch(/Server Version: v1\.33\.\d+/);
+  });
+
+  // Replica discovery: Leases are read-write (create -f, apply, delete; server-side field
+  // validation through the OpenAPI v3 slice), Endpoints and EndpointSlices read from the fixture.
+  it('create -f, get, apply and delete a Lease; a stale create is AlreadyExists, an unknown field is refused', async () => {
+    const name = `demo-${bin.replace(/\W/g, '')}`;
+    const file = join(dir, `${name}.yaml`);
+    const lease = (holder: string, extra = ''): void => writeFileSync(file, [
+      'apiVersion: coordination.k8s.io/v1', 'kind: Lease',
+      `metadata: { name: ${name}, namespace: podgate, labels: { podgate.dev/user: alice } }`,
+      `spec: { holderIdentity: "${holder}", leaseDurationSeconds: 30${extra} }`, '',
+    ].join('\n'));
+    lease('10.0.0.1:7022');
+    const c = await kubectl(bin, ['create', '-f', file]);
+    expect(c.stderr).toBe('');
+    expect(c.stdout.trim()).toBe(`lease.coordination.k8s.io/${name} created`);
+    const again = await kubectl(bin, ['create', '-f', file]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain(`Error from server (AlreadyExists): error when creating "${file}": leases.coordination.k8s.io "${name}" already exists`);
+    const g = await kubectl(bin, ['get', 'lease', '-n', 'podgate', '-l', 'podgate.dev/user=alice', '--field-selector', `metadata.name=${name}`]);
+    expect(rows(g.stdout)[0]).toEqual(['NAME', 'HOLDER', 'AGE']);
+    expect(rows(g.stdout)[1]?.slice(0, 2)).toEqual([name, '10.0.0.1:7022']);
+    lease('10.0.0.2:7022');
+    const a = await kubectl(bin, ['apply', '-f', file]);
+    expect(a.stdout.trim()).toBe(`lease.coordination.k8s.io/${name} configured`);
+    const h = await kubectl(bin, ['get', 'lease', name, '-n', 'podgate', '-o', 'jsonpath={.spec.holderIdentity} {.spec.leaseDurationSeconds}']);
+    expect(h.stdout).toBe('10.0.0.2:7022 30');
+    lease('10.0.0.3:7022', ', bogusField: 1');
+    const bad = await kubectl(bin, ['apply', '-f', file]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('strict decoding error: unknown field "spec.bogusField"');
+    const d = await kubectl(bin, ['delete', 'lease', name, '-n', 'podgate']);
+    expect(d.stdout.trim()).toBe(`lease.coordination.k8s.io "${name}" deleted`);
+    const gone = await kubectl(bin, ['get', 'lease', name, '-n', 'podgate']);
+    expect(gone.stderr.trim()).toBe(`Error from server (NotFound): leases.coordination.k8s.io "${name}" not found`);
+  });
+
+  it('get lease -w --output-watch-events prints ADDED, MODIFIED and DELETED rows with the holder', async () => {
+    const name = `watched-${bin.replace(/\W/g, '')}`;
+    const child = spawn(join(BIN, bin), ['--kubeconfig', adminKc, 'get', 'lease', '-n', 'podgate', '-w', '--output-watch-events', '--field-selector', `metadata.name=${name}`],
+      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir } });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { out += c.toString(); });
+    try {
+      const until = async (re: RegExp): Promise<void> => {
+        const end = Date.now() + 30_000;
+        while (!re.test(out)) {
+          if (Date.now() > end) throw new Error(`kubectl watch: no ${re} in:\n${out}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      // The watch is open (after kubectl's list) before anything is written.
+      const end = Date.now() + 30_000;
+      while (!(await emu.requests()).some((e) => e.path === '/apis/coordination.k8s.io/v1/namespaces/podgate/leases' && /watch=true/.test(e.query) && e.query.includes(name))) {
+        if (Date.now() > end) throw new Error('kubectl never opened its watch');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const file = join(dir, `${name}.yaml`);
+      writeFileSync(file, `apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: { name: ${name}, namespace: podgate }\nspec: { holderIdentity: h1, leaseDurationSeconds: 30 }\n`);
+      expect((await kubectl(bin, ['create', '-f', file])).code).toBe(0);
+      await until(new RegExp(`ADDED\\s+${name}\\s+h1`));
+      expect((await kubectl(bin, ['patch', 'lease', name, '-n', 'podgate', '--type', 'merge', '-p', '{"spec":{"holderIdentity":"h2"}}'])).code).toBe(0);
+      await until(new RegExp(`MODIFIED\\s+${name}\\s+h2`));
+      expect((await kubectl(bin, ['delete', 'lease', name, '-n', 'podgate'])).code).toBe(0);
+      await until(new RegExp(`DELETED\\s+${name}\\s+h2`));
+      expect(rows(out)[0]).toEqual(['EVENT', 'NAME', 'HOLDER', 'AGE']);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('get endpoints and endpointslices print the addresses, with the 1.33 deprecation warning for Endpoints', async () => {
+    const e = await kubectl(bin, ['get', 'endpoints', '-n', 'podgate']);
+    expect(rows(e.stdout)).toEqual([['NAME', 'ENDPOINTS', 'AGE'], ['podgate-replicas', '10.244.9.2:7022,10.244.9.3:7022', expect.stringMatching(/^\d+[smh]$/)]]);
+    expect(e.stderr).toContain('Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice');
+    const s = await kubectl(bin, ['get', 'endpointslices', '-n', 'podgate', '-l', 'kubernetes.io/service-name=podgate-replicas']);
+    expect(rows(s.stdout)[1]?.slice(0, 4)).toEqual(['podgate-replicas-x7k2p', 'IPv4', '7022', '10.244.9.2,10.244.9.3']);
   });
 });

@@ -45,6 +45,10 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 
 {{/* The Secret with the host keys: the user's, or the one this chart generates. */}}
+{{- define "podgate.relaySecret" -}}
+{{- default (printf "%s-relay" (include "podgate.fullname" .)) .Values.relay.existingSecret -}}
+{{- end -}}
+
 {{- define "podgate.hostKeySecret" -}}
 {{- default (printf "%s-host-keys" (include "podgate.fullname" .)) .Values.hostKeys.existingSecret -}}
 {{- end -}}
@@ -111,5 +115,5 @@ entry plus rbac.impersonate.extraGroups. Never system:masters or any other syste
 
 {{/* What only a restart applies (src/config/reload-diff.ts RESTART_KEYS): its checksum rolls the pods. */}}
 {{- define "podgate.restartConfig" -}}
-{{- dict "ssh" .Values.ports.ssh "metrics" .Values.ports.metrics "hostKeys" (include "podgate.hostKeyFiles" .) "hostKeySecret" (include "podgate.hostKeySecret" .) "kubernetes" (.Values.config.kubernetes | default dict) "clusters" (.Values.clusters | default list) "logFormat" ((.Values.config.log | default dict).format | default "json") "web" .Values.web "webPort" .Values.ports.web "webConfig" (.Values.config.web | default dict) | toJson -}}
+{{- dict "ssh" .Values.ports.ssh "metrics" .Values.ports.metrics "hostKeys" (include "podgate.hostKeyFiles" .) "hostKeySecret" (include "podgate.hostKeySecret" .) "kubernetes" (.Values.config.kubernetes | default dict) "clusters" (.Values.clusters | default list) "logFormat" ((.Values.config.log | default dict).format | default "json") "web" .Values.web "webPort" .Values.ports.web "webConfig" (.Values.config.web | default dict) "relay" .Values.relay | toJson -}}
 {{- end -}}

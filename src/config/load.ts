@@ -78,6 +78,7 @@ function resolvePaths(cfg: PodgateConfig, baseDir: string): PodgateConfig {
     users: cfg.users.map((u) => ({ ...u, kubernetes: { user: u.kubernetes.user ?? u.name, groups: u.kubernetes.groups } })),
     clusters: cfg.clusters.map((c) => (c.kubeconfig === undefined ? c : { ...c, kubeconfig: resolve(baseDir, c.kubeconfig) })),
     web: { ...cfg.web, ...(cfg.web.tls ? { tls: { cert: resolve(baseDir, cfg.web.tls.cert), key: resolve(baseDir, cfg.web.tls.key) } } : {}) },
+    replicas: cfg.replicas && cfg.replicas.secretFile !== undefined ? { ...cfg.replicas, secretFile: resolve(baseDir, cfg.replicas.secretFile) } : cfg.replicas,
   };
 }
 

@@ -6,7 +6,7 @@
  */
 import type { PodgateConfig } from './types.ts';
 
-const RESTART_KEYS = ['listen', 'hostKeys', 'kubernetes', 'metrics', 'stateDir', 'clusters',
+const RESTART_KEYS = ['listen', 'hostKeys', 'kubernetes', 'metrics', 'stateDir', 'clusters', 'replicas',
   // the browser terminal's listener, certificate and URL
   'web'] as const;
 // ...and log.format (below).

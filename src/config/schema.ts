@@ -251,5 +251,22 @@ export const configSchema = {
       },
     },
     // --- end of the browser terminal ---
+    // --- sessions across replicas (docs/replicas.md); absent or null: off ---
+    replicas: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      default: null,
+      properties: {
+        listen: { type: 'string', default: '0.0.0.0:7022' },
+        // Absent: $PODGATE_REPLICAS_ADVERTISE.
+        advertise: { type: 'string', minLength: 1 },
+        // Absent: $PODGATE_REPLICAS_SECRET.
+        secretFile: { type: 'string', minLength: 1 },
+        // Absent: the service account's namespace (in a pod), else $PODGATE_REPLICAS_NAMESPACE.
+        namespace: { type: 'string', minLength: 1 },
+        connectTimeoutMs: { type: 'integer', minimum: 100, default: 5000 },
+        maxPending: count(1, 16),
+      },
+    },
   },
 } as const;

@@ -77,6 +77,14 @@ export function checkSemantics(cfg: Record<string, unknown>): SemanticIssue[] {
     const parsed = parseListen(cfg.listen);
     if ('error' in parsed) add(['listen'], parsed.error);
   }
+  const replicas = cfg.replicas as { listen?: string; advertise?: string } | null | undefined;
+  for (const key of ['listen', 'advertise'] as const) {
+    const v = replicas?.[key];
+    if (typeof v !== 'string') continue;
+    const parsed = parseListen(v);
+    if ('error' in parsed) add(['replicas', key], parsed.error);
+    else if (key === 'advertise' && parsed.port === 0) add(['replicas', key], 'needs a port other replicas can reach (not 0)');
+  }
   const metrics = cfg.metrics as { listen?: string } | null | undefined;
   if (typeof metrics?.listen === 'string') {
     const parsed = parseListen(metrics.listen);

@@ -36,6 +36,8 @@ export interface PodgateConfig {
   recordings: RecordingsConfig;
   /** The browser terminal (docs/web.md). */
   web: WebConfig;
+  /** Sessions across replicas (docs/replicas.md); null: off. */
+  replicas: ReplicasConfig | null;
 }
 
 /** One cluster of `clusters:` (docs/clusters.md). */
@@ -66,6 +68,21 @@ export interface WebConfig {
    * penalties and the audit) is the last X-Forwarded-For entry, the one the ingress appended.
    */
   trustedProxies: string[];
+}
+
+/** The internal relay between replicas; what is absent comes from the environment (src/replicas/settings.ts). */
+export interface ReplicasConfig {
+  /** host:port of the relay listener. */
+  listen: string;
+  /** host:port other replicas reach this one at (its Leases' holderIdentity). */
+  advertise?: string;
+  /** File with the shared secret (at least 32 bytes). */
+  secretFile?: string;
+  /** Namespace of the session Leases. */
+  namespace?: string;
+  connectTimeoutMs: number;
+  /** Relay connections in their handshake at once; the excess is dropped. */
+  maxPending: number;
 }
 
 interface KubernetesConfig {

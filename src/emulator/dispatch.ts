@@ -16,6 +16,7 @@ import { authenticate, impersonate } from './authn.ts';
 import { forbiddenMessage } from './rbac.ts';
 import { requestInfo } from './request-info.ts';
 import { discovery } from './discovery.ts';
+import { openApiV3 } from './openapi.ts';
 import { versionInfo } from './server-version.ts';
 import { AGGREGATED_V2, aggregatedDiscovery, wantsAggregated } from './discovery-aggregated.ts';
 import { forbidden, forbiddenPath, internalError, sendJson, sendStatus, unauthorized, unknownPath, writeUpgradeStatus } from './status.ts';
@@ -100,6 +101,8 @@ async function pipeline(d: DispatchDeps, req: IncomingMessage, target: Target): 
       res.end(text);
       return;
     }
+    const spec = openApiV3(url.pathname);
+    if (spec) { sendJson(res, 200, spec); return; }
     const doc = discovery(info.parts, d.ctx.address());
     if (doc) { sendJson(res, 200, doc); return; }
     reply(unknownPath());
@@ -107,7 +110,7 @@ async function pipeline(d: DispatchDeps, req: IncomingMessage, target: Target): 
   }
   if (info.resource === 'pods' && info.subresource === 'log') { handleLogs(d.ctx, res, scope); return; }
   if (info.apiGroup === 'authorization.k8s.io' && REVIEWS.includes(info.resource)) { await handleAccessReview(d.ctx, req, res, scope); return; }
-  handleRest(d.ctx, req, res, scope);
+  await handleRest(d.ctx, req, res, scope);
 }
 
 export function dispatcher(d: DispatchDeps): {

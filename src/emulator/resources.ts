@@ -18,9 +18,14 @@ export interface ResourceDef {
   fields?: string[];
   /** Served only as a create-only review API (no storage). */
   createOnly?: boolean;
+  /** Clients may create, update, patch, delete and watch objects of it (handlers/write.ts). */
+  writable?: boolean;
+  /** The `Warning` header the apiserver adds to every request for it (a deprecation). */
+  warning?: string;
 }
 
 const READ = ['get', 'list'];
+const WRITE = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 export const RESOURCES: ResourceDef[] = [
   {
@@ -48,10 +53,17 @@ export const RESOURCES: ResourceDef[] = [
   { group: 'authorization.k8s.io', version: 'v1', resource: 'selfsubjectrulesreviews', singular: 'selfsubjectrulesreview', kind: 'SelfSubjectRulesReview', namespaced: false, createOnly: true },
   { group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews', singular: 'subjectaccessreview', kind: 'SubjectAccessReview', namespaced: false, createOnly: true },
   { group: 'authorization.k8s.io', version: 'v1', resource: 'localsubjectaccessreviews', singular: 'localsubjectaccessreview', kind: 'LocalSubjectAccessReview', namespaced: true, createOnly: true },
+  // Replica discovery (podgate's detached sessions across replicas): Leases are read-write,
+  // Endpoints and EndpointSlices come from the fixture.
+  { group: '', version: 'v1', resource: 'endpoints', singular: 'endpoints', kind: 'Endpoints', namespaced: true, shortNames: ['ep'],
+    warning: '299 - "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"' },
+  { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', singular: 'lease', kind: 'Lease', namespaced: true, writable: true },
+  { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', singular: 'endpointslice', kind: 'EndpointSlice', namespaced: true },
 ];
 
 export function verbsOf(r: ResourceDef): string[] {
-  return r.createOnly ? ['create'] : READ;
+  if (r.createOnly) return ['create'];
+  return r.writable ? WRITE : READ;
 }
 
 export function findResource(group: string, version: string, resource: string): ResourceDef | undefined {

@@ -113,6 +113,28 @@ export function invalid(kind: string, name: string, group: string, errs: FieldEr
   return failure(422, 'Invalid', `${qualifiedKind} "${name}" is invalid: ${joined}`, d);
 }
 
+export function alreadyExists(q: QualifiedResource, name: string): Status {
+  return failure(409, 'AlreadyExists', `${qualified(q)} "${name}" already exists`, detailsOf(q, name));
+}
+
+/** 409 Conflict: a stale resourceVersion (optimistic concurrency) or a failed delete precondition. */
+export function conflict(q: QualifiedResource, name: string, why = 'the object has been modified; please apply your changes to the latest version and try again'): Status {
+  return failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(q)} "${name}": ${why}`, detailsOf(q, name));
+}
+
+export function unsupportedMediaType(): Status {
+  return failure(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json');
+}
+
+/** What DELETE of an object answers (resources without ReturnDeletedObject). */
+export function deleted(q: QualifiedResource, name: string, uid: string): Record<string, unknown> {
+  const d: Record<string, string> = { name };
+  if (q.group !== '') d.group = q.group;
+  d.kind = q.resource;
+  d.uid = uid;
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: d };
+}
+
 /** Any status code with a generic reason (fault injection). */
 export function generic(code: number, message?: string): Status {
   const reasons: Record<number, string> = {

@@ -54,6 +54,21 @@ function selectorOf(o: KubeObject): string {
 
 interface Printer { columns: Column[]; row: (o: KubeObject, now: number) => Cell[] }
 
+/** The printers' list shortening: the first three, then " + N more...". */
+function firstThree(items: string[], none: string): string {
+  if (items.length === 0) return none;
+  return items.length > 3 ? `${items.slice(0, 3).join(',')} + ${items.length - 3} more...` : items.join(',');
+}
+interface EndpointSubset { addresses?: { ip: string }[]; ports?: { port: number }[] }
+function endpointsCell(o: KubeObject): string {
+  const out: string[] = [];
+  for (const ss of (o.subsets ?? []) as EndpointSubset[]) {
+    const ports = ss.ports?.length ? ss.ports : [undefined];
+    for (const a of ss.addresses ?? []) for (const p of ports) out.push(p ? `${a.ip}:${p.port}` : a.ip);
+  }
+  return firstThree(out, '<none>');
+}
+
 const PRINTERS: Record<string, Printer> = {
   Pod: { columns: [NAME, col('Ready'), col('Status'), col('Restarts'), col('Age'), col('IP', 1), col('Node', 1), col('Nominated Node', 1), col('Readiness Gates', 1)], row: podRow },
   Namespace: {
@@ -102,6 +117,23 @@ const PRINTERS: Record<string, Printer> = {
       const dur = s.startTime ? ageOf(s.startTime, s.completionTime ? Date.parse(s.completionTime) : now) : '';
       const c = containersOf(o);
       return [o.metadata.name, complete ? 'Complete' : 'Running', `${n(s.succeeded)}/${n((o.spec as { completions?: number }).completions)}`, dur, ageOf(o.metadata.creationTimestamp, now), c.names, c.images, selectorOf(o)];
+    },
+  },
+  // Replica discovery (leases, endpoints).
+  Lease: {
+    columns: [NAME, { name: 'Holder', type: 'string', format: '', description: 'holderIdentity contains the identity of the holder of a current lease.', priority: 0 }, col('Age')],
+    row: (o, now) => [o.metadata.name, ((o.spec as { holderIdentity?: string } | undefined)?.holderIdentity) ?? '', ageOf(o.metadata.creationTimestamp, now)],
+  },
+  Endpoints: {
+    columns: [NAME, col('Endpoints'), col('Age')],
+    row: (o, now) => [o.metadata.name, endpointsCell(o), ageOf(o.metadata.creationTimestamp, now)],
+  },
+  EndpointSlice: {
+    columns: [NAME, col('AddressType'), col('Ports'), col('Endpoints'), col('Age')],
+    row: (o, now) => {
+      const ports = ((o.ports ?? []) as { port?: number }[]).map((p) => String(p.port ?? ''));
+      const addrs = ((o.endpoints ?? []) as { addresses?: string[] }[]).flatMap((e) => e.addresses ?? []);
+      return [o.metadata.name, typeof o.addressType === 'string' ? o.addressType : '', ports.length === 0 ? '<unset>' : ports.join(','), firstThree(addrs, '<unset>'), ageOf(o.metadata.creationTimestamp, now)];
     },
   },
 };

@@ -48,6 +48,9 @@ export const ERROR_CODES = {
   WEB_PENALISED: { summary: 'too many refused requests from this address; try again later', fix: 'The source is penalised as for SSH (limits.penalties); exempt an office NAT with limits.penalties.exempt.' },
   WEB_NOT_AVAILABLE: { summary: 'this browser terminal feature is not available on this bastion', fix: 'See docs/web.md for what the browser terminal serves.' },
   // --- end of the browser terminal ---
+  // Sessions across replicas (docs/replicas.md).
+  REPLICA_UNREACHABLE: { summary: 'the podgate replica that holds this session cannot be reached', fix: 'Check that the replica runs, that replicas.advertise is reachable from the other replicas, and that every replica has the same replicas secret (the operator log says which).' },
+  SESSION_LOST: { summary: 'the podgate replica that held this session stopped; the session is gone', fix: 'Nothing to fix for the session; the stale Lease was removed. Check why the replica stopped.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

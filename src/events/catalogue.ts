@@ -348,6 +348,17 @@ export const EVENTS = {
     },
   },
   // --- end of the browser terminal ---
+  // Sessions across replicas (docs/replicas.md).
+  REPLICA_RELAY_LISTENING: { level: 'info', summary: 'The internal relay listener for other replicas is up (replicas.listen).', fields: { address: f.str('bound address'), port: f.num('bound port') } },
+  REPLICA_RELAY_ERROR: { level: 'error', summary: 'The relay listener failed.', fields: { err: f.str('the error message') } },
+  REPLICA_RELAY_REFUSED: { level: 'warn', summary: 'A relay connection was refused before any request was served: failed authentication (wrong secret), a malformed hello or request, a timeout, or the pending/connection limits.', fields: { source: f.str('peer address'), reason: f.str('why') } },
+  REPLICA_RELAY_ATTACH: {
+    level: 'info',
+    summary: 'An attach or watch went through the relay: `side` front (this replica asked the holder) or holder (this replica holds the session).',
+    fields: { side: f.str('`front` or `holder`'), peer: f.str('the other replica (advertise address)'), user: f.str('podgate user'), sessionId: f.str('session id'), op: f.str('`attach` or `watch`'), result: f.str('`accepted`, `ended`, or the error code') },
+  },
+  REPLICA_LEASE_ERROR: { level: 'warn', summary: 'Publishing, renewing or removing the Lease of a detached session failed (the session stays reachable on this replica; other replicas may not find it).', fields: { op: f.str('`create`, `renew`, `delete` or `list`'), sessionId: f.opt(f.str('session id')), err: f.str('the error') } },
+  REPLICA_LEASE_STALE: { level: 'info', summary: 'A Lease whose holder stopped renewing it (a crashed replica) was found and removed.', fields: { sessionId: f.str('session id'), holder: f.str('the replica it named') } },
 } as const satisfies Record<string, EventSpec>;
 
 export type EventCode = keyof typeof EVENTS;

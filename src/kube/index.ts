@@ -11,6 +11,16 @@ import { openExec } from './exec.ts';
 import type { KubeExecSession } from './exec-session.ts';
 import { openPortForward } from './port-forward.ts';
 import { openLogs } from './logs.ts';
+import { createLease, deleteLease, getLease, listLeases, replaceLease, type Lease, type LeaseWrite } from './leases.ts';
+
+/** Leases as podgate's own service account (never impersonated): sessions across replicas. */
+export interface LeaseApi {
+  createLease(namespace: string, lease: Lease): Promise<LeaseWrite>;
+  replaceLease(namespace: string, lease: Lease): Promise<LeaseWrite>;
+  getLease(namespace: string, name: string): Promise<Lease | null>;
+  deleteLease(namespace: string, name: string, resourceVersion?: string): Promise<'ok' | 'conflict' | 'not-found'>;
+  listLeases(namespace: string, labelSelector: string): Promise<Lease[]>;
+}
 
 export interface KubeApiOptions {
   /** Path to a kubeconfig; absent: in-cluster, else $KUBECONFIG, else ~/.kube/config. */
@@ -22,7 +32,7 @@ export interface KubeApiOptions {
 }
 
 /** The KubeApi plus what only its owner (the composition root) needs. */
-export interface KubeClient extends KubeApi {
+export interface KubeClient extends KubeApi, LeaseApi {
   exec(req: ExecRequest): Promise<KubeExecSession>;
   /** The API server's base URL (for logs and `whoami`). */
   readonly server: string;
@@ -79,6 +89,11 @@ export function createKubeApi(opts: KubeApiOptions): KubeClient {
     exec: (req: ExecRequest) => podgateErrors(ep().then((e) => openExec(e, req, timeout, log))),
     portForward: (req: PortForwardRequest): Promise<PortStream> => podgateErrors(ep().then((e) => openPortForward(e, req, timeout, log))),
     logs: (req: LogRequest): Promise<LogStream> => podgateErrors(ep().then((e) => openLogs(e, req, timeout, log))),
+    createLease: (ns, lease) => podgateErrors(createLease(rest, ns, lease)),
+    replaceLease: (ns, lease) => podgateErrors(replaceLease(rest, ns, lease)),
+    getLease: (ns, name) => podgateErrors(getLease(rest, ns, name)),
+    deleteLease: (ns, name, rv) => podgateErrors(deleteLease(rest, ns, name, rv)),
+    listLeases: (ns, selector) => podgateErrors(listLeases(rest, ns, selector)),
     probe: () => podgateErrors(rest.request({ method: 'GET', path: '/version', identity: null, what: 'probe the API server (GET /version)' }).then(() => undefined)),
     close: () => {
       if (endpoint) void endpoint.then((e) => e.close(), () => undefined);

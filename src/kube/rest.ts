@@ -9,7 +9,7 @@ import { DeadlineError, httpStatusError, transportError, type CallKind } from '.
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export interface RestRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   query?: QueryParams;
   /** The user the call is made as (impersonated); null: podgate's own identity. */
@@ -17,9 +17,13 @@ export interface RestRequest {
   body?: unknown;
   /** What to say in operator messages, e.g. `get pod prod/web`. */
   what: string;
+  /** A 409 (AlreadyExists, Conflict) is an answer the caller reads, not an error (write()). */
+  conflictIsResult?: boolean;
 }
 
 export type RestResult = { status: 'ok'; json: unknown } | { status: 'not-found' };
+/** What a write (Leases) may answer besides: 409 AlreadyExists or Conflict. */
+export type RestWriteResult = RestResult | { status: 'conflict' };
 
 /**
  * A small JSON REST client over node's http(s) with the kubeconfig's TLS and auth and one
@@ -27,7 +31,7 @@ export type RestResult = { status: 'ok'; json: unknown } | { status: 'not-found'
  * response and body). Non-2xx answers become PodgateErrors, except 404 which the caller reads.
  */
 export class RestClient {
-  readonly #inflight = new Map<string, Promise<RestResult>>();
+  readonly #inflight = new Map<string, Promise<RestWriteResult>>();
 
   constructor(private readonly endpoint: () => Promise<ApiEndpoint>, private readonly timeoutMs: number) {}
 
@@ -37,7 +41,16 @@ export class RestClient {
    * beyond the request's own lifetime. Callers must not mutate the shared `json`.
    */
   request(req: RestRequest): Promise<RestResult> {
-    const key = JSON.stringify([req.method, req.path, req.query ?? null, req.identity?.user ?? null, [...(req.identity?.groups ?? [])].sort(), req.body ?? null]);
+    return this.#shared({ ...req, conflictIsResult: false }) as Promise<RestResult>;
+  }
+
+  /** A request whose 409 is an answer ('conflict'), for optimistic concurrency. */
+  write(req: RestRequest): Promise<RestWriteResult> {
+    return this.#shared({ ...req, conflictIsResult: true });
+  }
+
+  #shared(req: RestRequest): Promise<RestWriteResult> {
+    const key = JSON.stringify([req.method, req.conflictIsResult === true, req.path, req.query ?? null, req.identity?.user ?? null, [...(req.identity?.groups ?? [])].sort(), req.body ?? null]);
     const running = this.#inflight.get(key);
     if (running) return running;
     const p = this.#request(req).finally(() => this.#inflight.delete(key));
@@ -45,7 +58,7 @@ export class RestClient {
     return p;
   }
 
-  async #request(req: RestRequest): Promise<RestResult> {
+  async #request(req: RestRequest): Promise<RestWriteResult> {
     const ep = await this.endpoint();
     const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
     const headers: http.OutgoingHttpHeaders = {
@@ -62,7 +75,8 @@ export class RestClient {
     } catch (err) {
       // A kept-alive socket the server closed as we picked it: retry once on a new connection
       // (not from the pool: after an idle spell every pooled socket may be just as stale).
-      // Safe for every call here: GETs and SelfSubjectAccessReviews (which store nothing).
+      // Safe for every call here: GETs and SelfSubjectAccessReviews (which store nothing), and
+      // the Lease writes, which carry a resourceVersion or answer 409/404 when repeated.
       if ((err as { reusedSocket?: boolean }).reusedSocket) {
         return this.#send(ep, url, req, headers, payload, true);
       }
@@ -70,8 +84,8 @@ export class RestClient {
     }
   }
 
-  #send(ep: ApiEndpoint, url: URL, req: RestRequest, headers: http.OutgoingHttpHeaders, payload: Buffer | undefined, fresh = false): Promise<RestResult> {
-    return new Promise<RestResult>((resolve, reject) => {
+  #send(ep: ApiEndpoint, url: URL, req: RestRequest, headers: http.OutgoingHttpHeaders, payload: Buffer | undefined, fresh = false): Promise<RestWriteResult> {
+    return new Promise<RestWriteResult>((resolve, reject) => {
       let settled = false;
       const fail = (err: Error): void => {
         if (settled) return;
@@ -117,6 +131,7 @@ export class RestClient {
           const body = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
           if (status === 404) return resolve({ status: 'not-found' });
+          if (status === 409 && req.conflictIsResult) return resolve({ status: 'conflict' });
           if (status < 200 || status >= 300) return reject(httpStatusError(status, body, 'rest' satisfies CallKind, req.what));
           try {
             resolve({ status: 'ok', json: JSON.parse(body) as unknown });

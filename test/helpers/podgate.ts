@@ -53,6 +53,15 @@ export interface StartPodgateOptions {
    * `kubernetes.kubeconfig` (`emulator` is then unused).
    */
   clusters?: { name: string; emulator: EmulatorLike; default?: boolean }[];
+  /** Use another podgate's user and host keys (replicas behind one load balancer); that one owns and removes them. */
+  sameKeysAs?: Podgate;
+}
+
+/** The throwaway keys of a podgate under test. */
+interface PodgateKeys {
+  users: Map<string, TestKeyPair>;
+  stranger: TestKeyPair;
+  host: TestKeyPair;
 }
 
 export interface Podgate extends SshEndpoint {
@@ -68,6 +77,7 @@ export interface Podgate extends SshEndpoint {
   keyPair(user: string): TestKeyPair;
   /** A key no user has (wrong-key tests). */
   strangerKey: string;
+  keys: PodgateKeys;
   configPath: string;
   dir: string;
   /** Resolves with the exit code once the process is gone. */
@@ -89,12 +99,13 @@ function merge(base: Record<string, unknown>, patch: Record<string, unknown>): R
 
 export async function startPodgate(opts: StartPodgateOptions): Promise<Podgate> {
   const dir = mkdtempSync(join(tmpdir(), 'podgate-test-'));
-  const keys = makeKeyDir('podgate-userkeys-');
   const users = opts.users ?? DEFAULT_USERS;
-  const pairs = new Map<string, TestKeyPair>();
-  for (const u of users) pairs.set(u.name, keys.generate(u.name));
-  const stranger = keys.generate('stranger');
-  const hostKey = keys.generate('ssh_host_ed25519_key');
+  const shared = opts.sameKeysAs?.keys;
+  const keyDir = shared ? null : makeKeyDir('podgate-userkeys-');
+  const keys = { cleanup: () => keyDir?.cleanup() };
+  const pairs = shared?.users ?? new Map(users.map((u) => [u.name, keyDir!.generate(u.name)]));
+  const stranger = shared?.stranger ?? keyDir!.generate('stranger');
+  const hostKey = shared?.host ?? keyDir!.generate('ssh_host_ed25519_key');
   const kubeconfig = join(dir, 'kubeconfig');
   const clusters = (opts.clusters ?? []).map((c) => {
     const path = join(dir, `kubeconfig-${c.name}`);
@@ -199,6 +210,7 @@ export async function startPodgate(opts: StartPodgateOptions): Promise<Podgate> 
     },
     keyPair: (user) => pairs.get(user)!,
     strangerKey: stranger.privateKeyPath,
+    keys: { users: pairs, stranger, host: hostKey },
     configPath,
     dir,
     exited,

@@ -1,6 +1,7 @@
 /**
- * get and list of stored objects (pods, namespaces, workloads, RBAC objects), with label and
- * field selectors, List or Table responses.
+ * get and list of stored objects (pods, namespaces, workloads, RBAC objects, endpoints,
+ * leases), with label and field selectors, List or Table responses; watch; the other verbs of
+ * writable resources go to write.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestScope, ServerContext } from '../context.ts';
@@ -10,6 +11,8 @@ import { findResource } from '../resources.ts';
 import { SelectorError, matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from '../selectors.ts';
 import { badRequest, methodNotAllowed, notFound, sendJson, sendStatus, unknownPath } from '../status.ts';
 import { toTable, wantsTable } from '../tables.ts';
+import { handleWrite } from './write.ts';
+import { streamWatch } from './watch.ts';
 
 function fieldValue(o: KubeObject, path: string): string {
   let cur: unknown = o;
@@ -34,11 +37,13 @@ function holdWatch(res: ServerResponse, query: URLSearchParams): void {
   res.on('close', () => clearTimeout(timer));
 }
 
-export function handleRest(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, s: RequestScope): void {
+export async function handleRest(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, s: RequestScope): Promise<void> {
   const { info, query } = s;
   const def = findResource(info.apiGroup, info.apiVersion, info.resource);
   if (!def || def.createOnly || info.subresource !== '') { sendStatus(res, unknownPath()); return; }
   if (!def.namespaced && info.namespace !== '' && info.resource !== 'namespaces') { sendStatus(res, unknownPath()); return; }
+  if (def.warning) res.setHeader('Warning', def.warning);
+  if (def.writable && !['get', 'list', 'watch'].includes(info.verb)) { await handleWrite(ctx, def, req, res, s); return; }
   const apiVersion = def.group === '' ? def.version : `${def.group}/${def.version}`;
   const table = wantsTable(req.headers.accept);
   const ns = def.namespaced ? info.namespace : '';
@@ -51,18 +56,22 @@ export function handleRest(ctx: ServerContext, req: IncomingMessage, res: Server
     else sendJson(res, 200, v);
     return;
   }
-  if (info.verb === 'watch') { holdWatch(res, query); return; }
-  if (info.verb !== 'list') { sendStatus(res, methodNotAllowed()); return; }
-  let items: KubeObject[];
+  if (info.verb !== 'list' && info.verb !== 'watch') { sendStatus(res, methodNotAllowed()); return; }
+  let matches: (o: KubeObject) => boolean;
   try {
     const labels = parseLabelSelector(query.get('labelSelector') ?? '');
     const fields = parseFieldSelector(query.get('fieldSelector') ?? '', ['metadata.name', 'metadata.namespace', ...(def.fields ?? [])]);
-    items = ctx.store.list(def, ns).map((o) => viewObject(ctx, o))
-      .filter((o) => matchLabels(labels, o.metadata.labels) && matchFields(fields, (f) => fieldValue(o, f)));
+    matches = (o) => matchLabels(labels, o.metadata.labels) && matchFields(fields, (f) => fieldValue(o, f));
   } catch (err) {
     if (err instanceof SelectorError) { sendStatus(res, badRequest(err.message)); return; }
     throw err;
   }
+  if (info.verb === 'watch') {
+    if (def.writable) streamWatch(ctx, def, ns, query, res, matches, table);
+    else holdWatch(res, query);
+    return;
+  }
+  const items = ctx.store.list(def, ns).map((o) => viewObject(ctx, o)).filter(matches);
   const rv = ctx.store.resourceVersion();
   if (table) { sendJson(res, 200, toTable(def.kind, apiVersion, items, rv, query.get('includeObject'))); return; }
   sendJson(res, 200, {
