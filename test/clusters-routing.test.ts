@@ -121,6 +121,25 @@ describe('the same user name reaches the cluster its target names', () => {
     expect(opened.map((l) => l['cluster'])).toEqual(expect.arrayContaining(['home', 'eu1']));
   });
 
+  it('ssh -D (SOCKS) and rsync take the CLUSTER_ name unchanged', async () => {
+    const lport = await freePort();
+    const socks = background(pg, 'alice+eu1_edge-eu1.staging', ['-D', `127.0.0.1:${lport}`]);
+    await waitListening(lport);
+    const r = await waitFor(async () => {
+      const c = await runClient('curl', ['-sS', '--max-time', '30', '--socks5-hostname', `127.0.0.1:${lport}`, 'http://127.0.0.1:8080/']);
+      return out(c) === 'edge in eu1\n' ? c : null;
+    }, 'the eu1 page through SOCKS', 30_000);
+    expect(out(r)).toBe('edge in eu1\n');
+    await socks.stop();
+    // rsync reads (never writes: a debian pod's files are the host's) through the default cluster named explicitly.
+    const e = ['ssh', ...clientOpts('alice'), '-p', String(pg.port)].map((x) => `'${x}'`).join(' ');
+    const dest = join(work, 'rsync-back');
+    const rs = await runClient('rsync', ['-aL', '-e', e, 'alice+home_web-7d9f@127.0.0.1:/etc/os-release', `${dest}/`]);
+    expect(rs.stderr).toBe('');
+    expect(rs.code).toBe(0);
+    expect(readFileSync(join(dest, 'os-release'), 'utf8')).toBe(readFileSync('/etc/os-release', 'utf8'));
+  });
+
   it('ssh -J alice@bastion eu1_tiny.staging: the jump host name carries the cluster', async () => {
     // An ssh_config, because the jump's own ssh (ssh -W) reads options from files, not from -o.
     const config = join(work, 'ssh_config');
