@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../src/emulator/index.ts';
 import type { Emulator } from '../src/emulator/types.ts';
 import { startPodgate, type Podgate } from './helpers/podgate.ts';
-import { runClient, ssh, waitFor } from './helpers/ssh.ts';
+import { runClient, ssh, startTmux, waitFor } from './helpers/ssh.ts';
 import { background, freePort, stopAllBackground, waitListening } from './forward-helpers.ts';
 
 let home: Emulator;
@@ -176,6 +176,29 @@ describe('the same user name reaches the cluster its target names', () => {
     const homer = out(await ssh(pg, 'homer', ['pods']));
     expect(homer).not.toMatch(/^eu1\s/m);
   });
+});
+
+describe('the interactive picker spans the clusters', () => {
+  it('lists both clusters\' pods and Enter opens the shell in the picked pod\'s cluster', async () => {
+    const t = startTmux(pg, 'alice', [], { cols: 140, rows: 30 });
+    try {
+      await t.waitFor(/allowed namespaces: home: .*; eu1: staging;/);
+      await t.waitFor(/alice\+eu1_edge-eu1\.staging/);
+      expect(t.capture()).toMatch(/alice\+home_tiny\.prod/);
+      t.type('eu1_tiny');
+      const filtered = await t.waitFor(/filter: eu1_tiny_/);
+      expect(filtered).toContain('alice+eu1_tiny.staging');
+      expect(filtered).not.toContain('alice+home_tiny.prod');
+      t.keys('Enter');
+      t.type('echo "picked=${CLUSTER_NAME:-home} sum=$((20+22))"', true);
+      await t.waitFor(/picked=eu1 sum=42/);
+      t.type('exit', true);
+      await t.waitFor(/\[ssh exited 0\]/);
+    } finally {
+      t.kill();
+    }
+    expect(pg.logs().some((l) => l['code'] === 'SESSION_START' && l['user'] === 'alice' && l['action'] === 'shell' && l['cluster'] === 'eu1')).toBe(true);
+  }, 60_000);
 });
 
 describe('one cluster down never blocks the others (kills eu1: keep last)', () => {
