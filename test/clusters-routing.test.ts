@@ -190,14 +190,23 @@ describe('the interactive picker spans the clusters', () => {
       expect(filtered).toContain('alice+eu1_tiny.staging');
       expect(filtered).not.toContain('alice+home_tiny.prod');
       t.keys('Enter');
+      // The shell's prompt first (busybox ash as root: "# "), then the command.
+      await t.waitFor(/^\/ #/m, 30_000).catch((e: Error) => { throw new Error(`${e.message}\n${t.capture()}`); });
       t.type('echo "picked=${CLUSTER_NAME:-home} sum=$((20+22))"', true);
-      await t.waitFor(/picked=eu1 sum=42/);
+      await t.waitFor(/picked=eu1 sum=42/).catch((e: Error) => { throw new Error(`${e.message}\n${t.capture()}`); });
       t.type('exit', true);
       await t.waitFor(/\[ssh exited 0\]/);
     } finally {
       t.kill();
     }
     expect(pg.logs().some((l) => l['code'] === 'SESSION_START' && l['user'] === 'alice' && l['action'] === 'shell' && l['cluster'] === 'eu1')).toBe(true);
+    // Every session so far was reaped through its own cluster's API.
+    const reaps = await waitFor(() => {
+      const r = pg.logs().filter((l) => l['code'] === 'REAP');
+      return r.length === pg.logs().filter((l) => l['code'] === 'SESSION_END').length ? r : null;
+    }, 'every session to be reaped', 30_000);
+    expect(new Set(reaps.map((l) => l['cluster']))).toEqual(new Set(['home', 'eu1']));
+    expect(reaps.filter((l) => l['outcome'] === 'failed')).toEqual([]);
   }, 60_000);
 });
 
