@@ -5,7 +5,8 @@
  * both modes, sftp, ssh -L, ssh -J with a CLUSTER_ host name, console pods/logs/whoami); RBAC of
  * one cluster never leaks into the other; killing `eu1` leaves a running session on `home`
  * untouched, `pods` still lists `home` and names `eu1` as failed, /readyz stays ready and the
- * metrics show each cluster's health. The last describe kills `eu1`: keep it last.
+ * metrics show each cluster's health; a cluster that hangs is given up after its own deadline.
+ * The last describe kills `eu1`: keep it last.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -208,6 +209,33 @@ describe('the interactive picker spans the clusters', () => {
     expect(new Set(reaps.map((l) => l['cluster']))).toEqual(new Set(['home', 'eu1']));
     expect(reaps.filter((l) => l['outcome'] === 'failed')).toEqual([]);
   }, 60_000);
+});
+
+describe('a cluster that hangs', () => {
+  it('answers nothing for a minute: pods lists the other within the per-cluster deadline, sessions there go on', async () => {
+    // A podgate of its own with a short API timeout, so the deadline (twice it) is short.
+    const quick = await startPodgate({
+      emulator: home,
+      clusters: [{ name: 'home', emulator: home, default: true }, { name: 'eu1', emulator: eu1 }],
+      users: [{ name: 'alice', kubernetes: { user: 'alice', groups: ['dev'] } }],
+      configPatch: { kubernetes: { requestTimeoutMs: 4000 }, health: { apiProbeIntervalSeconds: 0.5 } },
+    });
+    try {
+      eu1.fault({ latencyMs: 60_000 });
+      const started = performance.now();
+      const [pods, exec] = await Promise.all([ssh(quick, 'alice', ['pods']), ssh(quick, 'alice+tiny.prod', ['echo "still ${CLUSTER_NAME:-home}"'])]);
+      const tookMs = performance.now() - started;
+      expect(out(exec)).toBe('still home\n');
+      expect(pods.code).toBe(0);
+      expect(out(pods)).toMatch(/^home\s+prod\s+tiny\s/m);
+      expect(pods.stderr).toMatch(/^podgate: cluster "eu1" is not listed: /m);
+      // Within the deadline (2 x 4 s) plus the client's own start, far from the minute eu1 hangs.
+      expect(tookMs).toBeLessThan(20_000);
+    } finally {
+      eu1.fault({ latencyMs: 0 });
+      await quick.stop();
+    }
+  }, 90_000);
 });
 
 describe('one cluster down never blocks the others (kills eu1: keep last)', () => {
