@@ -172,6 +172,14 @@ describe('the same user name reaches the cluster its target names', () => {
     const who = out(await ssh(pg, 'alice', ['whoami']));
     expect(who).toMatch(/^allowed namespaces: home: .*prod/m);
     expect(who).toMatch(/^allowed namespaces: eu1: staging$/m);
+    expect(who).toMatch(/^CLUSTER\s+NAMESPACE\s+EXEC\s+PORT-FORWARD\s+LOGS$/m);
+    expect(who).toMatch(/^eu1\s+staging\s+yes\s+yes\s+yes$/m);
+    expect(who).toMatch(/^home\s+prod\s+yes\s+yes\s+yes$/m);
+    // The summary (no command, no terminal): whoami and pods of both clusters together.
+    const summary = out(await ssh(pg, 'alice', []));
+    expect(summary).toMatch(/^allowed namespaces: eu1: staging$/m);
+    expect(summary).toMatch(/^eu1\s+staging\s+edge-eu1\s+/m);
+    expect(summary).toMatch(/^home\s+prod\s+tiny\s+/m);
     const logs = await ssh(pg, 'alice', ['logs', 'eu1_edge-eu1.staging', '--tail', '1']);
     expect(out(logs)).toBe('edge-eu1: serving\n');
     const homer = out(await ssh(pg, 'homer', ['pods']));
