@@ -57,3 +57,21 @@ describe('podgate serve: startup errors', () => {
     expect(r.stderr).toContain("required option '-c, --config <file>' not specified");
   });
 });
+
+// Several clusters (docs/clusters.md).
+describe('podgate serve: several clusters', () => {
+  it('--kubeconfig/--context with clusters: one line, exit 2; a cluster whose kubeconfig is unreadable is named', async () => {
+    const file = join(dir, 'clusters.yaml');
+    writeFileSync(file, 'listen: "127.0.0.1:0"\nhostKeys: [keys/missing_key]\nmetrics: null\nclusters: [{ name: eu1, kubeconfig: /nonexistent/eu1 }]\nusers: [{ name: alice }]\n');
+    const r = await serve(['--config', file, '--kubeconfig', '/tmp/x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('podgate: --kubeconfig and --context apply to the single-cluster `kubernetes:` form; with clusters:, set clusters[].kubeconfig and clusters[].context\n');
+    // A usable host key, so start-up gets as far as the clusters' kubeconfigs.
+    await new Promise<void>((resolve, reject) => execFile('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'cluster_hk')], (err) => (err ? reject(err) : resolve())));
+    const two = join(dir, 'two-clusters.yaml');
+    writeFileSync(two, 'listen: "127.0.0.1:0"\nhostKeys: [cluster_hk]\nmetrics: null\nstateDir: st\nclusters:\n  - { name: home, default: true, kubeconfig: /nonexistent/home }\n  - { name: eu1, kubeconfig: /nonexistent/eu1 }\nusers: [{ name: alice }]\n');
+    const bad = await serve(['--config', two]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^podgate: cluster "home": cannot load the kubeconfig: .*\/nonexistent\/home/);
+  });
+});

@@ -5,7 +5,8 @@
  * both modes, sftp, ssh -L, ssh -J with a CLUSTER_ host name, console pods/logs/whoami); RBAC of
  * one cluster never leaks into the other; killing `eu1` leaves a running session on `home`
  * untouched, `pods` still lists `home` and names `eu1` as failed, /readyz stays ready and the
- * metrics show each cluster's health. The last describe kills `eu1`: keep it last.
+ * metrics show each cluster's health; a cluster that hangs is given up after its own deadline.
+ * The last describe kills `eu1`: keep it last.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../src/emulator/index.ts';
 import type { Emulator } from '../src/emulator/types.ts';
 import { startPodgate, type Podgate } from './helpers/podgate.ts';
-import { runClient, ssh, waitFor } from './helpers/ssh.ts';
+import { runClient, ssh, startTmux, waitFor } from './helpers/ssh.ts';
 import { background, freePort, stopAllBackground, waitListening } from './forward-helpers.ts';
 
 let home: Emulator;
@@ -121,6 +122,25 @@ describe('the same user name reaches the cluster its target names', () => {
     expect(opened.map((l) => l['cluster'])).toEqual(expect.arrayContaining(['home', 'eu1']));
   });
 
+  it('ssh -D (SOCKS) and rsync take the CLUSTER_ name unchanged', async () => {
+    const lport = await freePort();
+    const socks = background(pg, 'alice+eu1_edge-eu1.staging', ['-D', `127.0.0.1:${lport}`]);
+    await waitListening(lport);
+    const r = await waitFor(async () => {
+      const c = await runClient('curl', ['-sS', '--max-time', '30', '--socks5-hostname', `127.0.0.1:${lport}`, 'http://127.0.0.1:8080/']);
+      return out(c) === 'edge in eu1\n' ? c : null;
+    }, 'the eu1 page through SOCKS', 30_000);
+    expect(out(r)).toBe('edge in eu1\n');
+    await socks.stop();
+    // rsync reads (never writes: a debian pod's files are the host's) through the default cluster named explicitly.
+    const e = ['ssh', ...clientOpts('alice'), '-p', String(pg.port)].map((x) => `'${x}'`).join(' ');
+    const dest = join(work, 'rsync-back');
+    const rs = await runClient('rsync', ['-aL', '-e', e, 'alice+home_web-7d9f@127.0.0.1:/etc/os-release', `${dest}/`]);
+    expect(rs.stderr).toBe('');
+    expect(rs.code).toBe(0);
+    expect(readFileSync(join(dest, 'os-release'), 'utf8')).toBe(readFileSync('/etc/os-release', 'utf8'));
+  });
+
   it('ssh -J alice@bastion eu1_tiny.staging: the jump host name carries the cluster', async () => {
     // An ssh_config, because the jump's own ssh (ssh -W) reads options from files, not from -o.
     const config = join(work, 'ssh_config');
@@ -152,11 +172,78 @@ describe('the same user name reaches the cluster its target names', () => {
     const who = out(await ssh(pg, 'alice', ['whoami']));
     expect(who).toMatch(/^allowed namespaces: home: .*prod/m);
     expect(who).toMatch(/^allowed namespaces: eu1: staging$/m);
+    expect(who).toMatch(/^CLUSTER\s+NAMESPACE\s+EXEC\s+PORT-FORWARD\s+LOGS$/m);
+    expect(who).toMatch(/^eu1\s+staging\s+yes\s+yes\s+yes$/m);
+    expect(who).toMatch(/^home\s+prod\s+yes\s+yes\s+yes$/m);
+    // The summary (no command, no terminal): whoami and pods of both clusters together.
+    const summary = out(await ssh(pg, 'alice', []));
+    expect(summary).toMatch(/^allowed namespaces: eu1: staging$/m);
+    expect(summary).toMatch(/^eu1\s+staging\s+edge-eu1\s+/m);
+    expect(summary).toMatch(/^home\s+prod\s+tiny\s+/m);
     const logs = await ssh(pg, 'alice', ['logs', 'eu1_edge-eu1.staging', '--tail', '1']);
     expect(out(logs)).toBe('edge-eu1: serving\n');
     const homer = out(await ssh(pg, 'homer', ['pods']));
     expect(homer).not.toMatch(/^eu1\s/m);
   });
+});
+
+describe('the interactive picker spans the clusters', () => {
+  it('lists both clusters\' pods and Enter opens the shell in the picked pod\'s cluster', async () => {
+    const t = startTmux(pg, 'alice', [], { cols: 140, rows: 30 });
+    try {
+      await t.waitFor(/allowed namespaces: home: .*; eu1: staging;/);
+      await t.waitFor(/alice\+eu1_edge-eu1\.staging/);
+      expect(t.capture()).toMatch(/alice\+home_tiny\.prod/);
+      t.type('eu1_tiny');
+      const filtered = await t.waitFor(/filter: eu1_tiny_/);
+      expect(filtered).toContain('alice+eu1_tiny.staging');
+      expect(filtered).not.toContain('alice+home_tiny.prod');
+      t.keys('Enter');
+      // The shell's prompt first (busybox ash as root: "# "), then the command.
+      await t.waitFor(/^\/ #/m, 30_000).catch((e: Error) => { throw new Error(`${e.message}\n${t.capture()}`); });
+      t.type('echo "picked=${CLUSTER_NAME:-home} sum=$((20+22))"', true);
+      await t.waitFor(/picked=eu1 sum=42/).catch((e: Error) => { throw new Error(`${e.message}\n${t.capture()}`); });
+      t.type('exit', true);
+      await t.waitFor(/\[ssh exited 0\]/);
+    } finally {
+      t.kill();
+    }
+    expect(pg.logs().some((l) => l['code'] === 'SESSION_START' && l['user'] === 'alice' && l['action'] === 'shell' && l['cluster'] === 'eu1')).toBe(true);
+    // Every session so far was reaped through its own cluster's API.
+    const reaps = await waitFor(() => {
+      const r = pg.logs().filter((l) => l['code'] === 'REAP');
+      return r.length === pg.logs().filter((l) => l['code'] === 'SESSION_END').length ? r : null;
+    }, 'every session to be reaped', 30_000);
+    expect(new Set(reaps.map((l) => l['cluster']))).toEqual(new Set(['home', 'eu1']));
+    expect(reaps.filter((l) => l['outcome'] === 'failed')).toEqual([]);
+  }, 60_000);
+});
+
+describe('a cluster that hangs', () => {
+  it('answers nothing for a minute: pods lists the other within the per-cluster deadline, sessions there go on', async () => {
+    // A podgate of its own with a short API timeout, so the deadline (twice it) is short.
+    const quick = await startPodgate({
+      emulator: home,
+      clusters: [{ name: 'home', emulator: home, default: true }, { name: 'eu1', emulator: eu1 }],
+      users: [{ name: 'alice', kubernetes: { user: 'alice', groups: ['dev'] } }],
+      configPatch: { kubernetes: { requestTimeoutMs: 4000 }, health: { apiProbeIntervalSeconds: 0.5 } },
+    });
+    try {
+      eu1.fault({ latencyMs: 60_000 });
+      const started = performance.now();
+      const [pods, exec] = await Promise.all([ssh(quick, 'alice', ['pods']), ssh(quick, 'alice+tiny.prod', ['echo "still ${CLUSTER_NAME:-home}"'])]);
+      const tookMs = performance.now() - started;
+      expect(out(exec)).toBe('still home\n');
+      expect(pods.code).toBe(0);
+      expect(out(pods)).toMatch(/^home\s+prod\s+tiny\s/m);
+      expect(pods.stderr).toMatch(/^podgate: cluster "eu1" is not listed: /m);
+      // Within the deadline (2 x 4 s) plus the client's own start, far from the minute eu1 hangs.
+      expect(tookMs).toBeLessThan(20_000);
+    } finally {
+      eu1.fault({ latencyMs: 0 });
+      await quick.stop();
+    }
+  }, 90_000);
 });
 
 describe('one cluster down never blocks the others (kills eu1: keep last)', () => {

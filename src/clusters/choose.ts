@@ -5,6 +5,10 @@
  */
 import { PodgateError } from '../errors/index.ts';
 import type { KubeApi } from '../kube/types.ts';
+import { authorizeTarget, type PolicyAction } from '../policy/index.ts';
+import type { PolicySubject } from '../policy/policy.ts';
+import type { ResolvedTarget } from '../target/resolve.ts';
+import type { TargetSpec } from '../target/types.ts';
 import type { ClusterEntry, ClusterSet } from './types.ts';
 
 function clusterNamed(clusters: ClusterSet, name: string | undefined): ClusterEntry {
@@ -24,4 +28,16 @@ export function inCluster<T extends { kube: KubeApi; cluster: string; clusters: 
 export function singleCluster(kube: KubeApi): ClusterSet {
   const only: ClusterEntry = { name: 'default', isDefault: true, kube };
   return { all: [only], defaultCluster: only, get: (name) => (name === only.name ? only : undefined) };
+}
+
+/**
+ * The one call for code that enters a pod for a TARGET: moves `ctx` to the target's cluster,
+ * then asks the policy (src/policy authorizeTarget, which refuses a context of another cluster).
+ * Use the returned `ctx.kube` for the stream: it is the target's cluster's client.
+ */
+export async function authorizeInCluster<T extends PolicySubject & { kube: KubeApi; clusters: ClusterSet }>(
+  ctx: T, action: PolicyAction, spec: TargetSpec,
+): Promise<{ ctx: T; target: ResolvedTarget }> {
+  const moved = inCluster(ctx, spec.cluster);
+  return { ctx: moved, target: await authorizeTarget(moved, action, spec) };
 }

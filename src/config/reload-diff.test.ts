@@ -23,3 +23,13 @@ describe('what a reload changes', () => {
     expect(diffConfigs(base(), base('log: { format: text }\n')).needsRestart).toEqual(['log.format']);
   });
 });
+
+// Several clusters and expiry (docs/clusters.md).
+describe('reload: clusters need a restart, allow.clusters and expires do not', () => {
+  it('flags clusters, and reloads a user\'s allow.clusters and expires', () => {
+    const two = 'clusters: [{ name: a, default: true }, { name: b }]\n';
+    expect(diffConfigs(base(two), base('clusters: [{ name: a, default: true }]\n')).needsRestart).toEqual(['clusters']);
+    const next = cfg(`users:\n  - name: alice\n    expires: "2030-01-01T00:00:00Z"\n    allow: { clusters: [a] }\n  - name: bob\n${two}`);
+    expect(diffConfigs(base(two), next)).toEqual({ added: [], removed: [], changed: ['alice'], needsRestart: [] });
+  });
+});

@@ -8,8 +8,7 @@ import { PodgateError } from '../errors/index.ts';
 import { finishChannel } from '../ssh/finish-channel.ts';
 import type { SessionChannel } from '../ssh/types.ts';
 import { parseTarget } from '../target/grammar.ts';
-import { authorizeTarget } from '../policy/index.ts';
-import { inCluster } from '../clusters/choose.ts';
+import { authorizeInCluster } from '../clusters/choose.ts';
 import type { ConsoleContext, HandlerOutcome } from '../session/extensions.ts';
 import { parseLogsArgs } from './logs-args.ts';
 import { emit } from '../events/emit.ts';
@@ -18,8 +17,7 @@ export async function runLogs(ch: SessionChannel, ctx: ConsoleContext, words: st
   const args = parseLogsArgs(words);
   const spec = parseTarget(args.container ? `${args.target}+${args.container}` : args.target);
   // The target's cluster (docs/clusters.md).
-  const cctx = inCluster(ctx, spec.cluster);
-  const target = await authorizeTarget(cctx, 'logs', spec);
+  const { ctx: cctx, target } = await authorizeInCluster(ctx, 'logs', spec);
   const logs = await cctx.kube.logs({
     namespace: target.namespace, pod: target.pod, container: target.container, identity: ctx.identity,
     follow: args.follow, previous: args.previous, timestamps: args.timestamps,

@@ -49,3 +49,19 @@ describe('the API probe', () => {
     expect(seen).toEqual([true, false, true]);
   });
 });
+
+// Several clusters (docs/clusters.md).
+describe('readiness with several clusters', () => {
+  it('follows the default cluster\'s probe only', () => {
+    const { bus, logger } = silent();
+    const r = createReadiness(bus, { probeApi: true });
+    emit(logger, { code: 'SERVER_LISTENING', address: '127.0.0.1', port: 1 });
+    emit(logger, { code: 'API_PROBE', ok: true, latencyMs: 1, cluster: 'home', isDefault: true });
+    emit(logger, { code: 'API_PROBE', ok: false, latencyMs: 1, cluster: 'eu1', isDefault: false, message: 'connect ECONNREFUSED' });
+    expect(r.state()).toEqual({ ready: true, reasons: [] });
+    emit(logger, { code: 'API_PROBE', ok: false, latencyMs: 1, cluster: 'home', isDefault: true, message: 'timeout' });
+    emit(logger, { code: 'API_PROBE', ok: true, latencyMs: 1, cluster: 'eu1', isDefault: false });
+    expect(r.state()).toEqual({ ready: false, reasons: ['Kubernetes API unreachable: timeout'] });
+    r.dispose();
+  });
+});

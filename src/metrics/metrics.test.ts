@@ -162,3 +162,23 @@ describe('metrics from audit events', () => {
     expect((await fetch(`${base}/nope`)).status).toBe(404);
   });
 });
+
+// Several clusters (docs/clusters.md).
+describe('per-cluster metrics', () => {
+  it('podgate_cluster_* follow probes, sessions and forwards by cluster; podgate_api_up is the default cluster\'s', async () => {
+    const { logger, metrics } = wired('silent');
+    emit(logger, { code: 'API_PROBE', ok: true, latencyMs: 1, cluster: 'home', isDefault: true });
+    emit(logger, { code: 'API_PROBE', ok: false, latencyMs: 1, cluster: 'eu1', isDefault: false });
+    emit(logger, { code: 'SESSION_START', sessionId: 's1', ...where, cluster: 'eu1' });
+    emit(logger, { code: 'SESSION_START', sessionId: 's2', ...where, cluster: 'eu1' });
+    emit(logger, { code: 'SESSION_END', sessionId: 's1', ...where, cluster: 'eu1', reason: 'access-expired', exitCode: 255, durationMs: 1, bytesIn: 0, bytesOut: 0 });
+    emit(logger, { code: 'FORWARD_END', connId: 'c1', forwardId: 'f1', user: 'alice', host: 'localhost', port: 80, cluster: 'home', namespace: 'prod', pod: 'web', bytesIn: 1, bytesOut: 1, durationMs: 1, result: 'closed' });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('podgate_api_up 1');
+    expect(text).toContain('podgate_cluster_up{cluster="home"} 1');
+    expect(text).toContain('podgate_cluster_up{cluster="eu1"} 0');
+    expect(text).toContain('podgate_cluster_sessions_active{cluster="eu1"} 1');
+    expect(text).toContain('podgate_cluster_sessions_total{cluster="eu1",reason="access-expired"} 1');
+    expect(text).toContain('podgate_cluster_forwards_total{cluster="home"} 1');
+  });
+});

@@ -6,8 +6,8 @@
  */
 import { PodgateError, toPodgateError } from '../errors/index.ts';
 import type { ExecSession } from '../kube/types.ts';
-import { authorizeTarget, decisionError, mayDo, type PolicyAction } from '../policy/index.ts';
-import { inCluster } from '../clusters/choose.ts';
+import { decisionError, mayDo, type PolicyAction } from '../policy/index.ts';
+import { authorizeInCluster } from '../clusters/choose.ts';
 import { finishChannel } from '../ssh/finish-channel.ts';
 import type { PtyRequest, SessionChannel, SessionHandler, SessionStart, WindowSize } from '../ssh/types.ts';
 import type { ResolvedTarget } from '../target/resolve.ts';
@@ -191,8 +191,7 @@ export class PodSession implements SessionHandler, ActiveSession {
     // The target's cluster (docs/clusters.md): the picker's Enter may name another than the connection's.
     let clusterCtx = userCtx;
     try {
-      clusterCtx = inCluster(userCtx, target.cluster);
-      resolved = await authorizeTarget(clusterCtx, action, target);
+      ({ ctx: clusterCtx, target: resolved } = await authorizeInCluster(userCtx, action, target));
     } catch (e) {
       await this.deny(ch, toPodgateError(e), command, target, action);
       return { exitCode: 255 };

@@ -97,6 +97,12 @@ describe('parseTarget: CLUSTER_ prefix', () => {
     expect(parseTarget('web.prod.eu1')).toEqual({ kind: 'auto', name: 'web.prod', namespace: 'eu1', raw: 'web.prod.eu1' });
   });
 
+  it('a "_" in USER is USER\'s own: only TARGET has a cluster', () => {
+    const { user, rest } = splitUser('ops_bot+eu1_web.prod');
+    expect(user).toBe('ops_bot');
+    expect(parseTarget(rest ?? '')).toMatchObject({ cluster: 'eu1', name: 'web', namespace: 'prod' });
+  });
+
   it('rejects bad cluster parts, naming them', () => {
     expect(rejects('_web').userMessage).toMatch(/cluster name ""/);
     expect(rejects('EU1_web').userMessage).toMatch(/cluster name "EU1"/);
