@@ -23,7 +23,11 @@ function sgrOf(c: IBufferCell): string {
   return p.join(';');
 }
 
-/** The line's cells up to its last visible one, with SGR changes; attributes reset at the end. */
+/**
+ * The line's cells up to its last visible one, with SGR changes; attributes reset at the end.
+ * Runs of equal attributes are cut out with translateToString and joined once, so the result
+ * is one flat string (appending cell by cell would build a rope of ~30 bytes a character).
+ */
 export function lineToAnsi(line: IBufferLine, cell: IBufferCell): string {
   let end = line.length;
   while (end > 0) {
@@ -31,17 +35,20 @@ export function lineToAnsi(line: IBufferLine, cell: IBufferCell): string {
     if (!c || (c.getChars() !== '' && c.getChars() !== ' ') || !c.isAttributeDefault()) break;
     end--;
   }
-  let out = '';
+  const parts: string[] = [];
   let sgr = '';
+  let from = 0;
   for (let x = 0; x < end; x++) {
     const c = line.getCell(x, cell);
     if (!c || c.getWidth() === 0) continue; // the second half of a wide character
     const s = c.isAttributeDefault() ? '' : sgrOf(c);
-    if (s !== sgr) {
-      out += s === '' ? '\x1b[0m' : `\x1b[0;${s}m`;
-      sgr = s;
-    }
-    out += c.getChars() || ' ';
+    if (s === sgr) continue;
+    if (x > from) parts.push(line.translateToString(false, from, x));
+    parts.push(s === '' ? '\x1b[0m' : `\x1b[0;${s}m`);
+    sgr = s;
+    from = x;
   }
-  return sgr === '' ? out : `${out}\x1b[0m`;
+  if (end > from) parts.push(line.translateToString(false, from, end));
+  if (sgr !== '') parts.push('\x1b[0m');
+  return parts.join('');
 }

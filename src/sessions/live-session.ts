@@ -218,19 +218,20 @@ export class LiveSession implements LiveSessionView {
   private deliverOutput(chunk: Buffer): void {
     this.bytesOut += chunk.length;
     this.activity();
-    if (this.#mirror && !this.#mirror.write(chunk)) {
-      this.hold('mirror');
-      void this.#mirror.drained().then(() => this.unhold('mirror'));
+    // The attached client first: the mirror's parsing must not stand between a key and its echo.
+    const c = this.#client;
+    if (c && !c.peer.stream.write(chunk)) {
+      this.hold('client');
+      c.peer.stream.once('drain', this.clientDrained);
     }
     for (const w of this.#watchers) {
       if (!w.peer.stream.write(chunk) && w.peer.stream.writableLength > WATCHER_MAX_BUFFER) {
         this.dropWatcher(w, { kind: 'dropped', message: 'watch ended: your connection could not keep up with the session' });
       }
     }
-    const c = this.#client;
-    if (c && !c.peer.stream.write(chunk)) {
-      this.hold('client');
-      c.peer.stream.once('drain', this.clientDrained);
+    if (this.#mirror && !this.#mirror.write(chunk)) {
+      this.hold('mirror');
+      void this.#mirror.drained().then(() => this.unhold('mirror'));
     }
   }
 

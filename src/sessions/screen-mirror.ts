@@ -110,7 +110,7 @@ export class ScreenMirror {
     const n = this.#lines.length;
     const last = n === 0 ? -1 : (this.#head + n - 1) % n;
     if (line.isWrapped && last >= 0 && this.#lines[last].length + text.length <= MAX_ENTRY_CHARS) {
-      this.#lines[last] += text; // a long line the terminal wrapped stays one line
+      this.#lines[last] = [this.#lines[last], text].join(''); // a wrapped line stays one (flat) line
     } else if (n < this.#max) {
       this.#lines.push(text);
     } else {
