@@ -260,6 +260,8 @@ export class PodSession implements SessionHandler, ActiveSession {
     });
     this.#exec = exec;
     if (this.#closed || this.#endReason) exec.abort();
+    // A PTY session's output path is LiveSession.deliverOutput (src/sessions/live-session.ts); an
+    // observer of it (recordings) goes in bridgeLive's `tap` (output, input, resize).
     const registry = this.#d.userCtx.liveSessions;
     const { outcome, bytesIn, bytesOut } = this.#pty && registry
       ? await bridgeLive({

@@ -11,7 +11,7 @@ import type { WindowSize } from '../ssh/types.ts';
 import { ScreenMirror } from './screen-mirror.ts';
 import { Client } from './client.ts';
 import { OutputGate } from './output-gate.ts';
-import type { AttachEnd, AttachHandle, LiveSessionView, LiveTarget, SessionState, TerminalPeer } from './types.ts';
+import type { AttachEnd, AttachHandle, LiveSessionView, LiveTarget, SessionState, SessionTap, TerminalPeer } from './types.ts';
 
 /** A watcher whose terminal holds more than this unsent is dropped, not waited for. */
 const WATCHER_MAX_BUFFER = 1024 * 1024;
@@ -36,6 +36,8 @@ export interface LiveSessionOptions {
   graceMs: number;
   /** A byte went either way (idle timeout). */
   onActivity(): void;
+  /** Observers of output, input and resizes (recordings). */
+  tap?: SessionTap;
   /** The client left and the session is detached now (audit). */
   onDetached(): void;
   /** The client left and nobody may come back (grace 0), or the grace ran out: end the session. */
@@ -196,6 +198,7 @@ export class LiveSession implements LiveSessionView {
   private deliverOutput(chunk: Buffer): void {
     this.bytesOut += chunk.length;
     this.activity();
+    this.#o.tap?.output?.(chunk);
     // The attached client first: the mirror's parsing must not stand between a key and its echo.
     const c = this.#client;
     if (c && !c.peer.stream.write(chunk)) {
@@ -218,6 +221,7 @@ export class LiveSession implements LiveSessionView {
   private readonly countInput = (d: Buffer): void => {
     this.bytesIn += d.length;
     this.activity();
+    this.#o.tap?.input?.(d);
   };
 
   private activity(): void {
@@ -282,6 +286,7 @@ export class LiveSession implements LiveSessionView {
     this.#size.cols = size.cols;
     this.#size.rows = size.rows;
     this.#o.exec.resize(size);
+    this.#o.tap?.resize?.({ cols: size.cols, rows: size.rows });
   }
 
   private serially(step: () => Promise<void>): void {
