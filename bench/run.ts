@@ -8,9 +8,9 @@
  *   node --import tsx bench/run.ts [--quick] [--only NAME[,NAME...]] [--extras]
  *
  * Scenarios: throughput-out, throughput-in, setup, latency-1, latency-many, backpressure, scale, preauth,
- * latency-web;
- * `hostile` (issue #13's memory attacks) and `relay-matrix` (podgate's CPU per GiB over a matrix
- * of stream shapes) run only when named with --only.
+ * latency-web; `hostile` (issue #13's memory attacks), `relay-matrix` (podgate's CPU per GiB over a
+ * matrix of stream shapes) and `sessions` (the headless terminal's latency and memory per detached
+ * session) run only when named with --only.
  * --extras also runs the area benches that exist next to this file (bench/sftp-*.ts,
  * bench/forward-*.ts) as child processes, after the main table (size: 8 MiB with --quick, else
  * $PODGATE_BENCH_EXTRA_MIB or their own default).
@@ -33,6 +33,7 @@ import { backpressure } from './scenarios/backpressure.ts';
 import { preauth } from './scenarios/preauth.ts';
 import { hostile } from './scenarios/hostile.ts';
 import { relayMatrix } from './scenarios/relay-matrix.ts';
+import { sessions } from './scenarios/sessions.ts';
 import { rssKiB } from './lib/proc.ts';
 import { latencyWeb } from './scenarios/web-latency.ts';
 
@@ -54,7 +55,12 @@ export const SCENARIOS: Record<string, Scenario> = {
   'relay-matrix': relayMatrix,
   // The browser terminal beside the SSH path (docs/web.md).
   'latency-web': latencyWeb,
+  // Not in the default run (about two minutes): `--only sessions`.
+  sessions,
 };
+
+/** Scenarios that run only when named with --only. */
+const OPT_IN = new Set(['hostile', 'sessions', 'relay-matrix']);
 
 interface Args { quick: boolean; only: string[] | null; extras: boolean; out: string }
 
@@ -88,12 +94,12 @@ function machine(): Record<string, string | number> {
 export async function main(argv: string[]): Promise<ScenarioResult[]> {
   const args = parseArgs(argv);
   const log = (m: string): void => { process.stderr.write(`${m}\n`); };
-  const names = args.only ?? Object.keys(SCENARIOS).filter((n) => n !== 'hostile' && n !== 'relay-matrix');
+  const names = args.only ?? Object.keys(SCENARIOS).filter((n) => !OPT_IN.has(n));
   const info = machine();
   log(`podgate bench ${new Date().toISOString()} ${args.quick ? '(quick)' : ''}: ${names.join(', ')}`);
   log(`machine: ${JSON.stringify(info)}`);
   // hostile measures podgate alone: no sshd or bare ssh2 server to start.
-  const env = await startBenchEnv({ peers: names.some((n) => n !== 'hostile') });
+  const env = await startBenchEnv({ peers: names.some((n) => n !== 'hostile' && n !== 'sessions') });
   const results: ScenarioResult[] = [];
   const started = new Date().toISOString();
   try {

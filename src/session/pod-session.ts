@@ -272,15 +272,20 @@ export class PodSession implements SessionHandler, ActiveSession {
     });
     this.#exec = exec;
     if (this.#closed || this.#endReason) exec.abort();
+    const registry = this.#d.userCtx.liveSessions;
+    const live = this.#pty !== null && registry !== undefined;
+    // A PTY session's output path is LiveSession.deliverOutput (src/sessions/live-session.ts): the
+    // recording observes it through bridgeLive's `tap` (output, input and resize of every client).
     const rec = this.startRecording(ctx, command);
-    if (rec) {
+    const tap = rec ? { output: (d: Buffer) => rec.output(d), input: (d: Buffer) => rec.input(d), resize: (s: WindowSize) => rec.resize(s.cols, s.rows) } : undefined;
+    if (rec && !live) {
       exec.stdout.on('data', (d: Buffer) => rec.output(d));
       ch.on('data', (d: Buffer) => rec.input(d));
       ctx.onResize((s) => rec.resize(s.cols, s.rows));
     }
-    const registry = this.#d.userCtx.liveSessions;
-    const { outcome, bytesIn, bytesOut } = this.#pty && registry
+    const { outcome, bytesIn, bytesOut } = live && this.#pty && registry
       ? await bridgeLive({
+        ...(tap ? { tap } : {}),
         ch, exec, id: this.sessionId, owner: ctx.user.name, target: ref, size: { cols: this.#pty.cols, rows: this.#pty.rows },
         config: ctx.config.sessions, registry, log: ctx.logger, onActivity: () => this.#timers.activity(),
         onLive: (l) => { this.#live = l; },

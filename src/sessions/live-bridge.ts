@@ -13,7 +13,7 @@ import type { SessionChannel, WindowSize } from '../ssh/types.ts';
 import { channelPeer, finishJoined } from './channel-peer.ts';
 import { LiveSession } from './live-session.ts';
 import type { SessionRegistry } from './registry.ts';
-import type { AttachHandle, LiveTarget } from './types.ts';
+import type { AttachHandle, LiveTarget, SessionTap } from './types.ts';
 
 export interface LiveBridgeOptions {
   ch: SessionChannel;
@@ -26,6 +26,8 @@ export interface LiveBridgeOptions {
   registry: SessionRegistry;
   log: Logger;
   onActivity(): void;
+  /** Observers of the session's output, input and resizes (a recorder hooks in here). */
+  tap?: SessionTap;
   /** The first client's handle (the session routes its resizes and its close through it). */
   onHandle(h: AttachHandle): void;
   /** The session ended without its process exiting: why, for SESSION_END. */
@@ -41,6 +43,7 @@ export async function bridgeLive(o: LiveBridgeOptions): Promise<BridgeResult> {
     id: o.id, owner: o.owner, target: o.target, exec: o.exec, size: o.size, graceMs,
     scrollbackLines: graceMs > 0 ? o.config.scrollbackLines : null,
     onActivity: () => o.onActivity(),
+    ...(o.tap ? { tap: o.tap } : {}),
     onDetached: () => emit(o.log, { code: 'SESSION_DETACH', sessionId: o.id, ...where, graceSeconds: o.config.detachGraceSeconds }, 'session detached'),
     onAbandoned: (why) => {
       if (why === 'detach-expired') emit(o.log, { code: 'SESSION_GRACE_EXPIRED', sessionId: o.id, ...where, kind: 'detached' }, 'detached session expired');

@@ -150,6 +150,31 @@ describe('LiveSession', () => {
     await s.done;
   });
 
+  it('a tap sees every output and input byte and every resize, whoever is attached', async () => {
+    const { exec, stdout } = fakeExec();
+    const seen = { out: '', in: '', sizes: [] as string[] };
+    const { s } = session(exec, {
+      tap: { output: (c) => { seen.out += c.toString(); }, input: (c) => { seen.in += c.toString(); }, resize: (z) => seen.sizes.push(`${z.cols}x${z.rows}`) },
+    });
+    const a = peer();
+    const ha = s.start(a.p);
+    a.type('one\r');
+    stdout.write('first\r\n');
+    await tick();
+    ha.detach();
+    stdout.write('while detached\r\n');
+    await tick();
+    const b = peer(90, 20);
+    const hb = s.attach(b.p);
+    await new Promise((r) => setTimeout(r, 20));
+    b.type('two\r');
+    hb.resize({ cols: 100, rows: 25 });
+    await tick();
+    expect(seen).toEqual({ out: 'first\r\nwhile detached\r\n', in: 'one\rtwo\r', sizes: ['90x20', '100x25'] });
+    stdout.end();
+    await s.done;
+  });
+
   it('terminate ends every client with the message', async () => {
     const { exec, aborted } = fakeExec();
     const { s } = session(exec);

@@ -6,11 +6,12 @@
  * `attach` redraws the screen and goes live. Output is held while a client switches, so no byte
  * is lost or doubled at the switch-over. Knows neither ssh2 nor Kubernetes: only streams.
  */
-import type { Readable } from 'node:stream';
 import type { ExecOutcome, ExecSession } from '../kube/types.ts';
 import type { WindowSize } from '../ssh/types.ts';
 import { ScreenMirror } from './screen-mirror.ts';
-import type { AttachEnd, AttachHandle, LiveSessionView, LiveTarget, SessionState, TerminalPeer } from './types.ts';
+import { Client } from './client.ts';
+import { OutputGate } from './output-gate.ts';
+import type { AttachEnd, AttachHandle, LiveSessionView, LiveTarget, SessionState, SessionTap, TerminalPeer } from './types.ts';
 
 /** A watcher whose terminal holds more than this unsent is dropped, not waited for. */
 const WATCHER_MAX_BUFFER = 1024 * 1024;
@@ -35,32 +36,12 @@ export interface LiveSessionOptions {
   graceMs: number;
   /** A byte went either way (idle timeout). */
   onActivity(): void;
+  /** Observers of output, input and resizes (recordings). */
+  tap?: SessionTap;
   /** The client left and the session is detached now (audit). */
   onDetached(): void;
   /** The client left and nobody may come back (grace 0), or the grace ran out: end the session. */
   onAbandoned(why: 'client-closed' | 'detach-expired'): void;
-}
-
-class Client implements AttachHandle {
-  readonly ended: Promise<AttachEnd>;
-  #settle!: (e: AttachEnd) => void;
-  #over = false;
-  constructor(
-    readonly peer: TerminalPeer,
-    private readonly session: LiveSession,
-    readonly watcher: string | null,
-  ) {
-    this.ended = new Promise((r) => { this.#settle = r; });
-  }
-  get over(): boolean { return this.#over; }
-  resize(size: WindowSize): void { this.session.clientResized(this, size); }
-  detach(): void { this.session.clientLeft(this); }
-  /** Settles `ended` (once); the client stops getting output. */
-  end(e: AttachEnd): void {
-    if (this.#over) return;
-    this.#over = true;
-    this.#settle(e);
-  }
 }
 
 export class LiveSession implements LiveSessionView {
@@ -74,12 +55,11 @@ export class LiveSession implements LiveSessionView {
   bytesOut = 0;
   #detachedAt: Date | null = null;
   readonly #o: LiveSessionOptions;
-  readonly #stdout: Readable;
+  /** The exec's output, paused while the client's window or the mirror's queue is full, or a client switches in. */
+  readonly #gate: OutputGate;
   readonly #mirror: ScreenMirror | null;
   #client: Client | null = null;
   readonly #watchers = new Set<Client>();
-  /** Why output is paused: the client's window, the mirror's queue, a client switching. */
-  readonly #holds = new Set<string>();
   /** Switches (attach, watch) run one at a time. */
   #switching: Promise<void> = Promise.resolve();
   #grace: NodeJS.Timeout | null = null;
@@ -93,10 +73,10 @@ export class LiveSession implements LiveSessionView {
     this.owner = o.owner;
     this.target = o.target;
     this.#size = { ...o.size };
-    this.#stdout = o.exec.stdout;
+    this.#gate = new OutputGate(o.exec.stdout);
     this.#mirror = o.scrollbackLines === null ? null : new ScreenMirror({ ...o.size, scrollbackLines: o.scrollbackLines });
-    this.#stdout.on('error', () => { /* the exec's outcome reports it */ });
-    this.#stdout.on('data', (chunk: Buffer) => this.deliverOutput(chunk));
+    o.exec.stdout.on('error', () => { /* the exec's outcome reports it */ });
+    o.exec.stdout.on('data', (chunk: Buffer) => this.deliverOutput(chunk));
     this.done = o.exec.done.then((outcome) => {
       this.finish(outcome);
       return outcome;
@@ -131,7 +111,7 @@ export class LiveSession implements LiveSessionView {
       this.stopGrace();
       const prev = this.#client;
       if (prev) this.release(prev, { kind: 'taken' });
-      this.hold('switch');
+      this.#gate.hold('switch');
       try {
         if (this.#mirror) {
           this.#mirror.resize(peer.cols, peer.rows);
@@ -145,7 +125,7 @@ export class LiveSession implements LiveSessionView {
         this.connect(c);
         this.resizePty({ cols: peer.cols, rows: peer.rows });
       } finally {
-        this.unhold('switch');
+        this.#gate.release('switch');
       }
     });
     return c;
@@ -164,7 +144,7 @@ export class LiveSession implements LiveSessionView {
     this.serially(async () => {
       if (c.over) return;
       if (this.#over) return c.end(this.endOf());
-      this.hold('switch');
+      this.#gate.hold('switch');
       try {
         if (this.#mirror) {
           const screen = await this.#mirror.snapshot();
@@ -174,7 +154,7 @@ export class LiveSession implements LiveSessionView {
         this.#watchers.add(c);
         this.#client?.peer.notice(`${watcher} is watching this session`);
       } finally {
-        this.unhold('switch');
+        this.#gate.release('switch');
       }
     });
     return c;
@@ -218,27 +198,30 @@ export class LiveSession implements LiveSessionView {
   private deliverOutput(chunk: Buffer): void {
     this.bytesOut += chunk.length;
     this.activity();
-    if (this.#mirror && !this.#mirror.write(chunk)) {
-      this.hold('mirror');
-      void this.#mirror.drained().then(() => this.unhold('mirror'));
+    this.#o.tap?.output?.(chunk);
+    // The attached client first: the mirror's parsing must not stand between a key and its echo.
+    const c = this.#client;
+    if (c && !c.peer.stream.write(chunk)) {
+      this.#gate.hold('client');
+      c.peer.stream.once('drain', this.clientDrained);
     }
     for (const w of this.#watchers) {
       if (!w.peer.stream.write(chunk) && w.peer.stream.writableLength > WATCHER_MAX_BUFFER) {
         this.dropWatcher(w, { kind: 'dropped', message: 'watch ended: your connection could not keep up with the session' });
       }
     }
-    const c = this.#client;
-    if (c && !c.peer.stream.write(chunk)) {
-      this.hold('client');
-      c.peer.stream.once('drain', this.clientDrained);
+    if (this.#mirror && !this.#mirror.write(chunk)) {
+      this.#gate.hold('mirror');
+      void this.#mirror.drained().then(() => this.#gate.release('mirror'));
     }
   }
 
-  private readonly clientDrained = (): void => this.unhold('client');
+  private readonly clientDrained = (): void => this.#gate.release('client');
 
   private readonly countInput = (d: Buffer): void => {
     this.bytesIn += d.length;
     this.activity();
+    this.#o.tap?.input?.(d);
   };
 
   private activity(): void {
@@ -265,7 +248,7 @@ export class LiveSession implements LiveSessionView {
       s.off('drain', this.clientDrained);
       if (this.#o.exec.stdin) s.unpipe(this.#o.exec.stdin);
       s.resume(); // whatever the gone client still sends is dropped
-      this.unhold('client');
+      this.#gate.release('client');
     }
     c.end(why);
   }
@@ -303,16 +286,7 @@ export class LiveSession implements LiveSessionView {
     this.#size.cols = size.cols;
     this.#size.rows = size.rows;
     this.#o.exec.resize(size);
-  }
-
-  private hold(why: string): void {
-    this.#holds.add(why);
-    this.#stdout.pause();
-  }
-
-  private unhold(why: string): void {
-    if (!this.#holds.delete(why)) return;
-    if (this.#holds.size === 0 && !this.#over) this.#stdout.resume();
+    this.#o.tap?.resize?.({ cols: size.cols, rows: size.rows });
   }
 
   private serially(step: () => Promise<void>): void {
@@ -332,6 +306,7 @@ export class LiveSession implements LiveSessionView {
 
   private finish(outcome: ExecOutcome): void {
     this.#over = true;
+    this.#gate.close();
     this.stopGrace();
     this.#exitCode = 'exitCode' in outcome ? outcome.exitCode : null;
     const end = this.endOf();

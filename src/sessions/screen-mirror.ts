@@ -2,11 +2,13 @@
  * The screen of a PTY session as podgate last saw it: every output byte goes through a headless
  * xterm.js terminal (`@xterm/headless`), so that a client attaching later gets the screen
  * redrawn (`@xterm/addon-serialize`) instead of a replay of everything the session printed.
- * Memory is bounded by the terminal's size and `scrollbackLines`; bytes not yet parsed are
- * bounded by `maxPendingBytes`, past which the caller is told to pause its source.
+ * The scrollback is not kept in xterm.js (12 bytes a cell) but as one string per line, with its
+ * colours (line-ansi.ts), in a ring of `scrollbackLines`; `clear` (ED 3) empties it. Bytes not
+ * yet parsed are bounded too, past which the caller is told to pause its source.
  */
 import headless from '@xterm/headless';
 import serialize from '@xterm/addon-serialize';
+import { lineToAnsi } from './line-ansi.ts';
 
 // Both packages are CommonJS: their classes come from the default export.
 const { Terminal } = headless;
@@ -14,6 +16,8 @@ const { SerializeAddon } = serialize;
 
 /** Bytes written but not yet parsed above which `write` asks the source to wait. */
 const MAX_PENDING_BYTES = 256 * 1024;
+/** One logical (wrapped) line of scrollback is cut into entries of at most this many characters. */
+const MAX_ENTRY_CHARS = 16 * 1024;
 
 export interface MirrorOptions {
   cols: number;
@@ -27,11 +31,25 @@ export class ScreenMirror {
   #pending = 0;
   #waiters: (() => void)[] = [];
   #disposed = false;
+  /** The scrollback: a ring of `#max` lines as text with SGR attributes, oldest at `#head`. */
+  readonly #lines: string[] = [];
+  #head = 0;
+  readonly #max: number;
+  readonly #cell;
 
   constructor(opts: MirrorOptions) {
-    this.#term = new Terminal({ cols: Math.max(1, opts.cols), rows: Math.max(1, opts.rows), scrollback: opts.scrollbackLines, allowProposedApi: true });
+    this.#max = opts.scrollbackLines;
+    // One line of xterm.js scrollback: enough for onScroll to show the line that just left.
+    this.#term = new Terminal({ cols: Math.max(1, opts.cols), rows: Math.max(1, opts.rows), scrollback: 1, allowProposedApi: true });
     this.#serializer = new SerializeAddon();
     this.#term.loadAddon(this.#serializer);
+    this.#cell = this.#term.buffer.normal.getNullCell();
+    this.#term.onScroll(() => this.keepScrolledLine());
+    // `clear` sends ED 3 (erase saved lines): the kept scrollback goes too.
+    this.#term.parser.registerCsiHandler({ final: 'J' }, (params) => {
+      if (params[0] === 3) this.clearScrollback();
+      return false;
+    });
   }
 
   /**
@@ -71,13 +89,46 @@ export class ScreenMirror {
   async snapshot(): Promise<string> {
     if (this.#disposed) return '';
     await new Promise<void>((r) => this.#term.write('', r));
-    return this.#serializer.serialize();
+    const n = this.#lines.length;
+    let kept = '';
+    for (let i = 0; i < n; i++) kept += `${this.#lines[(this.#head + i) % n]}\r\n`;
+    return kept + this.#serializer.serialize({ scrollback: 0 });
+  }
+
+  /** Lines of scrollback kept. */
+  get scrollbackLength(): number {
+    return this.#lines.length;
+  }
+
+  /** The line that just scrolled off the top of the normal screen joins the kept scrollback. */
+  private keepScrolledLine(): void {
+    const buf = this.#term.buffer.active;
+    if (buf !== this.#term.buffer.normal || this.#max === 0 || buf.baseY < 1) return;
+    const line = buf.getLine(buf.baseY - 1);
+    if (!line) return;
+    const text = lineToAnsi(line, this.#cell);
+    const n = this.#lines.length;
+    const last = n === 0 ? -1 : (this.#head + n - 1) % n;
+    if (line.isWrapped && last >= 0 && this.#lines[last].length + text.length <= MAX_ENTRY_CHARS) {
+      this.#lines[last] = [this.#lines[last], text].join(''); // a wrapped line stays one (flat) line
+    } else if (n < this.#max) {
+      this.#lines.push(text);
+    } else {
+      this.#lines[this.#head] = text;
+      this.#head = (this.#head + 1) % n;
+    }
+  }
+
+  private clearScrollback(): void {
+    this.#lines.length = 0;
+    this.#head = 0;
   }
 
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
     this.wake();
+    this.clearScrollback();
     this.#serializer.dispose();
     this.#term.dispose();
   }

@@ -38,6 +38,16 @@ export interface AttachHandle {
   readonly ended: Promise<AttachEnd>;
 }
 
+/**
+ * Observers of a live session's streams (recordings): called with every output byte, every
+ * input byte from the attached client, and every resize of the PTY. Must not throw or block.
+ */
+export interface SessionTap {
+  output?(chunk: Buffer): void;
+  input?(chunk: Buffer): void;
+  resize?(size: WindowSize): void;
+}
+
 export type SessionState = 'attached' | 'detached' | 'watched';
 
 export interface LiveTarget {
