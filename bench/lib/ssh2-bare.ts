@@ -19,6 +19,7 @@ import type { ParsedKey } from 'ssh2';
 import { HARDENED_ALGORITHMS, IDENT } from '../../src/ssh/algorithms.ts';
 import { startServerProcess } from './proc.ts';
 import { relayExec } from './floor-relay.ts';
+import { pinYoungGeneration } from '../../src/ssh/young-generation.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -82,5 +83,7 @@ function serve(hostKeyPath: string, authorizedPubPath: string, relay?: { url: st
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  // The floor runs with podgate's GC setting (ssh.pinYoungGeneration), so the two compare like for like.
+  if (process.argv[4]) pinYoungGeneration();
   serve(process.argv[2], process.argv[3], process.argv[4] ? { url: process.argv[4], ca: readFileSync(process.argv[5], 'utf8') } : undefined);
 }
