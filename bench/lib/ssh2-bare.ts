@@ -19,7 +19,6 @@ import type { ParsedKey } from 'ssh2';
 import { HARDENED_ALGORITHMS, IDENT } from '../../src/ssh/algorithms.ts';
 import { startServerProcess } from './proc.ts';
 import { relayExec } from './floor-relay.ts';
-import { pinYoungGeneration } from '../../src/ssh/young-generation.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -31,7 +30,10 @@ export interface Ssh2Bare {
 
 /** Starts the server in a child process (so it has its own event loop and CPU accounting). */
 export async function startSsh2Bare(hostKeyPath: string, authorizedPubPath: string, relay?: { url: string; caFile: string }): Promise<Ssh2Bare> {
-  const proc = await startServerProcess([process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), hostKeyPath, authorizedPubPath, ...(relay ? [relay.url, relay.caFile] : [])], {
+  // As the relay matrix's floor it gets podgate's GC setting (src/ssh/young-generation.ts) from
+  // the start, before tsx compiles anything, as bin/podgate.js does: like for like.
+  const gc = relay ? ['--semi-space-growth-factor=1', '--heap-growing-percent=100'] : [];
+  const proc = await startServerProcess([process.execPath, ...gc, '--import', 'tsx', fileURLToPath(import.meta.url), hostKeyPath, authorizedPubPath, ...(relay ? [relay.url, relay.caFile] : [])], {
     what: 'ssh2-bare', cwd: join(HERE, '../..'), ready: (out) => PORT_LINE.test(out),
   });
   return { port: Number(PORT_LINE.exec(proc.stdout)![1]), pid: proc.pid, stop: () => proc.stop(5000) };
@@ -83,7 +85,5 @@ function serve(hostKeyPath: string, authorizedPubPath: string, relay?: { url: st
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  // The floor runs with podgate's GC setting (ssh.pinYoungGeneration), so the two compare like for like.
-  if (process.argv[4]) pinYoungGeneration();
   serve(process.argv[2], process.argv[3], process.argv[4] ? { url: process.argv[4], ca: readFileSync(process.argv[5], 'utf8') } : undefined);
 }
