@@ -8,7 +8,9 @@
  * the emulator, shaped by PODGATE_PROFILE_SHAPE (`aes256/64K/whole`, the default, or e.g.
  * `aes128/32K/apiserver`), after a 64 MiB warm-up, and prints podgate's CPU-s/GiB per run.
  * PODGATE_PROFILE_GC=1 also runs podgate with --trace-gc and counts its scavenges and
- * mark-compacts per run (the raw trace is kept beside the profile).
+ * mark-compacts per run (the raw trace is kept beside the profile); PODGATE_PROFILE_NODE_OPTIONS
+ * adds node options to podgate's (e.g. `--max-semi-space-size=1`), PODGATE_V8_FLAGS V8 flags set
+ * at its start (those NODE_OPTIONS refuses).
  *
  * The .cpuprofile is kept under bench/results/ (open it in Chrome DevTools or speedscope for a
  * flame graph).
@@ -32,8 +34,10 @@ mkdirSync(profDir, { recursive: true });
 const gcLog = join(profDir, 'trace-gc.log');
 const traceGc = process.env.PODGATE_PROFILE_GC === '1';
 const podgateEnv = {
-  NODE_OPTIONS: `--import ${join(HERE, 'lib/cpu-prof-preload.mjs')}${traceGc ? ' --trace-gc' : ''}`,
+  NODE_OPTIONS: `--import ${join(HERE, 'lib/cpu-prof-preload.mjs')} ${process.env.PODGATE_PROFILE_NODE_OPTIONS ?? ''}`.trim(),
   PODGATE_CPU_PROF_DIR: profDir,
+  ...(traceGc ? { PODGATE_TRACE_GC: '1' } : {}),
+  ...(process.env.PODGATE_V8_FLAGS ? { PODGATE_V8_FLAGS: process.env.PODGATE_V8_FLAGS } : {}),
 };
 if (traceGc) process.env.PODGATE_TEST_STDOUT_TEE = gcLog;
 

@@ -10,6 +10,7 @@
  * Everything Kubernetes goes through `deps.clusters` (a KubeApi per cluster), always impersonating the user.
  */
 import { installPacketPool } from './ssh/packet-alloc.ts';
+import { applyYoungGenerationSetting } from './ssh/young-generation.ts';
 import type { Logger } from 'pino';
 import { PublicKeyAuthenticator } from './auth/public-key-auth.ts';
 import { mustParseListen } from './config/listen.ts';
@@ -85,6 +86,7 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
   const web = config.web.listen === null ? null : await startWebTerminal({ current: () => state, clusters: deps.clusters, reaper: deps.reaper, extensions, active, logger });
   // Decided here from the config, before the SSH server's own (later) call asks again.
   installPacketPool(config.ssh.packetPool);
+  applyYoungGenerationSetting(config.ssh.pinYoungGeneration);
   const ssh = await startSshServer({
     host: listen.host,
     port: listen.port,

@@ -2,6 +2,7 @@
  * The podgate binary: parses the command line, runs the command and exits with its status.
  * The only place in podgate that calls process.exit.
  */
+import './ssh/young-generation-pin.ts';
 import { runCli } from './cli/program.ts';
 import { processOutput } from './cli/output.ts';
 

@@ -30,7 +30,10 @@ export interface Ssh2Bare {
 
 /** Starts the server in a child process (so it has its own event loop and CPU accounting). */
 export async function startSsh2Bare(hostKeyPath: string, authorizedPubPath: string, relay?: { url: string; caFile: string }): Promise<Ssh2Bare> {
-  const proc = await startServerProcess([process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), hostKeyPath, authorizedPubPath, ...(relay ? [relay.url, relay.caFile] : [])], {
+  // As the relay matrix's floor it gets podgate's GC setting (src/ssh/young-generation.ts) from
+  // the start, before tsx compiles anything, as bin/podgate.js does: like for like.
+  const gc = relay ? ['--semi-space-growth-factor=1', '--heap-growing-percent=100'] : [];
+  const proc = await startServerProcess([process.execPath, ...gc, '--import', 'tsx', fileURLToPath(import.meta.url), hostKeyPath, authorizedPubPath, ...(relay ? [relay.url, relay.caFile] : [])], {
     what: 'ssh2-bare', cwd: join(HERE, '../..'), ready: (out) => PORT_LINE.test(out),
   });
   return { port: Number(PORT_LINE.exec(proc.stdout)![1]), pid: proc.pid, stop: () => proc.stop(5000) };

@@ -11,9 +11,10 @@
  * size (PODGATE_BENCH_MATRIX_MIB, "64,256"), PODGATE_BENCH_MATRIX_RUNS times (1), podgate's
  * user+sys CPU read from /proc/PID/stat around each; the floor and kubectl move the largest
  * size once per cell and lifetime. Fixed cost per bulk transfer = CPU(smallest size) − its bytes
- * × the marginal rate between the smallest and largest size − CPU(`true`).
+ * × the marginal rate between the smallest and largest size − CPU(`true`). podgate runs with
+ * --trace-gc (bench/lib/cpu-prof-preload.mjs) so each run also counts its mark-compacts.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { startPodgate, type Podgate } from '../../test/helpers/podgate.ts';
 import { cpuSeconds, sh, shellLine, sleep } from '../lib/proc.ts';
@@ -51,7 +52,14 @@ async function cpuOf(pid: number, run: () => Promise<boolean>): Promise<number> 
   return ok ? cpuSeconds(pid, true) - before : NaN;
 }
 
-interface Sample { cell: string; target: 'podgate' | 'floor' | 'kubectl'; mib: number; lifetime: number; cpu: number; mbps: number }
+interface Sample { cell: string; target: 'podgate' | 'floor' | 'kubectl'; mib: number; lifetime: number; cpu: number; mbps: number; markCompacts?: number }
+
+const HERE = dirname(new URL(import.meta.url).pathname);
+
+/** Mark-compacts in podgate's --trace-gc output so far (the bench tees its stdout to `file`). */
+function markCompacts(file: string): number {
+  return existsSync(file) ? (readFileSync(file, 'utf8').match(/Mark-Compact/g) ?? []).length : 0;
+}
 
 async function transfer(t: Target, bytes: number): Promise<{ ok: boolean; ms: number }> {
   const r = await sh(`${shellLine(t.argv(bytes > 0 ? `head -c ${bytes} /dev/zero` : 'true'))} | wc -c`);
@@ -86,7 +94,14 @@ export async function relayMatrix(env: BenchEnv, ctx: BenchContext): Promise<Sce
   const all = cells(ctx.quick);
   try {
     for (let life = 1; life <= lifetimes; life++) {
-      const pg: Podgate = await startPodgate({ emulator: source, configPatch: PODGATE_BENCH_PATCH, startTimeoutMs: 120_000 });
+      // --trace-gc (set by the preload; NODE_OPTIONS refuses it) to count mark-compacts per run.
+      const gcFile = join(env.dir, `podgate-gc-${life}.log`);
+      process.env.PODGATE_TEST_STDOUT_TEE = gcFile;
+      const pg: Podgate = await startPodgate({
+        emulator: source, configPatch: PODGATE_BENCH_PATCH, startTimeoutMs: 120_000,
+        env: { NODE_OPTIONS: `--import ${join(HERE, '../lib/cpu-prof-preload.mjs')}`, PODGATE_TRACE_GC: '1' },
+      });
+      delete process.env.PODGATE_TEST_STDOUT_TEE;
       try {
         const t = sshTarget('podgate', pg.port, pg.keyFor('alice'), `alice+${POD}`);
         source.configure(all[0].shape);
@@ -100,9 +115,10 @@ export async function relayMatrix(env: BenchEnv, ctx: BenchContext): Promise<Sce
             (trueCpu[cell.key] ??= []).push(await cpuOf(pg.pid, async () => (await transfer(t, 0)).ok));
             for (const mib of sizes) {
               let ms = 0;
+              const mc0 = markCompacts(gcFile);
               const cpu = await cpuOf(pg.pid, async () => { const x = await transfer(t, mib * 2 ** 20); ms = x.ms; return x.ok; });
               byMib[mib] = cpu;
-              samples.push({ cell: cell.key, target: 'podgate', mib, lifetime: life, cpu: cpu / (mib / 1024), mbps: mib * 2 ** 20 / 1e3 / ms });
+              samples.push({ cell: cell.key, target: 'podgate', mib, lifetime: life, cpu: cpu / (mib / 1024), mbps: mib * 2 ** 20 / 1e3 / ms, markCompacts: markCompacts(gcFile) - mc0 });
             }
             if (sizes.length > 1) {
               const small = sizes[0];
@@ -116,7 +132,7 @@ export async function relayMatrix(env: BenchEnv, ctx: BenchContext): Promise<Sce
           const k = await kubectlRun(adminKc, big * 2 ** 20);
           samples.push({ cell: cell.key, target: 'kubectl', mib: big, lifetime: life, cpu: k.cpu / (big / 1024), mbps: big * 2 ** 20 / 1e3 / k.ms });
           const last = samples.filter((s) => s.cell === cell.key && s.lifetime === life);
-          ctx.log(`  life ${life} ${cell.key} (${source.lastCipher()}): ${last.map((s) => `${s.target}@${s.mib}M ${s.cpu.toFixed(2)} CPU-s/GiB ${s.mbps.toFixed(0)} MB/s`).join(', ')}; true ${trueCpu[cell.key].at(-1)!.toFixed(3)} s`);
+          ctx.log(`  life ${life} ${cell.key} (${source.lastCipher()}): ${last.map((s) => `${s.target}@${s.mib}M ${s.cpu.toFixed(2)} CPU-s/GiB ${s.mbps.toFixed(0)} MB/s${s.markCompacts !== undefined ? ` ${s.markCompacts} MC` : ''}`).join(', ')}; true ${trueCpu[cell.key].at(-1)!.toFixed(3)} s`);
         }
       } finally {
         await pg.stop();
@@ -155,6 +171,7 @@ function summarize(all: Cell[], sizes: number[], samples: Sample[], trueCpu: Rec
         ...Object.fromEntries(sizes.map((m) => [`spread${m}MiB`, spread(pick(c.key, 'podgate', m).map((s) => s.cpu))])),
         fixedCostSec: fixedMed, trueSessionSec: median(trueCpu[c.key] ?? []), podgateVsFloor: pgMed / flMed, mbpsVsKubectl: ratio,
         perLifetime: pgBig.map((s) => `${s.lifetime}:${s.cpu.toFixed(2)}`).join(' '),
+        markCompactsPerRun: pick(c.key, 'podgate', big).map((s) => s.markCompacts ?? NaN).join(' '),
       },
       goal: '<= 3.0 CPU-s/GiB at every size, <= 1.3x floor, fixed < 0.05 s',
       goalMet: worst <= 3 && pgMed <= 1.3 * flMed && fixedMed < 0.05,

@@ -151,6 +151,8 @@ export const configSchema = {
       default: {},
       properties: {
         packetPool: { type: 'boolean', default: true },
+        // relay efficiency (#19): V8's young generation kept small (src/ssh/young-generation.ts).
+        pinYoungGeneration: { type: 'boolean', default: true },
       },
     },
     proxyProtocol: {

@@ -189,6 +189,8 @@ interface FilesConfig {
 interface SshConfig {
   /** ssh2's AES-GCM packets come from pooled slabs (src/ssh/packet-alloc.ts). */
   packetPool: boolean;
+  /** V8's young generation kept at its initial size (src/ssh/young-generation.ts). */
+  pinYoungGeneration: boolean;
 }
 
 export interface PenaltiesConfig {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { maskedHeader, WsClientSocket } from './ws-client-socket.ts';
+import { keepAlive } from './ws-keepalive.ts';
 
 /** A server frame (unmasked, short or 16-bit length). */
 function frame(opcode: number, payload: Buffer): Buffer {
@@ -86,5 +87,25 @@ describe('WsClientSocket', () => {
     peer.write(Buffer.from([0x82, 0x81, 1, 2, 3, 4, 5]));
     await closed;
     expect(errors.join()).toMatch(/masked/);
+  });
+
+  it('keeps alive with pings a peer answers, and is terminated when the peer falls silent', async () => {
+    const { peer, ws, wire } = await pair();
+    let answering = true;
+    // A ping from podgate: masked (zero key), empty. Answer each with a pong while `answering`.
+    let seen = 0;
+    peer.on('data', () => {
+      const w = wire();
+      for (; seen + 6 <= w.length; seen += 6) if (w[seen] === 0x89 && answering) peer.write(frame(10, Buffer.alloc(0)));
+    });
+    let closed = false;
+    ws.once('close', () => { closed = true; });
+    keepAlive(ws, () => false, 50);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(closed).toBe(false);
+    expect(seen).toBeGreaterThanOrEqual(12);
+    answering = false;
+    await until(() => closed);
+    expect(closed).toBe(true);
   });
 });

@@ -1,0 +1,45 @@
+/**
+ * Keeps V8's young generation at its initial size and the old generation's limit at twice
+ * its live size (config `ssh.pinYoungGeneration`).
+ *
+ * A relay allocates an ArrayBuffer per TLS record it reads from the API server (Node's TLS
+ * layer does, 16 KiB each) and per slab of SSH packets: some 3 bytes of ArrayBuffer per byte
+ * relayed, all dead within microseconds. V8 frees such buffers in a scavenge (young-generation
+ * GC); when ArrayBuffer memory grows 64 MB past the last mark-compact before a scavenge ran,
+ * it starts a mark-compact instead ("external memory pressure"). Under a transfer's
+ * allocation rate V8 grows the young generation (up to 16 MiB per semi-space), scavenges
+ * become rarer than that threshold, and every ~20 MiB relayed costs a full mark-compact of
+ * the heap: measured at 8–19 mark-compacts and 0 scavenges per 256 MiB, ~2 CPU-s per GiB.
+ * With the young generation kept at its initial size the same transfer runs ~27 scavenges
+ * and no mark-compact (docs/performance.md).
+ *
+ * A second loop keeps a lifetime in that mode once it is in it: after a run of mark-compacts
+ * V8 sets the old generation's next limit only ~1.15x its live size (its growing factor falls
+ * with the share of time spent in GC), less than its young-generation target, so incremental
+ * marking starts again right after each scavenge (seen as `Start (allocation limit)` with 9-13
+ * MB of slack, a mark-compact every ~100 ms). `--heap-growing-percent=100` fixes the factor at
+ * 2: 12 of 12 transfers of 256 MiB ran without a mark-compact, against 3 of 8 before.
+ *
+ * `--semi-space-growth-factor` and `--heap-growing-percent` are read each time V8 decides to grow the young generation, so
+ * setting it from JavaScript takes effect (unlike `--max-semi-space-size`, fixed when the heap
+ * is made and only settable on node's command line). It must be set before the process has
+ * allocated much, though, as a grown young generation is not shrunk back: bin/podgate.js sets
+ * it first thing (before tsx compiles the sources), and so does src/main.ts's first import
+ * (young-generation-pin.ts) for the compiled image. `ssh.pinYoungGeneration: false` then lets
+ * it grow again (V8's default factor, 2).
+ */
+import { setFlagsFromString } from 'node:v8';
+
+/** V8's defaults: the young generation doubles; the old one's factor is chosen per GC (0). */
+const V8_DEFAULTS = ['--semi-space-growth-factor=2', '--heap-growing-percent=0'];
+const PINNED = ['--semi-space-growth-factor=1', '--heap-growing-percent=100'];
+
+/** Stops the young generation from growing (called at process start). */
+export function pinYoungGeneration(): void {
+  for (const f of PINNED) setFlagsFromString(f);
+}
+
+/** Applies config `ssh.pinYoungGeneration` once the config is known. */
+export function applyYoungGenerationSetting(pinned: boolean): void {
+  for (const f of pinned ? PINNED : V8_DEFAULTS) setFlagsFromString(f);
+}
