@@ -46,15 +46,24 @@ RUN npm ci --omit=dev --no-audit --no-fund \
 FROM node:${NODE_VERSION}-${DEBIAN_RELEASE}-slim@${NODE_DIGEST} AS runtime
 # tini is PID 1: it forwards SIGTERM to node (podgate drains sessions on SIGTERM for
 # limits.shutdownGraceSeconds) and reaps any zombie a child process leaves.
+# libjemalloc2: podgate runs on jemalloc (LD_PRELOAD below). Under glibc's malloc, the memory of
+# thousands of short-lived TLS connections (one per exec) stays in the process after it is
+# freed: in the hostile-users bench RSS stayed ~270 MiB above its baseline a minute after the
+# attack (malloc_trim gave ~230 MiB of it back); on jemalloc it came back to ~+100 MiB, the
+# V8 heap's own growth (docs/performance.md). The symlink gives one path on every architecture.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends tini \
+ && apt-get install -y --no-install-recommends tini libjemalloc2 \
  && rm -rf /var/lib/apt/lists/* \
+ && ln -s "$(dpkg -L libjemalloc2 | grep '/libjemalloc\.so\.2$')" /usr/local/lib/libjemalloc.so.2 \
  && groupadd --gid 10001 podgate \
  && useradd --uid 10001 --gid 10001 --home-dir /var/lib/podgate --no-create-home \
             --shell /usr/sbin/nologin podgate \
  && mkdir -p /etc/podgate/host-keys /var/lib/podgate \
  && chown 10001:10001 /var/lib/podgate
 ENV NODE_ENV=production
+# jemalloc's background thread returns freed pages after dirty_decay_ms even when podgate is idle.
+ENV LD_PRELOAD=/usr/local/lib/libjemalloc.so.2 \
+    MALLOC_CONF=background_thread:true
 WORKDIR /app
 # Owned by root and read-only to the podgate user: the process cannot change its own code.
 COPY package.json ./

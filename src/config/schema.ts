@@ -135,6 +135,9 @@ export const configSchema = {
         sftpMaxRequestsInFlight: count(1, 64),
         sftpMaxBytesInFlight: count(256 * KiB, 4 * MiB),
         sftpMaxPathBytes: count(256, 4096),
+        // Data streams (one exec each) of the exec file layer: per session, per process (docs/limits.md).
+        sftpMaxStreams: count(1, 8),
+        sftpMaxStreamsTotal: count(1, 256),
       },
     },
     files: {

@@ -179,6 +179,14 @@ export interface LimitsConfig {
   sftpMaxBytesInFlight: number;
   /** Longest path (bytes) an SFTP request may carry; longer ones fail without reaching the pod. */
   sftpMaxPathBytes: number;
+  /**
+   * Data streams (one exec and WebSocket each: an open file being read or written, scp's
+   * transfers) of podgate's own file layer open at once: per session (more wait, and idle ones
+   * are parked for them) and in the whole process (beyond it, requests fail when no stream
+   * anywhere is idle).
+   */
+  sftpMaxStreams: number;
+  sftpMaxStreamsTotal: number;
 }
 
 interface FilesConfig {

@@ -5,8 +5,11 @@
 import type { Extensions } from '../session/extensions.ts';
 import { createScpInterceptor } from './scp/scp-interceptor.ts';
 import { createSftpHandler, type SftpHandlerOptions } from './sftp-handler.ts';
+import { StreamSlots } from './stream-slots.ts';
 
 /** The handlers to merge into the bastion's extensions. */
 export function filesExtensions(opts: SftpHandlerOptions = {}): Pick<Extensions, 'subsystems' | 'execInterceptors'> {
-  return { subsystems: { sftp: createSftpHandler(opts) }, execInterceptors: [createScpInterceptor()] };
+  // One bound on file streams for the whole process (limits.sftpMaxStreamsTotal), sftp and scp alike.
+  const slots = new StreamSlots();
+  return { subsystems: { sftp: createSftpHandler(opts, slots) }, execInterceptors: [createScpInterceptor(slots)] };
 }

@@ -6,6 +6,8 @@ import type { FileOpSink } from './file-op-audit.ts';
 import { SftpTap, type TapViolation } from './sftp/sftp-tap.ts';
 
 const MARKER = 'PODGATE-SFTP-SERVER\n';
+/** After a protocol violation: how long the server gets to answer what it was given. */
+const DRAIN_MS = 5000;
 
 /**
  * Finds the container's own sftp-server and execs it, in one exec: it prints MARKER just
@@ -30,9 +32,12 @@ export function startSftpServer(executor: PodExecutor, target: ExecTarget, argv:
  * Pipes the subsystem channel to the container's sftp-server both ways, with backpressure,
  * watching the conversation for FILE_OP events. Resolves with the server's exit code (255
  * after a protocol violation). A client request that reuses the id of one still outstanding
- * would let a reply be audited as another request's: that request is never passed on, the
- * server gets EOF (it answers what it already has, which the tap still audits), `onViolation`
- * is told, and the session ends.
+ * would let a reply be audited as another request's: that request is never passed on,
+ * `onViolation` is told, and the session ends once the server has answered every request it
+ * was given before (the tap still audits those answers). Only then does the server get EOF:
+ * OpenSSH's sftp-server exits at EOF without writing the replies it still holds, so EOF sent
+ * with the last requests lost their answers about one time in three. A server that does not
+ * answer within DRAIN_MS (blocked on a FIFO, say) gets EOF anyway, and is dropped DRAIN_MS later.
  */
 export async function bridgeSftpServer(channel: Duplex, p: Passthrough, onFileOp: FileOpSink, onViolation: (v: TapViolation) => void = () => undefined): Promise<{ exitCode: number; bytesIn: number; bytesOut: number }> {
   const { exec } = p;
@@ -42,11 +47,20 @@ export async function bridgeSftpServer(channel: Duplex, p: Passthrough, onFileOp
   exec.stderr?.resume();
   exec.stderr?.on('error', () => { /* ignored */ });
   if (p.leftover.length > 0) { tap.server.push(p.leftover); channel.write(p.leftover); }
-  exec.stdout.on('data', (c: Buffer) => { bytesOut += c.length; tap.server.push(c); });
-  exec.stdout.pipe(channel, { end: false });
   const stdin = exec.stdin;
   stdin?.on('error', () => { /* done reports it */ });
   let stopped = false;
+  let drainTimer: NodeJS.Timeout | undefined;
+  /** After a violation: EOF once every request passed on has its answer on the way out. */
+  const endWhenAnswered = (): void => {
+    if (!stopped || drainTimer === undefined || !tap.answered) return;
+    clearTimeout(drainTimer);
+    drainTimer = undefined;
+    stdin?.end();
+  };
+  // Registered before the pipe: a chunk is audited, then written to the channel.
+  exec.stdout.on('data', (c: Buffer) => { bytesOut += c.length; tap.server.push(c); endWhenAnswered(); });
+  exec.stdout.pipe(channel, { end: false });
   channel.on('data', (c: Buffer) => {
     if (stopped) return;
     const at = bytesIn;
@@ -58,8 +72,15 @@ export async function bridgeSftpServer(channel: Duplex, p: Passthrough, onFileOp
       stopped = true;
       // What came before the offending packet is passed on; the server answers it, then EOF.
       const keep = tap.violation.offset - at;
-      stdin?.end(keep > 0 ? c.subarray(0, keep) : undefined);
+      if (keep > 0) stdin?.write(c.subarray(0, keep));
       onViolation(tap.violation);
+      drainTimer = setTimeout(() => {
+        drainTimer = undefined;
+        stdin?.end();
+        setTimeout(() => { exec.abort(); }, DRAIN_MS).unref();
+      }, DRAIN_MS);
+      drainTimer.unref();
+      endWhenAnswered();
       return;
     }
     if (stdin !== null && !stdin.write(c)) {
@@ -71,6 +92,7 @@ export async function bridgeSftpServer(channel: Duplex, p: Passthrough, onFileOp
   const onClose = (): void => { exec.abort(); };
   channel.once('close', onClose);
   const outcome = await exec.done;
+  clearTimeout(drainTimer);
   channel.off('close', onClose);
   exec.stdout.unpipe(channel);
   const exitCode = 'error' in outcome || stopped ? 255 : outcome.exitCode;

@@ -29,6 +29,7 @@ export async function openExec(ep: ApiEndpoint, req: ExecRequest, timeoutMs: num
     kind: 'exec',
     what,
     timeoutMs,
+    ...(req.signal ? { signal: req.signal } : {}),
   });
   const opts = { stdin: req.stdin, tty: req.tty, ...(req.size ? { size: req.size } : {}), ...(logger ? { logger } : {}) };
   return new KubeExecSession(ws, opts);

@@ -28,6 +28,11 @@ export interface ExecRequest extends ContainerRef {
   tty: boolean;
   /** Initial terminal size, sent before any output is read (tty only). */
   size?: TerminalSize;
+  /**
+   * Aborted when whoever asked is gone (the SSH channel closed): an exec still waiting for its
+   * upgrade is given up at once (rejects with API_ERROR) instead of holding its socket.
+   */
+  signal?: AbortSignal;
 }
 
 export interface TerminalSize {

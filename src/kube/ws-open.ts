@@ -4,6 +4,7 @@ import type { Identity } from './types.ts';
 import type { ApiEndpoint, QueryParams } from './endpoint.ts';
 import { Deadline } from './deadline.ts';
 import { DeadlineError, httpStatusError, transportError, type CallKind } from './api-errors.ts';
+import { PodgateError } from '../errors/index.ts';
 
 const MAX_ERROR_BODY = 64 * 1024;
 
@@ -15,6 +16,8 @@ export interface WsOpenRequest {
   kind: CallKind;
   what: string;
   timeoutMs: number;
+  /** Gives the open up (rejects with API_ERROR) once aborted. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -26,6 +29,7 @@ export interface WsOpenRequest {
  */
 export async function openWebSocket(ep: ApiEndpoint, req: WsOpenRequest): Promise<WebSocket> {
   const headers = await ep.requestHeaders(req.identity);
+  if (req.signal?.aborted) throw abortedError(req.what);
   const url = ep.url(req.path, req.query);
   url.protocol = ep.secure ? 'wss:' : 'ws:';
   return new Promise<WebSocket>((resolve, reject) => {
@@ -37,14 +41,17 @@ export async function openWebSocket(ep: ApiEndpoint, req: WsOpenRequest): Promis
       followRedirects: false,
       maxPayload: 16 * 1024 * 1024,
     });
+    const onAbort = (): void => { fail(abortedError(req.what)); };
     const fail = (err: Error): void => {
       if (settled) return;
       settled = true;
       deadline.clear();
+      req.signal?.removeEventListener('abort', onAbort);
       reject(err);
       ws.terminate();
     };
     const deadline = new Deadline(req.timeoutMs, () => fail(transportError(new DeadlineError(req.timeoutMs, req.what), req.what)));
+    req.signal?.addEventListener('abort', onAbort, { once: true });
     ws.on('error', (err) => fail(transportError(err, req.what)));
     ws.on('unexpected-response', (r, res: IncomingMessage) => {
       readErrorBody(res, (body) => fail(httpStatusError(res.statusCode ?? 0, body, req.kind, req.what)));
@@ -58,9 +65,15 @@ export async function openWebSocket(ep: ApiEndpoint, req: WsOpenRequest): Promis
       settled = true;
       ws.pause();
       deadline.clear();
+      req.signal?.removeEventListener('abort', onAbort);
       resolve(ws);
     });
   });
+}
+
+/** The rejection of an open whose session ended first (`req.signal`). */
+export function abortedError(what: string): PodgateError {
+  return new PodgateError('API_ERROR', undefined, { operatorMessage: `${what}: given up, its session ended first` });
 }
 
 /** Reads up to 64 KiB of an error answer's body (its Status), then calls `done` once. */

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { ApiEndpoint } from './endpoint.ts';
 import { Deadline } from './deadline.ts';
 import { DeadlineError, httpStatusError, transportError } from './api-errors.ts';
-import { readErrorBody, type WsOpenRequest } from './ws-open.ts';
+import { abortedError, readErrorBody, type WsOpenRequest } from './ws-open.ts';
 import { WsClientSocket } from './ws-client-socket.ts';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -20,15 +20,19 @@ const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
  */
 export async function openChannelSocket(ep: ApiEndpoint, req: WsOpenRequest): Promise<WsClientSocket> {
   const headers = await ep.requestHeaders(req.identity);
+  // Its session ended while the headers were made: open nothing (nothing to reap either).
+  if (req.signal?.aborted) throw abortedError(req.what);
   const url = ep.url(req.path, req.query);
   const key = randomBytes(16).toString('base64');
   return new Promise<WsClientSocket>((resolve, reject) => {
     let settled = false;
+    const onAbort = (): void => { fail(abortedError(req.what)); };
     const fail = (err: Error, socket?: Socket): void => {
       socket?.destroy();
       if (settled) return;
       settled = true;
       deadline.clear();
+      req.signal?.removeEventListener('abort', onAbort);
       request.destroy();
       reject(err);
     };
@@ -47,6 +51,7 @@ export async function openChannelSocket(ep: ApiEndpoint, req: WsOpenRequest): Pr
     };
     const request = ep.secure ? https.request(url, options) : http.request(url, options);
     const deadline = new Deadline(req.timeoutMs, () => fail(transportError(new DeadlineError(req.timeoutMs, req.what), req.what)));
+    req.signal?.addEventListener('abort', onAbort, { once: true });
     request.on('error', (err) => fail(transportError(err, req.what)));
     request.on('response', (res) => {
       res.on('error', () => undefined);
@@ -59,6 +64,7 @@ export async function openChannelSocket(ep: ApiEndpoint, req: WsOpenRequest): Pr
       if (settled) return socket.destroy();
       settled = true;
       deadline.clear();
+      req.signal?.removeEventListener('abort', onAbort);
       socket.setNoDelay(true);
       resolve(new WsClientSocket(socket, String(res.headers['sec-websocket-protocol'] ?? ''), head));
     });

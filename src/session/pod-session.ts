@@ -216,9 +216,14 @@ export class PodSession implements SessionHandler, ActiveSession {
       command: start.type === 'subsystem' ? `subsystem:${start.name}` : command, pty: this.#pty !== null,
       ...(this.#d.via ? { via: this.#d.via } : {}),
     };
-    emit(log, { code: 'SESSION_START', ...auditBase }, 'session start');
     const reapTarget = { cluster: clusterCtx.cluster, namespace: resolved.namespace, pod: resolved.pod, container: resolved.container, identity: userCtx.identity };
     if (this.#d.reaper) await this.#d.reaper.track(reapTarget, this.sessionId, userCtx.user.name).catch((e: unknown) => log.warn({ sessionId: this.sessionId, err: String(e) }, 'reaper track failed'));
+    // Gone while the journal was written: nothing was started in the pod, so nothing to reap.
+    if (this.#closed || this.#endReason) {
+      await this.#d.reaper?.untrack(this.sessionId).catch(() => undefined);
+      return { exitCode: null };
+    }
+    emit(log, { code: 'SESSION_START', ...auditBase }, 'session start');
     // Processes a dropped connection of this user left lingering here: this connection has them now.
     const where = { namespace: resolved.namespace, pod: resolved.pod, container: resolved.container };
     userCtx.lingering?.adopt(userCtx.user.name, where, userCtx.connId, this.sessionId);
@@ -263,13 +268,17 @@ export class PodSession implements SessionHandler, ActiveSession {
   private async runExec(ch: SessionChannel, ctx: SessionContext, command: string | null): Promise<HandlerOutcome> {
     const tty = this.#pty !== null;
     const ref = { namespace: ctx.target.namespace, pod: ctx.target.pod, container: ctx.target.container };
+    // A channel that closed while the exec was being opened gives the open up (the reap that
+    // follows ends anything the API server started meanwhile).
     const exec = await ctx.kube.exec({
-      ...ref, command: ctx.argv(command, tty), identity: ctx.identity, stdin: true, tty,
+      ...ref, command: ctx.argv(command, tty), identity: ctx.identity, stdin: true, tty, signal: this.#gone.signal,
       ...(this.#pty ? { size: { cols: this.#pty.cols, rows: this.#pty.rows } } : {}),
     }).catch((e: unknown) => {
+      if (this.#closed || this.#endReason) return null;
       const err = toPodgateError(e);
       throw noShellError({ error: err }, ref) ?? err;
     });
+    if (exec === null) return { exitCode: null };
     this.#exec = exec;
     if (this.#closed || this.#endReason) exec.abort();
     const registry = this.#d.userCtx.liveSessions;

@@ -49,7 +49,12 @@ export function wireConnection(client: Connection, handler: ConnectionHandler, o
     // ending (and reaping) its sessions.
     endHard(client, err.level === 'client-timeout' ? 0 : 2000);
   });
-  client.on('close', () => opts.onClosed(closeReason));
+  /** Sessions still open: told when the connection is gone (see wireSession). */
+  const sessionsGone = new Set<() => void>();
+  client.on('close', () => {
+    for (const gone of [...sessionsGone]) gone();
+    opts.onClosed(closeReason);
+  });
 
   client.on('authentication', (ctx) => {
     if (ctx.method === 'none' && !opts.acceptNone) return ctx.reject(['publickey']);
@@ -89,7 +94,7 @@ export function wireConnection(client: Connection, handler: ConnectionHandler, o
     client.on('session', (accept, reject) => {
       const session = authed.onSession();
       if (!session) return reject();
-      wireSession(accept(), session, opts.log);
+      wireSession(accept(), session, opts.log, sessionsGone);
     });
     const tcpip = authed.onDirectTcpip;
     if (tcpip) {

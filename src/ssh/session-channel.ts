@@ -9,13 +9,19 @@ import type { SessionChannel, SessionHandler } from './types.ts';
 
 type Reply = (() => void) | undefined;
 
-export function wireSession(session: Session, handler: SessionHandler, log: Logger): void {
+/** `connectionGone`: the connection's close callbacks; the session adds its own while open. */
+export function wireSession(session: Session, handler: SessionHandler, log: Logger, connectionGone?: Set<() => void>): void {
   let closed = false;
   const close = (): void => {
     if (closed) return;
     closed = true;
+    connectionGone?.delete(close);
     handler.onClose();
   };
+  // When the connection drops, ssh2 emits 'close' on a channel only once its input has been
+  // read to the end: a session still setting up (nobody reads its channel yet) would never
+  // hear of it, and would go on to open its exec for a client that is gone.
+  connectionGone?.add(close);
   const answer = (ok: boolean, accept: Reply, reject: Reply): void => {
     if (ok) accept?.();
     else reject?.();

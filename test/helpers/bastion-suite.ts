@@ -13,11 +13,12 @@ export interface BastionSuite {
   pg: Podgate;
 }
 
-export function useBastion(): BastionSuite {
+/** `configPatch`: merged into podgate's test config (e.g. `{ limits: {...} }`). */
+export function useBastion(configPatch?: Record<string, unknown>): BastionSuite {
   const suite = {} as BastionSuite;
   beforeAll(async () => {
     suite.emu = await startEmulator({ fixture: 'test/fixtures/cluster.yaml', tls: true, control: true });
-    suite.pg = await startPodgate({ emulator: suite.emu });
+    suite.pg = await startPodgate({ emulator: suite.emu, ...(configPatch ? { configPatch } : {}) });
   }, 90_000);
   afterAll(async () => {
     await suite.pg?.stop();

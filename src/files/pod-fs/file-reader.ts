@@ -4,6 +4,7 @@ import { FsError, fsErrorFromStderr } from './fs-error.ts';
 import { collectText } from './exec-target.ts';
 import { LIMIT_DEFAULTS } from '../../config/defaults.ts';
 import { ReadAheadBudget } from '../sftp/sftp-limits.ts';
+import type { StreamHolder } from '../stream-slots.ts';
 
 /** What SFTP READs and scp's source use. */
 export interface Reader {
@@ -22,8 +23,14 @@ export class MemoryReader implements Reader {
   close(): void { /* nothing held */ }
 }
 
+/** Who asks for a stream (to park it when its slot is wanted), and until when it is wanted. */
+export interface StreamUse {
+  holder: StreamHolder;
+  signal: AbortSignal;
+}
+
 /** Starts a stream of the file's bytes from `offset` to its end. */
-export type ReadStreamOpener = (offset: number) => Promise<ExecSession>;
+export type ReadStreamOpener = (offset: number, use: StreamUse) => Promise<ExecSession>;
 
 interface ReadReq {
   offset: number;
@@ -45,8 +52,11 @@ const SKIP_LIMIT = 1024 * 1024;
  * scp/sftp pipeline them, come from the one stream; a read at another offset (reget, random
  * access) restarts the stream there with `tail -c +N`.
  */
-export class FileReader implements Reader {
+export class FileReader implements Reader, StreamHolder {
   readonly #open: ReadStreamOpener;
+  readonly #onIdle: () => void;
+  /** Aborted when the stream being opened is no longer wanted. */
+  #wanted: AbortController | null = null;
   readonly #queue: ReadReq[] = [];
   #exec: ExecSession | null = null;
   #generation = 0;
@@ -60,10 +70,27 @@ export class FileReader implements Reader {
   #closed = false;
   readonly #ahead: ReadAhead;
 
-  /** Without `ahead`: the default per-file read-ahead, on a budget of its own. */
-  constructor(open: ReadStreamOpener, ahead: ReadAhead = defaultReadAhead()) {
+  /**
+   * Without `ahead`: the default per-file read-ahead, on a budget of its own. `onIdle`: told
+   * whenever no request waits on the reader any more (its stream may then be parked).
+   */
+  constructor(open: ReadStreamOpener, ahead: ReadAhead = defaultReadAhead(), onIdle: () => void = () => undefined) {
     this.#open = open;
     this.#ahead = ahead;
+    this.#onIdle = onIdle;
+  }
+
+  idle(): boolean {
+    return this.#queue.length === 0;
+  }
+
+  /** Ends the stream and forgets what it read ahead; the next read opens one where it asks. */
+  park(): void {
+    if (this.#closed || this.#exec === null) return;
+    this.#stop();
+    this.#release();
+    this.#ended = false;
+    this.#error = null;
   }
 
   /** Bytes buffered now (tests). */
@@ -132,6 +159,7 @@ export class FileReader implements Reader {
       if (this.#full()) this.#exec.stdout.pause();
       else this.#exec.stdout.resume();
     }
+    if (this.#queue.length === 0) this.#onIdle();
   }
 
   #slice(offset: number, len: number): Buffer {
@@ -165,6 +193,8 @@ export class FileReader implements Reader {
 
   #stop(): void {
     this.#generation++;
+    this.#wanted?.abort();
+    this.#wanted = null;
     const old = this.#exec;
     this.#exec = null;
     if (old !== null) {
@@ -183,14 +213,17 @@ export class FileReader implements Reader {
     this.#ended = false;
     this.#error = null;
     this.#starting = true;
-    this.#open(offset).then((exec) => {
-      this.#starting = false;
+    const wanted = new AbortController();
+    this.#wanted = wanted;
+    // A stale open (the reader moved on, or closed) touches nothing: a newer one may be starting.
+    this.#open(offset, { holder: this, signal: wanted.signal }).then((exec) => {
       if (gen !== this.#generation || this.#closed) { exec.abort(); return; }
+      this.#starting = false;
       this.#attach(exec, gen);
       this.#pump();
     }, (err: unknown) => {
-      this.#starting = false;
       if (gen !== this.#generation) return;
+      this.#starting = false;
       this.#ended = true;
       this.#error = err instanceof FsError ? err : new FsError(STATUS.FAILURE, err instanceof Error ? err.message : String(err));
       // Leave #exec null but answer the waiting requests with the error.

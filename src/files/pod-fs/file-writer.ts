@@ -2,9 +2,11 @@ import type { ExecSession } from '../../kube/types.ts';
 import { STATUS } from '../sftp/constants.ts';
 import { collectText } from './exec-target.ts';
 import { FsError, fsErrorFromStderr, toFsError } from './fs-error.ts';
+import type { StreamUse } from './file-reader.ts';
+import type { StreamHolder } from '../stream-slots.ts';
 
 /** Starts a stream that writes its stdin into the file from `offset` (null: append). */
-export type WriteStreamOpener = (offset: number | null) => Promise<ExecSession>;
+export type WriteStreamOpener = (offset: number | null, use: StreamUse) => Promise<ExecSession>;
 
 /** Upper bound of a file written through the helper (pod-fs SMALL_FILE). */
 const SMALL_LIMIT = 64 * 1024;
@@ -22,11 +24,16 @@ interface Stream {
  * write at another offset ends that stream and starts one at the new offset. Errors of the
  * stream surface at the next write after it failed, or at flush (CLOSE).
  */
-export class FileWriter {
+export class FileWriter implements StreamHolder {
   readonly #open: WriteStreamOpener;
   readonly #append: boolean;
   #stream: Stream | null = null;
   #chain: Promise<unknown> = Promise.resolve();
+  /** Operations queued or running. */
+  #pending = 0;
+  readonly #onIdle: () => void;
+  /** Aborted once the writer is abandoned: a stream still waiting to open is not wanted. */
+  readonly #wanted = new AbortController();
   #failed: FsError | null = null;
   /** Bytes accepted so far. */
   written = 0;
@@ -37,11 +44,22 @@ export class FileWriter {
   #held: Buffer[] | null;
   #heldLen = 0;
 
-  constructor(open: WriteStreamOpener, append: boolean, putSmall: ((data: Buffer) => Promise<void>) | null = null) {
+  /** `onIdle`: told whenever no write waits on the writer any more (its stream may then be parked). */
+  constructor(open: WriteStreamOpener, append: boolean, putSmall: ((data: Buffer) => Promise<void>) | null = null, onIdle: () => void = () => undefined) {
     this.#open = open;
     this.#append = append;
     this.#putSmall = putSmall;
     this.#held = putSmall === null ? null : [];
+    this.#onIdle = onIdle;
+  }
+
+  idle(): boolean {
+    return this.#pending === 0;
+  }
+
+  /** Ends the stream (its errors surface at the next write or flush); the next write opens one at its offset. */
+  park(): void {
+    if (this.#stream !== null) void this.#enqueue(() => this.#finish()).catch(() => undefined);
   }
 
   write(offset: number, data: Buffer): Promise<void> {
@@ -72,7 +90,7 @@ export class FileWriter {
         s = null;
       }
       if (s === null) {
-        const exec = await this.#open(this.#append ? null : offset);
+        const exec = await this.#open(this.#append ? null : offset, { holder: this, signal: this.#wanted.signal });
         s = { exec, stderr: collectText(exec.stderr), pos: offset };
         exec.stdout.resume();
         exec.stdout.on('error', () => { /* done reports it */ });
@@ -108,13 +126,17 @@ export class FileWriter {
 
   /** Ends the stream without waiting for anything (client gone). */
   abandon(): void {
+    this.#wanted.abort();
     if (this.#held !== null && this.#heldLen > 0) void this.flush().catch(() => undefined);
     this.#stream?.exec.stdin?.end();
     this.#stream = null;
   }
 
   #enqueue(fn: () => Promise<void>): Promise<void> {
-    const next = this.#chain.then(fn);
+    this.#pending++;
+    const next = this.#chain.then(fn).finally(() => {
+      if (--this.#pending === 0) this.#onIdle();
+    });
     this.#chain = next.catch(() => undefined);
     return next;
   }

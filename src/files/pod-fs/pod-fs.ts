@@ -5,7 +5,7 @@ import type { Attrs } from '../sftp/attrs.ts';
 import { STATUS } from '../sftp/constants.ts';
 import { UNWRAPPED } from '../exec-group.ts';
 import { startExec, type ExecTarget } from './exec-target.ts';
-import { FileReader, MemoryReader, type ReadAhead, type Reader } from './file-reader.ts';
+import { FileReader, MemoryReader, type ReadAhead, type Reader, type StreamUse } from './file-reader.ts';
 import { FileWriter } from './file-writer.ts';
 import { FsError, fsErrorFromStderr } from './fs-error.ts';
 import { HELPER_SCRIPT, STREAM_SCRIPT } from './helper-script.ts';
@@ -138,9 +138,9 @@ export class PodFs {
   /** A reader of `path` (no checks: the first read reports errors). */
   reader(path: string): FileReader {
     const q = shQuote(path);
-    return new FileReader((offset) => this.#stream(offset === 0
+    return new FileReader((offset, use) => this.#stream(offset === 0
       ? `exec cat -- ${q}`
-      : `exec tail -c +${offset + 1} -- ${q}`, true), this.#ahead);
+      : `exec tail -c +${offset + 1} -- ${q}`, true, use), this.#ahead, () => { this.#target.slots?.kick(); });
   }
 
   /** Creates/truncates `path` as the flags say and returns a writer for its data. */
@@ -153,34 +153,47 @@ export class PodFs {
       ? async (data: Buffer): Promise<void> => { await this.#okData('put', [path, data.length], data); }
       : null;
     const q = shQuote(path);
-    const writer = new FileWriter((offset) => {
-      if (offset === null) return this.#stream(`exec cat >> ${q}`, false);
-      if (offset === 0) return this.#stream(`exec cat 1<> ${q}`, false);
-      return this.#stream(`{ dd bs=1 seek=${offset} count=0 2>/dev/null; exec cat; } 1<> ${q}`, false);
-    }, flags.append, small);
+    const writer = new FileWriter((offset, use) => {
+      if (offset === null) return this.#stream(`exec cat >> ${q}`, false, use);
+      if (offset === 0) return this.#stream(`exec cat 1<> ${q}`, false, use);
+      return this.#stream(`{ dd bs=1 seek=${offset} count=0 2>/dev/null; exec cat; } 1<> ${q}`, false, use);
+    }, flags.append, small, () => { this.#target.slots?.kick(); });
     return { stat, writer };
   }
 
   close(): void {
+    this.#target.slots?.close();
     void this.#helper?.then((h) => { h.close(); }, () => undefined);
   }
 
-  /** A data exec: STREAM_SCRIPT reads `line` (paths quoted by shQuote) and runs it; the rest of stdin is data. */
-  async #stream(line: string, endStdin: boolean): Promise<ExecSession> {
+  /**
+   * A data exec: STREAM_SCRIPT reads `line` (paths quoted by shQuote) and runs it; the rest of
+   * stdin is data. It holds one of the session's stream slots (src/files/stream-slots.ts) from
+   * before it opens until it is over; not opened at all once `use.signal` (the owner no longer
+   * wants it) or the session's signal aborts.
+   */
+  async #stream(line: string, endStdin: boolean, use?: StreamUse): Promise<ExecSession> {
+    const signal = use && this.#target.signal ? AbortSignal.any([use.signal, this.#target.signal]) : use?.signal ?? this.#target.signal;
+    const slot = this.#target.slots ? await this.#target.slots.acquire(use?.holder ?? null, signal) : null;
+    if (signal?.aborted) {
+      slot?.release();
+      throw new FsError(STATUS.FAILURE, 'stream no longer wanted');
+    }
     const wrapped = (this.#target.streams ?? UNWRAPPED).wrap(STREAM_SCRIPT);
     let exec: ExecSession;
     try {
       exec = await startExec(this.#executor, this.#target, wrapped.argv);
     } catch (err) {
       wrapped.ended({ error: toPodgateError(err) });
+      slot?.release();
       throw err;
     }
-    void exec.done.then((outcome) => { wrapped.ended(outcome); });
+    void exec.done.then((outcome) => { wrapped.ended(outcome); slot?.release(); });
     // Dropping the stream waits until its process is ended (src/files/exec-group.ts `cut`).
     const stream: ExecSession = {
       stdin: exec.stdin, stdout: exec.stdout, stderr: exec.stderr, done: exec.done,
       resize: (size) => { exec.resize(size); },
-      abort: () => { wrapped.cut(() => { exec.abort(); }); },
+      abort: () => { slot?.retire(); wrapped.cut(() => { exec.abort(); }); },
     };
     const bytes = Buffer.from(`${line}\n`, 'latin1');
     exec.stdin?.on('error', () => { /* done reports it */ });

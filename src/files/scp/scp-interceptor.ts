@@ -3,6 +3,7 @@ import { bridgeExec } from '../../session/exec-bridge.ts';
 import { finishChannel } from '../../ssh/finish-channel.ts';
 import type { SessionChannel } from '../../ssh/types.ts';
 import { startMarkedExec } from '../marker-exec.ts';
+import { StreamSlots } from '../stream-slots.ts';
 import { PodFs } from '../pod-fs/pod-fs.ts';
 import { shQuote } from '../pod-fs/shell-quote.ts';
 import { execTargetOf, fileOpLogger, podFsTarget } from '../sftp-handler.ts';
@@ -20,11 +21,11 @@ const MARKER = 'PODGATE-SCP';
  * taken (scp-command.ts); the container command is built here from the parsed pieces with
  * podgate's own quoting, never from the client's text.
  */
-export function createScpInterceptor(): ExecInterceptor {
+export function createScpInterceptor(slots = new StreamSlots()): ExecInterceptor {
   return (command: string) => {
     const cmd = parseScpCommand(command);
     if (cmd === null) return null;
-    return { action: 'scp', handler: (channel, ctx) => serveScp(channel, ctx, cmd) };
+    return { action: 'scp', handler: (channel, ctx) => serveScp(channel, ctx, cmd, slots) };
   };
 }
 
@@ -37,7 +38,9 @@ export function scpShellCommand(cmd: ScpCommand): string {
   return `scp ${flags.join(' ')} -- ${path}`;
 }
 
-async function serveScp(channel: SessionChannel, ctx: SessionContext, cmd: ScpCommand): Promise<HandlerOutcome> {
+async function serveScp(channel: SessionChannel, ctx: SessionContext, cmd: ScpCommand, slots: StreamSlots): Promise<HandlerOutcome> {
+  // Gone before the transfer started: open nothing in the pod.
+  if (ctx.closed?.aborted) return { exitCode: null };
   const target = execTargetOf(ctx);
   const probe = `command -v scp >/dev/null 2>&1 || exit 97\nprintf '${MARKER}\\n'\nexec ${scpShellCommand(cmd)}`;
   const own = await startMarkedExec(ctx.kube, target, ctx.helperArgv(probe), MARKER);
@@ -48,7 +51,8 @@ async function serveScp(channel: SessionChannel, ctx: SessionContext, cmd: ScpCo
     await finishChannel(channel, r.outcome.exitCode);
     return { exitCode: r.outcome.exitCode, bytesIn: r.bytesIn, bytesOut: r.bytesOut + own.leftover.length };
   }
-  const fsTarget = podFsTarget(ctx);
+  if (ctx.closed?.aborted) return { exitCode: null };
+  const fsTarget = podFsTarget(ctx, slots);
   const fs = new PodFs(ctx.kube, fsTarget);
   const input = new ChannelReader(channel);
   channel.on('error', () => { /* the reader sees the end */ });

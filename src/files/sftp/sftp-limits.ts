@@ -5,7 +5,8 @@
 import type { LimitsConfig } from '../../config/types.ts';
 
 export type SftpLimits = Pick<LimitsConfig,
-  'sftpMaxHandles' | 'sftpReadAheadBytes' | 'sftpSessionReadAheadBytes' | 'sftpMaxRequestsInFlight' | 'sftpMaxBytesInFlight' | 'sftpMaxPathBytes'>;
+  'sftpMaxHandles' | 'sftpReadAheadBytes' | 'sftpSessionReadAheadBytes' | 'sftpMaxRequestsInFlight' | 'sftpMaxBytesInFlight' | 'sftpMaxPathBytes'
+  | 'sftpMaxStreams' | 'sftpMaxStreamsTotal'>;
 
 /** Called when a request is refused by a limit (audited by the caller, e.g. LIMIT_REFUSED). */
 export type RefusalSink = (limit: keyof SftpLimits, value: number) => void;

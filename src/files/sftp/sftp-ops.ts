@@ -9,6 +9,7 @@ import { longName, type Attrs } from './attrs.ts';
 import { MAX_PACKET, MAX_RW, OPEN_FLAGS, PKT, STATUS } from './constants.ts';
 import { BadMessage, type PacketReader } from './packet-reader.ts';
 import type { RefusalSink, SftpLimits } from './sftp-limits.ts';
+import { StreamLimitError } from '../stream-slots.ts';
 import { attrsPacket, dataPacket, handlePacket, namePacket, PacketBuilder, statusPacket } from './packet-writer.ts';
 
 interface FileHandle { kind: 'file'; path: string; reader?: Reader; writer?: FileWriter }
@@ -50,6 +51,7 @@ export class SftpOps {
     try {
       await this.#dispatch(type, id, r);
     } catch (err) {
+      if (err instanceof StreamLimitError) this.#refuse(err.limit, err.value);
       const e = err instanceof BadMessage ? new FsError(STATUS.BAD_MESSAGE, err.message) : toFsError(err);
       this.#status(id, e.status, e.message);
     }

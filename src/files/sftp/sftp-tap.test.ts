@@ -100,3 +100,21 @@ describe('SftpTap request ids (issue #13: audit falsified by reused ids)', () =>
     expect(events.map((e) => e.path)).toEqual(['/d0', '/d1', '/d2']);
   });
 });
+
+describe('SftpTap.answered', () => {
+  it('is true only once INIT and every request passed on before a violation have their answers', () => {
+    const tap = new SftpTap(() => undefined);
+    expect(tap.answered).toBe(true);
+    const init = Buffer.alloc(9);
+    init.writeUInt32BE(5, 0); init[4] = PKT.INIT; init.writeUInt32BE(3, 5);
+    tap.client.push(Buffer.concat([init, req(PKT.STAT, 7, (p) => p.string('/x')), req(PKT.REMOVE, 7, (p) => p.string('/y'))]));
+    expect(tap.violation).toMatchObject({ reason: 'request id reused', requestId: 7 });
+    expect(tap.answered).toBe(false);
+    const version = Buffer.alloc(9);
+    version.writeUInt32BE(5, 0); version[4] = PKT.VERSION; version.writeUInt32BE(3, 5);
+    tap.server.push(version);
+    expect(tap.answered).toBe(false); // the STAT is still unanswered
+    tap.server.push(statusPacket(7, STATUS.NO_SUCH_FILE, 'No such file'));
+    expect(tap.answered).toBe(true);
+  });
+});

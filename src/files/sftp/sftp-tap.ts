@@ -26,6 +26,8 @@ export class SftpTap {
   readonly #sink: FileOpSink;
   /** Ids of client requests not yet answered (any type). */
   readonly #outstanding = new Set<number>();
+  /** INIT seen and its VERSION not yet. */
+  #initPending = false;
   violation: TapViolation | null = null;
   readonly #pending = new Map<number, Omit<FileOpEvent, 'result'> | { openPath: string } | { closeHandle: string }>();
   readonly #writes = new Map<string, { path: string; size: number }>();
@@ -36,11 +38,17 @@ export class SftpTap {
     this.#sink = sink;
   }
 
+  /** Every request the server was given (INIT included) has its answer. */
+  get answered(): boolean {
+    return this.#outstanding.size === 0 && !this.#initPending;
+  }
+
   #fromClient(p: Buffer): void {
     try {
       const r = new PacketReader(p, 1);
       const type = p[0];
-      if (type === PKT.INIT || this.violation !== null) return;
+      if (this.violation !== null) return;
+      if (type === PKT.INIT) { this.#initPending = true; return; }
       const id = r.u32();
       if (this.#outstanding.has(id)) {
         this.violation = { reason: 'request id reused', requestId: id, offset: this.client.packetStart };
@@ -84,7 +92,7 @@ export class SftpTap {
     try {
       const r = new PacketReader(p, 1);
       const type = p[0];
-      if (type === PKT.VERSION) return;
+      if (type === PKT.VERSION) { this.#initPending = false; return; }
       const id = r.u32();
       this.#outstanding.delete(id);
       const pending = this.#pending.get(id);
