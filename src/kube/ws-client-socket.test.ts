@@ -100,8 +100,10 @@ describe('WsClientSocket', () => {
     });
     let closed = false;
     ws.once('close', () => { closed = true; });
-    keepAlive(ws, () => false, 50);
-    await new Promise((r) => setTimeout(r, 400));
+    // Intervals generous enough for a loaded 2-core machine: a pong late by a whole interval
+    // (a stalled event loop) would count as silence.
+    keepAlive(ws, () => false, 250);
+    await new Promise((r) => setTimeout(r, 1200));
     expect(closed).toBe(false);
     expect(seen).toBeGreaterThanOrEqual(12);
     answering = false;
