@@ -16,6 +16,13 @@ const { SerializeAddon } = serialize;
 
 /** Bytes written but not yet parsed above which `write` asks the source to wait. */
 const MAX_PENDING_BYTES = 256 * 1024;
+/**
+ * The mirror's largest screen. A client may announce any window size (32 bits each way); the
+ * real PTY gets it (clamped to 16 bits), but a headless screen of 65535x65535 cells would be
+ * gigabytes. Larger windows are mirrored at this size (a redraw then shows its top-left part).
+ */
+const MAX_COLS = 1000;
+const MAX_ROWS = 500;
 /** One logical (wrapped) line of scrollback is cut into entries of at most this many characters. */
 const MAX_ENTRY_CHARS = 16 * 1024;
 
@@ -31,6 +38,8 @@ export class ScreenMirror {
   #pending = 0;
   #waiters: (() => void)[] = [];
   #disposed = false;
+  /** A window size not applied yet (see resize). */
+  #wanted: { cols: number; rows: number } | null = null;
   /** The scrollback: a ring of `#max` lines as text with SGR attributes, oldest at `#head`. */
   readonly #lines: string[] = [];
   #head = 0;
@@ -40,7 +49,7 @@ export class ScreenMirror {
   constructor(opts: MirrorOptions) {
     this.#max = opts.scrollbackLines;
     // One line of xterm.js scrollback: enough for onScroll to show the line that just left.
-    this.#term = new Terminal({ cols: Math.max(1, opts.cols), rows: Math.max(1, opts.rows), scrollback: 1, allowProposedApi: true });
+    this.#term = new Terminal({ cols: clamp(opts.cols, MAX_COLS), rows: clamp(opts.rows, MAX_ROWS), scrollback: 1, allowProposedApi: true });
     this.#serializer = new SerializeAddon();
     this.#term.loadAddon(this.#serializer);
     this.#cell = this.#term.buffer.normal.getNullCell();
@@ -58,6 +67,7 @@ export class ScreenMirror {
    */
   write(chunk: Buffer): boolean {
     if (this.#disposed) return true;
+    this.applySize();
     this.#pending += chunk.length;
     this.#term.write(chunk, () => {
       this.#pending -= chunk.length;
@@ -72,14 +82,26 @@ export class ScreenMirror {
     return new Promise((r) => this.#waiters.push(r));
   }
 
+  /**
+   * Takes the new window size; the terminal is resized when it next needs to be (the next
+   * output, a snapshot, `size`): a flood of window-changes costs one resize (a reflow of the
+   * screen), not one each.
+   */
   resize(cols: number, rows: number): void {
     if (this.#disposed || cols < 1 || rows < 1) return;
-    if (cols === this.#term.cols && rows === this.#term.rows) return;
-    this.#term.resize(cols, rows);
+    this.#wanted = { cols: clamp(cols, MAX_COLS), rows: clamp(rows, MAX_ROWS) };
   }
 
   get size(): { cols: number; rows: number } {
+    this.applySize();
     return { cols: this.#term.cols, rows: this.#term.rows };
+  }
+
+  private applySize(): void {
+    const w = this.#wanted;
+    if (!w) return;
+    this.#wanted = null;
+    if (w.cols !== this.#term.cols || w.rows !== this.#term.rows) this.#term.resize(w.cols, w.rows);
   }
 
   /**
@@ -88,6 +110,7 @@ export class ScreenMirror {
    */
   async snapshot(): Promise<string> {
     if (this.#disposed) return '';
+    this.applySize();
     await new Promise<void>((r) => this.#term.write('', r));
     const n = this.#lines.length;
     let kept = '';
@@ -138,4 +161,8 @@ export class ScreenMirror {
     this.#waiters = [];
     for (const r of w) r();
   }
+}
+
+function clamp(n: number, max: number): number {
+  return Math.min(max, Math.max(1, Math.floor(n)));
 }
