@@ -88,7 +88,10 @@ async function mirrorHeapKiB(count: number): Promise<number> {
   const mirrors: ScreenMirror[] = [];
   for (let i = 0; i < count; i++) {
     const m = new ScreenMirror({ cols: 80, rows: 24, scrollbackLines: 10_000 });
-    for (const c of chunks) if (!m.write(c)) await m.drained();
+    for (const c of chunks) {
+      m.write(c);
+      await m.drained(); // paced: every line parsed (faster output would make it keep only a tail)
+    }
     await m.snapshot();
     mirrors.push(m);
   }
@@ -106,7 +109,10 @@ async function mirrorHeapKiB(count: number): Promise<number> {
  */
 async function mirrorCpuUsPerKey(keys: number): Promise<number> {
   const m = new ScreenMirror({ cols: 80, rows: 24, scrollbackLines: 10_000 });
-  for (let i = 0; i < LINES; i++) m.write(Buffer.from(`line ${i}: the quick brown fox jumps over the lazy dog\r\n`));
+  for (let i = 0; i < LINES; i++) {
+    m.write(Buffer.from(`line ${i}: the quick brown fox jumps over the lazy dog\r\n`));
+    if (i % 100 === 99) await m.drained();
+  }
   await m.snapshot();
   const key = Buffer.from('a');
   const t0 = process.cpuUsage();
