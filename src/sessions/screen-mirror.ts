@@ -7,9 +7,10 @@
  *
  * The mirror never slows the session. When output comes faster than xterm.js parses it (more
  * than 256 KiB queued: `cat` of a big file), the mirror stops parsing and keeps only the raw
- * tail of the flood (512 KiB); once the output has been quiet for a moment, or when a client
- * attaches, it resets the terminal and parses that tail: the screen and the last lines are
- * rebuilt from it, older scrollback is dropped. Memory stays bounded either way.
+ * tail of the flood (1 MiB: about the default 10,000 lines at 80 columns); once the output has
+ * been quiet for a moment, or when a client attaches, it resets the terminal and parses that
+ * tail: the screen and the last lines are rebuilt from it, older scrollback is dropped. Memory
+ * stays bounded either way.
  */
 import headless from '@xterm/headless';
 import serialize from '@xterm/addon-serialize';
@@ -24,7 +25,7 @@ const MAX_PENDING_BYTES = 256 * 1024;
 /** One logical (wrapped) line of scrollback is cut into entries of at most this many characters. */
 const MAX_ENTRY_CHARS = 16 * 1024;
 /** During a flood: the raw output kept to rebuild the screen from. */
-const FLOOD_TAIL_BYTES = 512 * 1024;
+const FLOOD_TAIL_BYTES = 1024 * 1024;
 /** Quiet time after a flood before the mirror rebuilds itself from the tail. */
 const QUIET_MS = 250;
 
