@@ -117,6 +117,24 @@ describe('detach and attach', () => {
     await a.waitFor(/\[ssh exited 0\]/);
   }, 90_000);
 
+  it('attach while the session is still attached elsewhere takes it over; the other client is told', async () => {
+    const known = new Set((await sessionsOf('alice')).map((r) => r.id));
+    const t = tmux('alice+web-7d9f', [], { cols: 80, rows: 24 });
+    const m = marker('TAKE');
+    t.type(`echo ${m}-$((6+1))`, true);
+    await t.waitFor(new RegExp(`^${m}-7$`, 'm'));
+    const id = (await sessionsOf('alice')).find((r) => !known.has(r.id))!.id;
+    const a = tmux('alice', ['attach', id.slice(0, 10)], { cols: 80, rows: 24, tty: true });
+    await a.waitFor(new RegExp(`^${m}-7$`, 'm'));
+    const old = await t.waitFor(/\[ssh exited 255\]/);
+    expect(old).toMatch(/podgate: this session was attached from another connection/);
+    expect(pg.logs().find((l) => l['code'] === 'SESSION_ATTACH' && l['sessionId'] === id)).toMatchObject({ via: 'attach', took: true });
+    a.type('echo still-$((8+1))', true);
+    await a.waitFor(/^still-9$/m);
+    a.type('exit', true);
+    await a.waitFor(/\[ssh exited 0\]/);
+  }, 90_000);
+
   it('resume: auto — ssh -t alice+TARGET resumes the newest detached session there and says so', async () => {
     const known = new Set((await sessionsOf('alice')).map((r) => r.id));
     const t = tmux('alice+web-7d9f', [], { cols: 90, rows: 25 });

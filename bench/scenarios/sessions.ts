@@ -71,6 +71,17 @@ async function detachedSession(pg: Podgate): Promise<boolean> {
   return done;
 }
 
+/** MB/s of `seq 1 N` under a PTY through `pg` (client output counted, 10^6 B/s). */
+async function ptyMBps(pg: Podgate, n: number): Promise<number> {
+  const argv = sshTarget('podgate', pg.port, pg.keyFor('alice'), `alice+${POD}`).argv(`seq 1 ${n}`, { tty: true });
+  const t0 = performance.now();
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'ignore'] });
+  let bytes = 0;
+  child.stdout.on('data', (d: Buffer) => { bytes += d.length; });
+  const code = await new Promise<number | null>((r) => child.once('close', (c) => r(c)));
+  return code === 0 ? bytes / 1e6 / ((performance.now() - t0) / 1000) : NaN;
+}
+
 /** Heap of one screen mirror holding 10,000 lines of scrollback (this process, after GC). */
 async function mirrorHeapKiB(count: number): Promise<number> {
   v8.setFlagsFromString('--expose-gc');
@@ -88,7 +99,10 @@ async function mirrorHeapKiB(count: number): Promise<number> {
   const mirrors: ScreenMirror[] = [];
   for (let i = 0; i < count; i++) {
     const m = new ScreenMirror({ cols: 80, rows: 24, scrollbackLines: 10_000 });
-    for (const c of chunks) if (!m.write(c)) await m.drained();
+    for (const c of chunks) {
+      m.write(c);
+      await m.drained(); // paced: every line parsed (faster output would make it keep only a tail)
+    }
     await m.snapshot();
     mirrors.push(m);
   }
@@ -106,7 +120,10 @@ async function mirrorHeapKiB(count: number): Promise<number> {
  */
 async function mirrorCpuUsPerKey(keys: number): Promise<number> {
   const m = new ScreenMirror({ cols: 80, rows: 24, scrollbackLines: 10_000 });
-  for (let i = 0; i < LINES; i++) m.write(Buffer.from(`line ${i}: the quick brown fox jumps over the lazy dog\r\n`));
+  for (let i = 0; i < LINES; i++) {
+    m.write(Buffer.from(`line ${i}: the quick brown fox jumps over the lazy dog\r\n`));
+    if (i % 100 === 99) await m.drained();
+  }
   await m.snapshot();
   const key = Buffer.from('a');
   const t0 = process.cpuUsage();
@@ -144,6 +161,15 @@ export async function sessions(env: BenchEnv, ctx: BenchContext): Promise<Scenar
     const addedP99 = rows[1].p99! - rows[0].p99!;
     ctx.log(`  sessions latency: off p50 ${rows[0].median.toFixed(2)} p99 ${rows[0].p99!.toFixed(2)}; on p50 ${rows[1].median.toFixed(2)} p99 ${rows[1].p99!.toFixed(2)} ms`);
 
+    // Bulk PTY output: the mirror must not slow it (a flood keeps only its tail).
+    const seqN = ctx.quick ? 200_000 : 3_000_000;
+    const tp = { off: [] as number[], on: [] as number[] };
+    for (let r = 0; r < (ctx.quick ? 1 : 3); r++) {
+      tp.off.push(await ptyMBps(env.podgate, seqN));
+      tp.on.push(await ptyMBps(on, seqN));
+    }
+    ctx.log(`  sessions PTY output (seq 1 ${seqN}): off ${tp.off.map((v) => v.toFixed(1)).join(', ')} MB/s; on ${tp.on.map((v) => v.toFixed(1)).join(', ')} MB/s`);
+
     const n = ctx.quick ? 2 : Number(process.env.PODGATE_BENCH_DETACHED ?? 20);
     // Two equal batches: the first absorbs the heap growth that pushing 10,500 lines through
     // podgate causes once; the second's RSS growth is the marginal cost of a detached session.
@@ -170,7 +196,7 @@ export async function sessions(env: BenchEnv, ctx: BenchContext): Promise<Scenar
     }, {
       ...common, name: 'sessions-on', title: 'keystroke echo, sessions.detachGraceSeconds 600 (headless terminal)', rows: [rows[1]],
       extra: {
-        addedP50Ms: addedP50, addedP99Ms: addedP99, detachedSessions: ok, rssPerDetachedSessionKiB: perSessionKiB, rssMarginalPerDetachedSessionKiB: marginalKiB, mirrorHeapPerSessionKiB: mirrorKiB, mirrorCpuUsPerKey: cpuUs,
+        addedP50Ms: addedP50, addedP99Ms: addedP99, detachedSessions: ok, rssPerDetachedSessionKiB: perSessionKiB, rssMarginalPerDetachedSessionKiB: marginalKiB, mirrorHeapPerSessionKiB: mirrorKiB, mirrorCpuUsPerKey: cpuUs, ptyOutputMBpsOff: median(tp.off), ptyOutputMBpsOn: median(tp.on),
         scrollbackLines: 10_000,
       },
       goal: 'added p99 < 1 ms; < 2 MiB per detached session with 10,000 lines of scrollback',

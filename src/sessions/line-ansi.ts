@@ -25,22 +25,25 @@ function sgrOf(c: IBufferCell): string {
 
 /**
  * The line's cells up to its last visible one, with SGR changes; attributes reset at the end.
- * Runs of equal attributes are cut out with translateToString and joined once, so the result
- * is one flat string (appending cell by cell would build a rope of ~30 bytes a character).
+ * Trailing blanks go (their background colour too): translateToString finds where the text
+ * ends, so a short line costs a few cell reads, not one per column. Runs of equal attributes are
+ * cut out with translateToString and joined once, so the result is one flat string (appending
+ * cell by cell would build a rope of ~30 bytes a character).
  */
 export function lineToAnsi(line: IBufferLine, cell: IBufferCell): string {
-  let end = line.length;
-  while (end > 0) {
-    const c = line.getCell(end - 1, cell);
-    if (!c || (c.getChars() !== '' && c.getChars() !== ' ') || !c.isAttributeDefault()) break;
-    end--;
-  }
+  const plain = line.translateToString(true);
+  if (plain === '') return '';
   const parts: string[] = [];
   let sgr = '';
   let from = 0;
-  for (let x = 0; x < end; x++) {
+  let chars = 0;
+  let x = 0;
+  for (; x < line.length && chars < plain.length; x++) {
     const c = line.getCell(x, cell);
-    if (!c || c.getWidth() === 0) continue; // the second half of a wide character
+    if (!c) break;
+    const w = c.getWidth();
+    if (w === 0) continue; // the second half of a wide character
+    chars += c.getChars().length || 1;
     const s = c.isAttributeDefault() ? '' : sgrOf(c);
     if (s === sgr) continue;
     if (x > from) parts.push(line.translateToString(false, from, x));
@@ -48,7 +51,8 @@ export function lineToAnsi(line: IBufferLine, cell: IBufferCell): string {
     sgr = s;
     from = x;
   }
-  if (end > from) parts.push(line.translateToString(false, from, end));
+  if (sgr === '' && from === 0) return plain; // no attributes at all: the text is the line
+  if (x > from) parts.push(line.translateToString(false, from, x));
   if (sgr !== '') parts.push('\x1b[0m');
   return parts.join('');
 }

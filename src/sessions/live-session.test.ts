@@ -110,7 +110,7 @@ describe('LiveSession', () => {
     await s.done;
   });
 
-  it('with no grace, the client leaving abandons the session at once', async () => {
+  it('with no grace, the client leaving abandons the session at once', () => {
     const { exec } = fakeExec();
     const { s, abandoned } = session(exec, { graceMs: 0, scrollbackLines: null });
     const a = peer();

@@ -55,7 +55,7 @@ export class LiveSession implements LiveSessionView {
   bytesOut = 0;
   #detachedAt: Date | null = null;
   readonly #o: LiveSessionOptions;
-  /** The exec's output, paused while the client's window or the mirror's queue is full, or a client switches in. */
+  /** The exec's output, paused while the client's window is full or a client switches in. */
   readonly #gate: OutputGate;
   readonly #mirror: ScreenMirror | null;
   #client: Client | null = null;
@@ -193,7 +193,7 @@ export class LiveSession implements LiveSessionView {
 
   /**
    * The one path of every output byte: the screen mirror, the watchers, the attached client.
-   * Pauses the exec's output while the client's window or the mirror's queue is full.
+   * Pauses the exec's output while the attached client's window is full.
    */
   private deliverOutput(chunk: Buffer): void {
     this.bytesOut += chunk.length;
@@ -210,10 +210,7 @@ export class LiveSession implements LiveSessionView {
         this.dropWatcher(w, { kind: 'dropped', message: 'watch ended: your connection could not keep up with the session' });
       }
     }
-    if (this.#mirror && !this.#mirror.write(chunk)) {
-      this.#gate.hold('mirror');
-      void this.#mirror.drained().then(() => this.#gate.release('mirror'));
-    }
+    this.#mirror?.write(chunk); // never slows the session (a flood keeps only its tail)
   }
 
   private readonly clientDrained = (): void => this.#gate.release('client');

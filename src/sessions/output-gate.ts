@@ -1,6 +1,6 @@
 /**
- * Pauses a readable for as long as any reason holds (the client's window is full, the screen
- * mirror's queue is full, a client is switching in) and resumes it when the last one lets go.
+ * Pauses a readable for as long as any reason holds (the attached client's window is full, a
+ * client is switching in) and resumes it when the last one lets go.
  */
 import type { Readable } from 'node:stream';
 

@@ -52,6 +52,28 @@ describe('ScreenMirror', () => {
     m.dispose();
   });
 
+  it('a flood faster than parsing keeps only its tail, and the screen is rebuilt from it', async () => {
+    const m = new ScreenMirror({ cols: 80, rows: 24, scrollbackLines: 10_000 });
+    const orig = new Terminal({ cols: 80, rows: 24, scrollback: 10, allowProposedApi: true });
+    let out = '';
+    for (let i = 0; i < 60_000; i++) out += `flood line ${i} \x1b[33mwith colour\x1b[0m and some more text to fill it\r\n`;
+    out += '$ ';
+    const all = Buffer.from(out);
+    for (let o = 0; o < all.length; o += 16_384) m.write(all.subarray(o, o + 16_384)); // no pacing: a flood
+    await write(orig, out);
+    const copy = await replay(m, 80, 24);
+    expect(rows(copy)).toEqual(rows(orig));
+    // Only the tail's lines are kept: the oldest are gone, the newest are there.
+    expect(m.scrollbackLength).toBeGreaterThan(1000);
+    expect(m.scrollbackLength).toBeLessThan(60_000 - 24);
+    expect(copy.buffer.active.getLine(copy.buffer.active.baseY - 1)!.translateToString(true)).toBe('flood line 59976 with colour and some more text to fill it');
+    // Back to normal afterwards.
+    m.write(Buffer.from('echo after\r\nafter\r\n$ '));
+    const again = await replay(m, 80, 24);
+    expect(rows(again).slice(-3).map((l) => l.trimEnd())).toEqual(['$ echo after', 'after', '$']);
+    m.dispose();
+  });
+
   it('an alternate screen (a full-screen program) comes back as it was', async () => {
     const m = new ScreenMirror({ cols: 30, rows: 6, scrollbackLines: 100 });
     const orig = new Terminal({ cols: 30, rows: 6, scrollback: 100, allowProposedApi: true });

@@ -3,8 +3,14 @@
  * xterm.js terminal (`@xterm/headless`), so that a client attaching later gets the screen
  * redrawn (`@xterm/addon-serialize`) instead of a replay of everything the session printed.
  * The scrollback is not kept in xterm.js (12 bytes a cell) but as one string per line, with its
- * colours (line-ansi.ts), in a ring of `scrollbackLines`; `clear` (ED 3) empties it. Bytes not
- * yet parsed are bounded too, past which the caller is told to pause its source.
+ * colours (line-ansi.ts), in a ring of `scrollbackLines`; `clear` (ED 3) empties it.
+ *
+ * The mirror never slows the session. When output comes faster than xterm.js parses it (more
+ * than 256 KiB queued: `cat` of a big file), the mirror stops parsing and keeps only the raw
+ * tail of the flood (1 MiB: about the default 10,000 lines at 80 columns); once the output has
+ * been quiet for a moment, or when a client attaches, it resets the terminal and parses that
+ * tail: the screen and the last lines are rebuilt from it, older scrollback is dropped. Memory
+ * stays bounded either way.
  */
 import headless from '@xterm/headless';
 import serialize from '@xterm/addon-serialize';
@@ -25,6 +31,10 @@ const MAX_COLS = 1000;
 const MAX_ROWS = 500;
 /** One logical (wrapped) line of scrollback is cut into entries of at most this many characters. */
 const MAX_ENTRY_CHARS = 16 * 1024;
+/** During a flood: the raw output kept to rebuild the screen from. */
+const FLOOD_TAIL_BYTES = 1024 * 1024;
+/** Quiet time after a flood before the mirror rebuilds itself from the tail. */
+const QUIET_MS = 250;
 
 export interface MirrorOptions {
   cols: number;
@@ -45,6 +55,12 @@ export class ScreenMirror {
   #head = 0;
   readonly #max: number;
   readonly #cell;
+  /** In a flood: the raw tail (oldest first), not yet parsed. */
+  #flood: Buffer[] | null = null;
+  #floodBytes = 0;
+  #lastWrite = 0;
+  #quiet: NodeJS.Timeout | null = null;
+  #resyncing: Promise<void> | null = null;
 
   constructor(opts: MirrorOptions) {
     this.#max = opts.scrollbackLines;
@@ -61,22 +77,23 @@ export class ScreenMirror {
     });
   }
 
-  /**
-   * Feeds output to the terminal. Returns false when enough is queued that the source should
-   * pause until `drained()` resolves (xterm.js parses in time slices, not synchronously).
-   */
-  write(chunk: Buffer): boolean {
-    if (this.#disposed) return true;
+  /** Feeds output to the terminal (xterm.js parses it in time slices), or to a flood's tail. */
+  write(chunk: Buffer): void {
+    if (this.#disposed) return;
+    this.#lastWrite = Date.now();
     this.applySize();
-    this.#pending += chunk.length;
-    this.#term.write(chunk, () => {
-      this.#pending -= chunk.length;
-      if (this.#pending <= MAX_PENDING_BYTES / 2) this.wake();
-    });
-    return this.#pending <= MAX_PENDING_BYTES;
+    if (this.#flood === null && this.#pending + chunk.length <= MAX_PENDING_BYTES) {
+      this.feed(chunk);
+      return;
+    }
+    this.#flood ??= [];
+    this.#flood.push(chunk);
+    this.#floodBytes += chunk.length;
+    while (this.#floodBytes - this.#flood[0].length >= FLOOD_TAIL_BYTES) this.#floodBytes -= this.#flood.shift()!.length;
+    this.#quiet ??= setTimeout(() => this.whenQuiet(), QUIET_MS);
   }
 
-  /** Resolves once the queue is below the low-water mark. */
+  /** Resolves once the parse queue is below the low-water mark (for callers that pace input). */
   drained(): Promise<void> {
     if (this.#pending <= MAX_PENDING_BYTES / 2 || this.#disposed) return Promise.resolve();
     return new Promise((r) => this.#waiters.push(r));
@@ -111,11 +128,50 @@ export class ScreenMirror {
   async snapshot(): Promise<string> {
     if (this.#disposed) return '';
     this.applySize();
+    while (this.#flood !== null) await this.resync();
     await new Promise<void>((r) => this.#term.write('', r));
     const n = this.#lines.length;
     let kept = '';
     for (let i = 0; i < n; i++) kept += `${this.#lines[(this.#head + i) % n]}\r\n`;
     return kept + this.#serializer.serialize({ scrollback: 0 });
+  }
+
+  private feed(chunk: Buffer): void {
+    this.#pending += chunk.length;
+    this.#term.write(chunk, () => {
+      this.#pending -= chunk.length;
+      if (this.#pending <= MAX_PENDING_BYTES / 2) this.wake();
+    });
+  }
+
+  private whenQuiet(): void {
+    this.#quiet = null;
+    if (this.#flood === null || this.#disposed) return;
+    const left = QUIET_MS - (Date.now() - this.#lastWrite);
+    if (left > 0) {
+      this.#quiet = setTimeout(() => this.whenQuiet(), left);
+      return;
+    }
+    void this.resync();
+  }
+
+  /** After a flood: what was queued is parsed, then the terminal is reset and fed the tail. */
+  private resync(): Promise<void> {
+    this.#resyncing ??= (async () => {
+      await new Promise<void>((r) => this.#term.write('', r));
+      const flood = this.#flood;
+      if (flood === null || this.#disposed) return;
+      this.#flood = null;
+      this.#floodBytes = 0;
+      let tail = Buffer.concat(flood);
+      // Start at a line: the cut may fall inside an escape sequence or a character.
+      const nl = tail.indexOf(0x0a);
+      if (nl >= 0 && nl < 4096) tail = tail.subarray(nl + 1);
+      this.#term.reset();
+      this.clearScrollback();
+      this.feed(tail);
+    })().finally(() => { this.#resyncing = null; });
+    return this.#resyncing;
   }
 
   /** Lines of scrollback kept. */
@@ -150,6 +206,8 @@ export class ScreenMirror {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    if (this.#quiet) clearTimeout(this.#quiet);
+    this.#flood = null;
     this.wake();
     this.clearScrollback();
     this.#serializer.dispose();
