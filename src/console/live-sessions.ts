@@ -6,7 +6,8 @@
  */
 import { PodgateError, toPodgateError } from '../errors/index.ts';
 import { emit } from '../events/emit.ts';
-import { authorizeTarget, decisionError, mayDo } from '../policy/index.ts';
+import { decisionError, mayDo } from '../policy/index.ts';
+import { authorizeInCluster } from '../clusters/choose.ts';
 import type { ConsoleContext, HandlerOutcome } from '../session/extensions.ts';
 import { resumeChannel, watchChannel } from '../sessions/join.ts';
 import type { AttachHandle, LiveSessionView } from '../sessions/types.ts';
@@ -16,13 +17,15 @@ import { age, formatTable } from './table.ts';
 const HEADER = ['ID', 'TARGET', 'STATE', 'STARTED', 'IDLE'];
 
 /** `pod.namespace+container`: the session's container as a TARGET. */
-function targetOf(s: LiveSessionView): string {
-  return `${s.target.pod}.${s.target.namespace}+${s.target.container}`;
+/** The session's target as a user would type it: with `CLUSTER_` outside the default cluster. */
+function targetOf(s: LiveSessionView, defaultCluster: string): string {
+  const prefix = s.target.cluster === defaultCluster ? '' : `${s.target.cluster}_`;
+  return `${prefix}${s.target.pod}.${s.target.namespace}+${s.target.container}`;
 }
 
 export function sessionsTable(ctx: ConsoleContext, eol: string, now = Date.now()): string {
   const rows = (ctx.liveSessions?.list(ctx.user.name) ?? []).map((s) => [
-    s.id, targetOf(s), s.state, s.startedAt.toISOString().replace(/\.\d+Z$/, 'Z'), age(new Date(s.lastActivity), now),
+    s.id, targetOf(s, ctx.clusters.defaultCluster.name), s.state, s.startedAt.toISOString().replace(/\.\d+Z$/, 'Z'), age(new Date(s.lastActivity), now),
   ]);
   if (rows.length === 0) return `No live sessions.${eol}`;
   return formatTable(HEADER, rows, eol);
@@ -45,8 +48,9 @@ async function joinable(ctx: ConsoleContext, ref: string, mode: Mode): Promise<L
     throw new PodgateError('SESSION_NOT_RESUMABLE', `session ${s.id} cannot be re-attached (sessions.detachGraceSeconds is 0)`);
   }
   // Entering the container again, as this user: policy scope and RBAC, as for a new shell.
-  const spec = { kind: 'pod' as const, name: s.target.pod, namespace: s.target.namespace, container: s.target.container, raw: targetOf(s) };
-  await authorizeTarget(ctx, own ? 'shell' : 'watch', spec);
+  // In the session's own cluster: the same pod name elsewhere is another container.
+  const spec = { kind: 'pod' as const, cluster: s.target.cluster, name: s.target.pod, namespace: s.target.namespace, container: s.target.container, raw: targetOf(s, ctx.clusters.defaultCluster.name) };
+  await authorizeInCluster(ctx, own ? 'shell' : 'watch', spec);
   return s;
 }
 

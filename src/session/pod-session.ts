@@ -200,7 +200,7 @@ export class PodSession implements SessionHandler, ActiveSession {
     if (this.#closed || this.#endReason) return { exitCode: null };
     // `sessions.resume: auto`: a login shell with a PTY resumes the newest detached session.
     const resumable = start.type === 'shell' && handler === null && this.#pty !== null && userCtx.config.sessions.resume === 'auto'
-      ? userCtx.liveSessions?.newestDetached(userCtx.user.name, resolved) : undefined;
+      ? userCtx.liveSessions?.newestDetached(userCtx.user.name, { ...resolved, cluster: clusterCtx.cluster }) : undefined;
     if (resumable && this.#pty) {
       const exitCode = await resumeChannel(ch, resumable, this.#pty, { log, connId: userCtx.connId, user: userCtx.user.name, via: 'resume' }, (h) => {
         this.#handle = h;
@@ -225,7 +225,7 @@ export class PodSession implements SessionHandler, ActiveSession {
     }
     emit(log, { code: 'SESSION_START', ...auditBase }, 'session start');
     // Processes a dropped connection of this user left lingering here: this connection has them now.
-    const where = { namespace: resolved.namespace, pod: resolved.pod, container: resolved.container };
+    const where = { cluster: clusterCtx.cluster, namespace: resolved.namespace, pod: resolved.pod, container: resolved.container };
     userCtx.lingering?.adopt(userCtx.user.name, where, userCtx.connId, this.sessionId);
     this.#timers.start();
 
@@ -267,7 +267,7 @@ export class PodSession implements SessionHandler, ActiveSession {
 
   private async runExec(ch: SessionChannel, ctx: SessionContext, command: string | null): Promise<HandlerOutcome> {
     const tty = this.#pty !== null;
-    const ref = { namespace: ctx.target.namespace, pod: ctx.target.pod, container: ctx.target.container };
+    const ref = { cluster: ctx.target.cluster ?? ctx.cluster, namespace: ctx.target.namespace, pod: ctx.target.pod, container: ctx.target.container };
     // A channel that closed while the exec was being opened gives the open up (the reap that
     // follows ends anything the API server started meanwhile).
     const exec = await ctx.kube.exec({

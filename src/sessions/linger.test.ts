@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LingerPool, type LingerEntry } from './linger.ts';
 
-const target = { namespace: 'ns', pod: 'web', container: 'c' };
+const target = { cluster: 'default', namespace: 'ns', pod: 'web', container: 'c' };
 
 function entry(sessionId: string, reaped: string[], user = 'alice', t = target): LingerEntry {
   return { sessionId, user, target: t, reap: (why) => { reaped.push(`${sessionId}:${why}`); return Promise.resolve(); } };

@@ -27,7 +27,7 @@ interface Held {
   graceMs: number;
 }
 
-const keyOf = (user: string, t: LiveTarget): string => JSON.stringify([user, t.namespace, t.pod, t.container]);
+const keyOf = (user: string, t: LiveTarget): string => JSON.stringify([user, t.cluster, t.namespace, t.pod, t.container]);
 
 export class LingerPool {
   readonly #held = new Map<string, Held>();

@@ -30,7 +30,7 @@ function peer(cols = 80, rows = 24) {
 function session(exec: ExecSession, over: Partial<LiveSessionOptions> = {}) {
   const abandoned: string[] = [];
   const s = new LiveSession({
-    id: 'abcdef0123456789', owner: 'alice', target: { namespace: 'ns', pod: 'p', container: 'c' }, exec, size: { cols: 80, rows: 24 },
+    id: 'abcdef0123456789', owner: 'alice', target: { cluster: 'default', namespace: 'ns', pod: 'p', container: 'c' }, exec, size: { cols: 80, rows: 24 },
     scrollbackLines: 1000, graceMs: 60_000, onActivity: () => {}, onDetached: () => {}, onAbandoned: (why) => abandoned.push(why), ...over,
   });
   return { s, abandoned };

@@ -4,7 +4,7 @@ import type { LiveSessionView, SessionState } from './types.ts';
 
 function view(id: string, owner: string, pod: string, state: SessionState, detachedAt: number | null, resumable = true): LiveSessionView {
   return {
-    id, owner, target: { namespace: 'ns', pod, container: 'c' }, startedAt: new Date(1000), lastActivity: 0, state, resumable,
+    id, owner, target: { cluster: 'default', namespace: 'ns', pod, container: 'c' }, startedAt: new Date(1000), lastActivity: 0, state, resumable,
     detachedAt: detachedAt === null ? null : new Date(detachedAt),
     attach: () => { throw new Error('unused'); }, watch: () => { throw new Error('unused'); },
   };
@@ -32,10 +32,12 @@ describe('SessionRegistry', () => {
   });
 
   it('resume picks the newest detached, resumable session of that user on that container', () => {
-    expect(r.newestDetached('alice', { namespace: 'ns', pod: 'web', container: 'c' })?.id).toBe('aaaaaa222222');
-    expect(r.newestDetached('alice', { namespace: 'ns', pod: 'db', container: 'c' })).toBeUndefined();
-    expect(r.newestDetached('alice', { namespace: 'other', pod: 'web', container: 'c' })).toBeUndefined();
+    expect(r.newestDetached('alice', { cluster: 'default', namespace: 'ns', pod: 'web', container: 'c' })?.id).toBe('aaaaaa222222');
+    expect(r.newestDetached('alice', { cluster: 'default', namespace: 'ns', pod: 'db', container: 'c' })).toBeUndefined();
+    expect(r.newestDetached('alice', { cluster: 'default', namespace: 'other', pod: 'web', container: 'c' })).toBeUndefined();
+    // The same pod name in another cluster is another container.
+    expect(r.newestDetached('alice', { cluster: 'eu1', namespace: 'ns', pod: 'web', container: 'c' })).toBeUndefined();
     r.remove('aaaaaa222222');
-    expect(r.newestDetached('alice', { namespace: 'ns', pod: 'web', container: 'c' })?.id).toBe('aaaaaa111111');
+    expect(r.newestDetached('alice', { cluster: 'default', namespace: 'ns', pod: 'web', container: 'c' })?.id).toBe('aaaaaa111111');
   });
 });

@@ -46,7 +46,7 @@ export class SessionRegistry {
     let best: LiveSessionView | undefined;
     for (const s of this.list(user)) {
       if (s.state !== 'detached' || !s.resumable || s.detachedAt === null) continue;
-      if (s.target.namespace !== t.namespace || s.target.pod !== t.pod || s.target.container !== t.container) continue;
+      if (s.target.cluster !== t.cluster || s.target.namespace !== t.namespace || s.target.pod !== t.pod || s.target.container !== t.container) continue;
       if (!best || s.detachedAt.getTime() > best.detachedAt!.getTime()) best = s;
     }
     return best;

@@ -51,6 +51,8 @@ export interface SessionTap {
 export type SessionState = 'attached' | 'detached' | 'watched';
 
 export interface LiveTarget {
+  /** The configured cluster (docs/clusters.md): the same pod name may exist in several. */
+  cluster: string;
   namespace: string;
   pod: string;
   container: string;
