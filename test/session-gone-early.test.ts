@@ -17,6 +17,26 @@ import { sshArgs, waitFor } from './helpers/ssh.ts';
 const suite = useBastion();
 const LATENCY = 4000;
 
+/** Starts `args` over ssh, kills the client once its session started, returns that session's end. */
+async function killAfterStart(target: string, args: string[], command: string): Promise<{ end: Record<string, unknown>; execs: { time: string }[] }> {
+  const { pg, emu } = suite;
+  const startsBefore = pg.logs().filter((l) => l['code'] === 'SESSION_START').length;
+  const since = Date.now();
+  emu.fault({ latencyMs: LATENCY });
+  const child = spawn('ssh', sshArgs(pg, target, args), { stdio: ['pipe', 'ignore', 'ignore'] });
+  try {
+    // The session has resolved its target and is now opening its exec.
+    await waitFor(() => pg.logs().filter((l) => l['code'] === 'SESSION_START').length > startsBefore, 'SESSION_START', 60_000, 20);
+    child.kill('SIGKILL');
+    const end = await waitFor(() => pg.logs().find((l) => l['code'] === 'SESSION_END' && l['command'] === command && Date.parse(String(l['time'])) >= since), 'SESSION_END', 60_000);
+    const execs = (await emu.requests()).filter((r) => r.path.endsWith('/exec') && Date.parse(r.time) >= since && Date.parse(r.time) <= Date.parse(String(end['time'])));
+    return { end, execs };
+  } finally {
+    emu.fault({ latencyMs: 0 });
+    child.kill('SIGKILL');
+  }
+}
+
 describe('a session whose connection closed before its exec opened', () => {
   it('gives the pending exec up at once and ends cleanly', async () => {
     const { pg, emu } = suite;
@@ -40,5 +60,11 @@ describe('a session whose connection closed before its exec opened', () => {
       emu.fault({ latencyMs: 0 });
       child.kill('SIGKILL');
     }
+  }, 120_000);
+
+  it('an sftp subsystem gives its pending server probe up too', async () => {
+    const { end, execs } = await killAfterStart('alice+web-7d9f', ['-s', 'sftp'], 'subsystem:sftp');
+    expect(end['reason']).toBe('client-closed');
+    for (const r of execs) expect(Date.parse(String(end['time'])) - Date.parse(r.time)).toBeLessThan(LATENCY);
   }, 120_000);
 });

@@ -138,6 +138,7 @@ export const configSchema = {
         // Data streams (one exec each) of the exec file layer: per session, per process (docs/limits.md).
         sftpMaxStreams: count(1, 8),
         sftpMaxStreamsTotal: count(1, 256),
+        sftpMaxBytesInFlightTotal: count(256 * KiB, 32 * MiB),
       },
     },
     files: {

@@ -187,6 +187,11 @@ export interface LimitsConfig {
    */
   sftpMaxStreams: number;
   sftpMaxStreamsTotal: number;
+  /**
+   * `sftpMaxBytesInFlight` for all sessions of the process together; a session whose next
+   * request does not fit waits for others to finish (one request per session always runs).
+   */
+  sftpMaxBytesInFlightTotal: number;
 }
 
 interface FilesConfig {

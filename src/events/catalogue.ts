@@ -183,7 +183,7 @@ export const EVENTS = {
   },
   LIMIT_REFUSED: {
     level: 'warn',
-    summary: 'A request was refused by a per-session or per-connection limit (env, session channels, SFTP handles/in-flight/paths); repeats are counted in one line at the end.',
+    summary: 'A request was refused by a per-session or per-connection limit (env, session channels, SFTP handles/in-flight/paths, file streams); repeats are counted in one line at the end.',
     fields: { connId: f.opt(f.str('connection id')), sessionId: f.opt(f.str('session id')), user: f.opt(f.str('user')), limit: f.str('the `limits.*` key'), value: f.opt(f.num('the limit')), refused: f.num('refusals so far') },
   },
   SFTP_PROTOCOL_ERROR: {

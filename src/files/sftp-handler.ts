@@ -5,7 +5,7 @@ import type { FileOpEvent } from './file-op-audit.ts';
 import { createExecGroup, type ExecGroup } from './exec-group.ts';
 import type { ExecTarget } from './pod-fs/exec-target.ts';
 import { PodFs } from './pod-fs/pod-fs.ts';
-import { ReadAheadBudget } from './sftp/sftp-limits.ts';
+import { InFlightPool, ReadAheadBudget } from './sftp/sftp-limits.ts';
 import { StreamSlots } from './stream-slots.ts';
 import { LimitRefusals } from '../session/limit-refusal.ts';
 import { serveSftp } from './sftp/sftp-server.ts';
@@ -46,9 +46,9 @@ export function fileOpLogger(ctx: SessionContext): (ev: FileOpEvent) => void {
 
 /**
  * The `sftp` subsystem handler (register under extensions.subsystems.sftp). `slots`: the
- * process's file streams, shared with scp (filesExtensions).
+ * process's file streams, shared with scp; `pool`: its SFTP bytes in flight (filesExtensions).
  */
-export function createSftpHandler(opts: SftpHandlerOptions = {}, slots = new StreamSlots()): ChannelHandler {
+export function createSftpHandler(opts: SftpHandlerOptions = {}, slots = new StreamSlots(), pool = new InFlightPool()): ChannelHandler {
   return async (channel: SessionChannel, ctx: SessionContext): Promise<HandlerOutcome> => {
     // Gone before the subsystem started: open nothing in the pod.
     if (ctx.closed?.aborted) return { exitCode: null };
@@ -69,7 +69,7 @@ export function createSftpHandler(opts: SftpHandlerOptions = {}, slots = new Str
     const { limits } = ctx.config;
     const fs = new PodFs(ctx.kube, fsTarget, { bytes: limits.sftpReadAheadBytes, budget: new ReadAheadBudget(limits.sftpSessionReadAheadBytes) });
     const refusals = new LimitRefusals(ctx.logger, { sessionId: ctx.sessionId });
-    const r = await serveSftp({ channel, fs, onFileOp, limits, ...(ctx.closed ? { closed: ctx.closed } : {}), onRefused: (limit, value) => { refusals.refuse(limit, value); } })
+    const r = await serveSftp({ channel, fs, onFileOp, limits, pool, ...(ctx.closed ? { closed: ctx.closed } : {}), onRefused: (limit, value) => { refusals.refuse(limit, value); } })
       .finally(() => { refusals.flush(); return fsTarget.streams.close(); });
     await finishChannel(channel, 0);
     return { exitCode: 0, bytesIn: r.bytesIn, bytesOut: r.bytesOut };

@@ -101,12 +101,14 @@ export class SftpOps {
 
   /** A path as the client sent it; one longer than sftpMaxPathBytes never reaches the pod. */
   #rawPath(r: PacketReader): string {
-    const raw = r.string();
+    // Checked on the bytes: a refused path is never made into a string (a STAT flood with 64
+    // KiB paths would otherwise fill the V8 heap with them).
+    const raw = r.bytes();
     if (raw.length > this.#limits.sftpMaxPathBytes) {
       this.#refuse('sftpMaxPathBytes', this.#limits.sftpMaxPathBytes);
       throw new FsError(STATUS.FAILURE, `path too long (limit ${this.#limits.sftpMaxPathBytes} bytes)`);
     }
-    return raw;
+    return raw.toString('latin1');
   }
 
   async #dispatch(type: number, id: number, r: PacketReader): Promise<void> {

@@ -132,7 +132,7 @@ function fakeFs(): PodFs {
 }
 
 /** The config's defaults (src/config/schema.ts). */
-const LIMITS = { sftpMaxHandles: 64, sftpReadAheadBytes: 262144, sftpSessionReadAheadBytes: 2097152, sftpMaxRequestsInFlight: 64, sftpMaxBytesInFlight: 4194304, sftpMaxPathBytes: 4096, sftpMaxStreams: 8, sftpMaxStreamsTotal: 256 };
+const LIMITS = { sftpMaxHandles: 64, sftpReadAheadBytes: 262144, sftpSessionReadAheadBytes: 2097152, sftpMaxRequestsInFlight: 64, sftpMaxBytesInFlight: 4194304, sftpMaxPathBytes: 4096, sftpMaxStreams: 8, sftpMaxStreamsTotal: 256, sftpMaxBytesInFlightTotal: 33554432 };
 
 describe('serveSftp dispatch (property)', () => {
   it('random packets get well-formed replies and never an exception out of the data handler', async () => {

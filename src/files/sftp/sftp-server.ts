@@ -6,7 +6,7 @@ import { MAX_PACKET, MAX_RW, PKT, STATUS } from './constants.ts';
 import { BadMessage, PacketFramer, PacketReader } from './packet-reader.ts';
 import { statusPacket, versionPacket } from './packet-writer.ts';
 import { SftpOps } from './sftp-ops.ts';
-import type { RefusalSink, SftpLimits } from './sftp-limits.ts';
+import { InFlightPool, type RefusalSink, type SftpLimits } from './sftp-limits.ts';
 
 export interface SftpServerOptions {
   /** The subsystem channel: SFTP packets in and out. */
@@ -18,6 +18,8 @@ export interface SftpServerOptions {
   onRefused?: RefusalSink;
   /** Aborted when the session is gone: a paused channel may emit neither 'end' nor 'close'. */
   closed?: AbortSignal;
+  /** The process's SFTP bytes in flight, shared by every session (default: this session's own). */
+  pool?: InFlightPool;
 }
 
 export interface SftpServerResult {
@@ -62,8 +64,19 @@ export function serveSftp(opts: SftpServerOptions): Promise<SftpServerResult> {
   let inFlight = 0;
   let bytesInFlight = 0;
   const held: Buffer[] = [];
-  // While the client does not read its replies, no new request starts.
-  const room = (p: Buffer): boolean => !waitingDrain && (inFlight === 0 || (inFlight < limits.sftpMaxRequestsInFlight && bytesInFlight + requestCost(p) <= limits.sftpMaxBytesInFlight));
+  const pool = opts.pool ?? new InFlightPool();
+  let poolWait = false;
+  // While the client does not read its replies, no new request starts. One request at a time
+  // is always served; more only within the session's limits and the process's pool.
+  const room = (p: Buffer): boolean => {
+    if (waitingDrain) return false;
+    if (inFlight === 0) return true;
+    const cost = requestCost(p);
+    if (inFlight >= limits.sftpMaxRequestsInFlight || bytesInFlight + cost > limits.sftpMaxBytesInFlight) return false;
+    if (pool.fits(cost, limits.sftpMaxBytesInFlightTotal)) return true;
+    poolWait = true;
+    return false;
+  };
   /** Starts the held requests there is room for; pauses the channel while any must wait. */
   let drainHeld = (): void => undefined;
 
@@ -71,13 +84,17 @@ export function serveSftp(opts: SftpServerOptions): Promise<SftpServerResult> {
     const finish = (): void => {
       if (closed) return;
       closed = true;
+      pool.cancel(drainHeld);
       held.length = 0;
       ops.closeAll();
       opts.fs.close();
       resolve({ bytesIn, bytesOut });
     };
     drainHeld = () => {
+      poolWait = false;
       while (held.length > 0 && !closed && room(held[0])) dispatch(held.shift()!);
+      // Blocked by the other sessions' requests only: try again when one of theirs finishes.
+      if (poolWait && !closed) pool.wait(drainHeld);
       if (held.length > 0 || waitingDrain) channel.pause();
       else if (!closed) channel.resume();
     };
@@ -109,12 +126,14 @@ export function serveSftp(opts: SftpServerOptions): Promise<SftpServerResult> {
         const c = requestCost(p);
         inFlight++;
         bytesInFlight += c;
+        pool.take(c);
         ops.handle(type, id, r).catch((err: unknown) => {
           const e = toFsError(err);
           send(statusPacket(id, e.status, e.message));
         }).finally(() => {
           inFlight--;
           bytesInFlight -= c;
+          pool.give(c);
           drainHeld();
         });
       } catch (err) {
