@@ -9,7 +9,8 @@
  *
  * Scenarios: throughput-out, throughput-in, setup, latency-1, latency-many, backpressure, scale, preauth,
  * latency-web;
- * `hostile` (issue #13's memory attacks) runs only when named with --only.
+ * `hostile` (issue #13's memory attacks) and `sessions` (the headless terminal's latency and
+ * memory per detached session) run only when named with --only.
  * --extras also runs the area benches that exist next to this file (bench/sftp-*.ts,
  * bench/forward-*.ts) as child processes, after the main table (size: 8 MiB with --quick, else
  * $PODGATE_BENCH_EXTRA_MIB or their own default).
@@ -31,6 +32,7 @@ import { scale } from './scenarios/scale.ts';
 import { backpressure } from './scenarios/backpressure.ts';
 import { preauth } from './scenarios/preauth.ts';
 import { hostile } from './scenarios/hostile.ts';
+import { sessions } from './scenarios/sessions.ts';
 import { rssKiB } from './lib/proc.ts';
 import { latencyWeb } from './scenarios/web-latency.ts';
 
@@ -48,9 +50,14 @@ export const SCENARIOS: Record<string, Scenario> = {
   preauth,
   // Not in the default run (minutes, and it loads the machine): `--only hostile`.
   hostile,
+  // Not in the default run (about two minutes): `--only sessions`.
+  sessions,
   // The browser terminal beside the SSH path (docs/web.md).
   'latency-web': latencyWeb,
 };
+
+/** Scenarios that run only when named with --only. */
+const OPT_IN = new Set(['hostile', 'sessions']);
 
 interface Args { quick: boolean; only: string[] | null; extras: boolean; out: string }
 
@@ -84,12 +91,12 @@ function machine(): Record<string, string | number> {
 export async function main(argv: string[]): Promise<ScenarioResult[]> {
   const args = parseArgs(argv);
   const log = (m: string): void => { process.stderr.write(`${m}\n`); };
-  const names = args.only ?? Object.keys(SCENARIOS).filter((n) => n !== 'hostile');
+  const names = args.only ?? Object.keys(SCENARIOS).filter((n) => !OPT_IN.has(n));
   const info = machine();
   log(`podgate bench ${new Date().toISOString()} ${args.quick ? '(quick)' : ''}: ${names.join(', ')}`);
   log(`machine: ${JSON.stringify(info)}`);
   // hostile measures podgate alone: no sshd or bare ssh2 server to start.
-  const env = await startBenchEnv({ peers: names.some((n) => n !== 'hostile') });
+  const env = await startBenchEnv({ peers: names.some((n) => !OPT_IN.has(n)) });
   const results: ScenarioResult[] = [];
   const started = new Date().toISOString();
   try {
