@@ -67,13 +67,14 @@ describe('ssh … web is refused before a link exists', () => {
     expect(res.stderr).toBe('podgate: your certificate does not permit a terminal (permit-pty), and a browser terminal is one\n');
   });
 
-  it('bad usage, and --attach/--watch, say what is possible', async () => {
+  it('bad usage, and --attach of a session that does not exist, say so', async () => {
     const none = await ssh(pg, 'alice', ['web']);
     expect(none.code).toBe(255);
     expect(none.stderr).toBe('podgate: usage: web TARGET [-- COMMAND...]\n');
     const attach = await ssh(pg, 'alice', ['web', '--attach', '0123456789abcdef']);
     expect(attach.code).toBe(255);
-    expect(attach.stderr).toMatch(/^podgate: web --attach needs detachable sessions, which this bastion does not offer/);
+    expect(attach.stdout.length).toBe(0);
+    expect(attach.stderr).toMatch(/^podgate: no session "0123456789abcdef" of yours on this bastion/);
   });
 });
 
