@@ -2,19 +2,21 @@
  * The browser terminal and sessions that outlive a connection (sessions.detachGraceSeconds):
  * closing the tab detaches a browser session instead of ending it; `ssh … web --attach ID`
  * moves it to a new browser page with the screen as it was; `ssh … web --watch ID` shows it
- * read-only in another page. Real OpenSSH client for the links, Debian's chromium for the pages.
+ * read-only in another page; `ssh -t … attach ID` takes it from the browser to a terminal. Real
+ * OpenSSH client for the links (and in tmux for the terminal), Debian's chromium for the pages.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startEmulator } from '../src/emulator/index.ts';
 import type { Emulator } from '../src/emulator/types.ts';
 import { DEFAULT_USERS, startPodgate, type Podgate } from './helpers/podgate.ts';
-import { ssh, waitFor } from './helpers/ssh.ts';
+import { ssh, startTmux, waitFor, type TmuxSession } from './helpers/ssh.ts';
 import { launchChromium, openTerminal, screenText, typeLine } from './helpers/browser.ts';
 
 let emu: Emulator;
 let pg: Podgate;
 let browser: Browser;
+const tmuxes: TmuxSession[] = [];
 const USERS = DEFAULT_USERS.map((u) => (u.name === 'alice' ? { ...u, allow: { web: true } } : u));
 
 beforeAll(async () => {
@@ -24,6 +26,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  for (const t of tmuxes) t.kill();
   await browser?.close();
   await pg?.stop();
   await emu?.close();
@@ -44,7 +47,7 @@ async function sessions(): Promise<Map<string, string>> {
 }
 
 describe('browser sessions that outlive their tab', () => {
-  it('closing the tab detaches; web --attach ID resumes it in a new page; web --watch ID shows it read-only', async () => {
+  it('closing the tab detaches; web --attach ID resumes it in a new page; web --watch ID shows it read-only; ssh attach ID takes it back', async () => {
     const mark = `MARK-${Math.random().toString(36).slice(2, 8)}`;
     const first = (await openTerminal(browser, await link(['web-7d9f']))).page;
     await typeLine(first, `echo ${mark}`);
@@ -71,8 +74,13 @@ describe('browser sessions that outlive their tab', () => {
     await waitFor(async () => (await screenText(watcher)).includes('after-43'), 'the watcher sees new output');
     expect(await screenText(page)).not.toContain('FROM-WATCHER');
 
-    await typeLine(page, 'exit');
-    await waitFor(() => page.evaluate(() => window.podgate.ended), 'the session ends');
+    // The same session from the other door: `ssh -t alice@bastion attach ID` takes it over.
+    const t = startTmux(pg, 'alice', ['attach', id], { cols: 100, rows: 30, tty: true });
+    tmuxes.push(t);
+    await t.waitFor(/after-43/);
+    await waitFor(async () => (await screenText(page)).includes('this session was attached from another connection'), 'the page is told');
+    await waitFor(() => page.evaluate(() => window.podgate.ended), 'the page lets go');
+    t.type('exit', true);
     await waitFor(async () => !(await sessions()).has(id), 'gone from sessions');
     await watcher.close();
     await page.close();
