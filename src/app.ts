@@ -83,7 +83,7 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
   const listen = deps.listen ?? mustParseListen(config.listen);
 
   // The browser terminal (src/web): its sessions are PodSessions in the same `active` set.
-  const web = config.web.listen === null ? null : await startWebTerminal({ current: () => state, clusters: deps.clusters, reaper: deps.reaper, extensions, active, logger });
+  const web = config.web.listen === null ? null : await startWebTerminal({ current: () => state, clusters: deps.clusters, reaper: deps.reaper, extensions, active, logger, liveSessions, lingering });
   // Decided here from the config, before the SSH server's own (later) call asks again.
   installPacketPool(config.ssh.packetPool);
   applyYoungGenerationSetting(config.ssh.pinYoungGeneration);

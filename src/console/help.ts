@@ -16,6 +16,8 @@ export const HELP_TEXT = `podgate bastion console
   ssh -t USER@bastion watch ID     a read-only view of a live session (yours, or others' with allow.watch)
   ssh USER@bastion web TARGET [-- COMMAND]
                                    a one-time link that opens TARGET (or COMMAND) in a browser terminal
+  ssh USER@bastion web --attach ID | --watch ID
+                                   a one-time link that resumes (or watches) a live session in a browser
 
   ssh USER+POD[.NAMESPACE][+CONTAINER]@bastion [COMMAND]   a shell or command in a container
   TARGET = POD | WORKLOAD | KIND~NAME, then [.NAMESPACE] [+CONTAINER]; KIND = deploy, sts, ds, rs, job, pod

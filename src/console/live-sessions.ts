@@ -18,7 +18,7 @@ const HEADER = ['ID', 'TARGET', 'STATE', 'STARTED', 'IDLE'];
 
 /** `pod.namespace+container`: the session's container as a TARGET. */
 /** The session's target as a user would type it: with `CLUSTER_` outside the default cluster. */
-function targetOf(s: LiveSessionView, defaultCluster: string): string {
+export function targetOf(s: LiveSessionView, defaultCluster: string): string {
   const prefix = s.target.cluster === defaultCluster ? '' : `${s.target.cluster}_`;
   return `${prefix}${s.target.pod}.${s.target.namespace}+${s.target.container}`;
 }
@@ -34,7 +34,7 @@ export function sessionsTable(ctx: ConsoleContext, eol: string, now = Date.now()
 type Mode = 'attach' | 'watch';
 
 /** The session `ref` names, if `ctx`'s user may join it this way; else the refusal. */
-async function joinable(ctx: ConsoleContext, ref: string, mode: Mode): Promise<LiveSessionView> {
+export async function joinable(ctx: ConsoleContext, ref: string, mode: Mode): Promise<LiveSessionView> {
   const s = ctx.liveSessions?.lookup(ref, ctx.user.name);
   const notFound = new PodgateError('SESSION_NOT_FOUND', `no session "${ref}" of yours on this bastion (ssh ${ctx.user.name}@bastion sessions lists them)`);
   const own = s !== undefined && s.owner === ctx.user.name;

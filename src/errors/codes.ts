@@ -46,7 +46,6 @@ export const ERROR_CODES = {
   WEB_ORIGIN: { summary: 'the terminal connection came from another site', fix: 'web.publicUrl must be the exact origin users open (scheme, host, port).' },
   WEB_SESSION: { summary: 'this browser has no valid terminal session', fix: 'Open a new link; a session cookie works for one terminal, in the browser that opened the link.' },
   WEB_PENALISED: { summary: 'too many refused requests from this address; try again later', fix: 'The source is penalised as for SSH (limits.penalties); exempt an office NAT with limits.penalties.exempt.' },
-  WEB_NOT_AVAILABLE: { summary: 'this browser terminal feature is not available on this bastion', fix: 'See docs/web.md for what the browser terminal serves.' },
   // --- end of the browser terminal ---
   // Sessions across replicas (docs/replicas.md).
   REPLICA_UNREACHABLE: { summary: 'the podgate replica that holds this session cannot be reached', fix: 'Check that the replica runs, that replicas.advertise is reachable from the other replicas, and that every replica has the same replicas secret (the operator log says which).' },

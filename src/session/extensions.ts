@@ -51,7 +51,7 @@ export interface UserContext {
 /** Prints one-time browser links (`ssh USER@bastion web TARGET`); the caller checked the policy. */
 export interface WebLinkIssuer {
   /** The URL; throws a PodgateError when the user holds too many unopened links. */
-  issue(req: { connId: string; user: string; target: string; command: string | null; logger: Logger }): string;
+  issue(req: { connId: string; user: string; target: string; command: string | null; logger: Logger; join?: { mode: 'attach' | 'watch'; sessionId: string } }): string;
 }
 
 /** A session channel's context, once its target is resolved. */

@@ -48,7 +48,7 @@ export async function startWebTerminal(deps: SessionDeps): Promise<WebTerminal> 
   return {
     issuer: {
       issue(req) {
-        const { grant, token, expiresInSeconds } = links.issue({ user: req.user, target: req.target, command: req.command });
+        const { grant, token, expiresInSeconds } = links.issue({ user: req.user, target: req.target, command: req.command, ...(req.join ? { join: req.join } : {}) });
         emit(req.logger, { code: 'WEB_LINK_ISSUED', connId: req.connId, linkId: grant.id, user: req.user, target: req.target, command: req.command, expiresInSeconds }, 'browser link issued');
         return `${origin}/t/${token}`;
       },

@@ -5,6 +5,7 @@
  * so a second use or a late click gets a page that says so instead of "unknown".
  */
 import { PodgateError } from '../errors/index.ts';
+import type { Join } from './join.ts';
 import { hashToken, isToken, newId, newToken, sameHash } from './token.ts';
 
 export interface LinkGrant {
@@ -15,6 +16,8 @@ export interface LinkGrant {
   target: string;
   /** The command to run under a PTY; null: a login shell. */
   command: string | null;
+  /** `web --attach ID` / `--watch ID`: join that live session instead of starting one. */
+  join?: Join;
 }
 
 interface Entry extends LinkGrant {
@@ -66,7 +69,7 @@ export class LinkStore {
     const hash = hashToken(token);
     const entry = this.#byHash.get(hash.toString('hex'));
     if (!entry || !sameHash(entry.hash, hash)) return { ok: false, reason: 'unknown-link' };
-    const grant: LinkGrant = { id: entry.id, user: entry.user, target: entry.target, command: entry.command };
+    const grant: LinkGrant = { id: entry.id, user: entry.user, target: entry.target, command: entry.command, ...(entry.join ? { join: entry.join } : {}) };
     if (entry.used) return { ok: false, reason: 'used-link', grant };
     if (now >= entry.expiresAt) return { ok: false, reason: 'expired-link', grant };
     entry.used = true;

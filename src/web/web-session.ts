@@ -18,6 +18,10 @@ import type { WindowSize } from '../ssh/types.ts';
 import { parseTarget } from '../target/grammar.ts';
 import type { LinkGrant } from './links.ts';
 import { WsChannel } from './ws-channel.ts';
+import { joinFromBrowser, type Join } from './join.ts';
+import type { SessionRegistry } from '../sessions/registry.ts';
+import type { LingerPool } from '../sessions/linger.ts';
+import type { AttachHandle } from '../sessions/types.ts';
 
 /** What a browser session needs from the bastion (src/app.ts). */
 export interface SessionDeps {
@@ -29,6 +33,9 @@ export interface SessionDeps {
   extensions: Extensions;
   active: ActiveSessions;
   logger: Logger;
+  /** Sessions that outlive a connection (src/sessions): browser sessions are live sessions too. */
+  liveSessions?: SessionRegistry;
+  lingering?: LingerPool;
 }
 
 /** Runs the terminal of `grant` on `ws` until either ends; resolves when the session is over (reaped). */
@@ -45,7 +52,9 @@ export function runWebSession(deps: SessionDeps, grant: LinkGrant, ws: WebSocket
   const userCtx: UserContext = {
     connId, user, identity: { user: user.kubernetes.user, groups: [...user.kubernetes.groups] },
     kube: deps.clusters.defaultCluster.kube, cluster: deps.clusters.defaultCluster.name, clusters: deps.clusters, config, logger,
+    ...(deps.liveSessions ? { liveSessions: deps.liveSessions } : {}), ...(deps.lingering ? { lingering: deps.lingering } : {}),
   };
+  if (grant.join) return joinWebSession(userCtx, grant.join, ws, size);
   const session = new PodSession({
     userCtx, target: parseTarget(grant.target), targetError: null, reaper: deps.reaper, extensions: deps.extensions, active: deps.active, via: 'web',
   });
@@ -57,4 +66,27 @@ export function runWebSession(deps: SessionDeps, grant: LinkGrant, ws: WebSocket
   channel.once('close', () => session.onClose());
   session.onStart(grant.command === null ? { type: 'shell' } : { type: 'exec', command: grant.command }, channel);
   return session.finished;
+}
+
+/**
+ * `web --attach ID` / `--watch ID`: the page's WebSocket joins a live session (checked again
+ * now, as the user, with the config in force). Resizes go to the session; closing the tab
+ * detaches (attach) or stops watching, as closing an SSH client does.
+ */
+async function joinWebSession(userCtx: UserContext, join: Join, ws: WebSocket, size: WindowSize): Promise<void> {
+  let handle: AttachHandle | null = null;
+  const gone = new AbortController();
+  const channel = new WsChannel(ws, (s) => handle?.resize(s));
+  channel.once('close', () => {
+    gone.abort();
+    handle?.detach();
+  });
+  const ctx = {
+    ...userCtx, sessionId: `${userCtx.connId}-join`, command: null, pty: { term: 'xterm-256color', cols: size.cols, rows: size.rows, width: 0, height: 0 },
+    onResize: () => undefined, closed: gone.signal,
+  };
+  await joinFromBrowser(channel, ctx, join, size, (h) => {
+    handle = h;
+    if (gone.signal.aborted) h.detach();
+  });
 }

@@ -9,7 +9,9 @@ describe('web console arguments', () => {
     expect(parseWebArgs(['web-7d9f'])).toEqual({ target: 'web-7d9f', command: null });
     expect(parseWebArgs(['web.prod', '--', 'top', '-d', '1'])).toEqual({ target: 'web.prod', command: 'top -d 1' });
     for (const bad of [[], ['-x'], ['a', 'b'], ['a', '--']]) expect(() => parseWebArgs(bad)).toThrow(/usage: web TARGET/);
-    expect(() => parseWebArgs(['--watch', 'abc'])).toThrow(/not offer/);
+    expect(parseWebArgs(['--watch', 'abc123'])).toEqual({ join: { mode: 'watch', sessionId: 'abc123' } });
+    expect(parseWebArgs(['--attach', 'abc123'])).toEqual({ join: { mode: 'attach', sessionId: 'abc123' } });
+    for (const bad of [['--attach'], ['--watch', 'a', 'b'], ['--attach', '--x']]) expect(() => parseWebArgs(bad)).toThrow(/usage: web --(attach|watch) ID/);
   });
 });
 
