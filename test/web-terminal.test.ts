@@ -6,6 +6,9 @@
  * allow.web off) are checked over plain HTTP/WebSocket clients too.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startEmulator } from '../src/emulator/index.ts';
@@ -73,12 +76,16 @@ describe('browser terminal', () => {
     expect(JSON.stringify(pg.logs())).not.toContain(token);
   });
 
-  it('PODGATE_WEB_SCREENSHOT=FILE: a screenshot of the page for the README', async ({ skip }) => {
-    const file = process.env.PODGATE_WEB_SCREENSHOT;
-    if (!file) return skip();
+  it('renders the terminal as a picture (PODGATE_WEB_SCREENSHOT=FILE keeps it: the README\'s screenshot)', async () => {
+    const file = process.env.PODGATE_WEB_SCREENSHOT ?? join(tmpdir(), `podgate-web-shot-${process.pid}.png`);
     await typeLine(page, 'clear; uname -n; id; printf "UTF-8: h\\xc3\\xa9llo \\xe2\\x9c\\x93\\n"; ls --color=always /usr');
     await waitFor(async () => (await screenText(page)).includes('share'), 'ls output');
-    await page.screenshot({ path: file });
+    const png = await page.screenshot({ path: file });
+    // A PNG of the whole viewport, and the page really drew the terminal's text (xterm's rows).
+    expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    expect(png.length).toBeGreaterThan(10_000);
+    expect(await screenText(page)).toMatch(/UTF-8: héllo ✓/);
+    if (!process.env.PODGATE_WEB_SCREENSHOT) rmSync(file, { force: true });
   });
 
   it('the terminal follows the browser window: stty size changes with the viewport', async () => {
