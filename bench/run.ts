@@ -8,7 +8,8 @@
  *   node --import tsx bench/run.ts [--quick] [--only NAME[,NAME...]] [--extras]
  *
  * Scenarios: throughput-out, throughput-in, setup, latency-1, latency-many, backpressure, scale, preauth;
- * `hostile` (issue #13's memory attacks) runs only when named with --only.
+ * `hostile` (issue #13's memory attacks) and `sessions` (the headless terminal's latency and
+ * memory per detached session) run only when named with --only.
  * --extras also runs the area benches that exist next to this file (bench/sftp-*.ts,
  * bench/forward-*.ts) as child processes, after the main table (size: 8 MiB with --quick, else
  * $PODGATE_BENCH_EXTRA_MIB or their own default).
@@ -30,6 +31,7 @@ import { scale } from './scenarios/scale.ts';
 import { backpressure } from './scenarios/backpressure.ts';
 import { preauth } from './scenarios/preauth.ts';
 import { hostile } from './scenarios/hostile.ts';
+import { sessions } from './scenarios/sessions.ts';
 import { rssKiB } from './lib/proc.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -46,7 +48,12 @@ export const SCENARIOS: Record<string, Scenario> = {
   preauth,
   // Not in the default run (minutes, and it loads the machine): `--only hostile`.
   hostile,
+  // Not in the default run (about two minutes): `--only sessions`.
+  sessions,
 };
+
+/** Scenarios that run only when named with --only. */
+const OPT_IN = new Set(['hostile', 'sessions']);
 
 interface Args { quick: boolean; only: string[] | null; extras: boolean; out: string }
 
@@ -80,12 +87,12 @@ function machine(): Record<string, string | number> {
 export async function main(argv: string[]): Promise<ScenarioResult[]> {
   const args = parseArgs(argv);
   const log = (m: string): void => { process.stderr.write(`${m}\n`); };
-  const names = args.only ?? Object.keys(SCENARIOS).filter((n) => n !== 'hostile');
+  const names = args.only ?? Object.keys(SCENARIOS).filter((n) => !OPT_IN.has(n));
   const info = machine();
   log(`podgate bench ${new Date().toISOString()} ${args.quick ? '(quick)' : ''}: ${names.join(', ')}`);
   log(`machine: ${JSON.stringify(info)}`);
   // hostile measures podgate alone: no sshd or bare ssh2 server to start.
-  const env = await startBenchEnv({ peers: names.some((n) => n !== 'hostile') });
+  const env = await startBenchEnv({ peers: names.some((n) => !OPT_IN.has(n)) });
   const results: ScenarioResult[] = [];
   const started = new Date().toISOString();
   try {

@@ -16,6 +16,8 @@ import { mustParseListen } from './config/listen.ts';
 import type { PodgateConfig, UserConfig } from './config/types.ts';
 import type { KubeApi } from './kube/types.ts';
 import { ActiveSessions } from './session/active-sessions.ts';
+import { SessionRegistry } from './sessions/registry.ts';
+import { LingerPool } from './sessions/linger.ts';
 import { createConnectionHandler } from './session/connection-handler.ts';
 import { emptyExtensions, type Extensions } from './session/extensions.ts';
 import type { SessionReaper } from './session/reaper-types.ts';
@@ -70,6 +72,8 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
   const byUser = new Map<string, Map<string, ConnectionControl>>();
   const extensions: Extensions = { ...emptyExtensions(), ...deps.extensions };
   const active = new ActiveSessions();
+  const liveSessions = new SessionRegistry();
+  const lingering = new LingerPool(logger);
   const listen = deps.listen ?? mustParseListen(config.listen);
 
   // Decided here from the config, before the SSH server's own (later) call asks again.
@@ -85,7 +89,7 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
     handler: {
       onConnection: (info): ConnectionHandler => {
         const { config: cfg, users, authenticator } = state;
-        const inner = createConnectionHandler(info, { config: cfg, users, authenticator, kube: deps.kube, reaper: deps.reaper, extensions, active, logger });
+        const inner = createConnectionHandler(info, { config: cfg, users, authenticator, kube: deps.kube, reaper: deps.reaper, extensions, active, logger, liveSessions, lingering });
         let name: string | null = null;
         return {
           ...inner,
@@ -131,6 +135,8 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
         await active.drained(config.limits.reapGraceSeconds * 1000 + 15_000);
         ssh.disconnectAll();
         await stopped;
+        // Processes of dropped non-PTY sessions that still linger: reaped now, as on a disconnect.
+        await lingering.reapAll();
       })();
       return closing;
     },

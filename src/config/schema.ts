@@ -181,6 +181,18 @@ export const configSchema = {
       },
     },
     // --- end of operations keys ---
+    // --- sessions that outlive a connection: detach, attach, resume, watch (docs/sessions.md) ---
+    sessions: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        detachGraceSeconds: seconds(0),
+        resume: { enum: ['off', 'auto'], default: 'off' },
+        scrollbackLines: { type: 'integer', minimum: 0, maximum: 100_000, default: 10_000 },
+      },
+    },
+    // --- end of sessions keys ---
     stateDir: { type: 'string', minLength: 1, default: 'podgate-state' },
     banner: { type: 'string' },
     // --- sessions across replicas (docs/replicas.md); absent or null: off ---

@@ -24,6 +24,8 @@ export interface PodgateConfig {
   metrics: { listen: string } | null;
   health: HealthConfig;
   log: LogConfig;
+  /** Sessions that outlive a connection (detach, attach, resume, watch; docs/sessions.md). */
+  sessions: SessionsConfig;
   /** Where podgate keeps its journal of live sessions (to reap after a crash). */
   stateDir: string;
   /** Optional text shown before authentication. */
@@ -198,4 +200,17 @@ export interface LogConfig {
   level: LogLevel;
   /** `json` (one pino object per line, the default) or `text` (human-readable, for terminals). */
   format: 'json' | 'text';
+}
+
+/** Sessions that outlive a connection (docs/sessions.md). */
+export interface SessionsConfig {
+  /**
+   * Seconds a PTY session whose connection dropped stays detached (resumable), and the
+   * processes of a dropped non-PTY session linger (adoptable); 0 = they end with the connection.
+   */
+  detachGraceSeconds: number;
+  /** `auto`: `ssh -t USER+TARGET` resumes the user's newest detached session on that container. */
+  resume: 'off' | 'auto';
+  /** Lines of scrollback the headless terminal of a session keeps (bounds its memory). */
+  scrollbackLines: number;
 }

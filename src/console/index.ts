@@ -15,6 +15,7 @@ import { allowedPods, type PodRow } from './pods.ts';
 import { formatTable } from './table.ts';
 import { formatWhoAmI, whoami } from './whoami.ts';
 import { emit } from '../events/emit.ts';
+import { runJoin, sessionsTable } from './live-sessions.ts';
 
 const POD_HEADER = ['NAMESPACE', 'POD', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'CONTAINERS', 'TARGET'];
 
@@ -55,7 +56,8 @@ async function write(ch: SessionChannel, text: string): Promise<HandlerOutcome> 
 
 async function dispatch(ch: SessionChannel, ctx: ConsoleContext, name: string, args: string[], eol: string): Promise<HandlerOutcome> {
   // Commands read no input; drain it, or ssh2 never sees the channel end and never says 'close'.
-  if (name !== '' || !ctx.pty) ch.resume();
+  // `attach` keeps its input: the keystrokes go to the session once attached.
+  if ((name !== '' && name !== 'attach') || !ctx.pty) ch.resume();
   switch (name) {
     case '': {
       const who = await whoami(ctx);
@@ -73,6 +75,14 @@ async function dispatch(ch: SessionChannel, ctx: ConsoleContext, name: string, a
       return write(ch, HELP_TEXT.replace(/\n/g, eol));
     case 'logs':
       return runLogs(ch, ctx, args);
+    // --- sessions that outlive a connection (docs/sessions.md) ---
+    case 'sessions':
+      if (args.length > 0) throw new PodgateError('UNSUPPORTED', 'usage: sessions');
+      return write(ch, sessionsTable(ctx, eol));
+    case 'attach':
+    case 'watch':
+      return runJoin(ch, ctx, args, name);
+    // --- end of sessions commands ---
     default:
       throw new PodgateError('UNSUPPORTED', `unknown command "${name}"; try: help`);
   }

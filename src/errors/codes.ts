@@ -27,6 +27,10 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { summary: 'the configuration is invalid', fix: 'Run podgate check-config FILE and fix each error it lists.' },
   HOST_KEY_UNREADABLE: { summary: 'a host key file is missing or unreadable', fix: 'Run podgate keygen --dir DIR, or fix hostKeys in the config.' },
   INTERNAL: { summary: 'internal error', fix: 'Read the operator log entry; report a bug if it repeats.' },
+  // --- sessions that outlive a connection (docs/sessions.md) ---
+  SESSION_NOT_FOUND: { summary: 'no such session of yours on this bastion', fix: 'ssh USER@bastion sessions lists the live sessions; a detached one ends after sessions.detachGraceSeconds.' },
+  SESSION_NOT_RESUMABLE: { summary: 'this session cannot be re-attached', fix: 'Set sessions.detachGraceSeconds above 0; sessions started before that keep no screen to redraw.' },
+  NEEDS_TTY: { summary: 'this command needs a terminal', fix: 'Run it with ssh -t.' },
   // Sessions across replicas (docs/replicas.md).
   REPLICA_UNREACHABLE: { summary: 'the podgate replica that holds this session cannot be reached', fix: 'Check that the replica runs, that replicas.advertise is reachable from the other replicas, and that every replica has the same replicas secret (the operator log says which).' },
   SESSION_LOST: { summary: 'the podgate replica that held this session stopped; the session is gone', fix: 'Nothing to fix for the session; the stale Lease was removed. Check why the replica stopped.' },

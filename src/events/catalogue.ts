@@ -234,6 +234,48 @@ export const EVENTS = {
   KUBE_PORTFORWARD_STREAM_ERROR: { level: 'debug', summary: 'A port-forward stream failed (counted in podgate_api_errors_total).', fields: kubeError },
   KUBE_PORTFORWARD_WS_ERROR: { level: 'debug', summary: 'A port-forward WebSocket failed (counted in podgate_api_errors_total).', fields: kubeError },
   SSH_PACKET_POOL: { level: 'debug', summary: 'Whether ssh2 AES-GCM packets come from pooled slabs.', fields: { enabled: f.bool('pooled') } },
+  // --- sessions that outlive a connection: detach, attach, resume, watch, linger (docs/sessions.md) ---
+  SESSION_DETACH: {
+    level: 'info',
+    summary: 'A PTY session lost its client and is detached: its processes keep running for the grace, resumable with `attach ID`.',
+    fields: { sessionId: f.str('session id'), user: f.str('podgate user'), ...target, container: f.strOrNull('container'), graceSeconds: f.num('seconds until it is ended if nobody attaches') },
+  },
+  SESSION_ATTACH: {
+    level: 'info',
+    summary: 'A client attached to a live session (`attach ID`, or `sessions.resume: auto`).',
+    fields: { ...conn, sessionId: f.str('session id'), user: f.str('podgate user'), ...target, container: f.strOrNull('container'), via: f.oneOf('how', ['attach', 'resume']), took: f.bool('whether another client was attached (it was let go)') },
+  },
+  SESSION_GRACE_EXPIRED: {
+    level: 'info',
+    summary: 'Nobody came back within `sessions.detachGraceSeconds`: the detached session, or the lingering processes of a dropped connection, are ended and reaped.',
+    fields: { sessionId: f.str('session id'), user: f.str('podgate user'), ...target, container: f.strOrNull('container'), kind: f.oneOf('what expired', ['detached', 'linger']) },
+  },
+  SESSION_WATCH_START: {
+    level: 'info',
+    summary: 'Someone started watching a live session (read-only).',
+    fields: { ...conn, sessionId: f.str('session id'), watcher: f.str('podgate user watching'), owner: f.str('podgate user whose session it is'), ...target, container: f.strOrNull('container') },
+  },
+  SESSION_WATCH_END: {
+    level: 'info',
+    summary: 'A watcher stopped watching.',
+    fields: { ...conn, sessionId: f.str('session id'), watcher: f.str('podgate user watching'), owner: f.str('podgate user whose session it is'), durationMs: f.num('how long'), why: f.str('`left`, `ended`, `exit`, `dropped`') },
+  },
+  SESSION_JOIN_DENIED: {
+    level: 'info',
+    summary: 'An `attach` or `watch` was refused (unknown id, not the owner, policy or RBAC).',
+    fields: { ...conn, user: f.str('podgate user asking'), mode: f.oneOf('what was asked', ['attach', 'watch']), sessionId: f.str('the id as typed'), errorCode: f.str('error registry code'), message: f.str('operator text') },
+  },
+  SESSION_LINGER: {
+    level: 'info',
+    summary: 'A non-PTY session\'s connection dropped: its processes linger for the grace instead of being reaped, for the same user\'s next connection to that container to adopt.',
+    fields: { sessionId: f.str('session id'), user: f.str('podgate user'), ...target, container: f.strOrNull('container'), graceSeconds: f.num('seconds until they are reaped') },
+  },
+  PROCESSES_ADOPTED: {
+    level: 'info',
+    summary: 'A new connection of the same user to the same container adopted lingering processes: they are reaped when it ends (after its own grace), not before.',
+    fields: { ...conn, sessionId: f.str('the adopting session'), adopted: f.any('session ids whose processes were adopted'), user: f.str('podgate user'), ...target, container: f.strOrNull('container') },
+  },
+  // --- end of sessions events ---
   // Sessions across replicas (docs/replicas.md).
   REPLICA_RELAY_LISTENING: { level: 'info', summary: 'The internal relay listener for other replicas is up (replicas.listen).', fields: { address: f.str('bound address'), port: f.num('bound port') } },
   REPLICA_RELAY_ERROR: { level: 'error', summary: 'The relay listener failed.', fields: { err: f.str('the error message') } },

@@ -2,7 +2,9 @@
  * Why a session ended: the one list the session, its timers, shutdown, the audit event
  * SESSION_END and the `podgate_sessions_total{reason}` metric all use.
  */
-export const END_REASONS = ['exit', 'client-closed', 'idle-timeout', 'max-time', 'shutdown', 'user-removed', 'error'] as const;
+export const END_REASONS = ['exit', 'client-closed', 'idle-timeout', 'max-time', 'shutdown', 'user-removed', 'error',
+  // sessions that outlive a connection: a detached session or lingering processes nobody came back for
+  'detach-expired'] as const;
 
 export type EndReason = (typeof END_REASONS)[number];
 

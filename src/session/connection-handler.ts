@@ -22,6 +22,8 @@ import { LimitRefusals } from './limit-refusal.ts';
 import { PodSession } from './pod-session.ts';
 import { SessionCap } from './session-cap.ts';
 import type { SessionReaper } from './reaper-types.ts';
+import type { SessionRegistry } from '../sessions/registry.ts';
+import type { LingerPool } from '../sessions/linger.ts';
 import { emit } from '../events/emit.ts';
 
 export interface ConnectionDeps {
@@ -33,6 +35,10 @@ export interface ConnectionDeps {
   extensions: Extensions;
   active: ActiveSessions;
   logger: Logger;
+  /** The live PTY sessions (docs/sessions.md); absent in unit tests that need none. */
+  liveSessions?: SessionRegistry;
+  /** Lingering processes of dropped non-PTY sessions (docs/sessions.md). */
+  lingering?: LingerPool;
 }
 
 /** A jump's nested connection: whose it is, and the outer login's certificate restrictions. */
@@ -119,6 +125,8 @@ function connectionHandler(info: ConnectionInfo, deps: ConnectionDeps, log: Logg
     },
 
     onClose(reason: string): void {
+      // What this connection's sessions adopted lingers again (docs/sessions.md).
+      deps.lingering?.release(info.connId);
       emit(log, { code: 'CONNECTION_CLOSED', connId: info.connId, reason, ...(bound ? { outerConnId: bound.outerConnId } : {}) }, bound ? 'nested connection closed' : 'connection closed');
     },
   };
@@ -154,6 +162,8 @@ function authenticatedHandler(
   const userCtx: UserContext = {
     connId: info.connId, user, identity: { user: user.kubernetes.user, groups: [...user.kubernetes.groups] },
     kube: deps.kube, config: deps.config, logger: userLog, ...(certRestrictions ? { certRestrictions } : {}),
+    ...(deps.liveSessions ? { liveSessions: deps.liveSessions } : {}),
+    ...(deps.lingering ? { lingering: deps.lingering } : {}),
   };
   const tcpip = deps.extensions.directTcpip;
   const mayForward = tcpip !== undefined && mayDo(user, 'forward').allowed;

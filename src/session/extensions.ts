@@ -17,6 +17,8 @@ import type { DirectTcpipRequest, PtyRequest, SessionChannel, WindowSize } from 
 import type { ResolvedTarget } from '../target/resolve.ts';
 import type { TargetSpec } from '../target/types.ts';
 import type { SessionReaper } from './reaper-types.ts';
+import type { SessionRegistry } from '../sessions/registry.ts';
+import type { LingerPool } from '../sessions/linger.ts';
 
 /** What every handler knows about the user and the connection. */
 export interface UserContext {
@@ -31,6 +33,10 @@ export interface UserContext {
   logger: Logger;
   /** Set when the user logged in with a certificate: what its extensions allow (PTY, forwarding). */
   certRestrictions?: CertRestrictions;
+  /** The live PTY sessions of this bastion (sessions, attach, watch, resume; docs/sessions.md). */
+  liveSessions?: SessionRegistry;
+  /** Processes of dropped non-PTY sessions lingering for the grace (docs/sessions.md). */
+  lingering?: LingerPool;
 }
 
 /** A session channel's context, once its target is resolved. */

@@ -22,6 +22,10 @@ import { noShellError } from './reap-no-shell.ts';
 import type { SessionReaper } from './reaper-types.ts';
 import { SessionTimers } from './session-timers.ts';
 import { emit } from '../events/emit.ts';
+import { bridgeLive } from '../sessions/live-bridge.ts';
+import type { LiveSession } from '../sessions/live-session.ts';
+import { resumeChannel } from '../sessions/join.ts';
+import type { AttachHandle } from '../sessions/types.ts';
 import type { EndReason, TerminateReason } from '../events/end-reasons.ts';
 
 export interface PodSessionDeps {
@@ -52,6 +56,10 @@ export class PodSession implements SessionHandler, ActiveSession {
   readonly #gone = new AbortController();
   readonly #envBudget: EnvBudget;
   readonly #refusals: LimitRefusals;
+  /** The live PTY session this channel runs (docs/sessions.md), once it started. */
+  #live: LiveSession | null = null;
+  /** This channel as a client of a live session: its own, or one it resumed. */
+  #handle: AttachHandle | null = null;
 
   constructor(deps: PodSessionDeps) {
     this.#d = deps;
@@ -79,7 +87,8 @@ export class PodSession implements SessionHandler, ActiveSession {
 
   onWindowChange(size: WindowSize): void {
     if (this.#pty) this.#pty = { ...this.#pty, cols: size.cols, rows: size.rows };
-    if (this.#exec) this.#exec.resize(size);
+    if (this.#handle) this.#handle.resize(size);
+    else if (this.#exec) this.#exec.resize(size);
     for (const l of this.#resizeListeners) l(size);
   }
 
@@ -104,12 +113,16 @@ export class PodSession implements SessionHandler, ActiveSession {
     this.#refusals.flush();
     this.#closed = true;
     this.#gone.abort();
+    // A live session decides itself: detached for the grace, or ended (onAbandoned).
+    if (this.#handle) return this.#handle.detach();
     this.#endReason ??= 'client-closed';
     this.#timers.stop();
     this.#exec?.abort();
   }
 
   notify(message: string): void {
+    if (this.#live) return this.#live.notify(message);
+    if (this.#handle) return; // a resumed session: its owner tells whoever is attached
     const ch = this.#channel;
     if (ch && !this.#closed && ch.stderr.writable) ch.stderr.write(this.line(message));
   }
@@ -123,6 +136,9 @@ export class PodSession implements SessionHandler, ActiveSession {
     this.#endReason = reason;
     this.#timers.stop();
     const text = { shutdown: 'the bastion is shutting down', 'idle-timeout': 'session closed after being idle too long', 'max-time': 'session reached its maximum duration', 'user-removed': 'your user was removed from the bastion configuration; session ended' }[reason];
+    // A live session ends its clients itself (they may be on other connections).
+    if (this.#live) return this.#live.terminate(text);
+    if (this.#handle) return; // a resumed session: its owner ends it
     const ch = this.#channel;
     this.#exec?.abort();
     if (ch) void finishChannel(ch, 255, this.line(text));
@@ -171,6 +187,16 @@ export class PodSession implements SessionHandler, ActiveSession {
     }
     // The client left, or a shutdown/timeout ended the session, while the target resolved.
     if (this.#closed || this.#endReason) return { exitCode: null };
+    // `sessions.resume: auto`: a login shell with a PTY resumes the newest detached session.
+    const resumable = start.type === 'shell' && handler === null && this.#pty !== null && userCtx.config.sessions.resume === 'auto'
+      ? userCtx.liveSessions?.newestDetached(userCtx.user.name, resolved) : undefined;
+    if (resumable && this.#pty) {
+      const exitCode = await resumeChannel(ch, resumable, this.#pty, { log, connId: userCtx.connId, user: userCtx.user.name, via: 'resume' }, (h) => {
+        this.#handle = h;
+        if (this.#closed) h.detach();
+      });
+      return { exitCode };
+    }
     const ctx = this.sessionContext(resolved);
     const started = performance.now();
     const auditBase = {
@@ -181,6 +207,9 @@ export class PodSession implements SessionHandler, ActiveSession {
     emit(log, { code: 'SESSION_START', ...auditBase }, 'session start');
     const reapTarget = { namespace: resolved.namespace, pod: resolved.pod, container: resolved.container, identity: userCtx.identity };
     if (this.#d.reaper) await this.#d.reaper.track(reapTarget, this.sessionId, userCtx.user.name).catch((e: unknown) => log.warn({ sessionId: this.sessionId, err: String(e) }, 'reaper track failed'));
+    // Processes a dropped connection of this user left lingering here: this connection has them now.
+    const where = { namespace: resolved.namespace, pod: resolved.pod, container: resolved.container };
+    userCtx.lingering?.adopt(userCtx.user.name, where, userCtx.connId, this.sessionId);
     this.#timers.start();
 
     let result: HandlerOutcome = { exitCode: null };
@@ -199,8 +228,19 @@ export class PodSession implements SessionHandler, ActiveSession {
       code: 'SESSION_END', ...auditBase, exitCode: result.exitCode, bytesIn: result.bytesIn ?? 0, bytesOut: result.bytesOut ?? 0,
       durationMs: Math.round(performance.now() - started), reason: this.#endReason,
     }, 'session end');
-    await this.reap(reapTarget, log);
+    // A non-PTY session whose client went away: its processes linger for the grace (IDE servers).
+    const grace = userCtx.config.sessions.detachGraceSeconds;
+    if (userCtx.lingering && this.#d.reaper && grace > 0 && this.#pty === null && this.endedBy() === 'client-closed' && (action === 'exec' || action === 'shell')) {
+      userCtx.lingering.linger({ sessionId: this.sessionId, user: userCtx.user.name, target: where, reap: (why) => this.reap(reapTarget, log, why) }, grace);
+    } else {
+      await this.reap(reapTarget, log);
+    }
     return result;
+  }
+
+  /** Why the session ended (a method: the field changes across awaits). */
+  private endedBy(): EndReason | null {
+    return this.#endReason;
   }
 
   /** One `podgate: ...` line; CRLF under a PTY (the client's terminal is in raw mode). */
@@ -220,7 +260,24 @@ export class PodSession implements SessionHandler, ActiveSession {
     });
     this.#exec = exec;
     if (this.#closed || this.#endReason) exec.abort();
-    const { outcome, bytesIn, bytesOut } = await bridgeExec(ch, exec, { onActivity: () => this.#timers.activity() });
+    // A PTY session's output path is LiveSession.deliverOutput (src/sessions/live-session.ts); an
+    // observer of it (recordings) goes in bridgeLive's `tap` (output, input, resize).
+    const registry = this.#d.userCtx.liveSessions;
+    const { outcome, bytesIn, bytesOut } = this.#pty && registry
+      ? await bridgeLive({
+        ch, exec, id: this.sessionId, owner: ctx.user.name, target: ref, size: { cols: this.#pty.cols, rows: this.#pty.rows },
+        config: ctx.config.sessions, registry, log: ctx.logger, onActivity: () => this.#timers.activity(),
+        onLive: (l) => { this.#live = l; },
+        onHandle: (h) => {
+          this.#handle = h;
+          if (this.#closed) h.detach();
+        },
+        onAbandoned: (why) => {
+          this.#endReason ??= why;
+          this.#timers.stop();
+        },
+      })
+      : await bridgeExec(ch, exec, { onActivity: () => this.#timers.activity() });
     this.#exec = null;
     if ('error' in outcome) {
       if (this.#endReason && this.#endReason !== 'exit') return { exitCode: null, bytesIn, bytesOut };
@@ -272,12 +329,12 @@ export class PodSession implements SessionHandler, ActiveSession {
     await finishChannel(ch, 255, this.line(err.userMessage));
   }
 
-  private async reap(target: Parameters<SessionReaper['reap']>[0], log: UserContext['logger']): Promise<void> {
+  private async reap(target: Parameters<SessionReaper['reap']>[0], log: UserContext['logger'], reason?: string): Promise<void> {
     const reaper = this.#d.reaper;
     if (!reaper) return;
     try {
       // The reaper audits the REAP event itself.
-      const report = await reaper.reap(target, this.sessionId, this.#endReason ?? 'exit');
+      const report = await reaper.reap(target, this.sessionId, reason ?? this.#endReason ?? 'exit');
       if (report.outcome !== 'failed') await reaper.untrack(this.sessionId);
     } catch (e) {
       log.warn({ sessionId: this.sessionId, err: String(e) }, 'reap threw');

@@ -130,10 +130,10 @@ export interface TmuxSession {
 }
 
 /** Starts `ssh ... sshUser@127.0.0.1 args` in a tmux pane of the given size. */
-export function startTmux(ep: SshEndpoint, sshUser: string, args: string[] = [], opts: { cols?: number; rows?: number; key?: string } = {}): TmuxSession {
+export function startTmux(ep: SshEndpoint, sshUser: string, args: string[] = [], opts: { cols?: number; rows?: number; key?: string; tty?: boolean } = {}): TmuxSession {
   const sock = `podgate-test-${process.pid}-${randomBytes(4).toString('hex')}`;
   const tmux = (...a: string[]): string => execFileSync('tmux', ['-L', sock, ...a], { encoding: 'utf8' });
-  const argv = [SSH, ...sshArgs(ep, sshUser, args, { key: opts.key })];
+  const argv = [SSH, ...sshArgs(ep, sshUser, args, { key: opts.key, tty: opts.tty })];
   const shellLine = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   // remain-on-exit keeps the pane (and its last output) after ssh ends.
   tmux('-f', '/dev/null', 'new-session', '-d', '-s', 't', '-x', String(opts.cols ?? 80), '-y', String(opts.rows ?? 24), `${shellLine}; echo "[ssh exited $?]"; sleep 600`);

@@ -1,0 +1,54 @@
+/**
+ * The live PTY sessions of this podgate process, by id and by user: what `sessions` lists,
+ * `attach`/`watch` find and `resume: auto` picks from. A relay from another replica looks
+ * sessions up here too (`find`, `list`) and attaches to them through the same views.
+ */
+import type { LiveSessionView, LiveTarget } from './types.ts';
+
+/** Shortest id prefix `attach` accepts for one of the user's own sessions. */
+const MIN_PREFIX = 6;
+
+export class SessionRegistry {
+  readonly #byId = new Map<string, LiveSessionView>();
+
+  add(s: LiveSessionView): void {
+    this.#byId.set(s.id, s);
+  }
+
+  remove(id: string): void {
+    this.#byId.delete(id);
+  }
+
+  /** The session with exactly this id. */
+  find(id: string): LiveSessionView | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** `user`'s sessions, oldest first. */
+  list(user: string): LiveSessionView[] {
+    return [...this.#byId.values()].filter((s) => s.owner === user).sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+  }
+
+  /**
+   * `ref` as `user` typed it: an exact id, or an unambiguous prefix (6 characters or more) of
+   * one of the user's own sessions. Other users' sessions are found by exact id only.
+   */
+  lookup(ref: string, user: string): LiveSessionView | undefined {
+    const exact = this.#byId.get(ref);
+    if (exact) return exact;
+    if (ref.length < MIN_PREFIX) return undefined;
+    const mine = this.list(user).filter((s) => s.id.startsWith(ref));
+    return mine.length === 1 ? mine[0] : undefined;
+  }
+
+  /** `user`'s most recently detached, resumable session on that container (`resume: auto`). */
+  newestDetached(user: string, t: LiveTarget): LiveSessionView | undefined {
+    let best: LiveSessionView | undefined;
+    for (const s of this.list(user)) {
+      if (s.state !== 'detached' || !s.resumable || s.detachedAt === null) continue;
+      if (s.target.namespace !== t.namespace || s.target.pod !== t.pod || s.target.container !== t.container) continue;
+      if (!best || s.detachedAt.getTime() > best.detachedAt!.getTime()) best = s;
+    }
+    return best;
+  }
+}
