@@ -18,6 +18,8 @@ import type { KubeApi } from './kube/types.ts';
 import { ActiveSessions } from './session/active-sessions.ts';
 import { SessionRegistry } from './sessions/registry.ts';
 import { LingerPool } from './sessions/linger.ts';
+import type { LeaseApi } from './kube/index.ts';
+import { replicasFor } from './replicas/wire.ts';
 import { createConnectionHandler } from './session/connection-handler.ts';
 import { emptyExtensions, type Extensions } from './session/extensions.ts';
 import type { SessionReaper } from './session/reaper-types.ts';
@@ -36,6 +38,8 @@ export interface BastionDeps {
   extensions?: Partial<Extensions>;
   /** Overrides config.listen (the CLI's --listen). */
   listen?: { host: string; port: number };
+  /** Leases as podgate's own identity: sessions across replicas (docs/replicas.md), with `replicas` set. */
+  leases?: LeaseApi;
 }
 
 export interface Bastion {
@@ -74,6 +78,8 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
   const active = new ActiveSessions();
   const liveSessions = new SessionRegistry();
   const lingering = new LingerPool(logger);
+  // Sessions across replicas: the relay listener and the session Leases (docs/replicas.md).
+  const replicas = await replicasFor(config, deps.leases, liveSessions, logger);
   const listen = deps.listen ?? mustParseListen(config.listen);
 
   // Decided here from the config, before the SSH server's own (later) call asks again.
@@ -89,7 +95,7 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
     handler: {
       onConnection: (info): ConnectionHandler => {
         const { config: cfg, users, authenticator } = state;
-        const inner = createConnectionHandler(info, { config: cfg, users, authenticator, kube: deps.kube, reaper: deps.reaper, extensions, active, logger, liveSessions, lingering });
+        const inner = createConnectionHandler(info, { config: cfg, users, authenticator, kube: deps.kube, reaper: deps.reaper, extensions, active, logger, liveSessions, lingering, ...(replicas ? { replicas } : {}) });
         let name: string | null = null;
         return {
           ...inner,
@@ -137,6 +143,7 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
         await stopped;
         // Processes of dropped non-PTY sessions that still linger: reaped now, as on a disconnect.
         await lingering.reapAll();
+        await replicas?.close();
       })();
       return closing;
     },

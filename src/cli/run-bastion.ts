@@ -121,7 +121,7 @@ export async function runBastion(opts: RunBastionOptions): Promise<number> {
       emit(logger, { code: 'METRICS_LISTENING', address: metricsServer.address.host, port: metricsServer.address.port }, 'metrics and health endpoints up');
     }
     // startBastion logs SERVER_LISTENING (the line the test helper waits for) and SHUTDOWN.
-    bastion = await startBastion(config, { kube, logger, reaper, hostKeys, extensions: await loadExtensions() });
+    bastion = await startBastion(config, { kube, leases: kube, logger, reaper, hostKeys, extensions: await loadExtensions() });
     metrics.setConnectionsSource(() => bastion?.connections() ?? 0);
     metrics.setReadySource(() => readiness.state().ready);
     probe = startApiProbe({ probe: () => kube.probe(), intervalMs: config.health.apiProbeIntervalSeconds * 1000, logger });

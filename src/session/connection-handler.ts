@@ -24,6 +24,7 @@ import { SessionCap } from './session-cap.ts';
 import type { SessionReaper } from './reaper-types.ts';
 import type { SessionRegistry } from '../sessions/registry.ts';
 import type { LingerPool } from '../sessions/linger.ts';
+import type { ReplicaHub } from '../replicas/index.ts';
 import { emit } from '../events/emit.ts';
 
 export interface ConnectionDeps {
@@ -39,6 +40,8 @@ export interface ConnectionDeps {
   liveSessions?: SessionRegistry;
   /** Lingering processes of dropped non-PTY sessions (docs/sessions.md). */
   lingering?: LingerPool;
+  /** Sessions across replicas (docs/replicas.md). */
+  replicas?: ReplicaHub;
 }
 
 /** A jump's nested connection: whose it is, and the outer login's certificate restrictions. */
@@ -164,6 +167,7 @@ function authenticatedHandler(
     kube: deps.kube, config: deps.config, logger: userLog, ...(certRestrictions ? { certRestrictions } : {}),
     ...(deps.liveSessions ? { liveSessions: deps.liveSessions } : {}),
     ...(deps.lingering ? { lingering: deps.lingering } : {}),
+    ...(deps.replicas ? { replicas: deps.replicas } : {}),
   };
   const tcpip = deps.extensions.directTcpip;
   const mayForward = tcpip !== undefined && mayDo(user, 'forward').allowed;

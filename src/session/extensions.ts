@@ -19,6 +19,7 @@ import type { TargetSpec } from '../target/types.ts';
 import type { SessionReaper } from './reaper-types.ts';
 import type { SessionRegistry } from '../sessions/registry.ts';
 import type { LingerPool } from '../sessions/linger.ts';
+import type { ReplicaHub } from '../replicas/index.ts';
 
 /** What every handler knows about the user and the connection. */
 export interface UserContext {
@@ -37,6 +38,8 @@ export interface UserContext {
   liveSessions?: SessionRegistry;
   /** Processes of dropped non-PTY sessions lingering for the grace (docs/sessions.md). */
   lingering?: LingerPool;
+  /** The other replicas' sessions, through their Leases and the relay (docs/replicas.md); absent when replicas is off. */
+  replicas?: ReplicaHub;
 }
 
 /** A session channel's context, once its target is resolved. */
