@@ -13,7 +13,7 @@ import type { AttachDecision, RelayHandler } from './relay-server.ts';
 import type { RelayEnd, RelayStream } from './relay-stream.ts';
 
 /** What `sessions` shows of a session held elsewhere. */
-export interface RemoteSessionSummary {
+interface RemoteSessionSummary {
   id: string;
   namespace: string;
   pod: string;
@@ -23,11 +23,11 @@ export interface RemoteSessionSummary {
   lastActivity: number;
 }
 
-export function summaryOf(s: LiveSessionView): RemoteSessionSummary {
+function summaryOf(s: LiveSessionView): RemoteSessionSummary {
   return { id: s.id, ...s.target, state: s.state, startedAt: s.startedAt.toISOString(), lastActivity: s.lastActivity };
 }
 
-export function relayEndOf(end: AttachEnd): RelayEnd {
+function relayEndOf(end: AttachEnd): RelayEnd {
   switch (end.kind) {
     case 'exit': return end.exitCode === null ? { reason: 'exit' } : { reason: 'exit', exitCode: end.exitCode };
     case 'ended': return { reason: 'ended', message: end.message };
