@@ -159,6 +159,26 @@ describe('a session detached on one replica, resumed through another', () => {
     await back.waitFor(/\[ssh exited 0\]/);
   }, 120_000);
 
+  it('watch ID through another replica: the detached screen, then what its owner types once back on the holder; Ctrl-] leaves', async () => {
+    const s = await detachedShell(a, 'WATCH');
+    const w = tmux(b, 'alice', ['watch', s.id], { cols: 100, rows: 30, tty: true });
+    await w.waitFor(new RegExp(`${s.mark}-line-2`));
+    expect(await waitFor(() => logOf(a, 'REPLICA_RELAY_ATTACH', s.id), 'the holder\'s audit line')).toMatchObject({ side: 'holder', op: 'watch', result: 'accepted' });
+    // The owner comes back on the holder itself; the watcher on the other replica sees it live.
+    const back = tmux(a, 'alice', ['attach', s.id], { cols: 100, rows: 30, tty: true });
+    await back.waitFor(new RegExp(`${s.mark}-line-2`));
+    back.type('echo SEEN-$((9*9))', true);
+    await w.waitFor(/^SEEN-81$/m);
+    // Keystrokes of a watcher never reach the session.
+    w.type('echo NEVER-$((1+1))', true);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(back.capture()).not.toMatch(/NEVER-2/);
+    w.keys('C-]');
+    await w.waitFor(/\[ssh exited 0\]/);
+    back.type('exit', true);
+    await back.waitFor(/\[ssh exited 0\]/);
+  }, 120_000);
+
   it("another user's attach is refused by the front, and by the holder itself when asked over the relay", async () => {
     const s = await detachedShell(a, 'OWNER');
     const r = await ssh(b, 'mallory', ['attach', s.id], { tty: true });

@@ -61,8 +61,11 @@ export async function runJoin(ch: SessionChannel, ctx: ConsoleContext, args: str
     try {
       s = await joinable(ctx, args[0], mode);
     } catch (e) {
-      // Not here: another replica may hold it (docs/replicas.md), after the same checks.
-      const elsewhere = toPodgateError(e).code === 'SESSION_NOT_FOUND' ? await joinElsewhere(ch, ctx, args[0], mode) : null;
+      // Not here: another replica may hold it (docs/replicas.md), after the same checks (a
+      // refusal there is the same POLICY_DENIED as here: ids cannot be probed).
+      const code = toPodgateError(e).code;
+      const notHere = code === 'SESSION_NOT_FOUND' || (code === 'POLICY_DENIED' && ctx.liveSessions?.lookup(args[0], ctx.user.name) === undefined);
+      const elsewhere = notHere ? await joinElsewhere(ch, ctx, args[0], mode) : null;
       if (elsewhere) return elsewhere;
       throw e;
     }
