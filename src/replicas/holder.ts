@@ -1,5 +1,5 @@
 /**
- * The holder's side of the relay: answers another replica's `attach`, `watch` and `sessions`
+ * The holder's side of the relay: answers another replica's `attach` and `watch`
  * from this replica's session registry, with the checks only the holder can make (the session
  * exists here, belongs to the user, can be re-attached). The requesting replica already asked
  * the policy and RBAC as the user (front.ts). The relayed terminal is attached exactly as a
@@ -7,25 +7,10 @@
  */
 import { PodgateError } from '../errors/index.ts';
 import type { SessionRegistry } from '../sessions/registry.ts';
-import type { AttachEnd, LiveSessionView, TerminalPeer } from '../sessions/types.ts';
+import type { AttachEnd, TerminalPeer } from '../sessions/types.ts';
 import type { AttachRequest } from './protocol.ts';
 import type { AttachDecision, RelayHandler } from './relay-server.ts';
 import type { RelayEnd, RelayStream } from './relay-stream.ts';
-
-/** What `sessions` shows of a session held elsewhere. */
-interface RemoteSessionSummary {
-  id: string;
-  namespace: string;
-  pod: string;
-  container: string;
-  state: string;
-  startedAt: string;
-  lastActivity: number;
-}
-
-function summaryOf(s: LiveSessionView): RemoteSessionSummary {
-  return { id: s.id, ...s.target, state: s.state, startedAt: s.startedAt.toISOString(), lastActivity: s.lastActivity };
-}
 
 function relayEndOf(end: AttachEnd): RelayEnd {
   switch (end.kind) {
@@ -54,7 +39,6 @@ function refuse(e: PodgateError): AttachDecision {
 
 export function holderHandler(registry: SessionRegistry): RelayHandler {
   return {
-    list: (user) => Promise.resolve(registry.list(user).map(summaryOf)),
     attach: (req) => {
       const s = registry.find(req.id);
       const own = s !== undefined && s.owner === req.user;
