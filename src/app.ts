@@ -20,6 +20,8 @@ import { ActiveSessions } from './session/active-sessions.ts';
 import { AccessExpiry } from './session/access-expiry.ts';
 import { SessionRegistry } from './sessions/registry.ts';
 import { LingerPool } from './sessions/linger.ts';
+import type { LeaseApi } from './kube/index.ts';
+import { replicasFor } from './replicas/wire.ts';
 import { createConnectionHandler } from './session/connection-handler.ts';
 import { emptyExtensions, type Extensions } from './session/extensions.ts';
 import type { SessionReaper } from './session/reaper-types.ts';
@@ -40,6 +42,8 @@ export interface BastionDeps {
   extensions?: Partial<Extensions>;
   /** Overrides config.listen (the CLI's --listen). */
   listen?: { host: string; port: number };
+  /** Leases as podgate's own identity: sessions across replicas (docs/replicas.md), with `replicas` set. */
+  leases?: LeaseApi;
 }
 
 export interface Bastion {
@@ -80,6 +84,8 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
   const expiry = new AccessExpiry(state.users, active, logger, config.limits.reapGraceSeconds * 1000 + 15_000);
   const liveSessions = new SessionRegistry();
   const lingering = new LingerPool(logger);
+  // Sessions across replicas: the relay listener and the session Leases (docs/replicas.md).
+  const replicas = await replicasFor(config, deps.leases, liveSessions, logger);
   const listen = deps.listen ?? mustParseListen(config.listen);
 
   // The browser terminal (src/web): its sessions are PodSessions in the same `active` set.
@@ -98,7 +104,7 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
     handler: {
       onConnection: (info): ConnectionHandler => {
         const { config: cfg, users, authenticator } = state;
-        const inner = createConnectionHandler(info, { config: cfg, users, authenticator, clusters: deps.clusters, reaper: deps.reaper, extensions, active, expiry, logger, liveSessions, lingering, ...(web ? { web: web.issuer } : {}) });
+        const inner = createConnectionHandler(info, { config: cfg, users, authenticator, clusters: deps.clusters, reaper: deps.reaper, extensions, active, expiry, logger, liveSessions, lingering, ...(web ? { web: web.issuer } : {}), ...(replicas ? { replicas } : {}) });
         let name: string | null = null;
         return {
           ...inner,
@@ -149,6 +155,7 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
         await stopped;
         // Processes of dropped non-PTY sessions that still linger: reaped now, as on a disconnect.
         await lingering.reapAll();
+        await replicas?.close();
       })();
       return closing;
     },

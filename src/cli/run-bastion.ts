@@ -126,7 +126,7 @@ export async function runBastion(opts: RunBastionOptions): Promise<number> {
       emit(logger, { code: 'METRICS_LISTENING', address: metricsServer.address.host, port: metricsServer.address.port }, 'metrics and health endpoints up');
     }
     // startBastion logs SERVER_LISTENING (the line the test helper waits for) and SHUTDOWN.
-    bastion = await startBastion(config, { clusters, logger, reaper, hostKeys, extensions: { ...(await loadExtensions()), recorder: recordings.recorder } });
+    bastion = await startBastion(config, { clusters, leases: clusters.defaultCluster.kube, logger, reaper, hostKeys, extensions: { ...(await loadExtensions()), recorder: recordings.recorder } });
     metrics.setConnectionsSource(() => bastion?.connections() ?? 0);
     metrics.setReadySource(() => readiness.state().ready);
     // One probe per cluster, each on its own timer and timeout; readiness follows the default's.

@@ -86,7 +86,7 @@ async function dispatch(ch: SessionChannel, ctx: ConsoleContext, name: string, a
     // --- sessions that outlive a connection (docs/sessions.md) ---
     case 'sessions':
       if (args.length > 0) throw new PodgateError('UNSUPPORTED', 'usage: sessions');
-      return write(ch, sessionsTable(ctx, eol));
+      return write(ch, await sessionsTable(ctx, eol));
     case 'attach':
     case 'watch':
       return runJoin(ch, ctx, args, name);

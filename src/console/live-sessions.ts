@@ -13,6 +13,7 @@ import { resumeChannel, watchChannel } from '../sessions/join.ts';
 import type { AttachHandle, LiveSessionView } from '../sessions/types.ts';
 import type { SessionChannel } from '../ssh/types.ts';
 import { age, formatTable } from './table.ts';
+import { joinElsewhere, remoteSessionRows } from '../replicas/console-remote.ts';
 
 const HEADER = ['ID', 'TARGET', 'STATE', 'STARTED', 'IDLE'];
 
@@ -23,10 +24,12 @@ export function targetOf(s: LiveSessionView, defaultCluster: string): string {
   return `${prefix}${s.target.pod}.${s.target.namespace}+${s.target.container}`;
 }
 
-export function sessionsTable(ctx: ConsoleContext, eol: string, now = Date.now()): string {
+export async function sessionsTable(ctx: ConsoleContext, eol: string, now = Date.now()): Promise<string> {
   const rows = (ctx.liveSessions?.list(ctx.user.name) ?? []).map((s) => [
     s.id, targetOf(s, ctx.clusters.defaultCluster.name), s.state, s.startedAt.toISOString().replace(/\.\d+Z$/, 'Z'), age(new Date(s.lastActivity), now),
   ]);
+  // Sessions detached on other replicas (docs/replicas.md).
+  rows.push(...await remoteSessionRows(ctx, now));
   if (rows.length === 0) return `No live sessions.${eol}`;
   return formatTable(HEADER, rows, eol);
 }
@@ -59,7 +62,17 @@ export async function runJoin(ch: SessionChannel, ctx: ConsoleContext, args: str
   if (!ctx.pty) throw new PodgateError('NEEDS_TTY', `${mode} needs a terminal: ssh -t ${ctx.user.name}@bastion ${mode} ID`);
   let s: LiveSessionView;
   try {
-    s = await joinable(ctx, args[0], mode);
+    try {
+      s = await joinable(ctx, args[0], mode);
+    } catch (e) {
+      // Not here: another replica may hold it (docs/replicas.md), after the same checks (a
+      // refusal there is the same POLICY_DENIED as here: ids cannot be probed).
+      const code = toPodgateError(e).code;
+      const notHere = code === 'SESSION_NOT_FOUND' || (code === 'POLICY_DENIED' && ctx.liveSessions?.lookup(args[0], ctx.user.name) === undefined);
+      const elsewhere = notHere ? await joinElsewhere(ch, ctx, args[0], mode) : null;
+      if (elsewhere) return elsewhere;
+      throw e;
+    }
   } catch (e) {
     const err = toPodgateError(e);
     emit(ctx.logger, { code: 'SESSION_JOIN_DENIED', connId: ctx.connId, user: ctx.user.name, mode, sessionId: args[0], errorCode: err.code, message: err.operatorMessage }, 'session join refused');

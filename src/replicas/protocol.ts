@@ -17,14 +17,9 @@ export interface AttachRequest {
   /** The requesting replica's advertise address (for the audit log). */
   from: string;
 }
-interface ListRequest {
-  op: 'list';
-  user: string;
-  from: string;
-}
-export type RelayRequest = AttachRequest | ListRequest;
+export type RelayRequest = AttachRequest;
 
-export type RelayAnswer = { ok: true; sessions?: unknown[] } | { ok: false; code: ErrorCode; message: string };
+export type RelayAnswer = { ok: true } | { ok: false; code: ErrorCode; message: string };
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const USER = /^[a-z0-9][a-z0-9._-]{0,252}$/;
@@ -40,7 +35,6 @@ export function parseRequest(payload: Buffer): RelayRequest | null {
   if (typeof v !== 'object' || v === null) return null;
   const from = typeof v.from === 'string' && v.from.length <= 300 ? v.from : '';
   if (typeof v.user !== 'string' || !USER.test(v.user)) return null;
-  if (v.op === 'list') return { op: 'list', user: v.user, from };
   if ((v.op === 'attach' || v.op === 'watch') && typeof v.id === 'string' && ID.test(v.id) && dim(v.cols) && dim(v.rows)) {
     return { op: v.op, user: v.user, id: v.id, cols: v.cols, rows: v.rows, from };
   }

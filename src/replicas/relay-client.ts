@@ -71,16 +71,8 @@ function refusal(answer: Extract<RelayAnswer, { ok: false }>): PodgateError {
 }
 
 /** Attach (or watch) a session held by another replica: the terminal as a RelayStream. */
-export async function remoteAttach(t: RelayTarget, req: Omit<Extract<RelayRequest, { op: 'attach' | 'watch' }>, never>): Promise<RelayStream> {
+export async function remoteAttach(t: RelayTarget, req: RelayRequest): Promise<RelayStream> {
   const { ch, answer } = await ask(t, req);
   if (!answer.ok) { ch.end(); throw refusal(answer); }
   return new RelayStream(ch);
-}
-
-/** The user's sessions held by another replica. */
-export async function remoteList(t: RelayTarget, user: string, from: string): Promise<unknown[]> {
-  const { ch, answer } = await ask(t, { op: 'list', user, from });
-  ch.end();
-  if (!answer.ok) throw refusal(answer);
-  return answer.sessions ?? [];
 }

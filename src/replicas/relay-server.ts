@@ -20,8 +20,6 @@ export type AttachDecision = { ok: false; code: ErrorCode; message: string } | {
 
 /** What the holder of sessions answers to other replicas. */
 export interface RelayHandler {
-  /** The user's sessions this replica holds (JSON-able summaries). */
-  list(user: string): Promise<unknown[]>;
   /** Checks as a local attach would; `start` is called once the acceptance was sent. */
   attach(req: AttachRequest): Promise<AttachDecision>;
 }
@@ -57,13 +55,6 @@ export async function startRelayServer(o: RelayServerOptions): Promise<RelayServ
       clearTimeout(timer);
       const req = type === MessageType.request ? parseRequest(payload) : null;
       if (!req) { emit(o.logger, { code: 'REPLICA_RELAY_REFUSED', source, reason: 'malformed request' }); ch.destroy(); return; }
-      if (req.op === 'list') {
-        o.handler.list(req.user).then(
-          (sessions) => { ch.send(MessageType.answer, { ok: true, sessions } satisfies RelayAnswer); ch.end(); },
-          (err: unknown) => { const e = toPodgateError(err); ch.send(MessageType.answer, { ok: false, code: e.code, message: e.userMessage } satisfies RelayAnswer); ch.end(); },
-        );
-        return;
-      }
       o.handler.attach(req).then((d) => {
         emit(o.logger, { code: 'REPLICA_RELAY_ATTACH', side: 'holder', peer: req.from || source, user: req.user, sessionId: req.id, op: req.op, result: d.ok ? 'accepted' : d.code });
         if (!d.ok) { ch.send(MessageType.answer, { ok: false, code: d.code, message: d.message } satisfies RelayAnswer); ch.end(); return; }

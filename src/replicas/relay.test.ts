@@ -5,7 +5,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TerminalSize } from '../kube/types.ts';
 import type { AttachRequest } from './protocol.ts';
-import { remoteAttach, remoteList } from './relay-client.ts';
+import { remoteAttach } from './relay-client.ts';
 import type { RelayStream } from './relay-stream.ts';
 import { startRelayServer, type RelayHandler, type RelayServer } from './relay-server.ts';
 
@@ -19,7 +19,6 @@ function fakeHolder(): { handler: RelayHandler; calls: AttachRequest[]; sizes: T
   const sizes: TerminalSize[] = [];
   const terms: RelayStream[] = [];
   const handler: RelayHandler = {
-    list: (user) => Promise.resolve(user === 'alice' ? [{ id: 's1', target: 'web-7d9f.prod' }] : []),
     attach: (req) => {
       calls.push(req);
       if (req.id !== 's1') return Promise.resolve({ ok: false, code: 'POD_NOT_FOUND', message: `no session ${req.id}` });
@@ -93,12 +92,11 @@ describe('relay between replicas', () => {
     expect(out.endsWith(big.toUpperCase())).toBe(true);
   });
 
-  it("refuses another user's attach with the holder's answer, and lists only the asker's sessions", async () => {
+  it("refuses another user's attach, and an unknown session, with the holder's answer", async () => {
     const h = await holder();
     const t = { address: h.address, secret: SECRET, timeoutMs: 5000 };
     await expect(remoteAttach(t, { op: 'attach', user: 'mallory', id: 's1', cols: 80, rows: 24, from: '' })).rejects.toMatchObject({ code: 'POLICY_DENIED', userMessage: 'session s1 is not yours' });
-    expect(await remoteList(t, 'alice', '')).toEqual([{ id: 's1', target: 'web-7d9f.prod' }]);
-    expect(await remoteList(t, 'mallory', '')).toEqual([]);
+    await expect(remoteAttach(t, { op: 'attach', user: 'alice', id: 's2', cols: 80, rows: 24, from: '' })).rejects.toMatchObject({ code: 'POD_NOT_FOUND', userMessage: 'no session s2' });
   });
 
   it('a wrong secret fails on both sides, and the handler never hears of it', async () => {
@@ -191,6 +189,6 @@ describe('relay between replicas', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    await expect(remoteList({ address: `127.0.0.1:${port}`, secret: SECRET, timeoutMs: 2000 }, 'alice', '')).rejects.toMatchObject({ code: 'REPLICA_UNREACHABLE' });
+    await expect(remoteAttach({ address: `127.0.0.1:${port}`, secret: SECRET, timeoutMs: 2000 }, { op: 'attach', user: 'alice', id: 's1', cols: 80, rows: 24, from: '' })).rejects.toMatchObject({ code: 'REPLICA_UNREACHABLE' });
   });
 });

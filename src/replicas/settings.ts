@@ -9,7 +9,7 @@ import type { ReplicasConfig } from '../config/types.ts';
 import { mustParseListen, parseListen, type ListenAddress } from '../config/listen.ts';
 import { PodgateError } from '../errors/index.ts';
 
-export const MIN_SECRET_BYTES = 32;
+const MIN_SECRET_BYTES = 32;
 const SA_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
 export interface ReplicaSettings {

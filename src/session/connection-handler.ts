@@ -26,6 +26,7 @@ import { SessionCap } from './session-cap.ts';
 import type { SessionReaper } from './reaper-types.ts';
 import type { SessionRegistry } from '../sessions/registry.ts';
 import type { LingerPool } from '../sessions/linger.ts';
+import type { ReplicaHub } from '../replicas/index.ts';
 import { emit } from '../events/emit.ts';
 
 export interface ConnectionDeps {
@@ -45,6 +46,8 @@ export interface ConnectionDeps {
   lingering?: LingerPool;
   /** The browser terminal's link issuer, when web.listen is on. */
   web?: WebLinkIssuer;
+  /** Sessions across replicas (docs/replicas.md). */
+  replicas?: ReplicaHub;
 }
 
 /** A jump's nested connection: whose it is, and the outer login's certificate restrictions. */
@@ -194,6 +197,7 @@ function authenticatedHandler(
     ...(deps.liveSessions ? { liveSessions: deps.liveSessions } : {}),
     ...(deps.lingering ? { lingering: deps.lingering } : {}),
     ...(deps.web ? { web: deps.web } : {}),
+    ...(deps.replicas ? { replicas: deps.replicas } : {}),
   };
   // The target's cluster (docs/clusters.md): its client serves every channel of this connection.
   if (target) {

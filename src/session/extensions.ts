@@ -21,6 +21,7 @@ import type { SessionReaper } from './reaper-types.ts';
 import type { Recorder } from '../recordings/recorder.ts';
 import type { SessionRegistry } from '../sessions/registry.ts';
 import type { LingerPool } from '../sessions/linger.ts';
+import type { ReplicaHub } from '../replicas/index.ts';
 
 /** What every handler knows about the user and the connection. */
 export interface UserContext {
@@ -44,6 +45,8 @@ export interface UserContext {
   liveSessions?: SessionRegistry;
   /** Processes of dropped non-PTY sessions lingering for the grace (docs/sessions.md). */
   lingering?: LingerPool;
+  /** The other replicas' sessions, through their Leases and the relay (docs/replicas.md); absent when replicas is off. */
+  replicas?: ReplicaHub;
   /** The browser terminal's link issuer (src/web), when `web.listen` is on. */
   web?: WebLinkIssuer;
 }

@@ -44,7 +44,11 @@ export async function bridgeLive(o: LiveBridgeOptions): Promise<BridgeResult> {
     scrollbackLines: graceMs > 0 ? o.config.scrollbackLines : null,
     onActivity: () => o.onActivity(),
     ...(o.tap ? { tap: o.tap } : {}),
-    onDetached: () => emit(o.log, { code: 'SESSION_DETACH', sessionId: o.id, ...where, graceSeconds: o.config.detachGraceSeconds }, 'session detached'),
+    onDetached: () => {
+      emit(o.log, { code: 'SESSION_DETACH', sessionId: o.id, ...where, graceSeconds: o.config.detachGraceSeconds }, 'session detached');
+      o.registry.detached(live);
+    },
+    onAttached: () => o.registry.attached(live),
     onAbandoned: (why) => {
       if (why === 'detach-expired') emit(o.log, { code: 'SESSION_GRACE_EXPIRED', sessionId: o.id, ...where, kind: 'detached' }, 'detached session expired');
       o.onAbandoned(why);

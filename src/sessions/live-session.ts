@@ -40,6 +40,8 @@ export interface LiveSessionOptions {
   tap?: SessionTap;
   /** The client left and the session is detached now (audit). */
   onDetached(): void;
+  /** A client attached while it was detached (sessions across replicas withdraw its Lease). */
+  onAttached?(): void;
   /** The client left and nobody may come back (grace 0), or the grace ran out: end the session. */
   onAbandoned(why: 'client-closed' | 'detach-expired'): void;
 }
@@ -227,8 +229,10 @@ export class LiveSession implements LiveSessionView {
   }
 
   private connect(c: Client): void {
+    const wasDetached = this.#detachedAt !== null;
     this.#client = c;
     this.#detachedAt = null;
+    if (wasDetached) this.#o.onAttached?.();
     const stdin = this.#o.exec.stdin;
     c.peer.stream.on('data', this.countInput);
     // Under a TTY the client's EOF is not passed on (see exec-bridge.ts).

@@ -8,15 +8,39 @@ import type { LiveSessionView, LiveTarget } from './types.ts';
 /** Shortest id prefix `attach` accepts for one of the user's own sessions. */
 const MIN_PREFIX = 6;
 
+/** Who hears that a session detached, was attached again, or ended (sessions across replicas: src/replicas). */
+export interface RegistryObserver {
+  detached(s: LiveSessionView): void;
+  attached(s: LiveSessionView): void;
+  removed(s: LiveSessionView): void;
+}
+
 export class SessionRegistry {
   readonly #byId = new Map<string, LiveSessionView>();
+  readonly #observers: RegistryObserver[] = [];
 
   add(s: LiveSessionView): void {
     this.#byId.set(s.id, s);
   }
 
   remove(id: string): void {
+    const s = this.#byId.get(id);
     this.#byId.delete(id);
+    if (s) for (const o of this.#observers) o.removed(s);
+  }
+
+  observe(o: RegistryObserver): void {
+    this.#observers.push(o);
+  }
+
+  /** `s` lost its client and waits, detached, for the grace. */
+  detached(s: LiveSessionView): void {
+    for (const o of this.#observers) o.detached(s);
+  }
+
+  /** `s` has a client again. */
+  attached(s: LiveSessionView): void {
+    for (const o of this.#observers) o.attached(s);
   }
 
   /** The session with exactly this id. */

@@ -1,0 +1,32 @@
+/**
+ * Connects this replica's session registry to the others (docs/replicas.md): starts the hub when
+ * `replicas` is configured, answers relayed attaches from the registry (holder.ts), and keeps
+ * one Lease per detached session: published when a session detaches, withdrawn when a client
+ * attaches again (here or through the relay) or the session ends.
+ */
+import type { Logger } from 'pino';
+import type { PodgateConfig } from '../config/types.ts';
+import { PodgateError } from '../errors/index.ts';
+import type { LeaseApi } from '../kube/index.ts';
+import type { SessionRegistry } from '../sessions/registry.ts';
+import { holderHandler } from './holder.ts';
+import { startReplicas, type ReplicaHub } from './index.ts';
+
+export async function replicasFor(config: PodgateConfig, leaseApi: LeaseApi | undefined, registry: SessionRegistry, logger: Logger): Promise<ReplicaHub | undefined> {
+  if (!config.replicas) return undefined;
+  if (!leaseApi) throw new PodgateError('CONFIG_INVALID', 'replicas: this podgate has no Kubernetes client for Leases');
+  const hub = await startReplicas({ config: config.replicas, leaseApi, logger, handler: holderHandler(registry) });
+  registry.observe({
+    detached: (s) => {
+      if (!s.resumable) return;
+      const { namespace, pod, container } = s.target;
+      hub.leases.publish({
+        id: s.id, user: s.owner, target: `${pod}.${namespace}+${container}`, namespace, pod, container,
+        startedAt: s.startedAt.toISOString(), graceSeconds: config.sessions.detachGraceSeconds,
+      });
+    },
+    attached: (s) => hub.leases.withdraw(s.id),
+    removed: (s) => hub.leases.withdraw(s.id),
+  });
+  return hub;
+}

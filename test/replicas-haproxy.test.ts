@@ -1,0 +1,227 @@
+/**
+ * Sessions across replicas, end to end: two `podgate serve` processes (same config, host and
+ * user keys; different relay ports) against one emulator, behind a real HAProxy in round-robin
+ * TCP mode, driven by the real OpenSSH client under tmux. A shell started through HAProxy is
+ * detached by killing its client; `attach ID` through HAProxy lands on the other replica, which
+ * finds the holder by the session's Lease and relays to it: the screen as it was, then live
+ * input, output and resizes, and the exit status. Refusals: another user, a replica with a
+ * different secret, a holder that is down, the stale Lease a crashed holder leaves.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../src/emulator/index.ts';
+import type { Emulator } from '../src/emulator/types.ts';
+import { createKubeApi, type KubeClient } from '../src/kube/index.ts';
+import { remoteAttach } from '../src/replicas/relay-client.ts';
+import { freePort, waitListening } from './forward-helpers.ts';
+import { startPodgate, type Podgate } from './helpers/podgate.ts';
+import { ssh, startTmux, waitFor, type SshEndpoint, type TmuxSession } from './helpers/ssh.ts';
+
+const GRACE = 20;
+let emu: Emulator;
+let work: string;
+let a: Podgate;
+let b: Podgate;
+let kube: KubeClient;
+let lb: SshEndpoint;
+let haproxy: ChildProcess | null = null;
+let haproxyErr = '';
+const secret = randomBytes(36).toString('base64');
+const tmuxes: TmuxSession[] = [];
+const extra: Podgate[] = [];
+
+function replicaConfig(secretFile: string): Record<string, unknown> {
+  return { sessions: { detachGraceSeconds: GRACE }, replicas: { listen: '127.0.0.1:0', secretFile, namespace: 'podgate', connectTimeoutMs: 3000 } };
+}
+
+beforeAll(async () => {
+  emu = await startEmulator({ fixture: 'test/fixtures/cluster.yaml', tls: true, control: true });
+  work = mkdtempSync(join(tmpdir(), 'podgate-replicas-'));
+  writeFileSync(join(work, 'secret'), `${secret}\n`, { mode: 0o600 });
+  a = await startPodgate({ emulator: emu, configPatch: replicaConfig(join(work, 'secret')) });
+  b = await startPodgate({ emulator: emu, configPatch: replicaConfig(join(work, 'secret')), sameKeysAs: a });
+  emu.writeKubeconfig(join(work, 'kc'), { token: 'podgate-token' });
+  kube = createKubeApi({ kubeconfig: join(work, 'kc'), requestTimeoutMs: 10_000 });
+  const port = await freePort();
+  const cfg = join(work, 'haproxy.cfg');
+  writeFileSync(cfg, [
+    'global', '  maxconn 200',
+    'defaults', '  mode tcp', '  timeout connect 5s', '  timeout client 120s', '  timeout server 120s',
+    'frontend ssh', `  bind 127.0.0.1:${port}`, '  default_backend replicas',
+    'backend replicas', '  balance roundrobin', `  server a 127.0.0.1:${a.port}`, `  server b 127.0.0.1:${b.port}`, '',
+  ].join('\n'));
+  haproxy = spawn('/usr/sbin/haproxy', ['-db', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  haproxy.stderr!.on('data', (d: Buffer) => { haproxyErr += d.toString(); });
+  await waitListening(port).catch((e: Error) => { throw new Error(`${e.message}; haproxy said: ${haproxyErr}`); });
+  lb = { port, keyFor: (u) => a.keyFor(u) };
+}, 120_000);
+
+afterAll(async () => {
+  for (const t of tmuxes) t.kill();
+  haproxy?.kill('SIGTERM');
+  kube?.close();
+  for (const p of extra) await p.stop();
+  await b?.stop();
+  await a?.stop();
+  await emu?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+function tmux(ep: SshEndpoint, user: string, args: string[] = [], opts: { cols?: number; rows?: number; tty?: boolean } = {}): TmuxSession {
+  const t = startTmux(ep, user, args, opts);
+  tmuxes.push(t);
+  return t;
+}
+
+const screen = (pane: string): string => pane.split('\n').map((l) => l.trimEnd()).join('\n').trimEnd();
+const relayPort = (p: Podgate): number => Number(p.logs().find((l) => l['code'] === 'REPLICA_RELAY_LISTENING')?.['port']);
+const other = (p: Podgate): Podgate => (p === a ? b : a);
+const logOf = (p: Podgate, code: string, sessionId: string): Record<string, unknown> | undefined => p.logs().find((l) => l['code'] === code && l['sessionId'] === sessionId);
+
+/** The replica whose log has a SESSION_DETACH not in `known`, and that session's id. */
+async function detached(known: Set<string>): Promise<{ holder: Podgate; id: string }> {
+  return waitFor(() => {
+    for (const p of [a, b]) {
+      const l = p.logs().find((x) => x['code'] === 'SESSION_DETACH' && !known.has(String(x['sessionId'])));
+      if (l) return { holder: p, id: String(l['sessionId']) };
+    }
+    return undefined;
+  }, 'a detached session', 20_000);
+}
+
+const allDetaches = (): Set<string> => new Set([a, b].flatMap((p) => p.logs().filter((l) => l['code'] === 'SESSION_DETACH').map((l) => String(l['sessionId']))));
+const leaseOf = (id: string) => kube.getLease('podgate', `podgate-session-${id.toLowerCase()}`);
+
+/** Starts a shell through `ep`, marks its screen, kills the client: the detached session. */
+async function detachedShell(ep: SshEndpoint, tag: string): Promise<{ holder: Podgate; id: string; before: string; mark: string }> {
+  const known = allDetaches();
+  const t = tmux(ep, 'alice+web-7d9f', [], { cols: 100, rows: 30 });
+  const mark = `${tag}-${randomBytes(3).toString('hex')}`;
+  t.type(`clear; printf '%s-line-%d\\n' ${mark} 1 ${mark} 2; echo READY-$((40+2))`, true);
+  await t.waitFor(/READY-42/);
+  await new Promise((r) => setTimeout(r, 300));
+  const before = screen(t.capture());
+  t.kill();
+  const d = await detached(known);
+  await waitFor(async () => (await leaseOf(d.id))?.holderIdentity === `127.0.0.1:${relayPort(d.holder)}`, `the Lease of ${d.id}`);
+  return { ...d, before, mark };
+}
+
+describe('a session detached on one replica, resumed through another', () => {
+  it('attach ID through HAProxy on the other replica: the screen as it was, then live I/O, resizes and the exit status', async () => {
+    const s = await detachedShell(lb, 'CROSS');
+    // Round robin: the next connection goes to the other replica; try a few times if something else came between.
+    let t: TmuxSession | undefined;
+    for (let i = 0; i < 4 && !t; i++) {
+      const c = tmux(lb, 'alice', ['attach', s.id], { cols: 100, rows: 30, tty: true });
+      await c.waitFor(new RegExp(`${s.mark}-line-2|podgate:`));
+      const front = other(s.holder);
+      if (front.logs().some((l) => l['code'] === 'REPLICA_RELAY_ATTACH' && l['side'] === 'front' && l['sessionId'] === s.id)) t = c;
+      else c.kill();
+    }
+    expect(t, 'an attach through HAProxy that landed on the other replica').toBeDefined();
+    const c = t!;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(screen(c.capture())).toBe(s.before);
+    expect(await waitFor(() => logOf(s.holder, 'REPLICA_RELAY_ATTACH', s.id), 'the holder\'s audit line')).toMatchObject({ side: 'holder', user: 'alice', op: 'attach', result: 'accepted' });
+    // Attached again: the Lease is withdrawn.
+    await waitFor(async () => (await leaseOf(s.id)) === null, 'the Lease withdrawn');
+    c.type('echo LIVE-$((6*7))', true);
+    await c.waitFor(/^LIVE-42$/m);
+    c.resize(120, 35);
+    await new Promise((r) => setTimeout(r, 500));
+    c.type('echo "size=$(stty size)"', true);
+    expect(await c.waitFor(/size=\d+ \d+/)).toMatch(/size=35 120/);
+    c.type('exit 5', true);
+    await c.waitFor(/\[ssh exited 5\]/);
+    expect(await waitFor(() => logOf(s.holder, 'SESSION_END', s.id), 'SESSION_END on the holder')).toMatchObject({ exitCode: 5, reason: 'exit' });
+  }, 180_000);
+
+  it('a relayed client that drops leaves the session detached on its holder, published again; sessions on either replica lists it', async () => {
+    const s = await detachedShell(a, 'AGAIN');
+    const c = tmux(b, 'alice', ['attach', s.id], { cols: 100, rows: 30, tty: true });
+    await c.waitFor(new RegExp(`${s.mark}-line-2`));
+    await waitFor(async () => (await leaseOf(s.id)) === null, 'the Lease withdrawn');
+    c.kill();
+    await waitFor(async () => (await leaseOf(s.id)) !== null, 'the Lease published again');
+    for (const p of [a, b]) {
+      const r = await ssh(p, 'alice', ['sessions']);
+      expect(r.stdout.toString(), r.stderr).toMatch(new RegExp(`^${s.id}\\s+web-7d9f\\.default\\+app\\s+detached`, 'm'));
+    }
+    // Attach again on the holder itself, locally: the screen is there too.
+    const back = tmux(a, 'alice', ['attach', s.id], { cols: 100, rows: 30, tty: true });
+    await back.waitFor(new RegExp(`${s.mark}-line-2`));
+    back.type('exit', true);
+    await back.waitFor(/\[ssh exited 0\]/);
+  }, 120_000);
+
+  it('watch ID through another replica: the detached screen, then what its owner types once back on the holder; Ctrl-] leaves', async () => {
+    const s = await detachedShell(a, 'WATCH');
+    const w = tmux(b, 'alice', ['watch', s.id], { cols: 100, rows: 30, tty: true });
+    await w.waitFor(new RegExp(`${s.mark}-line-2`));
+    expect(await waitFor(() => logOf(a, 'REPLICA_RELAY_ATTACH', s.id), 'the holder\'s audit line')).toMatchObject({ side: 'holder', op: 'watch', result: 'accepted' });
+    // The owner comes back on the holder itself; the watcher on the other replica sees it live.
+    const back = tmux(a, 'alice', ['attach', s.id], { cols: 100, rows: 30, tty: true });
+    await back.waitFor(new RegExp(`${s.mark}-line-2`));
+    back.type('echo SEEN-$((9*9))', true);
+    await w.waitFor(/^SEEN-81$/m);
+    // Keystrokes of a watcher never reach the session.
+    w.type('echo NEVER-$((1+1))', true);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(back.capture()).not.toMatch(/NEVER-2/);
+    w.keys('C-]');
+    await w.waitFor(/\[ssh exited 0\]/);
+    back.type('exit', true);
+    await back.waitFor(/\[ssh exited 0\]/);
+  }, 120_000);
+
+  it("another user's attach is refused by the front, and by the holder itself when asked over the relay", async () => {
+    const s = await detachedShell(a, 'OWNER');
+    const r = await ssh(b, 'mallory', ['attach', s.id], { tty: true });
+    expect(r.code).toBe(255);
+    expect(r.stderr).toContain(`podgate: no session "${s.id}" of yours`);
+    expect(b.logs().some((l) => l['code'] === 'REPLICA_RELAY_ATTACH' && l['user'] === 'mallory')).toBe(false);
+    // A replica that skipped the check: the holder refuses on its own.
+    await expect(remoteAttach({ address: `127.0.0.1:${relayPort(a)}`, secret: Buffer.from(secret), timeoutMs: 5000 }, { op: 'attach', user: 'mallory', id: s.id, cols: 80, rows: 24, from: 'test' }))
+      .rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+    expect(await waitFor(() => logOf(a, 'REPLICA_RELAY_ATTACH', s.id), 'the holder\'s audit line')).toMatchObject({ side: 'holder', user: 'mallory', result: 'SESSION_NOT_FOUND' });
+    const mine = tmux(b, 'alice', ['attach', s.id], { tty: true });
+    await mine.waitFor(new RegExp(`${s.mark}-line-2`));
+    mine.type('exit', true);
+    await mine.waitFor(/\[ssh exited 0\]/);
+  }, 120_000);
+
+  it('a replica with another secret cannot reach the holder: a clear podgate error, and the holder logs the refusal', async () => {
+    writeFileSync(join(work, 'other-secret'), randomBytes(36).toString('base64'));
+    const c = await startPodgate({ emulator: emu, configPatch: replicaConfig(join(work, 'other-secret')), sameKeysAs: a });
+    extra.push(c);
+    const s = await detachedShell(a, 'SECRET');
+    const r = await ssh(c, 'alice', ['attach', s.id], { tty: true });
+    expect(r.code).toBe(255);
+    expect(r.stderr).toContain(`podgate: the podgate replica 127.0.0.1:${relayPort(a)} that holds this session cannot be reached`);
+    await waitFor(() => a.logs().find((l) => l['code'] === 'REPLICA_RELAY_REFUSED' && l['reason'] === 'relay peer failed authentication (wrong secret)'), 'the refusal on the holder');
+    expect(await leaseOf(s.id)).not.toBeNull();
+  }, 120_000);
+
+  it('a holder that is down: unreachable while its Lease is fresh, SESSION_LOST once it is stale (and the Lease is removed)', async () => {
+    const s = await detachedShell(a, 'CRASH');
+    a.kill('SIGKILL');
+    await a.exited;
+    const down = await ssh(b, 'alice', ['attach', s.id], { tty: true });
+    expect(down.code).toBe(255);
+    expect(down.stderr).toContain('podgate: the podgate replica');
+    expect(down.stderr).toContain('cannot be reached');
+    const lease = await leaseOf(s.id);
+    const staleAt = Date.parse(lease!.renewTime!) + lease!.leaseDurationSeconds * 1000 + 1500;
+    await new Promise((r) => setTimeout(r, Math.max(0, staleAt - Date.now())));
+    const lost = await ssh(b, 'alice', ['attach', s.id], { tty: true });
+    expect(lost.code).toBe(255);
+    expect(lost.stderr).toContain('podgate: the podgate replica that held this session stopped; the session is gone');
+    expect(await leaseOf(s.id)).toBeNull();
+    await waitFor(() => b.logs().find((l) => l['code'] === 'REPLICA_LEASE_STALE' && l['sessionId'] === s.id), 'REPLICA_LEASE_STALE on the front');
+  }, 120_000);
+});
