@@ -36,6 +36,20 @@ describe('bench harness (--quick)', () => {
     expect(json.results).toHaveLength(4);
     expect(json.machine.cipher).toBe('aes128-gcm@openssh.com');
   }, 300_000);
+
+  it('runs the relay matrix against the in-memory stream source: podgate, the floor and kubectl per cell', async () => {
+    const results = await main(['--quick', '--only', 'relay-matrix', '--out', join(dir, 'matrix.json')]);
+    expect(results.map((r) => r.name)).toEqual(['relay-matrix aes128/16K/whole', 'relay-matrix aes128/32K/apiserver']);
+    for (const r of results) {
+      expect(r.rows.map((x) => x.target)).toEqual(['podgate', 'direct', 'ssh2']);
+      for (const row of r.rows) {
+        expect(row.samples, `${r.name} ${row.target}`).toBeGreaterThan(0);
+        expect(Number.isFinite(row.median), `${r.name} ${row.target}`).toBe(true);
+      }
+      expect(Number.isFinite(Number(r.extra['fixedCostSec']))).toBe(true);
+      expect(String(r.extra['markCompactsPerRun'])).toMatch(/^\d+$/);
+    }
+  }, 300_000);
 });
 
 describe('bench harness: the browser terminal (--quick)', () => {

@@ -1,4 +1,5 @@
 import { Readable, type Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import type { Logger } from 'pino';
 import { PodgateError } from '../errors/index.ts';
 import type { ExecOutcome, ExecSession, TerminalSize } from './types.ts';
@@ -44,6 +45,8 @@ export class KubeExecSession implements ExecSession {
   readonly #log: Logger | undefined;
   readonly #tty: boolean;
   #statusText = '';
+  /** Channel 3 arrives in pieces that may split a UTF-8 character. */
+  readonly #statusDecoder = new StringDecoder('utf8');
   #outcome: ExecOutcome | null = null;
   #outputEnded = false;
   #aborted = false;
@@ -128,7 +131,7 @@ export class KubeExecSession implements ExecSession {
         (this.#errBatch ?? this.#outBatch).add(payload);
         break;
       case Channel.error:
-        this.#statusText += payload.toString('utf8');
+        this.#statusText += this.#statusDecoder.write(payload);
         if (this.#outcome === null && isCompleteStatus(this.#statusText)) {
           this.#outcome = outcomeFromStatus(this.#statusText);
           // The status is the last thing a server sends: end the output now, and close

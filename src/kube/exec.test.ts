@@ -119,6 +119,19 @@ describe('exec', () => {
     expect('error' in done && done.error.code).toBe('POD_NOT_RUNNING');
   });
 
+  it('decodes a status message split inside a UTF-8 character across frames', async () => {
+    const body = Buffer.from('\x03' + JSON.stringify({ status: 'Failure', reason: 'InternalError', code: 500, message: 'pod «café» is gone' }));
+    const cut = body.indexOf(Buffer.from('é')) + 1;
+    f.onWs = (ws) => {
+      ws.send(body.subarray(0, cut), { binary: true, fin: false });
+      ws.send(body.subarray(cut), { binary: true, fin: true });
+      ws.close(1000);
+    };
+    const s = await f.api.exec({ ...execReq, command: ['x'], stdin: false, tty: false });
+    const [, , done] = await Promise.all([collect(s.stdout), collect(s.stderr), s.done]);
+    expect('error' in done && done.error.operatorMessage).toBe('exec status: InternalError: pod «café» is gone');
+  });
+
   it('rejects failed upgrades with the API\'s own message', async () => {
     const cases: Array<[number, string, string]> = [
       [404, 'pods "nope" not found', 'POD_NOT_FOUND'],
