@@ -16,6 +16,7 @@ import { EventBus } from '../events/bus.ts';
 import { busOf } from '../events/emit.ts';
 import type { ApiProbe } from '../health/api-probe.ts';
 import { startLoopMonitor } from '../health/loop-monitor.ts';
+import { startIdleGc } from '../health/idle-gc.ts';
 import { createReadiness } from '../health/readiness.ts';
 import { startConfigReloader, type Reloader } from './config-reloader.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -99,6 +100,8 @@ export async function runBastion(opts: RunBastionOptions): Promise<number> {
   // Readiness and liveness subscribe to the same events as the log and the metrics.
   const readiness = createReadiness(busOf(logger) ?? new EventBus(), { probeApi: true });
   const loop = startLoopMonitor({ maxLagMs: config.health.maxEventLoopLagMs, logger });
+  // Gives a burst's dead buffers back once podgate is idle (src/health/idle-gc.ts).
+  const idleGc = startIdleGc();
   // Session recordings and their retention (docs/recordings.md); the config as last reloaded.
   const recordings = startRecordings({ config: () => running.recordings, logger });
   const closeAll = async (graceMs: number) => {
@@ -107,6 +110,7 @@ export async function runBastion(opts: RunBastionOptions): Promise<number> {
     await recordings.close();
     probe?.stop();
     loop.stop();
+    idleGc.stop();
     readiness.dispose();
     await metricsServer?.close();
     clusters.close();
