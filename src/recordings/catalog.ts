@@ -5,10 +5,9 @@
  * most HEADER_BYTES), which names the owner.
  */
 import { constants } from 'node:fs';
-import { lstat, open, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { isSessionId } from '../session/session-id.ts';
+import { open } from 'node:fs/promises';
 import { parseHeader, type CastHeaderInfo } from './cast-reader.ts';
+import { castFiles } from './retention.ts';
 
 const HEADER_BYTES = 16 * 1024;
 
@@ -38,22 +37,7 @@ async function firstLine(path: string): Promise<string | undefined> {
 
 /** The recordings whose header `may` accepts, newest (last written) first, at most `limit`. */
 export async function listRecordings(dir: string, may: (header: CastHeaderInfo) => boolean, limit: number): Promise<RecordingEntry[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  const files: { id: string; path: string; bytes: number; mtimeMs: number }[] = [];
-  for (const name of names) {
-    const id = name.endsWith('.cast') ? name.slice(0, -'.cast'.length) : '';
-    if (!isSessionId(id)) continue;
-    const path = join(dir, name);
-    const st = await lstat(path).catch(() => null);
-    if (st?.isFile()) files.push({ id, path, bytes: st.size, mtimeMs: st.mtimeMs });
-  }
-  files.sort((a, b) => b.mtimeMs - a.mtimeMs);
+  const files = (await castFiles(dir)).reverse();
   const out: RecordingEntry[] = [];
   for (const f of files) {
     if (out.length >= limit) break;

@@ -15,13 +15,16 @@ import { isSessionId } from '../session/session-id.ts';
 const RETENTION_INTERVAL_MS = 10 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-interface CastFile {
+export interface CastFile {
+  /** The session ID (the file name without `.cast`). */
+  id: string;
   path: string;
   bytes: number;
   mtimeMs: number;
 }
 
-async function castFiles(dir: string): Promise<CastFile[]> {
+/** The recordings in `dir` (regular files named `<session ID>.cast`), oldest (last written) first; [] without the dir. */
+export async function castFiles(dir: string): Promise<CastFile[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -31,10 +34,11 @@ async function castFiles(dir: string): Promise<CastFile[]> {
   }
   const files: CastFile[] = [];
   for (const name of names) {
-    if (!name.endsWith('.cast') || !isSessionId(name.slice(0, -'.cast'.length))) continue;
+    const id = name.endsWith('.cast') ? name.slice(0, -'.cast'.length) : '';
+    if (!isSessionId(id)) continue;
     const path = join(dir, name);
     const st = await lstat(path).catch(() => null);
-    if (st?.isFile()) files.push({ path, bytes: st.size, mtimeMs: st.mtimeMs });
+    if (st?.isFile()) files.push({ id, path, bytes: st.size, mtimeMs: st.mtimeMs });
   }
   return files.sort((a, b) => a.mtimeMs - b.mtimeMs);
 }
