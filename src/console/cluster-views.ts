@@ -10,7 +10,7 @@ import type { UserContext } from '../session/extensions.ts';
 import { acrossClusters, type AcrossClusters } from './across-clusters.ts';
 import { allowedPods, type PodRow } from './pods.ts';
 import { formatTable } from './table.ts';
-import { formatWhoAmI, whoami, type WhoAmI } from './whoami.ts';
+import { formatWhoAmI, namespaceList, whoami, whoamiHead, type WhoAmI } from './whoami.ts';
 
 export interface Listing<T> {
   value: T;
@@ -50,15 +50,7 @@ export function podTable(rows: PodRow[], multi: boolean, eol: string): string {
 /** One cluster: as before. Several: the identity once, then allowed namespaces and grants per cluster. */
 export function formatWhoAmIs(list: WhoAmI[], multi: boolean, eol: string): string {
   if (!multi || list.length === 0) return list.length === 0 ? '' : formatWhoAmI(list[0], eol);
-  const w = list[0];
-  const groups = w.identity.groups.length > 0 ? w.identity.groups.join(', ') : '(none)';
-  const head = [
-    `ssh user:           ${w.user}`,
-    `kubernetes user:    ${w.identity.user}`,
-    `kubernetes groups:  ${groups}`,
-    `default namespace:  ${w.defaultNamespace}`,
-    ...list.map((x) => `allowed namespaces: ${x.cluster}: ${x.namespaces.length > 0 ? x.namespaces.join(', ') : '(none)'}`),
-  ].join(eol) + eol;
+  const head = whoamiHead(list[0], list.map((x) => `${x.cluster}: ${namespaceList(x.namespaces)}`), eol);
   const rows = list.flatMap((x) => x.grants.map((g) => [x.cluster ?? '', g.namespace, g.exec, g.portforward, g.log]));
   if (rows.length === 0) return head;
   return head + eol + formatTable(['CLUSTER', 'NAMESPACE', 'EXEC', 'PORT-FORWARD', 'LOGS'], rows, eol);

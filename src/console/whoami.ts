@@ -53,15 +53,22 @@ export async function whoami(ctx: UserContext): Promise<WhoAmI> {
   };
 }
 
-export function formatWhoAmI(w: WhoAmI, eol: string): string {
+/** Who the user is (the first lines of `whoami`), then one `allowed namespaces` line per entry. */
+export function whoamiHead(w: WhoAmI, allowed: string[], eol: string): string {
   const groups = w.identity.groups.length > 0 ? w.identity.groups.join(', ') : '(none)';
-  const head = [
+  return [
     `ssh user:           ${w.user}`,
     `kubernetes user:    ${w.identity.user}`,
     `kubernetes groups:  ${groups}`,
     `default namespace:  ${w.defaultNamespace}`,
-    `allowed namespaces: ${w.namespaces.length > 0 ? w.namespaces.join(', ') : '(none)'}`,
+    ...allowed.map((a) => `allowed namespaces: ${a}`),
   ].join(eol) + eol;
+}
+
+export const namespaceList = (namespaces: string[]): string => (namespaces.length > 0 ? namespaces.join(', ') : '(none)');
+
+export function formatWhoAmI(w: WhoAmI, eol: string): string {
+  const head = whoamiHead(w, [namespaceList(w.namespaces)], eol);
   if (w.grants.length === 0) return head;
   const rows = w.grants.map((g) => [g.namespace, g.exec, g.portforward, g.log]);
   return head + eol + formatTable(['NAMESPACE', 'EXEC', 'PORT-FORWARD', 'LOGS'], rows, eol);
