@@ -6,11 +6,14 @@
  * objects (TLS records, SSH packets, SFTP buffers) stay in RSS indefinitely: measured at
  * +101 MiB of `external` memory a minute after the hostile bench, with 0 sessions left.
  *
- * Every `intervalMs`, if the process was mostly idle over the interval (event-loop utilisation
- * under `maxUtilization`) and external plus heap memory grew more than `growthBytes` since the
- * lowest point seen, one major GC runs. A busy relay (high utilisation) is never interrupted; an
- * idle process collects at most once per interval, only after growth, and less and less often
- * while what it finds is live.
+ * Only when podgate is quiet: the event loop's utilisation is sampled every `sampleMs` (1 s), and
+ * once it has stayed under `maxUtilization` in every sample for `quietMs` (5 s), and external
+ * plus heap memory grew more than `growthBytes` since the lowest point seen, one major GC runs.
+ * A relay is never interrupted, not even by one that comes and goes: an earlier version judged
+ * a whole 10 s interval by its average, and a 1 s transfer in an otherwise quiet interval passed
+ * for idle, so a synchronous mark-compact landed in the middle of it (the relay matrix counted
+ * one in about every third 256 MiB transfer). An idle process collects at most once per
+ * `intervalMs` (10 s), only after growth, and less and less often while what it finds is live.
  */
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
@@ -19,7 +22,12 @@ import { runInNewContext } from 'node:vm';
 type GcFunction = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => unknown;
 
 export interface IdleGcOptions {
+  /** At most one collection per this long (and the unit of the back-off). */
   intervalMs?: number;
+  /** How often the event loop's utilisation is sampled. */
+  sampleMs?: number;
+  /** How long every sample must have been under `maxUtilization` before a collection. */
+  quietMs?: number;
   growthBytes?: number;
   maxUtilization?: number;
   /** Called after each collection (tests, metrics). */
@@ -53,36 +61,37 @@ export function startIdleGc(opts: IdleGcOptions = {}): IdleGc {
   if (!gc) return { stop: () => undefined };
   const growth = opts.growthBytes ?? 32 * 1024 * 1024;
   const maxUtil = opts.maxUtilization ?? 0.2;
+  const intervalMs = opts.intervalMs ?? 10_000;
+  const quietMs = opts.quietMs ?? 5000;
   let floor = used();
   let elu = performance.eventLoopUtilization();
+  let quietSince = performance.now();
   // A collection that freed little (the memory is live: sessions, detached screens) is not
   // repeated every interval: the wait doubles, up to 32 intervals.
   let backoff = 1;
-  let wait = 0;
+  let notBefore = quietSince + intervalMs;
   const timer = setInterval(() => {
-    const now = performance.eventLoopUtilization();
-    const busy = performance.eventLoopUtilization(now, elu).utilization;
-    elu = now;
-    if (wait > 0) {
-      wait--;
+    const sample = performance.eventLoopUtilization();
+    const busy = performance.eventLoopUtilization(sample, elu).utilization;
+    elu = sample;
+    const now = performance.now();
+    if (busy > maxUtil) {
+      quietSince = now;
       return;
     }
+    if (now < notBefore || now - quietSince < quietMs) return;
     const before = used();
-    if (busy > maxUtil || before - floor < growth) {
+    if (before - floor < growth) {
       floor = Math.min(floor, before);
       return;
     }
     gc({ type: 'major', execution: 'sync' });
     const after = used();
-    if (before - after < growth / 2) {
-      backoff = Math.min(backoff * 2, 32);
-      wait = backoff;
-    } else {
-      backoff = 1;
-    }
+    backoff = before - after < growth / 2 ? Math.min(backoff * 2, 32) : 1;
+    notBefore = performance.now() + backoff * intervalMs;
     floor = Math.min(floor, after);
     opts.onCollect?.(before - after);
-  }, opts.intervalMs ?? 10_000);
+  }, opts.sampleMs ?? 1000);
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }
