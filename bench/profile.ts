@@ -19,7 +19,7 @@ import { mkdirSync, readdirSync, readFileSync, copyFileSync, existsSync } from '
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PODGATE_BENCH_PATCH, startBenchEnv } from './lib/env.ts';
-import { cpuSeconds, sh, shellLine, sleep } from './lib/proc.ts';
+import { cpuSecondsFine as cpuSeconds, sh, shellLine, sleep } from './lib/proc.ts';
 import { summarizeProfile, type CpuProfile } from './lib/cpuprofile.ts';
 import { startStreamSource, type Split } from './lib/stream-source.ts';
 import { startPodgate } from '../test/helpers/podgate.ts';

@@ -1,6 +1,6 @@
 /** Process helpers for the bench: run a shell line to completion, read a process's RSS. */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ShellResult {
   code: number | null;
@@ -69,6 +69,29 @@ export function cpuSeconds(pid: number, children = false): number {
 }
 /** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
 const CLK_TCK = 100;
+
+/**
+ * CPU seconds a process has used, to the nanosecond: the sum of the scheduler's run time of its
+ * threads (`/proc/PID/task/TID/schedstat`, first field). `cpuSeconds` counts in 10 ms clock
+ * ticks, which is 7 % of a 64 MiB relay; this is exact for threads alive at both readings
+ * (Node's threads live as long as the process). Falls back to `cpuSeconds` where the kernel
+ * keeps no schedstat. NaN when the process is gone.
+ */
+export function cpuSecondsFine(pid: number): number {
+  let ns = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // the thread exited between the listing and the read
+      }
+    }
+  } catch {
+    return NaN;
+  }
+  return Number.isFinite(ns) && ns > 0 ? ns / 1e9 : cpuSeconds(pid);
+}
 
 export interface ServerProcess {
   pid: number;

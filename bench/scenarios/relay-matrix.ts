@@ -17,7 +17,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { startPodgate, type Podgate } from '../../test/helpers/podgate.ts';
-import { cpuSeconds, sh, shellLine, sleep } from '../lib/proc.ts';
+import { cpuSecondsFine, sh, shellLine, sleep } from '../lib/proc.ts';
 import { median } from '../lib/stats.ts';
 import { startStreamSource, type StreamShape, type Split } from '../lib/stream-source.ts';
 import { startSsh2Bare } from '../lib/ssh2-bare.ts';
@@ -46,10 +46,10 @@ function cells(quick: boolean): Cell[] {
 
 /** CPU seconds of `pid` spent while `run` ran (read after the session has ended). */
 async function cpuOf(pid: number, run: () => Promise<boolean>): Promise<number> {
-  const before = cpuSeconds(pid, true);
+  const before = cpuSecondsFine(pid);
   const ok = await run();
   await sleep(200);
-  return ok ? cpuSeconds(pid, true) - before : NaN;
+  return ok ? cpuSecondsFine(pid) - before : NaN;
 }
 
 interface Sample { cell: string; target: 'podgate' | 'floor' | 'kubectl'; mib: number; lifetime: number; cpu: number; mbps: number; markCompacts?: number }
