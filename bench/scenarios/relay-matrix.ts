@@ -6,8 +6,9 @@
  * bench/lib/floor-relay.ts) and `kubectl exec` (Go) on the same source.
  *
  * Per podgate lifetime (PODGATE_BENCH_MATRIX_LIFETIMES, 3: a fresh `podgate serve` each, to
- * catch lifetimes that fall into a bad GC mode): a warm-up (one 64 MiB transfer and a `true`
- * session), then per cell a `true` session and `ssh … 'head -c N /dev/zero' | wc -c` for each
+ * catch lifetimes that fall into a bad GC mode): a warm-up (PODGATE_BENCH_MATRIX_WARMUP bulk
+ * transfers of the smallest size, 3, then a `true` session: V8 is still optimising the session
+ * path during a process's first transfers, a one-time cost reported on its own), then per cell a `true` session and `ssh … 'head -c N /dev/zero' | wc -c` for each
  * size (PODGATE_BENCH_MATRIX_MIB, "64,256"), PODGATE_BENCH_MATRIX_RUNS times (1), podgate's
  * user+sys CPU read from /proc/PID/stat around each; the floor and kubectl move the largest
  * size once per cell and lifetime. Fixed cost per bulk transfer = CPU(smallest size) − its bytes
@@ -52,13 +53,18 @@ async function cpuOf(pid: number, run: () => Promise<boolean>): Promise<number> 
   return ok ? cpuSecondsFine(pid) - before : NaN;
 }
 
-interface Sample { cell: string; target: 'podgate' | 'floor' | 'kubectl'; mib: number; lifetime: number; cpu: number; mbps: number; markCompacts?: number }
+interface Sample { cell: string; target: 'podgate' | 'floor' | 'kubectl'; mib: number; lifetime: number; cpu: number; mbps: number; markCompacts?: number; idleGcs?: number }
 
 const HERE = dirname(new URL(import.meta.url).pathname);
 
 /** Mark-compacts in podgate's --trace-gc output so far (the bench tees its stdout to `file`). */
 function markCompacts(file: string): number {
   return existsSync(file) ? (readFileSync(file, 'utf8').match(/Mark-Compact/g) ?? []).length : 0;
+}
+
+/** Of those, the ones podgate asked for itself (src/health/idle-gc.ts: V8 logs them as "testing"). */
+function idleCollections(file: string): number {
+  return existsSync(file) ? (readFileSync(file, 'utf8').match(/Mark-Compact.*testing/g) ?? []).length : 0;
 }
 
 async function transfer(t: Target, bytes: number): Promise<{ ok: boolean; ms: number }> {
@@ -80,6 +86,9 @@ export async function relayMatrix(env: BenchEnv, ctx: BenchContext): Promise<Sce
   const sizes = (process.env.PODGATE_BENCH_MATRIX_MIB ?? (ctx.quick ? '1,4' : '64,256')).split(',').map(Number).sort((a, b) => a - b);
   const lifetimes = Number(process.env.PODGATE_BENCH_MATRIX_LIFETIMES ?? (ctx.quick ? 1 : 3));
   const runs = Number(process.env.PODGATE_BENCH_MATRIX_RUNS ?? 1);
+  const warmups = Math.max(1, Number(process.env.PODGATE_BENCH_MATRIX_WARMUP ?? 3));
+  /** CPU-s/GiB of the warm-up transfers: [n-th transfer of a process][lifetime]. */
+  const cold: number[][] = [];
   const big = sizes[sizes.length - 1];
   const source = await startStreamSource({ dir: env.dir, upstreamKubeconfig: env.adminKubeconfig });
   const caFile = join(env.dir, 'source-ca.crt');
@@ -105,7 +114,10 @@ export async function relayMatrix(env: BenchEnv, ctx: BenchContext): Promise<Sce
       try {
         const t = sshTarget('podgate', pg.port, pg.keyFor('alice'), `alice+${POD}`);
         source.configure(all[0].shape);
-        await transfer(t, sizes[0] * 2 ** 20);
+        for (let w = 0; w < warmups; w++) {
+          const cpu = await cpuOf(pg.pid, async () => (await transfer(t, sizes[0] * 2 ** 20)).ok);
+          (cold[w] ??= []).push(cpu / (sizes[0] / 1024));
+        }
         await transfer(t, 0);
         if (life === 1) await transfer(floorTarget, sizes[0] * 2 ** 20);
         for (const cell of all) {
@@ -116,9 +128,10 @@ export async function relayMatrix(env: BenchEnv, ctx: BenchContext): Promise<Sce
             for (const mib of sizes) {
               let ms = 0;
               const mc0 = markCompacts(gcFile);
+              const ig0 = idleCollections(gcFile);
               const cpu = await cpuOf(pg.pid, async () => { const x = await transfer(t, mib * 2 ** 20); ms = x.ms; return x.ok; });
               byMib[mib] = cpu;
-              samples.push({ cell: cell.key, target: 'podgate', mib, lifetime: life, cpu: cpu / (mib / 1024), mbps: mib * 2 ** 20 / 1e3 / ms, markCompacts: markCompacts(gcFile) - mc0 });
+              samples.push({ cell: cell.key, target: 'podgate', mib, lifetime: life, cpu: cpu / (mib / 1024), mbps: mib * 2 ** 20 / 1e3 / ms, markCompacts: markCompacts(gcFile) - mc0, idleGcs: idleCollections(gcFile) - ig0 });
             }
             if (sizes.length > 1) {
               const small = sizes[0];
@@ -132,7 +145,7 @@ export async function relayMatrix(env: BenchEnv, ctx: BenchContext): Promise<Sce
           const k = await kubectlRun(adminKc, big * 2 ** 20);
           samples.push({ cell: cell.key, target: 'kubectl', mib: big, lifetime: life, cpu: k.cpu / (big / 1024), mbps: big * 2 ** 20 / 1e3 / k.ms });
           const last = samples.filter((s) => s.cell === cell.key && s.lifetime === life);
-          ctx.log(`  life ${life} ${cell.key} (${source.lastCipher()}): ${last.map((s) => `${s.target}@${s.mib}M ${s.cpu.toFixed(2)} CPU-s/GiB ${s.mbps.toFixed(0)} MB/s${s.markCompacts !== undefined ? ` ${s.markCompacts} MC` : ''}`).join(', ')}; true ${trueCpu[cell.key].at(-1)!.toFixed(3)} s`);
+          ctx.log(`  life ${life} ${cell.key} (${source.lastCipher()}): ${last.map((s) => `${s.target}@${s.mib}M ${s.cpu.toFixed(2)} CPU-s/GiB ${s.mbps.toFixed(0)} MB/s${s.markCompacts !== undefined ? ` ${s.markCompacts} MC${s.idleGcs ? ` (${s.idleGcs} idle GC)` : ''}` : ''}`).join(', ')}; true ${trueCpu[cell.key].at(-1)!.toFixed(3)} s`);
         }
       } finally {
         await pg.stop();
@@ -142,7 +155,14 @@ export async function relayMatrix(env: BenchEnv, ctx: BenchContext): Promise<Sce
     await floor.stop();
     await source.close();
   }
-  return summarize(all, sizes, samples, trueCpu, fixed, ctx);
+  const results = summarize(all, sizes, samples, trueCpu, fixed, ctx);
+  // A process's first transfers, against the same size in the first cell once warm.
+  const warm = median(samples.filter((x) => x.cell === all[0].key && x.target === 'podgate' && x.mib === sizes[0]).map((x) => x.cpu));
+  const coldMed = cold.map((v) => median(v));
+  const once = coldMed.reduce((a, v) => a + (v - warm) * (sizes[0] / 1024), 0);
+  ctx.log(`  process warm-up (${all[0].key}, ${sizes[0]} MiB each): ${coldMed.map((v, i) => `transfer ${i + 1} ${v.toFixed(2)}`).join(', ')} CPU-s/GiB (medians over ${lifetimes} lifetimes; warm ${warm.toFixed(2)}): ${once.toFixed(3)} CPU-s once per process`);
+  results[0].extra = { ...results[0].extra, coldCpuPerGiB: coldMed.map((v) => v.toFixed(2)).join(' '), warmUpOnceSec: once };
+  return results;
 }
 
 function summarize(all: Cell[], sizes: number[], samples: Sample[], trueCpu: Record<string, number[]>, fixed: Record<string, number[]>, ctx: BenchContext): ScenarioResult[] {

@@ -9,6 +9,8 @@
  * Only when podgate is quiet: the event loop's utilisation is sampled every `sampleMs` (1 s), and
  * once it has stayed under `maxUtilization` in every sample for `quietMs` (5 s), and external
  * plus heap memory grew more than `growthBytes` since the lowest point seen, one major GC runs.
+ * Before it collects, it looks once more for 100 ms, and only a loop that stayed nearly still
+ * (under 2 %) is collected: a transfer that began just before a sample's end barely shows in it.
  * A relay is never interrupted, not even by one that comes and goes: an earlier version judged
  * a whole 10 s interval by its average, and a 1 s transfer in an otherwise quiet interval passed
  * for idle, so a synchronous mark-compact landed in the middle of it (the relay matrix counted
@@ -51,6 +53,9 @@ function exposeGc(): GcFunction | null {
   }
 }
 
+/** The event loop's utilisation over the last short look before a collection: nearly still. */
+const CONFIRM_UTILIZATION = 0.02;
+
 const used = (): number => {
   const m = process.memoryUsage();
   return m.heapUsed + m.external;
@@ -70,6 +75,8 @@ export function startIdleGc(opts: IdleGcOptions = {}): IdleGc {
   // repeated every interval: the wait doubles, up to 32 intervals.
   let backoff = 1;
   let notBefore = quietSince + intervalMs;
+  const confirmMs = Math.min(100, opts.sampleMs ?? 1000);
+  let confirm: NodeJS.Timeout | null = null;
   const timer = setInterval(() => {
     const sample = performance.eventLoopUtilization();
     const busy = performance.eventLoopUtilization(sample, elu).utilization;
@@ -79,19 +86,38 @@ export function startIdleGc(opts: IdleGcOptions = {}): IdleGc {
       quietSince = now;
       return;
     }
-    if (now < notBefore || now - quietSince < quietMs) return;
+    if (confirm || now < notBefore || now - quietSince < quietMs) return;
     const before = used();
     if (before - floor < growth) {
       floor = Math.min(floor, before);
       return;
     }
-    gc({ type: 'major', execution: 'sync' });
-    const after = used();
-    backoff = before - after < growth / 2 ? Math.min(backoff * 2, 32) : 1;
-    notBefore = performance.now() + backoff * intervalMs;
-    floor = Math.min(floor, after);
-    opts.onCollect?.(before - after);
+    // A sample says nothing about its last moments: a transfer that began just before the tick
+    // barely shows. The collection waits one short look more, and only a loop that stayed
+    // (nearly) still over it is collected.
+    notBefore = now + confirmMs;
+    const look = performance.eventLoopUtilization();
+    confirm = setTimeout(() => {
+      confirm = null;
+      if (performance.eventLoopUtilization(performance.eventLoopUtilization(), look).utilization > CONFIRM_UTILIZATION) {
+        quietSince = performance.now();
+        return;
+      }
+      const start = used();
+      gc({ type: 'major', execution: 'sync' });
+      const after = used();
+      backoff = start - after < growth / 2 ? Math.min(backoff * 2, 32) : 1;
+      notBefore = performance.now() + backoff * intervalMs;
+      floor = Math.min(floor, after);
+      opts.onCollect?.(start - after);
+    }, confirmMs);
+    confirm.unref();
   }, opts.sampleMs ?? 1000);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      if (confirm) clearTimeout(confirm);
+    },
+  };
 }
