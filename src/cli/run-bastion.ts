@@ -131,6 +131,8 @@ export async function runBastion(opts: RunBastionOptions): Promise<number> {
     }
     // startBastion logs SERVER_LISTENING (the line the test helper waits for) and SHUTDOWN.
     bastion = await startBastion(config, { clusters, leases: clusters.defaultCluster.kube, logger, reaper, hostKeys, extensions: { ...(await loadExtensions()), recorder: recordings.recorder } });
+    // Startup's garbage goes now, not in the middle of the first sessions (src/health/idle-gc.ts).
+    idleGc.settle();
     metrics.setConnectionsSource(() => bastion?.connections() ?? 0);
     metrics.setReadySource(() => readiness.state().ready);
     // One probe per cluster, each on its own timer and timeout; readiness follows the default's.

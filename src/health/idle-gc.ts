@@ -37,6 +37,13 @@ export interface IdleGcOptions {
 }
 
 export interface IdleGc {
+  /**
+   * One major GC now: for the end of startup. Loading podgate leaves tens of MB of garbage
+   * (module sources, tsx's compiled output) and V8's old-generation limit set while it grew, so
+   * the first collection otherwise falls on the first sessions (in the relay matrix, on the sixth
+   * bulk transfer of every process); collected here, the next limit is twice what stays.
+   */
+  settle(): void;
   stop(): void;
 }
 
@@ -63,7 +70,7 @@ const used = (): number => {
 
 export function startIdleGc(opts: IdleGcOptions = {}): IdleGc {
   const gc = exposeGc();
-  if (!gc) return { stop: () => undefined };
+  if (!gc) return { settle: () => undefined, stop: () => undefined };
   const growth = opts.growthBytes ?? 32 * 1024 * 1024;
   const maxUtil = opts.maxUtilization ?? 0.2;
   const intervalMs = opts.intervalMs ?? 10_000;
@@ -115,6 +122,10 @@ export function startIdleGc(opts: IdleGcOptions = {}): IdleGc {
   }, opts.sampleMs ?? 1000);
   timer.unref();
   return {
+    settle: () => {
+      gc({ type: 'major', execution: 'sync' });
+      floor = used();
+    },
     stop: () => {
       clearInterval(timer);
       if (confirm) clearTimeout(confirm);
