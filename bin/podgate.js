@@ -17,7 +17,7 @@ if (major < 22 || (major === 22 && minor < 19)) {
 // Before anything allocates (tsx compiling the sources does, a lot): keep V8's young generation
 // at its initial size, as src/ssh/young-generation.ts explains (the config can release it).
 setFlagsFromString('--semi-space-growth-factor=1');
-setFlagsFromString('--heap-growing-percent=100');
+setFlagsFromString('--heap-growing-percent=200');
 
 const source = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 if (existsSync(source)) {

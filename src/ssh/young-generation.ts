@@ -1,6 +1,6 @@
 /**
- * Keeps V8's young generation at its initial size and the old generation's limit at twice
- * its live size (config `ssh.pinYoungGeneration`).
+ * Keeps V8's young generation at its initial size and the old generation's limit at three
+ * times its live size (config `ssh.pinYoungGeneration`).
  *
  * A relay allocates an ArrayBuffer per TLS record it reads from the API server (Node's TLS
  * layer does, 16 KiB each) and per slab of SSH packets: some 3 bytes of ArrayBuffer per byte
@@ -17,8 +17,16 @@
  * V8 sets the old generation's next limit only ~1.15x its live size (its growing factor falls
  * with the share of time spent in GC), less than its young-generation target, so incremental
  * marking starts again right after each scavenge (seen as `Start (allocation limit)` with 9-13
- * MB of slack, a mark-compact every ~100 ms). `--heap-growing-percent=100` fixes the factor at
- * 2: 12 of 12 transfers of 256 MiB ran without a mark-compact, against 3 of 8 before.
+ * MB of slack, a mark-compact every ~100 ms). `--heap-growing-percent` fixes the factor. At 100
+ * (twice the live size) it was still too little: V8 starts marking once the old generation's
+ * slack is below its young generation's *maximum* capacity (~34 MB here, whatever the pin), so
+ * with podgate's ~40 MB live heap (26 MB of it @kubernetes/client-node) marking began ~5 MB
+ * after each mark-compact (`Start (allocation limit)`: 44 MB of a 78 MB limit), and every
+ * dozen sessions' leftovers (~0.4 MB each) cost a mark-compact in the middle of a transfer
+ * (+0.05 CPU-s, a third more for a 64 MiB one). At 200 (three times) that slack is ~45 MB:
+ * no mark-compact in 18 of 18 relay-matrix transfers, where at 100 one fell on the sixth
+ * transfer in 7 of 9 lifetimes. Garbage is still bounded (twice the live heap at most), and an idle
+ * process collects it (src/health/idle-gc.ts).
  *
  * `--semi-space-growth-factor` and `--heap-growing-percent` are read each time V8 decides to grow the young generation, so
  * setting it from JavaScript takes effect (unlike `--max-semi-space-size`, fixed when the heap
@@ -32,7 +40,7 @@ import { setFlagsFromString } from 'node:v8';
 
 /** V8's defaults: the young generation doubles; the old one's factor is chosen per GC (0). */
 const V8_DEFAULTS = ['--semi-space-growth-factor=2', '--heap-growing-percent=0'];
-const PINNED = ['--semi-space-growth-factor=1', '--heap-growing-percent=100'];
+const PINNED = ['--semi-space-growth-factor=1', '--heap-growing-percent=200'];
 
 /** Stops the young generation from growing (called at process start). */
 export function pinYoungGeneration(): void {
