@@ -15,7 +15,7 @@
  * × the marginal rate between the smallest and largest size − CPU(`true`). podgate runs with
  * --trace-gc (bench/lib/cpu-prof-preload.mjs) so each run also counts its mark-compacts.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { startPodgate, type Podgate } from '../../test/helpers/podgate.ts';
 import { cpuSecondsFine, sh, shellLine, sleep } from '../lib/proc.ts';
@@ -80,6 +80,19 @@ async function kubectlRun(kubeconfig: string, bytes: number): Promise<{ cpu: num
   return { cpu: r.code === 0 && m && Number(r.stdout.trim()) === bytes ? Number(m[1]) + Number(m[2]) : NaN, ms: r.ms };
 }
 
+/**
+ * PODGATE_BENCH_MATRIX_BUILD=dist: podgate as the image runs it, the compiled JavaScript
+ * (`npm run build` into dist/, then `node dist/main.js`), instead of the sources through tsx.
+ */
+async function podgateEntry(ctx: BenchContext): Promise<string | undefined> {
+  if (process.env.PODGATE_BENCH_MATRIX_BUILD !== 'dist') return undefined;
+  const root = join(HERE, '../..');
+  const r = await sh(`cd ${shellLine([root])} && npm run -s build`);
+  if (r.code !== 0) throw new Error(`npm run build failed: ${r.stderr || r.stdout}`);
+  ctx.log('  podgate from dist/ (npm run build), as the image runs it');
+  return join(root, 'dist/main.js');
+}
+
 const spread = (v: number[]): number => (v.length > 1 ? (Math.max(...v) - Math.min(...v)) / median(v) : 0);
 
 export async function relayMatrix(env: BenchEnv, ctx: BenchContext): Promise<ScenarioResult[]> {
@@ -90,6 +103,8 @@ export async function relayMatrix(env: BenchEnv, ctx: BenchContext): Promise<Sce
   /** CPU-s/GiB of the warm-up transfers: [n-th transfer of a process][lifetime]. */
   const cold: number[][] = [];
   const big = sizes[sizes.length - 1];
+  const entry = await podgateEntry(ctx);
+  mkdirSync(join(HERE, '../results'), { recursive: true });
   const source = await startStreamSource({ dir: env.dir, upstreamKubeconfig: env.adminKubeconfig });
   const caFile = join(env.dir, 'source-ca.crt');
   writeFileSync(caFile, source.caPem);
@@ -107,8 +122,8 @@ export async function relayMatrix(env: BenchEnv, ctx: BenchContext): Promise<Sce
       const gcFile = join(env.dir, `podgate-gc-${life}.log`);
       process.env.PODGATE_TEST_STDOUT_TEE = gcFile;
       const pg: Podgate = await startPodgate({
-        emulator: source, configPatch: PODGATE_BENCH_PATCH, startTimeoutMs: 120_000,
-        env: { NODE_OPTIONS: `--import ${join(HERE, '../lib/cpu-prof-preload.mjs')}`, PODGATE_TRACE_GC: '1' },
+        emulator: source, configPatch: PODGATE_BENCH_PATCH, startTimeoutMs: 120_000, ...(entry ? { entry } : {}),
+        env: { NODE_OPTIONS: `--import ${join(HERE, '../lib/cpu-prof-preload.mjs')}`, PODGATE_TRACE_GC: '1', ...(process.env.PODGATE_V8_FLAGS ? { PODGATE_V8_FLAGS: process.env.PODGATE_V8_FLAGS } : {}) },
       });
       delete process.env.PODGATE_TEST_STDOUT_TEE;
       try {
@@ -149,6 +164,8 @@ export async function relayMatrix(env: BenchEnv, ctx: BenchContext): Promise<Sce
         }
       } finally {
         await pg.stop();
+        // The GC trace (with podgate's log lines between) stays for a look at what ran when.
+        if (existsSync(gcFile)) copyFileSync(gcFile, join(HERE, '../results', `relay-matrix-gc-${life}.log`));
       }
     }
   } finally {

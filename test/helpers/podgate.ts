@@ -55,6 +55,8 @@ export interface StartPodgateOptions {
   clusters?: { name: string; emulator: EmulatorLike; default?: boolean }[];
   /** Use another podgate's user and host keys (replicas behind one load balancer); that one owns and removes them. */
   sameKeysAs?: Podgate;
+  /** Run this JavaScript entry instead of bin/podgate.js (the bench's compiled build: dist/main.js). */
+  entry?: string;
 }
 
 /** The throwaway keys of a podgate under test. */
@@ -147,7 +149,7 @@ export async function startPodgate(opts: StartPodgateOptions): Promise<Podgate> 
     writeFileSync(configPath, stringify(config));
   }
 
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin/podgate.js'), 'serve', '--config', configPath], {
+  const child: ChildProcess = spawn(process.execPath, [opts.entry ?? join(ROOT, 'bin/podgate.js'), 'serve', '--config', configPath], {
     cwd: dir,
     env: { ...process.env, PODGATE_FROM_SOURCE: '1', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
