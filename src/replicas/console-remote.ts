@@ -6,7 +6,7 @@
  */
 import { decisionError, mayDo } from '../policy/index.ts';
 import type { ConsoleContext, HandlerOutcome } from '../session/extensions.ts';
-import { authorizeTarget } from '../policy/index.ts';
+import { authorizeInCluster } from '../clusters/choose.ts';
 import type { SessionChannel } from '../ssh/types.ts';
 import { age } from '../console/table.ts';
 import { findRemote, joinRemote } from './front.ts';
@@ -34,6 +34,8 @@ export async function joinElsewhere(ch: SessionChannel, ctx: ConsoleContext, id:
     const refused = decisionError(mayDo(ctx.user, 'watch'));
     if (refused) throw refused;
   }
-  await authorizeTarget(ctx, own ? 'shell' : 'watch', { kind: 'pod', name: f.pod, namespace: f.namespace, container: f.container, raw: f.target });
+  // In the session's own cluster (a Lease of an older replica has none: the default one).
+  const cluster = f.cluster ?? ctx.clusters.defaultCluster.name;
+  await authorizeInCluster(ctx, own ? 'shell' : 'watch', { kind: 'pod', cluster, name: f.pod, namespace: f.namespace, container: f.container, raw: f.target });
   return { exitCode: await joinRemote(ch, ctx, hub, f, mode) };
 }

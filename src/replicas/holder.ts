@@ -43,16 +43,21 @@ export function holderHandler(registry: SessionRegistry): RelayHandler {
       const s = registry.find(req.id);
       const own = s !== undefined && s.owner === req.user;
       // Watching another user's session was allowed by the front (policy `watch` + RBAC as the watcher).
-      if (!s || (req.op === 'attach' && !own)) {
+      const takes = req.op !== 'watch';
+      if (!s || (takes && !own)) {
         return Promise.resolve(refuse(new PodgateError('SESSION_NOT_FOUND', `no session "${req.id}" of yours on this bastion (ssh ${req.user}@bastion sessions lists them)`)));
       }
-      if (req.op === 'attach' && !s.resumable) {
+      if (takes && !s.resumable) {
         return Promise.resolve(refuse(new PodgateError('SESSION_NOT_RESUMABLE', `session ${s.id} cannot be re-attached (sessions.detachGraceSeconds is 0)`)));
+      }
+      // `resume: auto` never takes a session over from a client that came back meanwhile.
+      if (req.op === 'resume' && s.state !== 'detached') {
+        return Promise.resolve(refuse(new PodgateError('SESSION_NOT_FOUND', `session ${s.id} is no longer detached`)));
       }
       return Promise.resolve({
         ok: true,
         start: (term: RelayStream) => {
-          const h = req.op === 'attach' ? s.attach(peerOver(term, req)) : s.watch(peerOver(term, req), req.user);
+          const h = takes ? s.attach(peerOver(term, req)) : s.watch(peerOver(term, req), req.user);
           term.on('resize', (size: { cols: number; rows: number }) => h.resize(size));
           // The front's client went away (or the connection broke): detached again, as locally.
           term.on('finished', () => h.detach());

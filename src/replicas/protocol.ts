@@ -7,7 +7,8 @@
 import type { ErrorCode } from '../errors/index.ts';
 
 export interface AttachRequest {
-  op: 'attach' | 'watch';
+  /** `resume`: `sessions.resume: auto` on the front; an attach the holder grants only while the session is detached. */
+  op: 'attach' | 'watch' | 'resume';
   /** The podgate user who asked (authenticated by the requesting replica). */
   user: string;
   /** The session id. */
@@ -35,7 +36,7 @@ export function parseRequest(payload: Buffer): RelayRequest | null {
   if (typeof v !== 'object' || v === null) return null;
   const from = typeof v.from === 'string' && v.from.length <= 300 ? v.from : '';
   if (typeof v.user !== 'string' || !USER.test(v.user)) return null;
-  if ((v.op === 'attach' || v.op === 'watch') && typeof v.id === 'string' && ID.test(v.id) && dim(v.cols) && dim(v.rows)) {
+  if ((v.op === 'attach' || v.op === 'watch' || v.op === 'resume') && typeof v.id === 'string' && ID.test(v.id) && dim(v.cols) && dim(v.rows)) {
     return { op: v.op, user: v.user, id: v.id, cols: v.cols, rows: v.rows, from };
   }
   return null;

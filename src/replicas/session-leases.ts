@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { LeaseApi } from '../kube/index.ts';
 import type { Lease } from '../kube/leases.ts';
 import { emit } from '../events/emit.ts';
-import { ANNOTATION_CONTAINER, ANNOTATION_DETACHED_AT, ANNOTATION_NAMESPACE, ANNOTATION_POD, ANNOTATION_STARTED_AT, ANNOTATION_TARGET, ANNOTATION_USER, LABEL_SESSION, LABEL_USER, MANAGED_BY, labelValue, leaseName, microTime } from './lease-names.ts';
+import { ANNOTATION_CLUSTER, ANNOTATION_CONTAINER, ANNOTATION_DETACHED_AT, ANNOTATION_NAMESPACE, ANNOTATION_POD, ANNOTATION_STARTED_AT, ANNOTATION_TARGET, ANNOTATION_USER, LABEL_SESSION, LABEL_USER, MANAGED_BY, labelValue, leaseName, microTime } from './lease-names.ts';
 
 /** A crashed holder is noticed within this long, however long the detach grace. */
 const MAX_LEASE_SECONDS = 30;
@@ -24,6 +24,8 @@ interface SessionContainer {
 
 export interface DetachedSession extends SessionContainer {
   id: string;
+  /** The configured cluster (docs/clusters.md). */
+  cluster: string;
   user: string;
   /** The target as shown in `sessions` (e.g. `web-7d9f.prod+app`). */
   target: string;
@@ -34,6 +36,8 @@ export interface DetachedSession extends SessionContainer {
 
 export interface FoundSession extends SessionContainer {
   id: string;
+  /** The configured cluster; null on a Lease an older replica wrote (the default cluster then). */
+  cluster: string | null;
   holder: string;
   user: string;
   target: string;
@@ -91,7 +95,7 @@ export class SessionLeases {
       labels: { ...MANAGED_BY, [LABEL_USER]: labelValue(s.user), [LABEL_SESSION]: labelValue(s.id) },
       annotations: {
         [ANNOTATION_USER]: s.user, [ANNOTATION_TARGET]: s.target, [ANNOTATION_STARTED_AT]: s.startedAt, [ANNOTATION_DETACHED_AT]: new Date(now).toISOString(),
-        [ANNOTATION_NAMESPACE]: s.namespace, [ANNOTATION_POD]: s.pod, [ANNOTATION_CONTAINER]: s.container,
+        [ANNOTATION_NAMESPACE]: s.namespace, [ANNOTATION_POD]: s.pod, [ANNOTATION_CONTAINER]: s.container, [ANNOTATION_CLUSTER]: s.cluster,
       },
       holderIdentity: this.o.advertise,
       leaseDurationSeconds: duration,
@@ -158,6 +162,7 @@ export class SessionLeases {
       namespace: l.annotations?.[ANNOTATION_NAMESPACE] ?? '',
       pod: l.annotations?.[ANNOTATION_POD] ?? '',
       container: l.annotations?.[ANNOTATION_CONTAINER] ?? '',
+      cluster: l.annotations?.[ANNOTATION_CLUSTER] ?? null,
       stale,
       lease: l,
     };

@@ -19,9 +19,9 @@ export async function replicasFor(config: PodgateConfig, leaseApi: LeaseApi | un
   registry.observe({
     detached: (s) => {
       if (!s.resumable) return;
-      const { namespace, pod, container } = s.target;
+      const { cluster, namespace, pod, container } = s.target;
       hub.leases.publish({
-        id: s.id, user: s.owner, target: `${pod}.${namespace}+${container}`, namespace, pod, container,
+        id: s.id, user: s.owner, target: `${pod}.${namespace}+${container}`, cluster, namespace, pod, container,
         startedAt: s.startedAt.toISOString(), graceSeconds: config.sessions.detachGraceSeconds,
       });
     },
