@@ -62,8 +62,8 @@ describe('a session detached on one replica, resumed through another', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(screen(c.capture())).toBe(s.before);
     expect(await waitFor(() => logOf(s.holder, 'REPLICA_RELAY_ATTACH', s.id), 'the holder\'s audit line')).toMatchObject({ side: 'holder', user: 'alice', op: 'attach', result: 'accepted' });
-    // Attached again: the Lease is withdrawn.
-    await waitFor(async () => (await leaseOf(s.id)) === null, 'the Lease withdrawn');
+    // Attached again: the Lease says so (replaced, not deleted: the session is live).
+    await waitFor(async () => (await leaseOf(s.id))?.annotations?.['podgate.dev/state'] === 'attached', 'the Lease in state attached');
     c.type('echo LIVE-$((6*7))', true);
     await c.waitFor(/^LIVE-42$/m);
     c.resize(120, 35);
@@ -75,13 +75,13 @@ describe('a session detached on one replica, resumed through another', () => {
     expect(await waitFor(() => logOf(s.holder, 'SESSION_END', s.id), 'SESSION_END on the holder')).toMatchObject({ exitCode: 5, reason: 'exit' });
   }, 180_000);
 
-  it('a relayed client that drops leaves the session detached on its holder, published again; sessions on either replica lists it', async () => {
+  it('a relayed client that drops leaves the session detached on its holder, its Lease detached again; sessions on either replica lists it', async () => {
     const s = await detachedShell(a, 'AGAIN');
     const c = tmux(b, 'alice', ['attach', s.id], { cols: 100, rows: 30, tty: true });
     await c.waitFor(new RegExp(`${s.mark}-line-2`));
-    await waitFor(async () => (await leaseOf(s.id)) === null, 'the Lease withdrawn');
+    await waitFor(async () => (await leaseOf(s.id))?.annotations?.['podgate.dev/state'] === 'attached', 'the Lease in state attached');
     c.kill();
-    await waitFor(async () => (await leaseOf(s.id)) !== null, 'the Lease published again');
+    await waitFor(async () => (await leaseOf(s.id))?.annotations?.['podgate.dev/state'] === 'detached', 'the Lease in state detached again');
     for (const p of [a, b]) {
       const r = await ssh(p, 'alice', ['sessions']);
       expect(r.stdout.toString(), r.stderr).toMatch(new RegExp(`^${s.id}\\s+web-7d9f\\.default\\+app\\s+detached`, 'm'));

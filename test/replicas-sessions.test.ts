@@ -55,8 +55,8 @@ describe('sessions.resume: auto across replicas', () => {
     }
     expect(c, 'a login through HAProxy that landed on the other replica').toBeDefined();
     const t = c!;
-    await new Promise((r) => setTimeout(r, 300));
     // The redraw: exactly the screen the killed client had.
+    await waitFor(() => screen(t.capture()) === s.before, 'the redrawn screen', 5000).catch(() => undefined);
     expect(screen(t.capture())).toBe(s.before);
     expect(await waitFor(() => logOf(s.holder, 'REPLICA_RELAY_ATTACH', s.id), "the holder's audit line")).toMatchObject({ side: 'holder', user: 'alice', op: 'resume', result: 'accepted' });
     // No new session was started on the front for this login.
@@ -106,7 +106,86 @@ describe('sessions.resume: auto across replicas', () => {
     expect(fell[0]).toMatchObject({ user: 'alice', message: expect.stringContaining('etcd is on fire') as unknown });
     expect(fell[0]).not.toHaveProperty('sessionId');
   }, 60_000);
+});
 
+describe('live (attached) sessions across replicas', () => {
+  it("watch ID through the other replica on a colleague's running session: the screen, live output, joined/left lines; attach ID takes it over", async () => {
+    const known = idsLogged(pair, 'SESSION_START');
+    const owner = tmux(pair.lb, 'alice+web-7d9f', [], { cols: 100, rows: 30 });
+    owner.type('clear; echo BEFORE-$((1+1))', true);
+    await owner.waitFor(/^BEFORE-2$/m);
+    expect(owner.capture()).not.toMatch(/resumed/);
+    const { holder, id } = await newSession(pair, 'SESSION_START', known);
+    const front = other(holder);
+    // Published while attached: the state says so, and there is no detached-at.
+    const lease = await waitFor(async () => {
+      const l = await leaseOf(pair.kube, id);
+      return l?.annotations?.['podgate.dev/state'] === 'attached' ? l : null;
+    }, 'the Lease of the attached session');
+    expect(lease.annotations).not.toHaveProperty(['podgate.dev/detached-at']);
+    const listed = await ssh(front, 'alice', ['sessions']);
+    expect(listed.stdout.toString(), listed.stderr).toMatch(new RegExp(`^${id}\\s+web-7d9f\\.default\\+app\\s+attached\\s`, 'm'));
+
+    // The watcher through HAProxy, until it lands on the replica that does not hold the session.
+    let w: TmuxSession | undefined;
+    for (let i = 0; i < 4 && !w; i++) {
+      const t = tmux(pair.lb, 'wendy', ['watch', id], { cols: 100, rows: 30, tty: true });
+      await t.waitFor(/^BEFORE-2$/m);
+      if (front.logs().some((l) => l['code'] === 'REPLICA_RELAY_ATTACH' && l['side'] === 'front' && l['op'] === 'watch' && l['sessionId'] === id)) w = t;
+      else { t.keys('C-]'); await t.waitFor(/\[ssh exited 0\]/); }
+    }
+    expect(w, 'a watch through HAProxy that landed on the other replica').toBeDefined();
+    const watcher = w!;
+    await owner.waitFor(/podgate: wendy is watching this session/);
+    owner.type('echo LIVE-$((3*3))', true);
+    await watcher.waitFor(/^LIVE-9$/m);
+    // A watcher's keystrokes never reach the session.
+    watcher.type('echo NEVER-$((1+1))', true);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(owner.capture()).not.toMatch(/NEVER-2/);
+    watcher.keys('C-]');
+    await watcher.waitFor(/\[ssh exited 0\]/);
+    await owner.waitFor(/podgate: wendy stopped watching this session/);
+
+    // Refusals come from the front, as locally: bob may watch but not exec there; mallory may not watch.
+    const bob = await ssh(front, 'bob', ['watch', id], { tty: true });
+    expect(bob.code).toBe(255);
+    expect(bob.stdout.toString() + bob.stderr).toMatch(/^podgate: .*bob.*exec.*default/m);
+    const mallory = await ssh(front, 'mallory', ['watch', id], { tty: true });
+    expect(mallory.code).toBe(255);
+    expect(mallory.stderr).toMatch(/podgate: mallory may not watch other sessions/);
+    expect(front.logs().some((l) => l['code'] === 'REPLICA_RELAY_ATTACH' && (l['user'] === 'bob' || l['user'] === 'mallory'))).toBe(false);
+
+    // resume: auto only picks detached sessions: a new shell on the other replica, the owner undisturbed.
+    const fresh = await ssh(front, 'alice+web-7d9f', [], { tty: true, input: 'echo NEWSHELL-$((4+4)); exit 0\n', timeoutMs: 30_000 });
+    expect(fresh.stderr).not.toMatch(/resumed/);
+    expect(fresh.stdout.toString()).toMatch(/NEWSHELL-8/);
+    owner.type('echo STILL-$((5+5))', true);
+    await owner.waitFor(/^STILL-10$/m);
+
+    // attach ID from the other replica takes the running session over, as locally.
+    const taker = tmux(front, 'alice', ['attach', id], { cols: 100, rows: 30, tty: true });
+    await taker.waitFor(/^STILL-10$/m);
+    await owner.waitFor(/podgate: this session was attached from another connection/);
+    await owner.waitFor(/\[ssh exited 255\]/);
+    taker.type('echo TAKEN-$((6+6))', true);
+    await taker.waitFor(/^TAKEN-12$/m);
+    // The taker drops: detached, and so is its Lease; the listing on either replica says so.
+    taker.kill();
+    await waitFor(async () => (await leaseOf(pair.kube, id))?.annotations?.['podgate.dev/state'] === 'detached', 'the Lease in state detached');
+    for (const p of [pair.a, pair.b]) {
+      const r = await ssh(p, 'alice', ['sessions']);
+      expect(r.stdout.toString(), r.stderr).toMatch(new RegExp(`^${id}\\s+web-7d9f\\.default\\+app\\s+detached\\s`, 'm'));
+    }
+    // Back through the relay (resume: auto) and ended: the Lease goes.
+    const back = await ssh(front, 'alice+web-7d9f', [], { tty: true, input: 'exit 9\n', timeoutMs: 30_000 });
+    expect(back.stderr).toMatch(new RegExp(`podgate: resumed your session ${id}`));
+    expect(back.code).toBe(9);
+    await waitFor(async () => (await leaseOf(pair.kube, id)) === null, 'the Lease deleted at the end');
+  }, 180_000);
+});
+
+describe('last: a holder that stops', () => {
   it('a holder that is down never fails the login: a new shell, and REPLICA_RESUME_FALLBACK says why', async () => {
     const s = await markedShell(pair, pair.a, tmux, 'DOWN');
     expect(s.holder).toBe(pair.a);

@@ -357,7 +357,7 @@ export const EVENTS = {
     summary: 'An attach, watch or resume went through the relay: `side` front (this replica asked the holder) or holder (this replica holds the session).',
     fields: { side: f.str('`front` or `holder`'), peer: f.str('the other replica (advertise address)'), user: f.str('podgate user'), sessionId: f.str('session id'), op: f.str('`attach`, `watch` or `resume` (`sessions.resume: auto`)'), result: f.str('`accepted`, `ended`, or the error code') },
   },
-  REPLICA_LEASE_ERROR: { level: 'warn', summary: 'Publishing, renewing or removing the Lease of a detached session failed (the session stays reachable on this replica; other replicas may not find it).', fields: { op: f.str('`create`, `renew`, `delete` or `list`'), sessionId: f.opt(f.str('session id')), err: f.str('the error') } },
+  REPLICA_LEASE_ERROR: { level: 'warn', summary: 'Publishing, renewing, updating or removing the Lease of a live session failed (the session stays reachable on this replica; other replicas may not find it).', fields: { op: f.str('`create`, `renew`, `state` (attached/detached), `delete` or `list`'), sessionId: f.opt(f.str('session id')), err: f.str('the error') } },
   REPLICA_LEASE_STALE: { level: 'info', summary: 'A Lease whose holder stopped renewing it (a crashed replica) was found and removed.', fields: { sessionId: f.str('session id'), holder: f.str('the replica it named') } },
   // Sessions across replicas: resume, live sessions, linger (replicas2).
   REPLICA_RESUME_FALLBACK: {

@@ -11,14 +11,14 @@ import type { SessionChannel } from '../ssh/types.ts';
 import { age } from '../console/table.ts';
 import { findRemote, joinRemote } from './front.ts';
 
-/** `sessions` rows (ID TARGET STATE STARTED IDLE) of the user's sessions detached on other replicas. */
+/** `sessions` rows (ID TARGET STATE STARTED IDLE) of the user's sessions on other replicas (IDLE: since it detached). */
 export async function remoteSessionRows(ctx: ConsoleContext, now = Date.now()): Promise<string[][]> {
   const hub = ctx.replicas;
   if (!hub) return [];
   // The API is down: the local list is still worth showing.
   const found = await hub.leases.listForUser(ctx.user.name).catch(() => []);
   return found.filter((f) => f.holder !== hub.advertise && !f.stale).map((f) => [
-    f.id, f.target, 'detached', f.startedAt.replace(/\.\d+Z$/, 'Z'), f.detachedAt ? age(new Date(f.detachedAt), now) : '',
+    f.id, f.target, f.state, f.startedAt.replace(/\.\d+Z$/, 'Z'), f.state === 'detached' && f.detachedAt ? age(new Date(f.detachedAt), now) : '',
   ]);
 }
 

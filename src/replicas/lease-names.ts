@@ -17,6 +17,8 @@ export const ANNOTATION_POD = 'podgate.dev/pod';
 export const ANNOTATION_CONTAINER = 'podgate.dev/container';
 /** The configured cluster of the session's pod (absent on Leases of older replicas: the default cluster). */
 export const ANNOTATION_CLUSTER = 'podgate.dev/cluster';
+/** `attached` or `detached` (absent on Leases of older replicas, which published only detached sessions). */
+export const ANNOTATION_STATE = 'podgate.dev/state';
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const NAME_PART = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

@@ -24,11 +24,11 @@ export interface ResumeWhere {
   defaultCluster: string;
 }
 
-/** The newest fresh detached session of another replica on exactly `t`, if any. */
+/** The newest fresh detached session of another replica on exactly `t`, if any (never an attached one). */
 export function pickDetached(found: FoundSession[], t: LiveTarget, defaultCluster: string, self: string): FoundSession | undefined {
   let best: FoundSession | undefined;
   for (const f of found) {
-    if (f.stale || f.holder === self || !f.detachedAt) continue;
+    if (f.stale || f.holder === self || f.state !== 'detached' || !f.detachedAt) continue;
     if ((f.cluster ?? defaultCluster) !== t.cluster || f.namespace !== t.namespace || f.pod !== t.pod || f.container !== t.container) continue;
     if (!best || Date.parse(f.detachedAt) > Date.parse(best.detachedAt)) best = f;
   }

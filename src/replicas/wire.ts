@@ -1,8 +1,8 @@
 /**
  * Connects this replica's session registry to the others (docs/replicas.md): starts the hub when
  * `replicas` is configured, answers relayed attaches from the registry (holder.ts), and keeps
- * one Lease per detached session: published when a session detaches, withdrawn when a client
- * attaches again (here or through the relay) or the session ends.
+ * one Lease per live PTY session: created when it starts, its state replaced when it detaches or
+ * a client attaches again (here or through the relay), deleted when it ends.
  */
 import type { Logger } from 'pino';
 import type { PodgateConfig } from '../config/types.ts';
@@ -16,16 +16,18 @@ export async function replicasFor(config: PodgateConfig, leaseApi: LeaseApi | un
   if (!config.replicas) return undefined;
   if (!leaseApi) throw new PodgateError('CONFIG_INVALID', 'replicas: this podgate has no Kubernetes client for Leases');
   const hub = await startReplicas({ config: config.replicas, leaseApi, logger, handler: holderHandler(registry) });
+  // Every live PTY session is published (`watch ID` of an attached one from another replica);
+  // `resume: auto` and the listings read its state.
   registry.observe({
-    detached: (s) => {
-      if (!s.resumable) return;
+    added: (s) => {
       const { cluster, namespace, pod, container } = s.target;
       hub.leases.publish({
         id: s.id, user: s.owner, target: `${pod}.${namespace}+${container}`, cluster, namespace, pod, container,
-        startedAt: s.startedAt.toISOString(), graceSeconds: config.sessions.detachGraceSeconds,
+        startedAt: s.startedAt.toISOString(), graceSeconds: config.sessions.detachGraceSeconds, state: 'attached',
       });
     },
-    attached: (s) => hub.leases.withdraw(s.id),
+    detached: (s) => hub.leases.setState(s.id, 'detached'),
+    attached: (s) => hub.leases.setState(s.id, 'attached'),
     removed: (s) => hub.leases.withdraw(s.id),
   });
   return hub;
