@@ -368,6 +368,14 @@ export const EVENTS = {
       sessionId: f.opt(f.str('the session it tried to resume')), holder: f.opt(f.str('the replica holding it')),
     },
   },
+  REPLICA_LINGER_HANDOVER: {
+    level: 'info',
+    summary: 'Lingering processes of a dropped non-PTY session moved between replicas: `side` front (this replica adopted them for a new connection) or holder (this replica handed them over, unreaped).',
+    fields: {
+      side: f.str('`front` or `holder`'), peer: f.str('the other replica (advertise address)'), user: f.str('podgate user'), sessionId: f.str('the session whose processes moved'),
+      result: f.str('`accepted`, or the error code; front: `unknown` when the holder did not answer (they are held here too, and reaped by whichever grace ends first)'),
+    },
+  },
 } as const satisfies Record<string, EventSpec>;
 
 export type EventCode = keyof typeof EVENTS;

@@ -17,7 +17,7 @@ export async function remoteSessionRows(ctx: ConsoleContext, now = Date.now()): 
   if (!hub) return [];
   // The API is down: the local list is still worth showing.
   const found = await hub.leases.listForUser(ctx.user.name).catch(() => []);
-  return found.filter((f) => f.holder !== hub.advertise && !f.stale).map((f) => [
+  return found.filter((f) => f.holder !== hub.advertise && !f.stale && f.kind === 'pty').map((f) => [
     f.id, f.target, f.state, f.startedAt.replace(/\.\d+Z$/, 'Z'), f.state === 'detached' && f.detachedAt ? age(new Date(f.detachedAt), now) : '',
   ]);
 }

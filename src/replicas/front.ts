@@ -19,8 +19,8 @@ import type { FoundSession } from './session-leases.ts';
 /** The session `id` as another replica published it, or null when no replica did. */
 export async function findRemote(hub: ReplicaHub, id: string): Promise<FoundSession | null> {
   const f = await hub.leases.find(id);
-  // Our own Lease for a session our registry no longer has: it just ended.
-  if (!f || f.holder === hub.advertise) return null;
+  // Our own Lease for a session our registry no longer has: it just ended. Lingering processes have no terminal.
+  if (!f || f.holder === hub.advertise || f.kind !== 'pty') return null;
   if (f.stale) {
     await hub.leases.removeStale(f);
     throw new PodgateError('SESSION_LOST', undefined, { operatorMessage: `session ${id}: the Lease of holder ${f.holder} was not renewed since ${f.lease.renewTime ?? '?'}` });

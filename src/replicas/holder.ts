@@ -8,7 +8,9 @@
 import { PodgateError } from '../errors/index.ts';
 import type { SessionRegistry } from '../sessions/registry.ts';
 import type { AttachEnd, TerminalPeer } from '../sessions/types.ts';
-import type { AttachRequest } from './protocol.ts';
+import type { LingerPool } from '../sessions/linger.ts';
+import type { SessionReaper } from '../session/reaper-types.ts';
+import type { AdoptRequest, AttachRequest, RelayAnswer } from './protocol.ts';
 import type { AttachDecision, RelayHandler } from './relay-server.ts';
 import type { RelayEnd, RelayStream } from './relay-stream.ts';
 
@@ -37,8 +39,36 @@ function refuse(e: PodgateError): AttachDecision {
   return { ok: false, code: e.code, message: e.userMessage };
 }
 
-export function holderHandler(registry: SessionRegistry): RelayHandler {
+/** What a holder needs to hand lingering processes over: its pool and its reaper's journal. */
+export interface LingerHolder {
+  pool: LingerPool;
+  reaper: SessionReaper;
+}
+
+/**
+ * Another replica adopts the lingering processes of session `req.id` (it tracked them in its
+ * own journal first): they leave the pool and this journal without being reaped. If this
+ * journal cannot let go of them, they linger here again and the requester is refused.
+ */
+async function handOver(linger: LingerHolder | undefined, req: AdoptRequest): Promise<RelayAnswer> {
+  const held = linger?.pool.handOver(req.id, req.user);
+  if (!linger || !held) {
+    const e = new PodgateError('SESSION_NOT_FOUND', `no lingering processes of session "${req.id}" of yours on this replica`);
+    return { ok: false, code: e.code, message: e.userMessage };
+  }
+  try {
+    await linger.reaper.untrack(req.id);
+    return { ok: true };
+  } catch (err) {
+    linger.pool.hold(held.entry, null, held.graceSeconds);
+    const e = new PodgateError('INTERNAL', undefined, { operatorMessage: `untrack ${req.id}: ${(err as Error).message}` });
+    return { ok: false, code: e.code, message: e.userMessage };
+  }
+}
+
+export function holderHandler(registry: SessionRegistry, linger?: LingerHolder): RelayHandler {
   return {
+    adopt: (req) => handOver(linger, req),
     attach: (req) => {
       const s = registry.find(req.id);
       const own = s !== undefined && s.owner === req.user;

@@ -23,6 +23,13 @@ describe('relay requests, field by field', () => {
     expect(req('{')).toBeNull();
   });
 
+  it('adopt: user, id and from only (a terminal size makes it malformed)', () => {
+    expect(req({ op: 'adopt', user: 'alice', id: 'Ab12cd', from: 'x:1' })).toEqual({ op: 'adopt', user: 'alice', id: 'Ab12cd', from: 'x:1' });
+    expect(req({ op: 'adopt', user: 'alice', id: 'Ab12cd', cols: 80, rows: 24, from: '' })).toBeNull();
+    expect(req({ op: 'adopt', user: 'alice', id: '' })).toBeNull();
+    expect(req({ op: 'adopt', id: 'Ab12cd' })).toBeNull();
+  });
+
   it('a missing or oversized `from` is only an empty audit field', () => {
     expect(req({ ...ok, from: 'x'.repeat(301) })).toMatchObject({ from: '' });
     const { from: _f, ...rest } = ok;

@@ -5,7 +5,7 @@ import { pickDetached } from './resume-remote.ts';
 const t = { cluster: 'default', namespace: 'prod', pod: 'web', container: 'app' };
 const found = (id: string, over: Partial<FoundSession> = {}): FoundSession => ({
   id, holder: '10.0.0.2:7022', user: 'alice', target: 'web.prod+app', startedAt: '', detachedAt: '2026-12-04T18:00:00.000Z',
-  cluster: 'default', namespace: 'prod', pod: 'web', container: 'app', state: 'detached', stale: false, lease: { name: id, labels: {}, holderIdentity: '', leaseDurationSeconds: 30 }, ...over,
+  cluster: 'default', namespace: 'prod', pod: 'web', container: 'app', state: 'detached', kind: 'pty', stale: false, lease: { name: id, labels: {}, holderIdentity: '', leaseDurationSeconds: 30 }, ...over,
 });
 
 describe('pickDetached (resume: auto across replicas)', () => {
@@ -14,10 +14,10 @@ describe('pickDetached (resume: auto across replicas)', () => {
     expect(pickDetached(all, t, 'default', 'me:1')?.id).toBe('new');
   });
 
-  it('skips attached sessions, stale Leases, its own, other containers, pods, namespaces and clusters', () => {
+  it('skips attached sessions, lingering processes, stale Leases, its own, other containers, pods, namespaces and clusters', () => {
     const all = [
       found('stale', { stale: true }), found('mine', { holder: 'me:1' }), found('c', { container: 'side' }), found('p', { pod: 'db' }),
-      found('n', { namespace: 'dev' }), found('att', { state: 'attached', detachedAt: '' }), found('k', { cluster: 'edge' }), found('nodet', { detachedAt: '' }),
+      found('n', { namespace: 'dev' }), found('att', { state: 'attached', detachedAt: '' }), found('ide', { kind: 'linger' }), found('k', { cluster: 'edge' }), found('nodet', { detachedAt: '' }),
     ];
     expect(pickDetached(all, t, 'default', 'me:1')).toBeUndefined();
   });

@@ -24,12 +24,17 @@ export interface ResumeWhere {
   defaultCluster: string;
 }
 
+/** Whether `f` is in container `t` (a Lease without a cluster is in the default one). */
+export function inContainer(f: FoundSession, t: LiveTarget, defaultCluster: string): boolean {
+  return (f.cluster ?? defaultCluster) === t.cluster && f.namespace === t.namespace && f.pod === t.pod && f.container === t.container;
+}
+
 /** The newest fresh detached session of another replica on exactly `t`, if any (never an attached one). */
 export function pickDetached(found: FoundSession[], t: LiveTarget, defaultCluster: string, self: string): FoundSession | undefined {
   let best: FoundSession | undefined;
   for (const f of found) {
-    if (f.stale || f.holder === self || f.state !== 'detached' || !f.detachedAt) continue;
-    if ((f.cluster ?? defaultCluster) !== t.cluster || f.namespace !== t.namespace || f.pod !== t.pod || f.container !== t.container) continue;
+    if (f.stale || f.holder === self || f.kind !== 'pty' || f.state !== 'detached' || !f.detachedAt) continue;
+    if (!inContainer(f, t, defaultCluster)) continue;
     if (!best || Date.parse(f.detachedAt) > Date.parse(best.detachedAt)) best = f;
   }
   return best;

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { LeaseApi } from '../kube/index.ts';
 import type { Lease } from '../kube/leases.ts';
 import { emit } from '../events/emit.ts';
-import { ANNOTATION_CLUSTER, ANNOTATION_CONTAINER, ANNOTATION_STATE, ANNOTATION_DETACHED_AT, ANNOTATION_NAMESPACE, ANNOTATION_POD, ANNOTATION_STARTED_AT, ANNOTATION_TARGET, ANNOTATION_USER, LABEL_SESSION, LABEL_USER, MANAGED_BY, labelValue, leaseName, microTime } from './lease-names.ts';
+import { ANNOTATION_CLUSTER, ANNOTATION_CONTAINER, ANNOTATION_KIND, ANNOTATION_STATE, ANNOTATION_DETACHED_AT, ANNOTATION_NAMESPACE, ANNOTATION_POD, ANNOTATION_STARTED_AT, ANNOTATION_TARGET, ANNOTATION_USER, LABEL_SESSION, LABEL_USER, MANAGED_BY, labelValue, leaseName, microTime } from './lease-names.ts';
 
 /** A crashed holder is noticed within this long, however long the detach grace. */
 const MAX_LEASE_SECONDS = 30;
@@ -38,6 +38,8 @@ export interface PublishedSession extends SessionContainer {
   startedAt: string;
   graceSeconds: number;
   state: PublishedState;
+  /** `linger`: lingering processes of a dropped non-PTY session, not a terminal. */
+  kind?: 'linger';
 }
 
 export interface FoundSession extends SessionContainer {
@@ -52,6 +54,8 @@ export interface FoundSession extends SessionContainer {
   detachedAt: string;
   /** `detached` on a Lease an older replica wrote (they published only detached sessions). */
   state: PublishedState;
+  /** `pty`: a terminal session; `linger`: lingering processes another replica may adopt. */
+  kind: 'pty' | 'linger';
   stale: boolean;
   lease: Lease;
 }
@@ -112,6 +116,7 @@ export class SessionLeases {
       annotations: stateAnnotations({
         [ANNOTATION_USER]: s.user, [ANNOTATION_TARGET]: s.target, [ANNOTATION_STARTED_AT]: s.startedAt,
         [ANNOTATION_NAMESPACE]: s.namespace, [ANNOTATION_POD]: s.pod, [ANNOTATION_CONTAINER]: s.container, [ANNOTATION_CLUSTER]: s.cluster,
+        ...(s.kind ? { [ANNOTATION_KIND]: s.kind } : {}),
       }, s.state, now),
       holderIdentity: this.o.advertise,
       leaseDurationSeconds: duration,
@@ -181,6 +186,7 @@ export class SessionLeases {
       startedAt: l.annotations?.[ANNOTATION_STARTED_AT] ?? '',
       detachedAt: l.annotations?.[ANNOTATION_DETACHED_AT] ?? '',
       state: l.annotations?.[ANNOTATION_STATE] === 'attached' ? 'attached' : 'detached',
+      kind: l.annotations?.[ANNOTATION_KIND] === 'linger' ? 'linger' : 'pty',
       namespace: l.annotations?.[ANNOTATION_NAMESPACE] ?? '',
       pod: l.annotations?.[ANNOTATION_POD] ?? '',
       container: l.annotations?.[ANNOTATION_CONTAINER] ?? '',

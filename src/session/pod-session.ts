@@ -28,6 +28,7 @@ import { bridgeLive } from '../sessions/live-bridge.ts';
 import type { LiveSession } from '../sessions/live-session.ts';
 import { resumeChannel } from '../sessions/join.ts';
 import { resumeElsewhere } from '../replicas/resume-remote.ts';
+import { adoptElsewhere } from '../replicas/adopt-remote.ts';
 import type { AttachHandle } from '../sessions/types.ts';
 import type { EndReason, TerminateReason } from '../events/end-reasons.ts';
 
@@ -237,6 +238,13 @@ export class PodSession implements SessionHandler, ActiveSession {
     // Processes a dropped connection of this user left lingering here: this connection has them now.
     const where = { cluster: clusterCtx.cluster, namespace: resolved.namespace, pod: resolved.pod, container: resolved.container };
     userCtx.lingering?.adopt(userCtx.user.name, where, userCtx.connId, this.sessionId);
+    // And what lingers for this user there on other replicas (docs/replicas.md), beside the session.
+    if (userCtx.replicas && userCtx.lingering && this.#d.reaper && userCtx.config.sessions.detachGraceSeconds > 0) {
+      void adoptElsewhere(userCtx.replicas, this.#d.reaper, userCtx.lingering, {
+        connId: userCtx.connId, sessionId: this.sessionId, user: userCtx.user.name, identity: userCtx.identity, target: where,
+        defaultCluster: userCtx.clusters.defaultCluster.name, graceSeconds: userCtx.config.sessions.detachGraceSeconds, logger: log, closed: this.#gone.signal,
+      });
+    }
     this.#timers.start();
 
     let result: HandlerOutcome = { exitCode: null };
