@@ -58,6 +58,8 @@ describe('sessions.resume: auto across replicas', () => {
     // The redraw: exactly the screen the killed client had.
     await waitFor(() => screen(t.capture()) === s.before, 'the redrawn screen', 5000).catch(() => undefined);
     expect(screen(t.capture())).toBe(s.before);
+    // The one line came first (the redraw scrolled it into the terminal's scrollback).
+    expect(t.history()).toMatch(new RegExp(`^podgate: resumed your session ${s.id}, detached \\d+ s ago$`, 'm'));
     expect(await waitFor(() => logOf(s.holder, 'REPLICA_RELAY_ATTACH', s.id), "the holder's audit line")).toMatchObject({ side: 'holder', user: 'alice', op: 'resume', result: 'accepted' });
     // No new session was started on the front for this login.
     expect(other(s.holder).logs().some((l) => l['code'] === 'SESSION_START' && l['pty'] === true && !idsLogged(pair, 'SESSION_DETACH').has(String(l['sessionId'])))).toBe(false);
