@@ -9,6 +9,8 @@
  * out. A request for another user's processes is refused and the holder keeps them.
  */
 import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remoteAdopt } from '../src/replicas/relay-client.ts';
 import { waitListening } from './forward-helpers.ts';
@@ -31,6 +33,8 @@ afterAll(async () => {
 });
 
 const other = (p: Podgate): Podgate => (p === pair.a ? pair.b : pair.a);
+/** Whether `p`'s reaper journal tracks session `id` (a crash of `p` would reap its processes). */
+const journals = (p: Podgate, id: string): boolean => existsSync(join(p.dir, 'state', 'sessions', `${id}.json`));
 const logged = (p: Podgate, code: string, sessionId: string): Record<string, unknown> | undefined => p.logs().find((l) => l['code'] === code && l['sessionId'] === sessionId);
 
 describe('lingering processes across replicas', () => {
@@ -56,6 +60,7 @@ describe('lingering processes across replicas', () => {
     const refused = await remoteAdopt({ address: lease.holderIdentity, secret: Buffer.from(pair.secret), timeoutMs: 5000 }, { op: 'adopt', user: 'mallory', id: firstId, from: 'test' });
     expect(refused).toMatchObject({ outcome: 'refused', error: { code: 'SESSION_NOT_FOUND' } });
     expect(await leaseOf(pair.kube, firstId)).not.toBeNull();
+    expect(journals(holder, firstId)).toBe(true);
 
     // The reconnect: round robin sends it to the other replica.
     known = idsLogged(pair, 'SESSION_START');
@@ -73,6 +78,9 @@ describe('lingering processes across replicas', () => {
       .toMatchObject({ side: 'holder', result: 'accepted' });
     // Adopted for a connection: nothing lingers, so nothing is published.
     await waitFor(async () => (await leaseOf(pair.kube, firstId)) === null, 'the Lease withdrawn');
+    // The handover moved the journal entry: the adopter would reap them after a crash, the holder no longer.
+    expect(journals(adopter, firstId)).toBe(true);
+    expect(journals(holder, firstId)).toBe(false);
 
     // Past the holder's grace: it let go of them, so nobody reaped them; still answering.
     await new Promise((r) => setTimeout(r, (GRACE + 3) * 1000));
@@ -89,5 +97,6 @@ describe('lingering processes across replicas', () => {
     }
     await waitFor(async () => !(await serverRunning(pair.emu, podPort)), 'the server gone', 20_000);
     expect(logged(holder, 'REAP', firstId)).toBeUndefined();
+    await waitFor(() => !journals(adopter, firstId) && !journals(adopter, secondId), 'the journal entries gone after the reap');
   }, 180_000);
 });
