@@ -85,7 +85,7 @@ export async function startBastion(config: PodgateConfig, deps: BastionDeps): Pr
   const liveSessions = new SessionRegistry();
   const lingering = new LingerPool(logger);
   // Sessions across replicas: the relay listener and the session Leases (docs/replicas.md).
-  const replicas = await replicasFor(config, deps.leases, liveSessions, logger);
+  const replicas = await replicasFor(config, deps.leases, liveSessions, logger, deps.reaper ? { pool: lingering, reaper: deps.reaper } : undefined);
   const listen = deps.listen ?? mustParseListen(config.listen);
 
   // The browser terminal (src/web): its sessions are PodSessions in the same `active` set.

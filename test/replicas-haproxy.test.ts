@@ -7,68 +7,31 @@
  * input, output and resizes, and the exit status. Refusals: another user, a replica with a
  * different secret, a holder that is down, the stale Lease a crashed holder leaves.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator } from '../src/emulator/index.ts';
-import type { Emulator } from '../src/emulator/types.ts';
-import { createKubeApi, type KubeClient } from '../src/kube/index.ts';
 import { remoteAttach } from '../src/replicas/relay-client.ts';
-import { freePort, waitListening } from './forward-helpers.ts';
-import { startPodgate, type Podgate } from './helpers/podgate.ts';
+import type { Podgate } from './helpers/podgate.ts';
+import { detachedShell as markedShell, leaseOf as leaseIn, logOf, relayPort, screen, startReplicaPair, type ReplicaPair } from './helpers/replica-pair.ts';
 import { ssh, startTmux, waitFor, type SshEndpoint, type TmuxSession } from './helpers/ssh.ts';
 
 const GRACE = 20;
-let emu: Emulator;
-let work: string;
+let pair: ReplicaPair;
 let a: Podgate;
 let b: Podgate;
-let kube: KubeClient;
 let lb: SshEndpoint;
-let haproxy: ChildProcess | null = null;
-let haproxyErr = '';
-const secret = randomBytes(36).toString('base64');
+let secret: string;
 const tmuxes: TmuxSession[] = [];
-const extra: Podgate[] = [];
-
-function replicaConfig(secretFile: string): Record<string, unknown> {
-  return { sessions: { detachGraceSeconds: GRACE }, replicas: { listen: '127.0.0.1:0', secretFile, namespace: 'podgate', connectTimeoutMs: 3000 } };
-}
 
 beforeAll(async () => {
-  emu = await startEmulator({ fixture: 'test/fixtures/cluster.yaml', tls: true, control: true });
-  work = mkdtempSync(join(tmpdir(), 'podgate-replicas-'));
-  writeFileSync(join(work, 'secret'), `${secret}\n`, { mode: 0o600 });
-  a = await startPodgate({ emulator: emu, configPatch: replicaConfig(join(work, 'secret')) });
-  b = await startPodgate({ emulator: emu, configPatch: replicaConfig(join(work, 'secret')), sameKeysAs: a });
-  emu.writeKubeconfig(join(work, 'kc'), { token: 'podgate-token' });
-  kube = createKubeApi({ kubeconfig: join(work, 'kc'), requestTimeoutMs: 10_000 });
-  const port = await freePort();
-  const cfg = join(work, 'haproxy.cfg');
-  writeFileSync(cfg, [
-    'global', '  maxconn 200',
-    'defaults', '  mode tcp', '  timeout connect 5s', '  timeout client 120s', '  timeout server 120s',
-    'frontend ssh', `  bind 127.0.0.1:${port}`, '  default_backend replicas',
-    'backend replicas', '  balance roundrobin', `  server a 127.0.0.1:${a.port}`, `  server b 127.0.0.1:${b.port}`, '',
-  ].join('\n'));
-  haproxy = spawn('/usr/sbin/haproxy', ['-db', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
-  haproxy.stderr!.on('data', (d: Buffer) => { haproxyErr += d.toString(); });
-  await waitListening(port).catch((e: Error) => { throw new Error(`${e.message}; haproxy said: ${haproxyErr}`); });
-  lb = { port, keyFor: (u) => a.keyFor(u) };
+  pair = await startReplicaPair({ sessions: { detachGraceSeconds: GRACE } });
+  ({ a, b, lb, secret } = pair);
 }, 120_000);
 
 afterAll(async () => {
   for (const t of tmuxes) t.kill();
-  haproxy?.kill('SIGTERM');
-  kube?.close();
-  for (const p of extra) await p.stop();
-  await b?.stop();
-  await a?.stop();
-  await emu?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await pair?.close();
 });
 
 function tmux(ep: SshEndpoint, user: string, args: string[] = [], opts: { cols?: number; rows?: number; tty?: boolean } = {}): TmuxSession {
@@ -77,39 +40,10 @@ function tmux(ep: SshEndpoint, user: string, args: string[] = [], opts: { cols?:
   return t;
 }
 
-const screen = (pane: string): string => pane.split('\n').map((l) => l.trimEnd()).join('\n').trimEnd();
-const relayPort = (p: Podgate): number => Number(p.logs().find((l) => l['code'] === 'REPLICA_RELAY_LISTENING')?.['port']);
 const other = (p: Podgate): Podgate => (p === a ? b : a);
-const logOf = (p: Podgate, code: string, sessionId: string): Record<string, unknown> | undefined => p.logs().find((l) => l['code'] === code && l['sessionId'] === sessionId);
-
-/** The replica whose log has a SESSION_DETACH not in `known`, and that session's id. */
-async function detached(known: Set<string>): Promise<{ holder: Podgate; id: string }> {
-  return waitFor(() => {
-    for (const p of [a, b]) {
-      const l = p.logs().find((x) => x['code'] === 'SESSION_DETACH' && !known.has(String(x['sessionId'])));
-      if (l) return { holder: p, id: String(l['sessionId']) };
-    }
-    return undefined;
-  }, 'a detached session', 20_000);
-}
-
-const allDetaches = (): Set<string> => new Set([a, b].flatMap((p) => p.logs().filter((l) => l['code'] === 'SESSION_DETACH').map((l) => String(l['sessionId']))));
-const leaseOf = (id: string) => kube.getLease('podgate', `podgate-session-${id.toLowerCase()}`);
-
+const leaseOf = (id: string) => leaseIn(pair.kube, id);
 /** Starts a shell through `ep`, marks its screen, kills the client: the detached session. */
-async function detachedShell(ep: SshEndpoint, tag: string): Promise<{ holder: Podgate; id: string; before: string; mark: string }> {
-  const known = allDetaches();
-  const t = tmux(ep, 'alice+web-7d9f', [], { cols: 100, rows: 30 });
-  const mark = `${tag}-${randomBytes(3).toString('hex')}`;
-  t.type(`clear; printf '%s-line-%d\\n' ${mark} 1 ${mark} 2; echo READY-$((40+2))`, true);
-  await t.waitFor(/READY-42/);
-  await new Promise((r) => setTimeout(r, 300));
-  const before = screen(t.capture());
-  t.kill();
-  const d = await detached(known);
-  await waitFor(async () => (await leaseOf(d.id))?.holderIdentity === `127.0.0.1:${relayPort(d.holder)}`, `the Lease of ${d.id}`);
-  return { ...d, before, mark };
-}
+const detachedShell = (ep: SshEndpoint, tag: string) => markedShell(pair, ep, tmux, tag);
 
 describe('a session detached on one replica, resumed through another', () => {
   it('attach ID through HAProxy on the other replica: the screen as it was, then live I/O, resizes and the exit status', async () => {
@@ -128,8 +62,8 @@ describe('a session detached on one replica, resumed through another', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(screen(c.capture())).toBe(s.before);
     expect(await waitFor(() => logOf(s.holder, 'REPLICA_RELAY_ATTACH', s.id), 'the holder\'s audit line')).toMatchObject({ side: 'holder', user: 'alice', op: 'attach', result: 'accepted' });
-    // Attached again: the Lease is withdrawn.
-    await waitFor(async () => (await leaseOf(s.id)) === null, 'the Lease withdrawn');
+    // Attached again: the Lease says so (replaced, not deleted: the session is live).
+    await waitFor(async () => (await leaseOf(s.id))?.annotations?.['podgate.dev/state'] === 'attached', 'the Lease in state attached');
     c.type('echo LIVE-$((6*7))', true);
     await c.waitFor(/^LIVE-42$/m);
     c.resize(120, 35);
@@ -141,13 +75,13 @@ describe('a session detached on one replica, resumed through another', () => {
     expect(await waitFor(() => logOf(s.holder, 'SESSION_END', s.id), 'SESSION_END on the holder')).toMatchObject({ exitCode: 5, reason: 'exit' });
   }, 180_000);
 
-  it('a relayed client that drops leaves the session detached on its holder, published again; sessions on either replica lists it', async () => {
+  it('a relayed client that drops leaves the session detached on its holder, its Lease detached again; sessions on either replica lists it', async () => {
     const s = await detachedShell(a, 'AGAIN');
     const c = tmux(b, 'alice', ['attach', s.id], { cols: 100, rows: 30, tty: true });
     await c.waitFor(new RegExp(`${s.mark}-line-2`));
-    await waitFor(async () => (await leaseOf(s.id)) === null, 'the Lease withdrawn');
+    await waitFor(async () => (await leaseOf(s.id))?.annotations?.['podgate.dev/state'] === 'attached', 'the Lease in state attached');
     c.kill();
-    await waitFor(async () => (await leaseOf(s.id)) !== null, 'the Lease published again');
+    await waitFor(async () => (await leaseOf(s.id))?.annotations?.['podgate.dev/state'] === 'detached', 'the Lease in state detached again');
     for (const p of [a, b]) {
       const r = await ssh(p, 'alice', ['sessions']);
       expect(r.stdout.toString(), r.stderr).toMatch(new RegExp(`^${s.id}\\s+web-7d9f\\.default\\+app\\s+detached`, 'm'));
@@ -198,9 +132,8 @@ describe('a session detached on one replica, resumed through another', () => {
   }, 120_000);
 
   it('a replica with another secret cannot reach the holder: a clear podgate error, and the holder logs the refusal', async () => {
-    writeFileSync(join(work, 'other-secret'), randomBytes(36).toString('base64'));
-    const c = await startPodgate({ emulator: emu, configPatch: replicaConfig(join(work, 'other-secret')), sameKeysAs: a });
-    extra.push(c);
+    writeFileSync(join(pair.work, 'other-secret'), randomBytes(36).toString('base64'));
+    const c = await pair.startReplica(join(pair.work, 'other-secret'));
     const s = await detachedShell(a, 'SECRET');
     const r = await ssh(c, 'alice', ['attach', s.id], { tty: true });
     expect(r.code).toBe(255);

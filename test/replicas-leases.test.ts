@@ -43,9 +43,9 @@ const until = async <T>(f: () => Promise<T>, ok: (v: T) => boolean): Promise<T> 
 describe('session leases', () => {
   it('publishes a detached session as a Lease, renews it, finds it by id and by user, and withdraws it', async () => {
     const a = new SessionLeases({ api: kube, namespace: 'podgate', advertise: '10.0.0.1:7022', logger });
-    a.publish({ id: 'Ab12cd', user: 'alice', target: 'web-7d9f.prod+app', namespace: 'prod', pod: 'web-7d9f', container: 'app', startedAt: '2026-12-04T15:00:00.000Z', graceSeconds: 3 });
+    a.publish({ id: 'Ab12cd', user: 'alice', target: 'web-7d9f.prod+app', cluster: 'default', namespace: 'prod', pod: 'web-7d9f', container: 'app', startedAt: '2026-12-04T15:00:00.000Z', graceSeconds: 3, state: 'detached' });
     const found = await until(() => a.find('Ab12cd'), (f) => f !== null);
-    expect(found).toMatchObject({ id: 'Ab12cd', holder: '10.0.0.1:7022', user: 'alice', target: 'web-7d9f.prod+app', namespace: 'prod', pod: 'web-7d9f', container: 'app', startedAt: '2026-12-04T15:00:00.000Z', stale: false });
+    expect(found).toMatchObject({ id: 'Ab12cd', holder: '10.0.0.1:7022', user: 'alice', target: 'web-7d9f.prod+app', cluster: 'default', namespace: 'prod', pod: 'web-7d9f', container: 'app', startedAt: '2026-12-04T15:00:00.000Z', stale: false });
     expect(found?.lease).toMatchObject({ name: 'podgate-session-ab12cd', leaseDurationSeconds: 3, labels: { 'podgate.dev/user': 'alice', 'app.kubernetes.io/managed-by': 'podgate' } });
     // Renewed every second (a third of 3 s): the renewTime moves on.
     const renewed = await until(() => a.find('Ab12cd'), (f) => f !== null && f.lease.renewTime !== found?.lease.renewTime);
@@ -57,10 +57,34 @@ describe('session leases', () => {
     expect(lines.filter((l) => l.code === 'REPLICA_LEASE_ERROR')).toEqual([]);
   });
 
+  it('a live session: created attached, its state replaced on detach and attach (detached-at only while detached), deleted at the end', async () => {
+    const a = new SessionLeases({ api: kube, namespace: 'podgate', advertise: '10.0.0.5:7022', logger });
+    const path = '/apis/coordination.k8s.io/v1/namespaces/podgate/leases';
+    const writes = async (): Promise<string[]> => (await emu.requests())
+      .filter((r) => r.method !== 'GET' && (r.path === path || r.path === `${path}/podgate-session-live1`)).map((r) => r.method);
+    const before = (await writes()).length;
+    a.publish({ id: 'live1', user: 'alice', target: 'web-7d9f.prod+app', cluster: 'default', namespace: 'prod', pod: 'web-7d9f', container: 'app', startedAt: '', graceSeconds: 30, state: 'attached' });
+    // Changes right after the publish queue behind its create, in order.
+    a.setState('live1', 'detached');
+    a.setState('live1', 'attached');
+    a.setState('live1', 'attached');
+    const attached = await until(() => a.find('live1'), (f) => f !== null && f.lease.annotations?.['podgate.dev/state'] === 'attached' && (f.lease.resourceVersion ?? '') !== '');
+    expect(attached).toMatchObject({ state: 'attached', detachedAt: '' });
+    expect(attached?.lease.annotations).not.toHaveProperty(['podgate.dev/detached-at']);
+    a.setState('live1', 'detached');
+    const detached = await until(() => a.find('live1'), (f) => f?.state === 'detached');
+    expect(detached?.detachedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    a.withdraw('live1');
+    expect(await until(() => a.find('live1'), (f) => f === null)).toBeNull();
+    // One create, a replace per state change (a repeated state writes nothing), one delete; no renewal within 10 s.
+    expect((await writes()).slice(before)).toEqual(['POST', 'PUT', 'PUT', 'PUT', 'DELETE']);
+    expect(lines.filter((l) => l.code === 'REPLICA_LEASE_ERROR')).toEqual([]);
+  });
+
   it('a holder that stops renewing leaves a stale Lease, which the finder removes; a restart sweeps its own', async () => {
     const crashed = new SessionLeases({ api: kube, namespace: 'podgate', advertise: '10.0.0.2:7022', logger });
-    crashed.publish({ id: 'zz9', user: 'alice', target: 'tiny.prod', namespace: 'prod', pod: 'tiny', container: 'sh', startedAt: '', graceSeconds: 60 });
-    crashed.publish({ id: 'zz8', user: 'alice', target: 'tiny.prod', namespace: 'prod', pod: 'tiny', container: 'sh', startedAt: '', graceSeconds: 60 });
+    crashed.publish({ id: 'zz9', user: 'alice', target: 'tiny.prod', cluster: 'default', namespace: 'prod', pod: 'tiny', container: 'sh', startedAt: '', graceSeconds: 60, state: 'detached' });
+    crashed.publish({ id: 'zz8', user: 'alice', target: 'tiny.prod', cluster: 'default', namespace: 'prod', pod: 'tiny', container: 'sh', startedAt: '', graceSeconds: 60, state: 'detached' });
     await until(() => crashed.find('zz8'), (f) => f !== null);
     // What a later replica sees 31 s on: renewTime + 30 s (the cap) has passed.
     const later = new SessionLeases({ api: kube, namespace: 'podgate', advertise: '10.0.0.3:7022', logger, now: () => Date.now() + 31_000 });
@@ -74,5 +98,17 @@ describe('session leases', () => {
     await restarted.sweepOwn();
     expect(await restarted.find('zz8')).toBeNull();
     await crashed.close();
+  });
+
+  it("a Lease an older replica wrote (no cluster annotation) reads as the default cluster's (cluster null)", async () => {
+    const old = await kube.createLease('podgate', {
+      name: 'podgate-session-old1', labels: { 'app.kubernetes.io/managed-by': 'podgate', 'podgate.dev/user': 'alice', 'podgate.dev/session': 'old1' },
+      annotations: { 'podgate.dev/user': 'alice', 'podgate.dev/namespace': 'prod', 'podgate.dev/pod': 'tiny', 'podgate.dev/container': 'sh', 'podgate.dev/detached-at': new Date().toISOString() },
+      holderIdentity: '10.0.0.9:7022', leaseDurationSeconds: 30, renewTime: new Date().toISOString().replace('Z', '000Z'),
+    });
+    expect(old.status).toBe('ok');
+    const r = new SessionLeases({ api: kube, namespace: 'podgate', advertise: '10.0.0.4:7022', logger });
+    expect(await r.find('old1')).toMatchObject({ id: 'old1', cluster: null, pod: 'tiny', stale: false });
+    await kube.deleteLease('podgate', 'podgate-session-old1');
   });
 });

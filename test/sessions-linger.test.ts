@@ -5,14 +5,14 @@
  * finds the server still answering through -D, and keeps it past the first grace (adoption);
  * with nobody back, it is reaped when the grace runs out.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../src/emulator/index.ts';
 import type { Emulator } from '../src/emulator/types.ts';
 import { startPodgate, type Podgate } from './helpers/podgate.ts';
-import { runClient, sshArgs, waitFor } from './helpers/ssh.ts';
-import { freePort, waitListening } from './forward-helpers.ts';
+import { waitFor } from './helpers/ssh.ts';
+import { waitListening } from './forward-helpers.ts';
+import { ANSWER, fetchVia, ideConnect as connectIde, installScript, serverRunning as runningIn, type Ide } from './helpers/ide.ts';
 
 const GRACE = 12;
 let emu: Emulator;
@@ -30,47 +30,8 @@ afterAll(async () => {
   await emu?.close();
 });
 
-interface Ide {
-  child: ChildProcess;
-  socks: number;
-  out: () => string;
-}
-
-/** `ssh -T -D SOCKS alice+web-7d9f bash` with `script` on stdin; stdin stays open, like VS Code's. */
-async function ideConnect(script: string[]): Promise<Ide> {
-  const socks = await freePort();
-  const child = spawn('/usr/bin/ssh', sshArgs(pg, 'alice+web-7d9f', ['bash'], { extraArgs: ['-T', '-D', `127.0.0.1:${socks}`] }), { stdio: ['pipe', 'pipe', 'pipe'] });
-  clients.push(child);
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => { out += c; });
-  child.stderr.on('data', () => undefined);
-  child.stdin.on('error', () => undefined);
-  child.stdin.write([...script, ''].join('\n'));
-  return { child, socks, out: () => out };
-}
-
-/**
- * The install script: start the server unless it already answers, then report its port. It
- * writes nothing (the debian pods share the host's filesystem): it serves /etc, and the test reads
- * /etc/os-release through it (the same file as the test host's).
- */
-function installScript(podPort: number): string[] {
-  return [
-    `if ! (echo > /dev/tcp/127.0.0.1/${podPort}) 2>/dev/null; then`,
-    `  busybox httpd -f -p 127.0.0.1:${podPort} -h /etc &`,
-    `  for i in $(seq 100); do (echo > /dev/tcp/127.0.0.1/${podPort}) 2>/dev/null && break; sleep 0.1; done`,
-    '  echo "started=yes"',
-    'fi',
-    `echo "listeningOn==${podPort}=="`,
-  ];
-}
-
-const fetchVia = (socks: number, podPort: number) =>
-  runClient('curl', ['-sS', '--max-time', '20', '--socks5-hostname', `127.0.0.1:${socks}`, `http://127.0.0.1:${podPort}/os-release`]);
-const ANSWER = readFileSync('/etc/os-release', 'utf8');
-
-const serverRunning = (podPort: number): Promise<boolean> =>
-  emu.processes('default', 'web-7d9f', 'app').then((ps) => ps.some((p) => p.args.includes(`httpd -f -p 127.0.0.1:${podPort}`)));
+const ideConnect = (script: string[]): Promise<Ide> => connectIde(pg, script, clients);
+const serverRunning = (podPort: number): Promise<boolean> => runningIn(emu, podPort);
 
 function lastBashSessionId(): string {
   const start = pg.logs().filter((l) => l['code'] === 'SESSION_START' && l['command'] === 'bash' && l['pty'] === false);

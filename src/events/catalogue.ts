@@ -354,11 +354,28 @@ export const EVENTS = {
   REPLICA_RELAY_REFUSED: { level: 'warn', summary: 'A relay connection was refused before any request was served: failed authentication (wrong secret), a malformed hello or request, a timeout, or the pending/connection limits.', fields: { source: f.str('peer address'), reason: f.str('why') } },
   REPLICA_RELAY_ATTACH: {
     level: 'info',
-    summary: 'An attach or watch went through the relay: `side` front (this replica asked the holder) or holder (this replica holds the session).',
-    fields: { side: f.str('`front` or `holder`'), peer: f.str('the other replica (advertise address)'), user: f.str('podgate user'), sessionId: f.str('session id'), op: f.str('`attach` or `watch`'), result: f.str('`accepted`, `ended`, or the error code') },
+    summary: 'An attach, watch or resume went through the relay: `side` front (this replica asked the holder) or holder (this replica holds the session).',
+    fields: { side: f.str('`front` or `holder`'), peer: f.str('the other replica (advertise address)'), user: f.str('podgate user'), sessionId: f.str('session id'), op: f.str('`attach`, `watch` or `resume` (`sessions.resume: auto`)'), result: f.str('`accepted`, `ended`, or the error code') },
   },
-  REPLICA_LEASE_ERROR: { level: 'warn', summary: 'Publishing, renewing or removing the Lease of a detached session failed (the session stays reachable on this replica; other replicas may not find it).', fields: { op: f.str('`create`, `renew`, `delete` or `list`'), sessionId: f.opt(f.str('session id')), err: f.str('the error') } },
+  REPLICA_LEASE_ERROR: { level: 'warn', summary: 'Publishing, renewing, updating or removing the Lease of a live session failed (the session stays reachable on this replica; other replicas may not find it).', fields: { op: f.str('`create`, `renew`, `state` (attached/detached), `delete` or `list`'), sessionId: f.opt(f.str('session id')), err: f.str('the error') } },
   REPLICA_LEASE_STALE: { level: 'info', summary: 'A Lease whose holder stopped renewing it (a crashed replica) was found and removed.', fields: { sessionId: f.str('session id'), holder: f.str('the replica it named') } },
+  // Sessions across replicas: resume, live sessions, linger (replicas2).
+  REPLICA_RESUME_FALLBACK: {
+    level: 'warn',
+    summary: '`sessions.resume: auto` could not look up the other replicas\' sessions or reach the holder of the one it picked: a new shell was started instead.',
+    fields: {
+      ...conn, user: f.str('podgate user'), errorCode: f.str('error registry code'), message: f.str('operator text'),
+      sessionId: f.opt(f.str('the session it tried to resume')), holder: f.opt(f.str('the replica holding it')),
+    },
+  },
+  REPLICA_LINGER_HANDOVER: {
+    level: 'info',
+    summary: 'Lingering processes of a dropped non-PTY session moved between replicas: `side` front (this replica adopted them for a new connection) or holder (this replica handed them over, unreaped).',
+    fields: {
+      side: f.str('`front` or `holder`'), peer: f.str('the other replica (advertise address)'), user: f.str('podgate user'), sessionId: f.str('the session whose processes moved'),
+      result: f.str('`accepted`, or the error code; front: `unknown` when the holder did not answer (they are held here too, and reaped by whichever grace ends first)'),
+    },
+  },
 } as const satisfies Record<string, EventSpec>;
 
 export type EventCode = keyof typeof EVENTS;

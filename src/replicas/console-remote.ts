@@ -6,19 +6,19 @@
  */
 import { decisionError, mayDo } from '../policy/index.ts';
 import type { ConsoleContext, HandlerOutcome } from '../session/extensions.ts';
-import { authorizeTarget } from '../policy/index.ts';
+import { authorizeInCluster } from '../clusters/choose.ts';
 import type { SessionChannel } from '../ssh/types.ts';
 import { age } from '../console/table.ts';
 import { findRemote, joinRemote } from './front.ts';
 
-/** `sessions` rows (ID TARGET STATE STARTED IDLE) of the user's sessions detached on other replicas. */
+/** `sessions` rows (ID TARGET STATE STARTED IDLE) of the user's sessions on other replicas (IDLE: since it detached). */
 export async function remoteSessionRows(ctx: ConsoleContext, now = Date.now()): Promise<string[][]> {
   const hub = ctx.replicas;
   if (!hub) return [];
   // The API is down: the local list is still worth showing.
   const found = await hub.leases.listForUser(ctx.user.name).catch(() => []);
-  return found.filter((f) => f.holder !== hub.advertise && !f.stale).map((f) => [
-    f.id, f.target, 'detached', f.startedAt.replace(/\.\d+Z$/, 'Z'), f.detachedAt ? age(new Date(f.detachedAt), now) : '',
+  return found.filter((f) => f.holder !== hub.advertise && !f.stale && f.kind === 'pty').map((f) => [
+    f.id, f.target, f.state, f.startedAt.replace(/\.\d+Z$/, 'Z'), f.state === 'detached' && f.detachedAt ? age(new Date(f.detachedAt), now) : '',
   ]);
 }
 
@@ -34,6 +34,8 @@ export async function joinElsewhere(ch: SessionChannel, ctx: ConsoleContext, id:
     const refused = decisionError(mayDo(ctx.user, 'watch'));
     if (refused) throw refused;
   }
-  await authorizeTarget(ctx, own ? 'shell' : 'watch', { kind: 'pod', name: f.pod, namespace: f.namespace, container: f.container, raw: f.target });
+  // In the session's own cluster (a Lease of an older replica has none: the default one).
+  const cluster = f.cluster ?? ctx.clusters.defaultCluster.name;
+  await authorizeInCluster(ctx, own ? 'shell' : 'watch', { kind: 'pod', cluster, name: f.pod, namespace: f.namespace, container: f.container, raw: f.target });
   return { exitCode: await joinRemote(ch, ctx, hub, f, mode) };
 }

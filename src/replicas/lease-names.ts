@@ -15,6 +15,12 @@ export const ANNOTATION_STARTED_AT = 'podgate.dev/started-at';
 export const ANNOTATION_NAMESPACE = 'podgate.dev/namespace';
 export const ANNOTATION_POD = 'podgate.dev/pod';
 export const ANNOTATION_CONTAINER = 'podgate.dev/container';
+/** The configured cluster of the session's pod (absent on Leases of older replicas: the default cluster). */
+export const ANNOTATION_CLUSTER = 'podgate.dev/cluster';
+/** `attached` or `detached` (absent on Leases of older replicas, which published only detached sessions). */
+export const ANNOTATION_STATE = 'podgate.dev/state';
+/** `linger`: the lingering processes of a dropped non-PTY session (absent: a PTY session). */
+export const ANNOTATION_KIND = 'podgate.dev/kind';
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const NAME_PART = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

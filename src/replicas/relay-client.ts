@@ -8,7 +8,7 @@ import net from 'node:net';
 import type { SecureChannel } from './channel.ts';
 import { MessageType } from './channel.ts';
 import { connectPeer } from './peer.ts';
-import type { RelayAnswer, RelayRequest } from './protocol.ts';
+import type { AdoptRequest, RelayAnswer, RelayRequest } from './protocol.ts';
 import { RelayStream } from './relay-stream.ts';
 import { PodgateError, type ErrorCode } from '../errors/index.ts';
 import { ERROR_CODES } from '../errors/codes.ts';
@@ -48,7 +48,11 @@ function connect(t: RelayTarget): Promise<SecureChannel> {
 
 /** Sends the request and waits for the answer; the channel stays open for an attach. */
 async function ask(t: RelayTarget, req: RelayRequest): Promise<{ ch: SecureChannel; answer: RelayAnswer }> {
-  const ch = await connect(t);
+  return askOn(await connect(t), t, req);
+}
+
+/** The request on an authenticated channel, and its answer. */
+function askOn(ch: SecureChannel, t: RelayTarget, req: RelayRequest): Promise<{ ch: SecureChannel; answer: RelayAnswer }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { ch.destroy(); reject(unreachable(t.address, 'no answer in time')); }, t.timeoutMs);
     const onClose = (err: Error | undefined): void => { clearTimeout(timer); reject(unreachable(t.address, err?.message ?? 'closed before answering')); };
@@ -75,4 +79,27 @@ export async function remoteAttach(t: RelayTarget, req: RelayRequest): Promise<R
   const { ch, answer } = await ask(t, req);
   if (!answer.ok) { ch.end(); throw refusal(answer); }
   return new RelayStream(ch);
+}
+
+/**
+ * How a handover of lingering processes went: `refused` and `unreached` (the request was never
+ * sent) leave them with the holder; `unknown` (sent, no answer) may have moved them.
+ */
+export type AdoptResult = { outcome: 'ok' } | { outcome: 'refused' | 'unreached' | 'unknown'; error: PodgateError };
+
+/** Asks the holder to hand the lingering processes of session `req.id` over to this replica. */
+export async function remoteAdopt(t: RelayTarget, req: AdoptRequest): Promise<AdoptResult> {
+  let ch: SecureChannel;
+  try {
+    ch = await connect(t);
+  } catch (err) {
+    return { outcome: 'unreached', error: err as PodgateError };
+  }
+  try {
+    const { answer } = await askOn(ch, t, req);
+    ch.end();
+    return answer.ok ? { outcome: 'ok' } : { outcome: 'refused', error: refusal(answer) };
+  } catch (err) {
+    return { outcome: 'unknown', error: err as PodgateError };
+  }
 }

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { SecureChannel } from './channel.ts';
 import { MessageType } from './channel.ts';
 import { acceptPeer } from './peer.ts';
-import { parseRequest, type AttachRequest, type RelayAnswer } from './protocol.ts';
+import { parseRequest, type AdoptRequest, type AttachRequest, type RelayAnswer } from './protocol.ts';
 import { RelayStream } from './relay-stream.ts';
 import { emit } from '../events/emit.ts';
 import { toPodgateError, type ErrorCode } from '../errors/index.ts';
@@ -22,6 +22,8 @@ export type AttachDecision = { ok: false; code: ErrorCode; message: string } | {
 export interface RelayHandler {
   /** Checks as a local attach would; `start` is called once the acceptance was sent. */
   attach(req: AttachRequest): Promise<AttachDecision>;
+  /** Hands lingering processes over to the requester (they leave this replica's pool and journal unreaped). */
+  adopt(req: AdoptRequest): Promise<RelayAnswer>;
 }
 
 export interface RelayServerOptions {
@@ -55,6 +57,14 @@ export async function startRelayServer(o: RelayServerOptions): Promise<RelayServ
       clearTimeout(timer);
       const req = type === MessageType.request ? parseRequest(payload) : null;
       if (!req) { emit(o.logger, { code: 'REPLICA_RELAY_REFUSED', source, reason: 'malformed request' }); ch.destroy(); return; }
+      const answerWith = (a: RelayAnswer): void => { ch.send(MessageType.answer, a); ch.end(); };
+      if (req.op === 'adopt') {
+        o.handler.adopt(req).then((a) => {
+          emit(o.logger, { code: 'REPLICA_LINGER_HANDOVER', side: 'holder', peer: req.from || source, user: req.user, sessionId: req.id, result: a.ok ? 'accepted' : a.code });
+          answerWith(a);
+        }, (err: unknown) => { const e = toPodgateError(err); answerWith({ ok: false, code: e.code, message: e.userMessage }); });
+        return;
+      }
       o.handler.attach(req).then((d) => {
         emit(o.logger, { code: 'REPLICA_RELAY_ATTACH', side: 'holder', peer: req.from || source, user: req.user, sessionId: req.id, op: req.op, result: d.ok ? 'accepted' : d.code });
         if (!d.ok) { ch.send(MessageType.answer, { ok: false, code: d.code, message: d.message } satisfies RelayAnswer); ch.end(); return; }

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TerminalSize } from '../kube/types.ts';
 import type { AttachRequest } from './protocol.ts';
-import { remoteAttach } from './relay-client.ts';
+import { remoteAdopt, remoteAttach } from './relay-client.ts';
 import type { RelayStream } from './relay-stream.ts';
 import { startRelayServer, type RelayHandler, type RelayServer } from './relay-server.ts';
 
@@ -19,6 +19,8 @@ function fakeHolder(): { handler: RelayHandler; calls: AttachRequest[]; sizes: T
   const sizes: TerminalSize[] = [];
   const terms: RelayStream[] = [];
   const handler: RelayHandler = {
+    // Lingering processes of alice's session L1; `hang` never answers.
+    adopt: (req) => (req.id === 'hang' ? new Promise(() => undefined) : Promise.resolve(req.id === 'L1' && req.user === 'alice' ? { ok: true } : { ok: false, code: 'SESSION_NOT_FOUND', message: 'none' })),
     attach: (req) => {
       calls.push(req);
       if (req.id !== 's1') return Promise.resolve({ ok: false, code: 'POD_NOT_FOUND', message: `no session ${req.id}` });
@@ -190,5 +192,16 @@ describe('relay between replicas', () => {
     const port = (probe.address() as AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
     await expect(remoteAttach({ address: `127.0.0.1:${port}`, secret: SECRET, timeoutMs: 2000 }, { op: 'attach', user: 'alice', id: 's1', cols: 80, rows: 24, from: '' })).rejects.toMatchObject({ code: 'REPLICA_UNREACHABLE' });
+  });
+
+  it('adopt: accepted, refused, unreached (never sent) and unknown (sent, no answer) are told apart; the holder audits it', async () => {
+    const h = await holder();
+    const t = { address: h.address, secret: SECRET, timeoutMs: 1000 };
+    expect(await remoteAdopt(t, { op: 'adopt', user: 'alice', id: 'L1', from: 'front:1' })).toEqual({ outcome: 'ok' });
+    expect(await remoteAdopt(t, { op: 'adopt', user: 'mallory', id: 'L1', from: 'front:1' })).toMatchObject({ outcome: 'refused', error: { code: 'SESSION_NOT_FOUND' } });
+    expect(await remoteAdopt(t, { op: 'adopt', user: 'alice', id: 'hang', from: 'front:1' })).toMatchObject({ outcome: 'unknown', error: { code: 'REPLICA_UNREACHABLE' } });
+    expect(await remoteAdopt({ ...t, secret: randomBytes(32) }, { op: 'adopt', user: 'alice', id: 'L1', from: '' })).toMatchObject({ outcome: 'unreached' });
+    await until(() => h.lines.filter((l) => l.code === 'REPLICA_LINGER_HANDOVER').length === 2, 'the audit lines');
+    expect(h.lines.filter((l) => l.code === 'REPLICA_LINGER_HANDOVER').map((l) => [l.user, l.result])).toEqual([['alice', 'accepted'], ['mallory', 'SESSION_NOT_FOUND']]);
   });
 });

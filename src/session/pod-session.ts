@@ -27,6 +27,8 @@ import { emit } from '../events/emit.ts';
 import { bridgeLive } from '../sessions/live-bridge.ts';
 import type { LiveSession } from '../sessions/live-session.ts';
 import { resumeChannel } from '../sessions/join.ts';
+import { resumeElsewhere } from '../replicas/resume-remote.ts';
+import { adoptElsewhere } from '../replicas/adopt-remote.ts';
 import type { AttachHandle } from '../sessions/types.ts';
 import type { EndReason, TerminateReason } from '../events/end-reasons.ts';
 
@@ -199,14 +201,23 @@ export class PodSession implements SessionHandler, ActiveSession {
     // The client left, or a shutdown/timeout ended the session, while the target resolved.
     if (this.#closed || this.#endReason) return { exitCode: null };
     // `sessions.resume: auto`: a login shell with a PTY resumes the newest detached session.
-    const resumable = start.type === 'shell' && handler === null && this.#pty !== null && userCtx.config.sessions.resume === 'auto'
-      ? userCtx.liveSessions?.newestDetached(userCtx.user.name, { ...resolved, cluster: clusterCtx.cluster }) : undefined;
+    const wantsResume = start.type === 'shell' && handler === null && this.#pty !== null && userCtx.config.sessions.resume === 'auto';
+    const liveTarget = { ...resolved, cluster: clusterCtx.cluster };
+    const resumable = wantsResume ? userCtx.liveSessions?.newestDetached(userCtx.user.name, liveTarget) : undefined;
     if (resumable && this.#pty) {
       const exitCode = await resumeChannel(ch, resumable, this.#pty, { log, connId: userCtx.connId, user: userCtx.user.name, via: 'resume' }, (h) => {
         this.#handle = h;
         if (this.#closed) h.detach();
       });
       return { exitCode };
+    }
+    // None here: one detached on another replica (docs/replicas.md); a failure there starts a new shell.
+    if (wantsResume && userCtx.replicas) {
+      const remote = await resumeElsewhere(ch, {
+        user: userCtx.user, logger: log, pty: this.#pty, onResize: (l) => this.#resizeListeners.push(l), closed: this.#gone.signal,
+      }, userCtx.replicas, { connId: userCtx.connId, target: liveTarget, defaultCluster: userCtx.clusters.defaultCluster.name });
+      if (remote) return remote;
+      if (this.#closed || this.#endReason) return { exitCode: null };
     }
     const ctx = this.sessionContext(resolved, clusterCtx);
     const started = performance.now();
@@ -227,6 +238,13 @@ export class PodSession implements SessionHandler, ActiveSession {
     // Processes a dropped connection of this user left lingering here: this connection has them now.
     const where = { cluster: clusterCtx.cluster, namespace: resolved.namespace, pod: resolved.pod, container: resolved.container };
     userCtx.lingering?.adopt(userCtx.user.name, where, userCtx.connId, this.sessionId);
+    // And what lingers for this user there on other replicas (docs/replicas.md), beside the session.
+    if (userCtx.replicas && userCtx.lingering && this.#d.reaper && userCtx.config.sessions.detachGraceSeconds > 0) {
+      void adoptElsewhere(userCtx.replicas, this.#d.reaper, userCtx.lingering, {
+        connId: userCtx.connId, sessionId: this.sessionId, user: userCtx.user.name, identity: userCtx.identity, target: where,
+        defaultCluster: userCtx.clusters.defaultCluster.name, graceSeconds: userCtx.config.sessions.detachGraceSeconds, logger: log, closed: this.#gone.signal,
+      });
+    }
     this.#timers.start();
 
     let result: HandlerOutcome = { exitCode: null };

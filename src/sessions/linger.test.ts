@@ -56,4 +56,36 @@ describe('LingerPool', () => {
     vi.advanceTimersByTime(60_000);
     expect(reaped).toHaveLength(3);
   });
+
+  it('hands lingering processes over to another replica without reaping them (only the owner\'s, only while lingering); the observer hears it', () => {
+    const reaped: string[] = [];
+    const heard: string[] = [];
+    const p = new LingerPool(log);
+    p.observe({ lingering: (e, g) => heard.push(`linger:${e.sessionId}:${g}`), settled: (id) => heard.push(`settled:${id}`) });
+    p.linger(entry('s1', reaped), 10);
+    p.linger(entry('s2', reaped), 10);
+    expect(p.handOver('s1', 'bob')).toBeNull();
+    expect(p.handOver('s1', 'alice')).toMatchObject({ entry: { sessionId: 's1' }, graceSeconds: 10 });
+    expect(p.handOver('s1', 'alice')).toBeNull();
+    // Adopted here: no longer lingering, so not handed over.
+    p.adopt('alice', target, 'conn-1', 'new');
+    expect(p.handOver('s2', 'alice')).toBeNull();
+    vi.advanceTimersByTime(20_000);
+    expect(reaped).toEqual([]);
+    expect(heard).toEqual(['linger:s1:10', 'linger:s2:10', 'settled:s1', 'settled:s2']);
+  });
+
+  it('holds processes handed over for a connection, then lingers them when it closes (or at once without one)', () => {
+    const reaped: string[] = [];
+    const p = new LingerPool(log);
+    p.hold(entry('h1', reaped), 'conn-2', 5);
+    p.hold(entry('h2', reaped), null, 5);
+    vi.advanceTimersByTime(6_000);
+    expect(reaped).toEqual(['h2:detach-expired']);
+    p.release('conn-2');
+    vi.advanceTimersByTime(4_900);
+    expect(reaped).toEqual(['h2:detach-expired']);
+    vi.advanceTimersByTime(200);
+    expect(reaped).toEqual(['h2:detach-expired', 'h1:detach-expired']);
+  });
 });

@@ -6,6 +6,8 @@
  * reaped while somebody is back. When that connection closes they linger again; when a grace
  * runs out with nobody back they are reaped exactly as a session's processes always are. The
  * reaper's journal keeps them until then, so a crash still reaps them on the next start.
+ * Across replicas, lingering processes are published and another replica can take them over
+ * (`handOver` here, `hold` there; src/replicas/adopt-remote.ts).
  */
 import type { Logger } from 'pino';
 import { emit } from '../events/emit.ts';
@@ -27,15 +29,27 @@ interface Held {
   graceMs: number;
 }
 
+/** Who hears that processes linger (adoptable) and that they stopped lingering (sessions across replicas: src/replicas). */
+export interface LingerObserver {
+  lingering(entry: LingerEntry, graceSeconds: number): void;
+  /** Adopted here, handed over, or reaped. */
+  settled(sessionId: string): void;
+}
+
 const keyOf = (user: string, t: LiveTarget): string => JSON.stringify([user, t.cluster, t.namespace, t.pod, t.container]);
 
 export class LingerPool {
   readonly #held = new Map<string, Held>();
   readonly #log: Logger;
+  readonly #observers: LingerObserver[] = [];
   #closed = false;
 
   constructor(log: Logger) {
     this.#log = log;
+  }
+
+  observe(o: LingerObserver): void {
+    this.#observers.push(o);
   }
 
   /** The session's client went away: its processes linger for `graceSeconds`. */
@@ -62,6 +76,7 @@ export class LingerPool {
       h.timer = null;
       h.connId = connId;
       adopted.push(h.entry.sessionId);
+      for (const o of this.#observers) o.settled(h.entry.sessionId);
     }
     if (adopted.length === 0) return;
     emit(this.#log, { code: 'PROCESSES_ADOPTED', connId, sessionId, adopted, user, ...target }, 'lingering processes adopted');
@@ -76,19 +91,49 @@ export class LingerPool {
     }
   }
 
+  /**
+   * Another replica adopts `sessionId`'s lingering processes (src/replicas): they leave this
+   * pool without being reaped. Null unless they linger here (not adopted) and are `user`'s.
+   */
+  handOver(sessionId: string, user: string): { entry: LingerEntry; graceSeconds: number } | null {
+    const h = this.#held.get(sessionId);
+    if (!h || h.timer === null || h.entry.user !== user) return null;
+    clearTimeout(h.timer);
+    this.#held.delete(sessionId);
+    for (const o of this.#observers) o.settled(sessionId);
+    return { entry: h.entry, graceSeconds: h.graceMs / 1000 };
+  }
+
+  /**
+   * Processes handed over from another replica: held for connection `connId` as if adopted
+   * here (`connId` null: the connection is gone already, so they linger).
+   */
+  hold(entry: LingerEntry, connId: string | null, graceSeconds: number): void {
+    if (this.#closed) {
+      void entry.reap('shutdown');
+      return;
+    }
+    const h: Held = { entry, timer: null, connId, graceMs: graceSeconds * 1000 };
+    this.#held.set(entry.sessionId, h);
+    if (connId === null) this.arm(h);
+  }
+
   /** Shutdown: reaps everything held, lingering or adopted, and refuses to hold more. */
   async reapAll(): Promise<void> {
     this.#closed = true;
     const all = [...this.#held.values()];
     this.#held.clear();
+    for (const h of all) for (const o of this.#observers) o.settled(h.entry.sessionId);
     for (const h of all) if (h.timer) clearTimeout(h.timer);
     await Promise.all(all.map((h) => h.entry.reap('shutdown')));
   }
 
   private arm(h: Held): void {
+    for (const o of this.#observers) o.lingering(h.entry, h.graceMs / 1000);
     h.timer = setTimeout(() => {
       if (this.#held.get(h.entry.sessionId) !== h) return;
       this.#held.delete(h.entry.sessionId);
+      for (const o of this.#observers) o.settled(h.entry.sessionId);
       const e = h.entry;
       emit(this.#log, { code: 'SESSION_GRACE_EXPIRED', sessionId: e.sessionId, user: e.user, ...e.target, kind: 'linger' }, 'lingering processes expired');
       void e.reap('detach-expired');

@@ -8,8 +8,10 @@ import type { LiveSessionView, LiveTarget } from './types.ts';
 /** Shortest id prefix `attach` accepts for one of the user's own sessions. */
 const MIN_PREFIX = 6;
 
-/** Who hears that a session detached, was attached again, or ended (sessions across replicas: src/replicas). */
+/** Who hears that a session started, detached, was attached again, or ended (sessions across replicas: src/replicas). */
 export interface RegistryObserver {
+  /** A new session; its first client is attaching. */
+  added(s: LiveSessionView): void;
   detached(s: LiveSessionView): void;
   attached(s: LiveSessionView): void;
   removed(s: LiveSessionView): void;
@@ -21,6 +23,7 @@ export class SessionRegistry {
 
   add(s: LiveSessionView): void {
     this.#byId.set(s.id, s);
+    for (const o of this.#observers) o.added(s);
   }
 
   remove(id: string): void {

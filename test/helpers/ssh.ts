@@ -121,6 +121,8 @@ export interface TmuxSession {
   keys(...keys: string[]): void;
   /** The visible pane text. */
   capture(): string;
+  /** The pane's scrollback and visible text (what scrolled off the top, e.g. before a redraw). */
+  history(): string;
   /** Polls the pane until `re` matches; returns the pane text. */
   waitFor(re: RegExp, timeoutMs?: number): Promise<string>;
   resize(cols: number, rows: number): void;
@@ -148,6 +150,9 @@ export function startTmux(ep: SshEndpoint, sshUser: string, args: string[] = [],
     },
     capture() {
       return tmux('capture-pane', '-p', '-t', 't');
+    },
+    history() {
+      return tmux('capture-pane', '-p', '-S', '-', '-t', 't');
     },
     async waitFor(re, timeoutMs = 20_000) {
       let text = '';
