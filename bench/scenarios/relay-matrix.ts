@@ -135,17 +135,23 @@ export async function relayMatrix(env: BenchEnv, ctx: BenchContext): Promise<Sce
         }
         await transfer(t, 0);
         if (life === 1) await transfer(floorTarget, sizes[0] * 2 ** 20);
+        // What podgate spends outside the measured sessions (idle collections, timers).
+        const lifeCpu0 = cpuSecondsFine(pg.pid);
+        const idle0 = idleCollections(gcFile);
+        let measured = 0;
         for (const cell of all) {
           source.configure(cell.shape);
           const byMib: Record<number, number> = {};
           for (let r = 0; r < runs; r++) {
             (trueCpu[cell.key] ??= []).push(await cpuOf(pg.pid, async () => (await transfer(t, 0)).ok));
+            measured += trueCpu[cell.key].at(-1)!;
             for (const mib of sizes) {
               let ms = 0;
               const mc0 = markCompacts(gcFile);
               const ig0 = idleCollections(gcFile);
               const cpu = await cpuOf(pg.pid, async () => { const x = await transfer(t, mib * 2 ** 20); ms = x.ms; return x.ok; });
               byMib[mib] = cpu;
+              measured += cpu;
               samples.push({ cell: cell.key, target: 'podgate', mib, lifetime: life, cpu: cpu / (mib / 1024), mbps: mib * 2 ** 20 / 1e3 / ms, markCompacts: markCompacts(gcFile) - mc0, idleGcs: idleCollections(gcFile) - ig0 });
             }
             if (sizes.length > 1) {
@@ -162,6 +168,8 @@ export async function relayMatrix(env: BenchEnv, ctx: BenchContext): Promise<Sce
           const last = samples.filter((s) => s.cell === cell.key && s.lifetime === life);
           ctx.log(`  life ${life} ${cell.key} (${source.lastCipher()}): ${last.map((s) => `${s.target}@${s.mib}M ${s.cpu.toFixed(2)} CPU-s/GiB ${s.mbps.toFixed(0)} MB/s${s.markCompacts !== undefined ? ` ${s.markCompacts} MC${s.idleGcs ? ` (${s.idleGcs} idle GC)` : ''}` : ''}`).join(', ')}; true ${trueCpu[cell.key].at(-1)!.toFixed(3)} s`);
         }
+        const outside = cpuSecondsFine(pg.pid) - lifeCpu0 - measured;
+        ctx.log(`  life ${life}: podgate CPU outside the measured sessions ${outside.toFixed(3)} s (idle collections: ${idleCollections(gcFile) - idle0})`);
       } finally {
         await pg.stop();
         // The GC trace (with podgate's log lines between) stays for a look at what ran when.

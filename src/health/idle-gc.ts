@@ -6,8 +6,8 @@
  * objects (TLS records, SSH packets, SFTP buffers) stay in RSS indefinitely: measured at
  * +101 MiB of `external` memory a minute after the hostile bench, with 0 sessions left.
  *
- * Only when podgate is quiet: the event loop's utilisation is sampled every `sampleMs` (1 s), and
- * once it has stayed under `maxUtilization` in every sample for `quietMs` (5 s), and external
+ * Only when podgate is quiet: the event loop's utilisation is sampled every `sampleMs` (250 ms), and
+ * once it has stayed under `maxUtilization` in every sample for `quietMs` (2 s), and external
  * plus heap memory grew more than `growthBytes` since the lowest point seen, one major GC runs.
  * Before it collects, it looks once more for 100 ms, and only a loop that stayed nearly still
  * (under 2 %) is collected: a transfer that began just before a sample's end barely shows in it.
@@ -16,6 +16,13 @@
  * for idle, so a synchronous mark-compact landed in the middle of it (the relay matrix counted
  * one in about every third 256 MiB transfer). An idle process collects at most once per
  * `intervalMs` (10 s), only after growth, and less and less often while what it finds is live.
+ *
+ * Collecting in the pauses between sessions also takes the work off the next ones: each
+ * session leaves some of its buffers in the old generation (promoted while in flight), and
+ * once their bytes are 64 MB past the last mark-compact V8 starts one itself ("external
+ * memory pressure"), in the middle of whatever transfer runs then; with a quiet time of 2 s the
+ * idle collection comes first whenever sessions pause (in the relay matrix, while the floor and
+ * kubectl take their turn in each cell).
  */
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
@@ -74,7 +81,7 @@ export function startIdleGc(opts: IdleGcOptions = {}): IdleGc {
   const growth = opts.growthBytes ?? 32 * 1024 * 1024;
   const maxUtil = opts.maxUtilization ?? 0.2;
   const intervalMs = opts.intervalMs ?? 10_000;
-  const quietMs = opts.quietMs ?? 5000;
+  const quietMs = opts.quietMs ?? 2000;
   let floor = used();
   let elu = performance.eventLoopUtilization();
   let quietSince = performance.now();
@@ -82,7 +89,7 @@ export function startIdleGc(opts: IdleGcOptions = {}): IdleGc {
   // repeated every interval: the wait doubles, up to 32 intervals.
   let backoff = 1;
   let notBefore = quietSince + intervalMs;
-  const confirmMs = Math.min(100, opts.sampleMs ?? 1000);
+  const confirmMs = Math.min(100, opts.sampleMs ?? 250);
   let confirm: NodeJS.Timeout | null = null;
   const timer = setInterval(() => {
     const sample = performance.eventLoopUtilization();
@@ -119,7 +126,7 @@ export function startIdleGc(opts: IdleGcOptions = {}): IdleGc {
       opts.onCollect?.(start - after);
     }, confirmMs);
     confirm.unref();
-  }, opts.sampleMs ?? 1000);
+  }, opts.sampleMs ?? 250);
   timer.unref();
   return {
     settle: () => {
