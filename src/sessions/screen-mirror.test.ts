@@ -52,6 +52,37 @@ describe('ScreenMirror', () => {
     m.dispose();
   });
 
+  it('keeps exactly scrollbackLines lines across compressed blocks, wrapped lines joined', async () => {
+    // 255 lines, then one that wraps over 4 rows: its first row fills a block of 256 lines and
+    // its continuation rows must still join it (the block is sealed only at the next line).
+    let out = '';
+    for (let i = 0; i < 255; i++) out += `a${i}\r\n`;
+    out += `${'W'.repeat(30)}\x1b[31m${'R'.repeat(40)}\x1b[0m\r\n`;
+    for (let i = 0; i < 3000; i++) out += `b${i}\r\n`;
+    out += '$ ';
+
+    const m = new ScreenMirror({ cols: 20, rows: 5, scrollbackLines: 1000 });
+    const orig = new Terminal({ cols: 20, rows: 5, scrollback: 20_000, allowProposedApi: true });
+    m.write(Buffer.from(out));
+    await write(orig, out);
+    const copy = await replay(m, 20, 5);
+    expect(rows(copy)).toEqual(rows(orig));
+    expect(m.scrollbackLength).toBe(1000);
+    // b2996..b2999 and the prompt are on the screen; the 1000 lines above end at b2995.
+    expect(copy.buffer.active.getLine(0)!.translateToString(true)).toBe('b1996');
+    m.dispose();
+
+    const big = new ScreenMirror({ cols: 20, rows: 5, scrollbackLines: 10_000 });
+    big.write(Buffer.from(out));
+    expect(big.scrollbackLength).toBe(0); // nothing parsed yet
+    const wide = await replay(big, 80, 5);
+    expect(big.scrollbackLength).toBe(255 + 1 + 2996);
+    const text = (y: number) => wide.buffer.active.getLine(y)!.translateToString(true);
+    expect([text(254), text(255), text(256)]).toEqual(['a254', `${'W'.repeat(30)}${'R'.repeat(40)}`, 'b0']);
+    expect(wide.buffer.active.getLine(255)!.getCell(30)!.getFgColor()).toBe(1);
+    big.dispose();
+  });
+
   it('a flood faster than parsing keeps only its tail, and the screen is rebuilt from it', async () => {
     const m = new ScreenMirror({ cols: 80, rows: 24, scrollbackLines: 10_000 });
     const orig = new Terminal({ cols: 80, rows: 24, scrollback: 10, allowProposedApi: true });

@@ -3,7 +3,8 @@
  * xterm.js terminal (`@xterm/headless`), so that a client attaching later gets the screen
  * redrawn (`@xterm/addon-serialize`) instead of a replay of everything the session printed.
  * The scrollback is not kept in xterm.js (12 bytes a cell) but as one string per line, with its
- * colours (line-ansi.ts), in a ring of `scrollbackLines`; `clear` (ED 3) empties it.
+ * colours (line-ansi.ts), the newest `scrollbackLines` of them, older ones compressed in blocks
+ * (scrollback-store.ts); `clear` (ED 3) empties it.
  *
  * The mirror never slows the session. When output comes faster than xterm.js parses it (more
  * than 256 KiB queued: `cat` of a big file), the mirror stops parsing and keeps only the raw
@@ -15,6 +16,7 @@
 import headless from '@xterm/headless';
 import serialize from '@xterm/addon-serialize';
 import { lineToAnsi } from './line-ansi.ts';
+import { ScrollbackStore } from './scrollback-store.ts';
 
 // Both packages are CommonJS: their classes come from the default export.
 const { Terminal } = headless;
@@ -50,10 +52,8 @@ export class ScreenMirror {
   #disposed = false;
   /** A window size not applied yet (see resize). */
   #wanted: { cols: number; rows: number } | null = null;
-  /** The scrollback: a ring of `#max` lines as text with SGR attributes, oldest at `#head`. */
-  readonly #lines: string[] = [];
-  #head = 0;
-  readonly #max: number;
+  /** The scrollback: the newest `scrollbackLines` lines as text with SGR attributes. */
+  readonly #lines: ScrollbackStore;
   readonly #cell;
   /** In a flood: the raw tail (oldest first), not yet parsed. */
   #flood: Buffer[] | null = null;
@@ -63,13 +63,13 @@ export class ScreenMirror {
   #resyncing: Promise<void> | null = null;
 
   constructor(opts: MirrorOptions) {
-    this.#max = opts.scrollbackLines;
+    this.#lines = new ScrollbackStore(opts.scrollbackLines);
     // One line of xterm.js scrollback: enough for onScroll to show the line that just left.
     this.#term = new Terminal({ cols: clamp(opts.cols, MAX_COLS), rows: clamp(opts.rows, MAX_ROWS), scrollback: 1, allowProposedApi: true });
     this.#serializer = new SerializeAddon();
     this.#term.loadAddon(this.#serializer);
     this.#cell = this.#term.buffer.normal.getNullCell();
-    this.#term.onScroll(() => this.keepScrolledLine());
+    if (opts.scrollbackLines > 0) this.#term.onScroll(() => this.keepScrolledLine());
     // `clear` sends ED 3 (erase saved lines): the kept scrollback goes too.
     this.#term.parser.registerCsiHandler({ final: 'J' }, (params) => {
       if (params[0] === 3) this.clearScrollback();
@@ -130,10 +130,9 @@ export class ScreenMirror {
     this.applySize();
     while (this.#flood !== null) await this.resync();
     await new Promise<void>((r) => this.#term.write('', r));
-    const n = this.#lines.length;
-    let kept = '';
-    for (let i = 0; i < n; i++) kept += `${this.#lines[(this.#head + i) % n]}\r\n`;
-    return kept + this.#serializer.serialize({ scrollback: 0 });
+    const kept = this.#lines.lines();
+    const above = kept.length === 0 ? '' : `${kept.join('\r\n')}\r\n`;
+    return above + this.#serializer.serialize({ scrollback: 0 });
   }
 
   private feed(chunk: Buffer): void {
@@ -182,25 +181,16 @@ export class ScreenMirror {
   /** The line that just scrolled off the top of the normal screen joins the kept scrollback. */
   private keepScrolledLine(): void {
     const buf = this.#term.buffer.active;
-    if (buf !== this.#term.buffer.normal || this.#max === 0 || buf.baseY < 1) return;
+    if (buf !== this.#term.buffer.normal || buf.baseY < 1) return;
     const line = buf.getLine(buf.baseY - 1);
     if (!line) return;
     const text = lineToAnsi(line, this.#cell);
-    const n = this.#lines.length;
-    const last = n === 0 ? -1 : (this.#head + n - 1) % n;
-    if (line.isWrapped && last >= 0 && this.#lines[last].length + text.length <= MAX_ENTRY_CHARS) {
-      this.#lines[last] = [this.#lines[last], text].join(''); // a wrapped line stays one (flat) line
-    } else if (n < this.#max) {
-      this.#lines.push(text);
-    } else {
-      this.#lines[this.#head] = text;
-      this.#head = (this.#head + 1) % n;
-    }
+    // A wrapped line stays one line (up to MAX_ENTRY_CHARS, then it is cut into entries).
+    if (!line.isWrapped || !this.#lines.extendLast(text, MAX_ENTRY_CHARS)) this.#lines.push(text);
   }
 
   private clearScrollback(): void {
-    this.#lines.length = 0;
-    this.#head = 0;
+    this.#lines.clear();
   }
 
   dispose(): void {
