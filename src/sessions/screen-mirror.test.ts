@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import headless from '@xterm/headless';
 import { describe, expect, it } from 'vitest';
 import { ScreenMirror } from './screen-mirror.ts';
@@ -103,6 +105,37 @@ describe('ScreenMirror', () => {
     const again = await replay(m, 80, 24);
     expect(rows(again).slice(-3).map((l) => l.trimEnd())).toEqual(['$ echo after', 'after', '$']);
     m.dispose();
+  });
+
+  it('after a flood and its rebuild a mirror holds about 300 KiB, not the flood or a parse buffer sized to it', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const used = (): number => {
+      gc();
+      gc();
+      const u = process.memoryUsage();
+      return u.heapUsed + u.external;
+    };
+    let out = '';
+    for (let i = 0; i < 20_000; i++) out += `line ${i}: the quick brown \x1b[1;32mfox\x1b[0m jumps over the lazy dog 0123456789\r\n`;
+    const all = Buffer.from(out);
+    const flood = async (): Promise<ScreenMirror> => {
+      const m = new ScreenMirror({ cols: 80, rows: 24, scrollbackLines: 10_000 });
+      // 64 KiB writes without pacing: the mirror keeps a 1 MiB tail and rebuilds from it.
+      for (let o = 0; o < all.length; o += 65_536) m.write(Buffer.from(all.subarray(o, o + 65_536)));
+      await m.snapshot();
+      return m;
+    };
+    (await flood()).dispose(); // first-use costs (compiled code) are not a session's
+    const before = used();
+    const mirrors: ScreenMirror[] = [];
+    for (let i = 0; i < 8; i++) mirrors.push(await flood());
+    const perMirrorKiB = (used() - before) / 1024 / mirrors.length;
+    expect(mirrors[0].scrollbackLength).toBeGreaterThan(5000);
+    // Measured 266 KiB. Written to xterm.js as they came (64 KiB writes, the 1 MiB tail in one),
+    // its parse buffer grew to 512 KiB: 654 KiB; the tail as 64 KiB writes: 438 KiB.
+    expect(perMirrorKiB, `${perMirrorKiB.toFixed(0)} KiB`).toBeLessThan(350);
+    for (const m of mirrors) m.dispose();
   });
 
   it('an alternate screen (a full-screen program) comes back as it was', async () => {

@@ -16,6 +16,7 @@
 import headless from '@xterm/headless';
 import serialize from '@xterm/addon-serialize';
 import { lineToAnsi } from './line-ansi.ts';
+import { FloodTail } from './flood-tail.ts';
 import { ScrollbackStore } from './scrollback-store.ts';
 
 // Both packages are CommonJS: their classes come from the default export.
@@ -37,6 +38,12 @@ const MAX_ENTRY_CHARS = 16 * 1024;
 const FLOOD_TAIL_BYTES = 1024 * 1024;
 /** Quiet time after a flood before the mirror rebuilds itself from the tail. */
 const QUIET_MS = 250;
+/**
+ * The largest piece handed to xterm.js in one write. It decodes a write into a parse buffer of
+ * 4 bytes a character that grows to the largest write seen (up to 512 KiB) and is kept for the
+ * terminal's life: fed in 16 KiB pieces, it stays at 64 KiB per session.
+ */
+const MAX_FEED_BYTES = 16 * 1024;
 
 export interface MirrorOptions {
   cols: number;
@@ -55,9 +62,8 @@ export class ScreenMirror {
   /** The scrollback: the newest `scrollbackLines` lines as text with SGR attributes. */
   readonly #lines: ScrollbackStore;
   readonly #cell;
-  /** In a flood: the raw tail (oldest first), not yet parsed. */
-  #flood: Buffer[] | null = null;
-  #floodBytes = 0;
+  /** In a flood: the raw tail, not yet parsed. */
+  #flood: FloodTail | null = null;
   #lastWrite = 0;
   #quiet: NodeJS.Timeout | null = null;
   #resyncing: Promise<void> | null = null;
@@ -86,10 +92,8 @@ export class ScreenMirror {
       this.feed(chunk);
       return;
     }
-    this.#flood ??= [];
+    this.#flood ??= new FloodTail(FLOOD_TAIL_BYTES);
     this.#flood.push(chunk);
-    this.#floodBytes += chunk.length;
-    while (this.#floodBytes - this.#flood[0].length >= FLOOD_TAIL_BYTES) this.#floodBytes -= this.#flood.shift()!.length;
     this.#quiet ??= setTimeout(() => this.whenQuiet(), QUIET_MS);
   }
 
@@ -136,11 +140,14 @@ export class ScreenMirror {
   }
 
   private feed(chunk: Buffer): void {
-    this.#pending += chunk.length;
-    this.#term.write(chunk, () => {
-      this.#pending -= chunk.length;
-      if (this.#pending <= MAX_PENDING_BYTES / 2) this.wake();
-    });
+    for (let at = 0; at < chunk.length; at += MAX_FEED_BYTES) {
+      const piece = chunk.length <= MAX_FEED_BYTES ? chunk : chunk.subarray(at, at + MAX_FEED_BYTES);
+      this.#pending += piece.length;
+      this.#term.write(piece, () => {
+        this.#pending -= piece.length;
+        if (this.#pending <= MAX_PENDING_BYTES / 2) this.wake();
+      });
+    }
   }
 
   private whenQuiet(): void {
@@ -158,17 +165,20 @@ export class ScreenMirror {
   private resync(): Promise<void> {
     this.#resyncing ??= (async () => {
       await new Promise<void>((r) => this.#term.write('', r));
-      const flood = this.#flood;
-      if (flood === null || this.#disposed) return;
+      if (this.#flood === null || this.#disposed) return;
+      const bytes = this.#flood.bytes;
+      const flood = this.#flood.take();
       this.#flood = null;
-      this.#floodBytes = 0;
-      let tail = Buffer.concat(flood);
       // Start at a line: the cut may fall inside an escape sequence or a character.
-      const nl = tail.indexOf(0x0a);
-      if (nl >= 0 && nl < 4096) tail = tail.subarray(nl + 1);
+      const nl = Buffer.concat(flood, Math.min(4096, bytes)).indexOf(0x0a);
+      let skip = nl >= 0 ? nl + 1 : 0;
       this.#term.reset();
       this.clearScrollback();
-      this.feed(tail);
+      // The tail's chunks as they are (no 1 MiB copy); xterm.js lets each go once parsed.
+      for (const c of flood) {
+        if (skip < c.length) this.feed(skip === 0 ? c : c.subarray(skip));
+        skip = Math.max(0, skip - c.length);
+      }
     })().finally(() => { this.#resyncing = null; });
     return this.#resyncing;
   }
