@@ -132,11 +132,16 @@ export class ScreenMirror {
   async snapshot(): Promise<string> {
     if (this.#disposed) return '';
     this.applySize();
-    while (this.#flood !== null) await this.resync();
-    await new Promise<void>((r) => this.#term.write('', r));
+    await this.parsed();
     const kept = this.#lines.lines();
     const above = kept.length === 0 ? '' : `${kept.join('\r\n')}\r\n`;
     return above + this.#serializer.serialize({ scrollback: 0 });
+  }
+
+  /** Resolves once everything written so far is parsed (after a flood: its tail, rebuilt). */
+  async parsed(): Promise<void> {
+    while (this.#flood !== null) await this.resync();
+    await new Promise<void>((r) => this.#term.write('', r));
   }
 
   private feed(chunk: Buffer): void {
