@@ -24,8 +24,8 @@ export interface BenchEnv {
   emulatorPid: number;
   /** The emulator's admin kubeconfig (token admin-token). */
   adminKubeconfig: string;
-  /** Another `podgate serve` against the same emulator, with `configPatch` (and `users`; the caller stops it). */
-  startPodgate(configPatch: Record<string, unknown>, users?: TestUser[]): Promise<Podgate>;
+  /** Another `podgate serve` against the same emulator, with `configPatch` (and `users`, extra `env`; the caller stops it). */
+  startPodgate(configPatch: Record<string, unknown>, users?: TestUser[], env?: Record<string, string>): Promise<Podgate>;
   close(): Promise<void>;
 }
 
@@ -91,7 +91,7 @@ export async function startBenchEnv(opts: { podgateEnv?: Record<string, string>;
     ssh2: s2,
     emulatorPid: emu.pid,
     adminKubeconfig: emu.adminKubeconfig,
-    startPodgate: (configPatch, users) => startPodgate({ emulator: shim, configPatch, startTimeoutMs: 120_000, ...(users ? { users } : {}) }),
+    startPodgate: (configPatch, users, env) => startPodgate({ emulator: shim, configPatch, startTimeoutMs: 120_000, ...(users ? { users } : {}), ...(env ? { env } : {}) }),
     targets: {
       podgate: sshTarget('podgate', pg.port, pg.keyFor('alice'), `alice+${POD}`),
       direct: directTarget(emu.adminKubeconfig),

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { OutputBatcher } from './output-batcher.ts';
 
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -29,6 +29,35 @@ describe('OutputBatcher', () => {
     expect(got[1].buffer).toBe(got[0].buffer);
     await turn();
     expect(got).toHaveLength(3);
+  });
+
+  it('lets its slab go once no batch used it for a while (an idle session holds none)', () => {
+    vi.useFakeTimers();
+    try {
+      const got: Buffer[] = [];
+      const b = new OutputBatcher((c) => got.push(c));
+      const batch = (): void => {
+        b.add(Buffer.alloc(1000, 1));
+        b.add(Buffer.alloc(1000, 2));
+        b.flush();
+      };
+      batch();
+      vi.advanceTimersByTime(1500);
+      batch();
+      expect(got[1].buffer).toBe(got[0].buffer); // still busy: the same slab
+      vi.advanceTimersByTime(1500);
+      batch();
+      expect(got[2].buffer).toBe(got[0].buffer);
+      vi.advanceTimersByTime(2500); // quiet: let go
+      batch();
+      expect(got[3].buffer).not.toBe(got[0].buffer);
+      expect([...got[0].subarray(0, 2000)].filter((v, i) => v !== (i < 1000 ? 1 : 2))).toEqual([]);
+      expect(vi.getTimerCount()).toBe(1);
+      b.clear();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('clear() drops what is pending', async () => {

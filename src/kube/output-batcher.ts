@@ -7,12 +7,14 @@
  *
  * Pieces are copied into a slab that is reused until full (no allocation per chunk); a
  * lone piece per turn (interactive output) goes on as is, without a copy, and the slab is let
- * go, so an idle session holds none. Flushed from setImmediate, i.e. right after the turn's
+ * go; so is a slab not written to for SLAB_IDLE_MS (a session that printed a burst and went
+ * quiet, as a detached shell does), so an idle session holds none. Flushed from setImmediate, i.e. right after the turn's
  * socket reads, and whenever a batch reaches BATCH_BYTES; `flush()` before anything that must
  * follow the output (the exit status, the end).
  */
 const BATCH_BYTES = 64 * 1024;
 const SLAB_BYTES = 256 * 1024;
+const SLAB_IDLE_MS = 2000;
 
 export class OutputBatcher {
   readonly #out: (chunk: Buffer) => void;
@@ -20,6 +22,8 @@ export class OutputBatcher {
   #pendingBytes = 0;
   #slab: Buffer | null = null;
   #slabUsed = 0;
+  #slabWritten = 0;
+  #idle: NodeJS.Timeout | null = null;
   #scheduled: NodeJS.Immediate | null = null;
 
   /** `out` receives the chunks (slices of a slab or the pieces themselves: not to be modified). */
@@ -55,6 +59,8 @@ export class OutputBatcher {
       this.#slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, total));
       this.#slabUsed = 0;
     }
+    this.#slabWritten = Date.now();
+    this.#idle ??= setTimeout(this.#letGoIfIdle, SLAB_IDLE_MS).unref();
     const start = this.#slabUsed;
     for (const p of pieces) {
       p.copy(this.#slab, this.#slabUsed);
@@ -63,6 +69,14 @@ export class OutputBatcher {
     this.#out(this.#slab.subarray(start, this.#slabUsed));
   }
 
+  readonly #letGoIfIdle = (): void => {
+    this.#idle = null;
+    if (!this.#slab) return;
+    const left = SLAB_IDLE_MS - (Date.now() - this.#slabWritten);
+    if (left > 0) this.#idle = setTimeout(this.#letGoIfIdle, left).unref();
+    else this.#slab = null; // what was handed on from it stays valid; the slab goes when they do
+  };
+
   /** Drops what is pending (the stream is gone). */
   clear(): void {
     if (this.#scheduled) clearImmediate(this.#scheduled);
@@ -70,5 +84,7 @@ export class OutputBatcher {
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#slab = null;
+    if (this.#idle) clearTimeout(this.#idle);
+    this.#idle = null;
   }
 }

@@ -11,6 +11,14 @@ import { WsClientSocket } from './ws-client-socket.ts';
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 /**
+ * The upgraded socket's fallback error listener (WsClientSocket reports errors). Defined here, not
+ * inline: a closure made in the upgrade handler would keep that scope alive for the socket's
+ * life (the request, its one-off agent, the caller's abort signal and what its reason's stack
+ * holds: a departed client's whole SSH connection, for every detached session).
+ */
+const ignoreError = (): undefined => undefined;
+
+/**
  * Opens an impersonated channel WebSocket to the API server with a plain HTTP upgrade (no
  * `ws`: frames are then read by WsClientSocket, straight from the socket). Resolves once
  * upgraded (TCP_NODELAY set), PAUSED; rejects as openWebSocket does: a non-101 answer with
@@ -46,7 +54,10 @@ export async function openChannelSocket(ep: ApiEndpoint, req: WsOpenRequest): Pr
         'Sec-WebSocket-Key': key,
         'Sec-WebSocket-Protocol': req.protocols.join(', '),
       },
-      agent: false,
+      // A one-off agent, as `agent: false` makes, but caching no TLS session: nothing reuses it,
+      // and the ticket it cached stayed for the socket's life (a small Buffer pinning a 64 KiB
+      // pool slab, per exec).
+      agent: ep.secure ? new https.Agent({ maxCachedSessions: 0 }) : false,
       ...(ep.secure ? ep.tls : {}),
     };
     const request = ep.secure ? https.request(url, options) : http.request(url, options);
@@ -58,7 +69,11 @@ export async function openChannelSocket(ep: ApiEndpoint, req: WsOpenRequest): Pr
       readErrorBody(res, (body) => fail(httpStatusError(res.statusCode ?? 0, body, req.kind, req.what)));
     });
     request.on('upgrade', (res: http.IncomingMessage, socket: Socket, head: Buffer) => {
-      socket.on('error', () => undefined);
+      socket.on('error', ignoreError);
+      // The agent's listeners on the socket keep the request for the socket's life: let it hold
+      // no closure of this scope.
+      request.removeAllListeners();
+      request.on('error', ignoreError);
       const problem = checkUpgrade(res, key, req.protocols);
       if (problem) return fail(transportError(new Error(problem), req.what), socket);
       if (settled) return socket.destroy();

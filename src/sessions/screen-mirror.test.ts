@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import headless from '@xterm/headless';
 import { describe, expect, it } from 'vitest';
 import { ScreenMirror } from './screen-mirror.ts';
@@ -52,6 +54,37 @@ describe('ScreenMirror', () => {
     m.dispose();
   });
 
+  it('keeps exactly scrollbackLines lines across compressed blocks, wrapped lines joined', async () => {
+    // 255 lines, then one that wraps over 4 rows: its first row fills a block of 256 lines and
+    // its continuation rows must still join it (the block is sealed only at the next line).
+    let out = '';
+    for (let i = 0; i < 255; i++) out += `a${i}\r\n`;
+    out += `${'W'.repeat(30)}\x1b[31m${'R'.repeat(40)}\x1b[0m\r\n`;
+    for (let i = 0; i < 3000; i++) out += `b${i}\r\n`;
+    out += '$ ';
+
+    const m = new ScreenMirror({ cols: 20, rows: 5, scrollbackLines: 1000 });
+    const orig = new Terminal({ cols: 20, rows: 5, scrollback: 20_000, allowProposedApi: true });
+    m.write(Buffer.from(out));
+    await write(orig, out);
+    const copy = await replay(m, 20, 5);
+    expect(rows(copy)).toEqual(rows(orig));
+    expect(m.scrollbackLength).toBe(1000);
+    // b2996..b2999 and the prompt are on the screen; the 1000 lines above end at b2995.
+    expect(copy.buffer.active.getLine(0)!.translateToString(true)).toBe('b1996');
+    m.dispose();
+
+    const big = new ScreenMirror({ cols: 20, rows: 5, scrollbackLines: 10_000 });
+    big.write(Buffer.from(out));
+    expect(big.scrollbackLength).toBe(0); // nothing parsed yet
+    const wide = await replay(big, 80, 5);
+    expect(big.scrollbackLength).toBe(255 + 1 + 2996);
+    const text = (y: number) => wide.buffer.active.getLine(y)!.translateToString(true);
+    expect([text(254), text(255), text(256)]).toEqual(['a254', `${'W'.repeat(30)}${'R'.repeat(40)}`, 'b0']);
+    expect(wide.buffer.active.getLine(255)!.getCell(30)!.getFgColor()).toBe(1);
+    big.dispose();
+  });
+
   it('a flood faster than parsing keeps only its tail, and the screen is rebuilt from it', async () => {
     const m = new ScreenMirror({ cols: 80, rows: 24, scrollbackLines: 10_000 });
     const orig = new Terminal({ cols: 80, rows: 24, scrollback: 10, allowProposedApi: true });
@@ -72,6 +105,38 @@ describe('ScreenMirror', () => {
     const again = await replay(m, 80, 24);
     expect(rows(again).slice(-3).map((l) => l.trimEnd())).toEqual(['$ echo after', 'after', '$']);
     m.dispose();
+  });
+
+  it('after a flood and its rebuild a mirror holds about 220 KiB, not the flood or a parse buffer sized to it', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const used = (): number => {
+      gc();
+      gc();
+      const u = process.memoryUsage();
+      return u.heapUsed + u.external;
+    };
+    let out = '';
+    for (let i = 0; i < 20_000; i++) out += `line ${i}: the quick brown \x1b[1;32mfox\x1b[0m jumps over the lazy dog 0123456789\r\n`;
+    const all = Buffer.from(out);
+    const flood = async (): Promise<ScreenMirror> => {
+      const m = new ScreenMirror({ cols: 80, rows: 24, scrollbackLines: 10_000 });
+      // 64 KiB writes without pacing: the mirror keeps a 1 MiB tail and rebuilds from it.
+      for (let o = 0; o < all.length; o += 65_536) m.write(Buffer.from(all.subarray(o, o + 65_536)));
+      await m.snapshot();
+      return m;
+    };
+    (await flood()).dispose(); // first-use costs (compiled code) are not a session's
+    const before = used();
+    const mirrors: ScreenMirror[] = [];
+    for (let i = 0; i < 8; i++) mirrors.push(await flood());
+    const perMirrorKiB = (used() - before) / 1024 / mirrors.length;
+    expect(mirrors[0].scrollbackLength).toBeGreaterThan(5000);
+    // Measured 222 KiB (fed in 16 KiB pieces: 266). Written to xterm.js as they came (64 KiB
+    // writes, the 1 MiB tail in one), its parse buffer grew to 512 KiB: 654 KiB; the tail as
+    // 64 KiB writes: 438 KiB.
+    expect(perMirrorKiB, `${perMirrorKiB.toFixed(0)} KiB`).toBeLessThan(300);
+    for (const m of mirrors) m.dispose();
   });
 
   it('an alternate screen (a full-screen program) comes back as it was', async () => {

@@ -3,7 +3,8 @@
  * xterm.js terminal (`@xterm/headless`), so that a client attaching later gets the screen
  * redrawn (`@xterm/addon-serialize`) instead of a replay of everything the session printed.
  * The scrollback is not kept in xterm.js (12 bytes a cell) but as one string per line, with its
- * colours (line-ansi.ts), in a ring of `scrollbackLines`; `clear` (ED 3) empties it.
+ * colours (line-ansi.ts), the newest `scrollbackLines` of them, older ones compressed in blocks
+ * (scrollback-store.ts); `clear` (ED 3) empties it.
  *
  * The mirror never slows the session. When output comes faster than xterm.js parses it (more
  * than 256 KiB queued: `cat` of a big file), the mirror stops parsing and keeps only the raw
@@ -15,6 +16,8 @@
 import headless from '@xterm/headless';
 import serialize from '@xterm/addon-serialize';
 import { lineToAnsi } from './line-ansi.ts';
+import { FloodTail } from './flood-tail.ts';
+import { ScrollbackStore } from './scrollback-store.ts';
 
 // Both packages are CommonJS: their classes come from the default export.
 const { Terminal } = headless;
@@ -35,6 +38,13 @@ const MAX_ENTRY_CHARS = 16 * 1024;
 const FLOOD_TAIL_BYTES = 1024 * 1024;
 /** Quiet time after a flood before the mirror rebuilds itself from the tail. */
 const QUIET_MS = 250;
+/**
+ * The largest piece handed to xterm.js in one write. It decodes a write into a parse buffer of
+ * 4 bytes a character that starts at 4096 characters, grows to the largest write seen (up to
+ * 512 KiB) and is kept for the terminal's life: fed at most 4 KiB at a time, it never grows
+ * (16 KiB per session; 16 KiB pieces kept 64 KiB, and cost no less CPU).
+ */
+const MAX_FEED_BYTES = 4 * 1024;
 
 export interface MirrorOptions {
   cols: number;
@@ -50,26 +60,23 @@ export class ScreenMirror {
   #disposed = false;
   /** A window size not applied yet (see resize). */
   #wanted: { cols: number; rows: number } | null = null;
-  /** The scrollback: a ring of `#max` lines as text with SGR attributes, oldest at `#head`. */
-  readonly #lines: string[] = [];
-  #head = 0;
-  readonly #max: number;
+  /** The scrollback: the newest `scrollbackLines` lines as text with SGR attributes. */
+  readonly #lines: ScrollbackStore;
   readonly #cell;
-  /** In a flood: the raw tail (oldest first), not yet parsed. */
-  #flood: Buffer[] | null = null;
-  #floodBytes = 0;
+  /** In a flood: the raw tail, not yet parsed. */
+  #flood: FloodTail | null = null;
   #lastWrite = 0;
   #quiet: NodeJS.Timeout | null = null;
   #resyncing: Promise<void> | null = null;
 
   constructor(opts: MirrorOptions) {
-    this.#max = opts.scrollbackLines;
+    this.#lines = new ScrollbackStore(opts.scrollbackLines);
     // One line of xterm.js scrollback: enough for onScroll to show the line that just left.
     this.#term = new Terminal({ cols: clamp(opts.cols, MAX_COLS), rows: clamp(opts.rows, MAX_ROWS), scrollback: 1, allowProposedApi: true });
     this.#serializer = new SerializeAddon();
     this.#term.loadAddon(this.#serializer);
     this.#cell = this.#term.buffer.normal.getNullCell();
-    this.#term.onScroll(() => this.keepScrolledLine());
+    if (opts.scrollbackLines > 0) this.#term.onScroll(() => this.keepScrolledLine());
     // `clear` sends ED 3 (erase saved lines): the kept scrollback goes too.
     this.#term.parser.registerCsiHandler({ final: 'J' }, (params) => {
       if (params[0] === 3) this.clearScrollback();
@@ -86,10 +93,8 @@ export class ScreenMirror {
       this.feed(chunk);
       return;
     }
-    this.#flood ??= [];
+    this.#flood ??= new FloodTail(FLOOD_TAIL_BYTES);
     this.#flood.push(chunk);
-    this.#floodBytes += chunk.length;
-    while (this.#floodBytes - this.#flood[0].length >= FLOOD_TAIL_BYTES) this.#floodBytes -= this.#flood.shift()!.length;
     this.#quiet ??= setTimeout(() => this.whenQuiet(), QUIET_MS);
   }
 
@@ -128,20 +133,27 @@ export class ScreenMirror {
   async snapshot(): Promise<string> {
     if (this.#disposed) return '';
     this.applySize();
+    await this.parsed();
+    const kept = this.#lines.lines();
+    const above = kept.length === 0 ? '' : `${kept.join('\r\n')}\r\n`;
+    return above + this.#serializer.serialize({ scrollback: 0 });
+  }
+
+  /** Resolves once everything written so far is parsed (after a flood: its tail, rebuilt). */
+  async parsed(): Promise<void> {
     while (this.#flood !== null) await this.resync();
     await new Promise<void>((r) => this.#term.write('', r));
-    const n = this.#lines.length;
-    let kept = '';
-    for (let i = 0; i < n; i++) kept += `${this.#lines[(this.#head + i) % n]}\r\n`;
-    return kept + this.#serializer.serialize({ scrollback: 0 });
   }
 
   private feed(chunk: Buffer): void {
-    this.#pending += chunk.length;
-    this.#term.write(chunk, () => {
-      this.#pending -= chunk.length;
-      if (this.#pending <= MAX_PENDING_BYTES / 2) this.wake();
-    });
+    for (let at = 0; at < chunk.length; at += MAX_FEED_BYTES) {
+      const piece = chunk.length <= MAX_FEED_BYTES ? chunk : chunk.subarray(at, at + MAX_FEED_BYTES);
+      this.#pending += piece.length;
+      this.#term.write(piece, () => {
+        this.#pending -= piece.length;
+        if (this.#pending <= MAX_PENDING_BYTES / 2) this.wake();
+      });
+    }
   }
 
   private whenQuiet(): void {
@@ -159,17 +171,20 @@ export class ScreenMirror {
   private resync(): Promise<void> {
     this.#resyncing ??= (async () => {
       await new Promise<void>((r) => this.#term.write('', r));
-      const flood = this.#flood;
-      if (flood === null || this.#disposed) return;
+      if (this.#flood === null || this.#disposed) return;
+      const bytes = this.#flood.bytes;
+      const flood = this.#flood.take();
       this.#flood = null;
-      this.#floodBytes = 0;
-      let tail = Buffer.concat(flood);
       // Start at a line: the cut may fall inside an escape sequence or a character.
-      const nl = tail.indexOf(0x0a);
-      if (nl >= 0 && nl < 4096) tail = tail.subarray(nl + 1);
+      const nl = Buffer.concat(flood, Math.min(4096, bytes)).indexOf(0x0a);
+      let skip = nl >= 0 ? nl + 1 : 0;
       this.#term.reset();
       this.clearScrollback();
-      this.feed(tail);
+      // The tail's chunks as they are (no 1 MiB copy); xterm.js lets each go once parsed.
+      for (const c of flood) {
+        if (skip < c.length) this.feed(skip === 0 ? c : c.subarray(skip));
+        skip = Math.max(0, skip - c.length);
+      }
     })().finally(() => { this.#resyncing = null; });
     return this.#resyncing;
   }
@@ -182,25 +197,16 @@ export class ScreenMirror {
   /** The line that just scrolled off the top of the normal screen joins the kept scrollback. */
   private keepScrolledLine(): void {
     const buf = this.#term.buffer.active;
-    if (buf !== this.#term.buffer.normal || this.#max === 0 || buf.baseY < 1) return;
+    if (buf !== this.#term.buffer.normal || buf.baseY < 1) return;
     const line = buf.getLine(buf.baseY - 1);
     if (!line) return;
     const text = lineToAnsi(line, this.#cell);
-    const n = this.#lines.length;
-    const last = n === 0 ? -1 : (this.#head + n - 1) % n;
-    if (line.isWrapped && last >= 0 && this.#lines[last].length + text.length <= MAX_ENTRY_CHARS) {
-      this.#lines[last] = [this.#lines[last], text].join(''); // a wrapped line stays one (flat) line
-    } else if (n < this.#max) {
-      this.#lines.push(text);
-    } else {
-      this.#lines[this.#head] = text;
-      this.#head = (this.#head + 1) % n;
-    }
+    // A wrapped line stays one line (up to MAX_ENTRY_CHARS, then it is cut into entries).
+    if (!line.isWrapped || !this.#lines.extendLast(text, MAX_ENTRY_CHARS)) this.#lines.push(text);
   }
 
   private clearScrollback(): void {
-    this.#lines.length = 0;
-    this.#head = 0;
+    this.#lines.clear();
   }
 
   dispose(): void {
