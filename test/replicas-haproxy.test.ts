@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remoteAttach } from '../src/replicas/relay-client.ts';
 import type { Podgate } from './helpers/podgate.ts';
-import { detachedShell as markedShell, leaseOf as leaseIn, logOf, relayPort, screen, startReplicaPair, type ReplicaPair } from './helpers/replica-pair.ts';
+import { detachedShell as markedShell, expectLiveUntilExit, leaseOf as leaseIn, logOf, relayPort, screen, startReplicaPair, type ReplicaPair } from './helpers/replica-pair.ts';
 import { ssh, startTmux, waitFor, type SshEndpoint, type TmuxSession } from './helpers/ssh.ts';
 
 const GRACE = 20;
@@ -64,15 +64,7 @@ describe('a session detached on one replica, resumed through another', () => {
     expect(await waitFor(() => logOf(s.holder, 'REPLICA_RELAY_ATTACH', s.id), 'the holder\'s audit line')).toMatchObject({ side: 'holder', user: 'alice', op: 'attach', result: 'accepted' });
     // Attached again: the Lease says so (replaced, not deleted: the session is live).
     await waitFor(async () => (await leaseOf(s.id))?.annotations?.['podgate.dev/state'] === 'attached', 'the Lease in state attached');
-    c.type('echo LIVE-$((6*7))', true);
-    await c.waitFor(/^LIVE-42$/m);
-    c.resize(120, 35);
-    await new Promise((r) => setTimeout(r, 500));
-    c.type('echo "size=$(stty size)"', true);
-    expect(await c.waitFor(/size=\d+ \d+/)).toMatch(/size=35 120/);
-    c.type('exit 5', true);
-    await c.waitFor(/\[ssh exited 5\]/);
-    expect(await waitFor(() => logOf(s.holder, 'SESSION_END', s.id), 'SESSION_END on the holder')).toMatchObject({ exitCode: 5, reason: 'exit' });
+    await expectLiveUntilExit(c, s.holder, s.id, 5);
   }, 180_000);
 
   it('a relayed client that drops leaves the session detached on its holder, its Lease detached again; sessions on either replica lists it', async () => {

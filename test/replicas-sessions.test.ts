@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_USERS, type Podgate } from './helpers/podgate.ts';
-import { detachedShell as markedShell, leaseOf, logOf, newSession, idsLogged, screen, startReplicaPair, type ReplicaPair } from './helpers/replica-pair.ts';
+import { detachedShell as markedShell, expectLiveUntilExit, leaseOf, logOf, newSession, idsLogged, screen, startReplicaPair, type ReplicaPair } from './helpers/replica-pair.ts';
 import { ssh, startTmux, waitFor, type SshEndpoint, type TmuxSession } from './helpers/ssh.ts';
 
 let pair: ReplicaPair;
@@ -63,15 +63,7 @@ describe('sessions.resume: auto across replicas', () => {
     expect(await waitFor(() => logOf(s.holder, 'REPLICA_RELAY_ATTACH', s.id), "the holder's audit line")).toMatchObject({ side: 'holder', user: 'alice', op: 'resume', result: 'accepted' });
     // No new session was started on the front for this login.
     expect(other(s.holder).logs().some((l) => l['code'] === 'SESSION_START' && l['pty'] === true && !idsLogged(pair, 'SESSION_DETACH').has(String(l['sessionId'])))).toBe(false);
-    t.type('echo LIVE-$((6*7))', true);
-    await t.waitFor(/^LIVE-42$/m);
-    t.resize(120, 35);
-    await new Promise((r) => setTimeout(r, 500));
-    t.type('echo "size=$(stty size)"', true);
-    expect(await t.waitFor(/size=\d+ \d+/)).toMatch(/size=35 120/);
-    t.type('exit 7', true);
-    await t.waitFor(/\[ssh exited 7\]/);
-    expect(await waitFor(() => logOf(s.holder, 'SESSION_END', s.id), 'SESSION_END on the holder')).toMatchObject({ exitCode: 7, reason: 'exit' });
+    await expectLiveUntilExit(t, s.holder, s.id, 7);
   }, 180_000);
 
   it('the one line on stderr, the same shell (its variables), and only the same container is resumed', async () => {

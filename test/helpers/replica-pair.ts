@@ -14,6 +14,7 @@ import { createKubeApi, type KubeClient } from '../../src/kube/index.ts';
 import type { Lease } from '../../src/kube/leases.ts';
 import { freePort, waitListening } from '../forward-helpers.ts';
 import { startPodgate, type Podgate, type TestUser } from './podgate.ts';
+import { expect } from 'vitest';
 import { waitFor, type SshEndpoint, type TmuxSession } from './ssh.ts';
 
 export interface ReplicaPairOptions {
@@ -133,4 +134,20 @@ export async function detachedShell(pair: ReplicaPair, ep: SshEndpoint, tmux: (e
   const d = await newSession(pair, 'SESSION_DETACH', known);
   await waitFor(async () => (await leaseOf(pair.kube, d.id))?.annotations?.['podgate.dev/detached-at'] && (await leaseOf(pair.kube, d.id))?.holderIdentity === `127.0.0.1:${relayPort(d.holder)}`, `the Lease of ${d.id}`);
   return { ...d, before, mark };
+}
+
+/**
+ * A shell joined through the other replica is live: input echoes, a resize reaches `stty size`,
+ * and `exit CODE` ends the client with CODE and the session on its holder with the same status.
+ */
+export async function expectLiveUntilExit(t: TmuxSession, holder: Podgate, id: string, code: number): Promise<void> {
+  t.type('echo LIVE-$((6*7))', true);
+  await t.waitFor(/^LIVE-42$/m);
+  t.resize(120, 35);
+  await new Promise((r) => setTimeout(r, 500));
+  t.type('echo "size=$(stty size)"', true);
+  expect(await t.waitFor(/size=\d+ \d+/)).toMatch(/size=35 120/);
+  t.type(`exit ${code}`, true);
+  await t.waitFor(new RegExp(`\\[ssh exited ${code}\\]`));
+  expect(await waitFor(() => logOf(holder, 'SESSION_END', id), 'SESSION_END on the holder')).toMatchObject({ exitCode: code, reason: 'exit' });
 }
