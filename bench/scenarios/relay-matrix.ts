@@ -95,6 +95,17 @@ async function podgateEntry(ctx: BenchContext): Promise<string | undefined> {
 
 const spread = (v: number[]): number => (v.length > 1 ? (Math.max(...v) - Math.min(...v)) / median(v) : 0);
 
+/**
+ * The spread between lifetimes of each lifetime's cheapest run: with PODGATE_BENCH_MATRIX_RUNS
+ * above 1, what a lifetime costs without the host's bursts (noise only ever adds CPU time), i.e.
+ * whether some lifetimes are worse than others, as the bad GC mode made them.
+ */
+function lifetimeSpread(v: Sample[]): number {
+  const best = new Map<number, number>();
+  for (const s of v) best.set(s.lifetime, Math.min(best.get(s.lifetime) ?? Infinity, s.cpu));
+  return spread([...best.values()]);
+}
+
 export async function relayMatrix(env: BenchEnv, ctx: BenchContext): Promise<ScenarioResult[]> {
   const sizes = (process.env.PODGATE_BENCH_MATRIX_MIB ?? (ctx.quick ? '1,4' : '64,256')).split(',').map(Number).sort((a, b) => a - b);
   const lifetimes = Number(process.env.PODGATE_BENCH_MATRIX_LIFETIMES ?? (ctx.quick ? 1 : 3));
@@ -214,6 +225,8 @@ function summarize(all: Cell[], sizes: number[], samples: Sample[], trueCpu: Rec
       extra: {
         ...Object.fromEntries(sizes.map((m) => [`podgate${m}MiB`, median(pick(c.key, 'podgate', m).map((s) => s.cpu))])),
         ...Object.fromEntries(sizes.map((m) => [`spread${m}MiB`, spread(pick(c.key, 'podgate', m).map((s) => s.cpu))])),
+        ...Object.fromEntries(sizes.map((m) => [`lifetimeSpread${m}MiB`, lifetimeSpread(pick(c.key, 'podgate', m))])),
+        floorSpread: spread(fl.map((s) => s.cpu)), kubectlSpread: spread(kc.map((s) => s.cpu)),
         fixedCostSec: fixedMed, trueSessionSec: median(trueCpu[c.key] ?? []), podgateVsFloor: pgMed / flMed, mbpsVsKubectl: ratio,
         perLifetime: pgBig.map((s) => `${s.lifetime}:${s.cpu.toFixed(2)}`).join(' '),
         markCompactsPerRun: pick(c.key, 'podgate', big).map((s) => s.markCompacts ?? NaN).join(' '),
@@ -224,5 +237,12 @@ function summarize(all: Cell[], sizes: number[], samples: Sample[], trueCpu: Rec
     });
   }
   ctx.log(`\n${md.join('\n')}\n`);
+  // The references' own run-to-run spread in the same run: what the box does to any relay.
+  const sp = ['| cell | podgate ' + sizes.map((m) => `${m} MiB`).join(' / ') + ' | podgate, cheapest run per lifetime | floor | kubectl |', '|---|---|---|---|---|'];
+  for (const c of all) {
+    const pct = (x: number): string => `${(x * 100).toFixed(0)} %`;
+    sp.push(`| ${c.key} | ${sizes.map((m) => pct(spread(pick(c.key, 'podgate', m).map((x) => x.cpu)))).join(' / ')} | ${sizes.map((m) => pct(lifetimeSpread(pick(c.key, 'podgate', m)))).join(' / ')} | ${pct(spread(pick(c.key, 'floor', big).map((x) => x.cpu)))} | ${pct(spread(pick(c.key, 'kubectl', big).map((x) => x.cpu)))} |`);
+  }
+  ctx.log(`spread, (max − min) / median over all runs:\n${sp.join('\n')}\n`);
   return results;
 }
