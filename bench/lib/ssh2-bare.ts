@@ -17,6 +17,7 @@ import { constants } from 'node:os';
 import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
 import { HARDENED_ALGORITHMS, IDENT } from '../../src/ssh/algorithms.ts';
+import { PINNED } from '../../src/ssh/young-generation.ts';
 import { startServerProcess } from './proc.ts';
 import { relayExec } from './floor-relay.ts';
 
@@ -32,7 +33,7 @@ export interface Ssh2Bare {
 export async function startSsh2Bare(hostKeyPath: string, authorizedPubPath: string, relay?: { url: string; caFile: string }): Promise<Ssh2Bare> {
   // As the relay matrix's floor it gets podgate's GC setting (src/ssh/young-generation.ts) from
   // the start, before tsx compiles anything, as bin/podgate.js does: like for like.
-  const gc = relay ? ['--semi-space-growth-factor=1', '--heap-growing-percent=200'] : [];
+  const gc = relay ? PINNED : [];
   const proc = await startServerProcess([process.execPath, ...gc, '--import', 'tsx', fileURLToPath(import.meta.url), hostKeyPath, authorizedPubPath, ...(relay ? [relay.url, relay.caFile] : [])], {
     what: 'ssh2-bare', cwd: join(HERE, '../..'), ready: (out) => PORT_LINE.test(out),
   });

@@ -40,7 +40,8 @@ import { setFlagsFromString } from 'node:v8';
 
 /** V8's defaults: the young generation doubles; the old one's factor is chosen per GC (0). */
 const V8_DEFAULTS = ['--semi-space-growth-factor=2', '--heap-growing-percent=0'];
-const PINNED = ['--semi-space-growth-factor=1', '--heap-growing-percent=200'];
+/** The pin, as V8 flags (also given on the command line of the relay matrix's floor). */
+export const PINNED = ['--semi-space-growth-factor=1', '--heap-growing-percent=200'];
 
 /** Stops the young generation from growing (called at process start). */
 export function pinYoungGeneration(): void {
