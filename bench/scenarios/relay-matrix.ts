@@ -57,14 +57,14 @@ interface Sample { cell: string; target: 'podgate' | 'floor' | 'kubectl'; mib: n
 
 const HERE = dirname(new URL(import.meta.url).pathname);
 
-/** Mark-compacts in podgate's --trace-gc output so far (the bench tees its stdout to `file`). */
-function markCompacts(file: string): number {
-  return existsSync(file) ? (readFileSync(file, 'utf8').match(/Mark-Compact/g) ?? []).length : 0;
-}
-
-/** Of those, the ones podgate asked for itself (src/health/idle-gc.ts: V8 logs them as "testing"). */
-function idleCollections(file: string): number {
-  return existsSync(file) ? (readFileSync(file, 'utf8').match(/Mark-Compact.*testing/g) ?? []).length : 0;
+/**
+ * Mark-compacts in podgate's --trace-gc output so far (the bench tees its stdout to `file`), and
+ * of those the ones podgate asked for itself (src/health/idle-gc.ts: V8 logs them as "testing").
+ */
+function gcCounts(file: string): { markCompacts: number; idle: number } {
+  if (!existsSync(file)) return { markCompacts: 0, idle: 0 };
+  const mc = readFileSync(file, 'utf8').match(/^.*Mark-Compact.*$/gm) ?? [];
+  return { markCompacts: mc.length, idle: mc.filter((l) => l.includes('testing')).length };
 }
 
 async function transfer(t: Target, bytes: number): Promise<{ ok: boolean; ms: number }> {
@@ -148,7 +148,7 @@ export async function relayMatrix(env: BenchEnv, ctx: BenchContext): Promise<Sce
         if (life === 1) await transfer(floorTarget, sizes[0] * 2 ** 20);
         // What podgate spends outside the measured sessions (idle collections, timers).
         const lifeCpu0 = cpuSecondsFine(pg.pid);
-        const idle0 = idleCollections(gcFile);
+        const idle0 = gcCounts(gcFile).idle;
         let measured = 0;
         for (const cell of all) {
           source.configure(cell.shape);
@@ -158,12 +158,12 @@ export async function relayMatrix(env: BenchEnv, ctx: BenchContext): Promise<Sce
             measured += trueCpu[cell.key].at(-1)!;
             for (const mib of sizes) {
               let ms = 0;
-              const mc0 = markCompacts(gcFile);
-              const ig0 = idleCollections(gcFile);
+              const gc0 = gcCounts(gcFile);
               const cpu = await cpuOf(pg.pid, async () => { const x = await transfer(t, mib * 2 ** 20); ms = x.ms; return x.ok; });
               byMib[mib] = cpu;
               measured += cpu;
-              samples.push({ cell: cell.key, target: 'podgate', mib, lifetime: life, cpu: cpu / (mib / 1024), mbps: mib * 2 ** 20 / 1e3 / ms, markCompacts: markCompacts(gcFile) - mc0, idleGcs: idleCollections(gcFile) - ig0 });
+              const gc1 = gcCounts(gcFile);
+              samples.push({ cell: cell.key, target: 'podgate', mib, lifetime: life, cpu: cpu / (mib / 1024), mbps: mib * 2 ** 20 / 1e3 / ms, markCompacts: gc1.markCompacts - gc0.markCompacts, idleGcs: gc1.idle - gc0.idle });
             }
             if (sizes.length > 1) {
               const small = sizes[0];
@@ -180,7 +180,7 @@ export async function relayMatrix(env: BenchEnv, ctx: BenchContext): Promise<Sce
           ctx.log(`  life ${life} ${cell.key} (${source.lastCipher()}): ${last.map((s) => `${s.target}@${s.mib}M ${s.cpu.toFixed(2)} CPU-s/GiB ${s.mbps.toFixed(0)} MB/s${s.markCompacts !== undefined ? ` ${s.markCompacts} MC${s.idleGcs ? ` (${s.idleGcs} idle GC)` : ''}` : ''}`).join(', ')}; true ${trueCpu[cell.key].at(-1)!.toFixed(3)} s`);
         }
         const outside = cpuSecondsFine(pg.pid) - lifeCpu0 - measured;
-        ctx.log(`  life ${life}: podgate CPU outside the measured sessions ${outside.toFixed(3)} s (idle collections: ${idleCollections(gcFile) - idle0})`);
+        ctx.log(`  life ${life}: podgate CPU outside the measured sessions ${outside.toFixed(3)} s (idle collections: ${gcCounts(gcFile).idle - idle0})`);
       } finally {
         await pg.stop();
         // The GC trace (with podgate's log lines between) stays for a look at what ran when.
