@@ -6,14 +6,14 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ssh, sshArgs, startTmux, waitFor, type TmuxSession } from './helpers/ssh.ts';
+import { ssh, sshArgs, tmuxTracker, waitFor } from './helpers/ssh.ts';
 import { useBastion } from './helpers/bastion-suite.ts';
 
 const bastion = useBastion();
-const tmuxes: TmuxSession[] = [];
+const tmuxes = tmuxTracker();
 
 afterAll(async () => {
-  for (const t of tmuxes) t.kill();
+  tmuxes.killAll();
 });
 
 function rssKiB(pid: number): number {
@@ -23,8 +23,7 @@ function rssKiB(pid: number): number {
 
 describe('interactive shell with a PTY', () => {
   it('gets a login shell with TERM and the size, follows resizes, returns the exit status', async () => {
-    const t = startTmux(bastion.pg, 'alice+web-7d9f', [], { cols: 100, rows: 30 });
-    tmuxes.push(t);
+    const t = tmuxes.start(bastion.pg, 'alice+web-7d9f', [], { cols: 100, rows: 30 });
     t.type('echo READY-$((40+2))', true);
     await t.waitFor(/READY-42/);
     t.type('echo "size=$(stty size) term=$TERM tty=$(tty) shell=$0"', true);
@@ -46,8 +45,7 @@ describe('interactive shell with a PTY', () => {
   }, 60_000);
 
   it('a busybox-only container gets sh as its login shell, with the PTY size', async () => {
-    const t = startTmux(bastion.pg, 'alice+tiny.prod', [], { cols: 90, rows: 20 });
-    tmuxes.push(t);
+    const t = tmuxes.start(bastion.pg, 'alice+tiny.prod', [], { cols: 90, rows: 20 });
     t.type('echo "bb=$(stty size)=$((6*7))"', true);
     expect(await t.waitFor(/bb=\d+ \d+=42/)).toMatch(/bb=20 90=42/);
     t.type('exit 2', true);

@@ -9,12 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../src/emulator/index.ts';
 import type { Emulator } from '../src/emulator/types.ts';
 import { startPodgate, type Podgate } from './helpers/podgate.ts';
-import { ssh, startTmux, waitFor, type TmuxSession } from './helpers/ssh.ts';
+import { ssh, tmuxTracker, waitFor, type TmuxSession } from './helpers/ssh.ts';
 
 let home: Emulator;
 let eu1: Emulator;
 let pg: Podgate;
-const tmuxes: TmuxSession[] = [];
+const tmuxes = tmuxTracker();
 
 beforeAll(async () => {
   [home, eu1] = await Promise.all([
@@ -35,14 +35,13 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const t of tmuxes) t.kill();
+  tmuxes.killAll();
   await pg?.stop();
   await Promise.all([home?.close(), eu1?.close()]);
 });
 
 function tmux(user: string, args: string[] = [], opts: { cols?: number; rows?: number; tty?: boolean } = {}): TmuxSession {
-  const t = startTmux(pg, user, args, opts);
-  tmuxes.push(t);
+  const t = tmuxes.start(pg, user, args, opts);
   return t;
 }
 

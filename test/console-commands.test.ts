@@ -6,14 +6,14 @@
 import { spawn } from 'node:child_process';
 import https from 'node:https';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ssh, sshArgs, startTmux, waitFor, type TmuxSession } from './helpers/ssh.ts';
+import { ssh, sshArgs, tmuxTracker, waitFor } from './helpers/ssh.ts';
 import { useBastion } from './helpers/bastion-suite.ts';
 
 const bastion = useBastion();
-const tmuxes: TmuxSession[] = [];
+const tmuxes = tmuxTracker();
 
 afterAll(async () => {
-  for (const t of tmuxes) t.kill();
+  tmuxes.killAll();
 });
 
 /** The emulator's own log of a container, read straight from its API as admin (no podgate). */
@@ -172,8 +172,7 @@ describe('logs', () => {
 
 describe('interactive picker', () => {
   it('shows who you are and the pods, filters, opens a shell in the chosen pod, restores the terminal', async () => {
-    const t = startTmux(bastion.pg, 'alice', [], { cols: 120, rows: 30 });
-    tmuxes.push(t);
+    const t = tmuxes.start(bastion.pg, 'alice', [], { cols: 120, rows: 30 });
     await t.waitFor(/signed in as alice \(Kubernetes: alice \[dev\]\)/);
     await t.waitFor(/alice\+web-7d9f\.default/);
     t.type('db-0');
@@ -188,8 +187,7 @@ describe('interactive picker', () => {
   }, 60_000);
 
   it('q quits cleanly with the terminal restored, and follows resizes', async () => {
-    const t = startTmux(bastion.pg, 'alice', [], { cols: 100, rows: 12 });
-    tmuxes.push(t);
+    const t = tmuxes.start(bastion.pg, 'alice', [], { cols: 100, rows: 12 });
     await t.waitFor(/signed in as alice/);
     t.resize(140, 40);
     await t.waitFor(/alice\+web-7d9f\.default/);

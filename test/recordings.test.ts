@@ -14,13 +14,13 @@ import { startEmulator } from '../src/emulator/index.ts';
 import type { Emulator } from '../src/emulator/types.ts';
 import { asciinemaCat, runUnderPty } from './helpers/asciinema.ts';
 import { DEFAULT_USERS, startPodgate, type Podgate } from './helpers/podgate.ts';
-import { ssh, startTmux, waitFor, type TmuxSession } from './helpers/ssh.ts';
+import { ssh, tmuxTracker, waitFor } from './helpers/ssh.ts';
 import { connectSsh2, execSsh2 } from './helpers/ssh2-client.ts';
 
 let emu: Emulator;
 let pg: Podgate;
 let recDir: string;
-const tmuxes: TmuxSession[] = [];
+const tmuxes = tmuxTracker();
 const work = mkdtempSync(join(tmpdir(), 'podgate-rec-test-'));
 
 beforeAll(async () => {
@@ -33,7 +33,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  for (const t of tmuxes) t.kill();
+  tmuxes.killAll();
   await pg?.stop();
   await emu?.close();
   rmSync(work, { recursive: true, force: true });
@@ -167,8 +167,7 @@ describe('listing recordings', () => {
 
 describe('interactive sessions', () => {
   it('records resizes and keystrokes (recordings.input), and play in a terminal shows it; q or Ctrl-C stops a playback; allow.namespaces narrows allow.recordings', async () => {
-    const t = startTmux(pg, 'alice+tiny.prod', [], { cols: 100, rows: 30 });
-    tmuxes.push(t);
+    const t = tmuxes.start(pg, 'alice+tiny.prod', [], { cols: 100, rows: 30 });
     t.type('echo REC-$((6*7))', true);
     await t.waitFor(/REC-42/);
     t.resize(132, 41);
@@ -185,8 +184,7 @@ describe('interactive sessions', () => {
     expect(events.filter((e) => e[1] === 'o').map((e) => e[2]).join('')).toContain('41 132');
 
     // Played in a terminal: the content shows; the 6 s pause is cut to 2 s (4 s at half speed); q during it stops.
-    const p = startTmux(pg, 'alice', ['play', rec.id, '--speed', '0.5'], { cols: 132, rows: 41, tty: true });
-    tmuxes.push(p);
+    const p = tmuxes.start(pg, 'alice', ['play', rec.id, '--speed', '0.5'], { cols: 132, rows: 41, tty: true });
     await p.waitFor(/MARK-A/);
     expect(p.capture()).toContain('REC-42');
     p.type('q');
@@ -195,16 +193,14 @@ describe('interactive sessions', () => {
     expect(pane).toContain('podgate: playback stopped');
     expect(pane).not.toMatch(/^MARK-B/m);
 
-    const interrupted = startTmux(pg, 'alice', ['play', rec.id, '--speed', '0.5'], { cols: 132, rows: 41, tty: true });
-    tmuxes.push(interrupted);
+    const interrupted = tmuxes.start(pg, 'alice', ['play', rec.id, '--speed', '0.5'], { cols: 132, rows: 41, tty: true });
     await interrupted.waitFor(/MARK-A/);
     interrupted.keys('C-c');
     await interrupted.waitFor(/\[ssh exited 0\]/);
     expect(interrupted.capture()).toContain('podgate: playback stopped');
     expect(interrupted.capture()).not.toMatch(/^MARK-B/m);
 
-    const whole = startTmux(pg, 'alice', ['play', rec.id, '--speed', '2'], { cols: 132, rows: 41, tty: true });
-    tmuxes.push(whole);
+    const whole = tmuxes.start(pg, 'alice', ['play', rec.id, '--speed', '2'], { cols: 132, rows: 41, tty: true });
     await whole.waitFor(/podgate: end of recording/, 30_000);
     expect(whole.capture()).toMatch(/^MARK-B/m);
 

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remoteAttach } from '../src/replicas/relay-client.ts';
 import type { Podgate } from './helpers/podgate.ts';
 import { detachedShell as markedShell, expectLiveUntilExit, leaseOf as leaseIn, logOf, relayPort, screen, startReplicaPair, type ReplicaPair } from './helpers/replica-pair.ts';
-import { ssh, startTmux, waitFor, type SshEndpoint, type TmuxSession } from './helpers/ssh.ts';
+import { ssh, tmuxTracker, waitFor, type SshEndpoint, type TmuxSession } from './helpers/ssh.ts';
 
 const GRACE = 20;
 let pair: ReplicaPair;
@@ -22,7 +22,7 @@ let a: Podgate;
 let b: Podgate;
 let lb: SshEndpoint;
 let secret: string;
-const tmuxes: TmuxSession[] = [];
+const tmuxes = tmuxTracker();
 
 beforeAll(async () => {
   pair = await startReplicaPair({ sessions: { detachGraceSeconds: GRACE } });
@@ -30,13 +30,12 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const t of tmuxes) t.kill();
+  tmuxes.killAll();
   await pair?.close();
 });
 
 function tmux(ep: SshEndpoint, user: string, args: string[] = [], opts: { cols?: number; rows?: number; tty?: boolean } = {}): TmuxSession {
-  const t = startTmux(ep, user, args, opts);
-  tmuxes.push(t);
+  const t = tmuxes.start(ep, user, args, opts);
   return t;
 }
 

@@ -8,10 +8,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_USERS, type Podgate } from './helpers/podgate.ts';
 import { detachedShell as markedShell, expectLiveUntilExit, leaseOf, logOf, newSession, idsLogged, screen, startReplicaPair, type ReplicaPair } from './helpers/replica-pair.ts';
-import { ssh, startTmux, waitFor, type SshEndpoint, type TmuxSession } from './helpers/ssh.ts';
+import { ssh, tmuxTracker, waitFor, type SshEndpoint, type TmuxSession } from './helpers/ssh.ts';
 
 let pair: ReplicaPair;
-const tmuxes: TmuxSession[] = [];
+const tmuxes = tmuxTracker();
 
 beforeAll(async () => {
   pair = await startReplicaPair({
@@ -25,13 +25,12 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const t of tmuxes) t.kill();
+  tmuxes.killAll();
   await pair?.close();
 });
 
 function tmux(ep: SshEndpoint, user: string, args: string[] = [], opts: { cols?: number; rows?: number; tty?: boolean } = {}): TmuxSession {
-  const t = startTmux(ep, user, args, opts);
-  tmuxes.push(t);
+  const t = tmuxes.start(ep, user, args, opts);
   return t;
 }
 

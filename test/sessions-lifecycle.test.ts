@@ -11,11 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../src/emulator/index.ts';
 import type { Emulator } from '../src/emulator/types.ts';
 import { startPodgate, type Podgate } from './helpers/podgate.ts';
-import { startTmux, waitFor, type TmuxSession } from './helpers/ssh.ts';
+import { tmuxTracker, waitFor } from './helpers/ssh.ts';
 
 let emu: Emulator;
 const tmp = mkdtempSync(join(tmpdir(), 'podgate-sessions-life-'));
-const tmuxes: TmuxSession[] = [];
+const tmuxes = tmuxTracker();
 const podgates: Podgate[] = [];
 
 beforeAll(async () => {
@@ -23,7 +23,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const t of tmuxes) t.kill();
+  tmuxes.killAll();
   for (const p of podgates) await p.stop(10_000);
   await emu?.close();
   rmSync(tmp, { recursive: true, force: true });
@@ -41,8 +41,7 @@ const sleeping = (secs: number): Promise<boolean> =>
 /** A shell in tiny.prod running `sleep N &`, whose client is then killed: the detached session's id. */
 async function detachedSleeper(pg: Podgate): Promise<{ id: string; secs: number }> {
   const secs = 10_000 + Math.floor(Math.random() * 10_000);
-  const t = startTmux(pg, 'alice+tiny.prod', [], { cols: 80, rows: 24 });
-  tmuxes.push(t);
+  const t = tmuxes.start(pg, 'alice+tiny.prod', [], { cols: 80, rows: 24 });
   t.type(`sleep ${secs} & echo bg-$((4+4))`, true);
   await t.waitFor(/^bg-8$/m);
   await waitFor(() => sleeping(secs), 'the sleep');

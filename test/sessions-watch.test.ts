@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../src/emulator/index.ts';
 import type { Emulator } from '../src/emulator/types.ts';
 import { DEFAULT_USERS, startPodgate, type Podgate } from './helpers/podgate.ts';
-import { ssh, startTmux, waitFor, type TmuxSession } from './helpers/ssh.ts';
+import { ssh, tmuxTracker, waitFor, type TmuxSession } from './helpers/ssh.ts';
 
 let emu: Emulator;
 let pg: Podgate;
-const tmuxes: TmuxSession[] = [];
+const tmuxes = tmuxTracker();
 
 beforeAll(async () => {
   emu = await startEmulator({ fixture: 'test/fixtures/cluster.yaml', tls: true, control: true });
@@ -28,14 +28,13 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  for (const t of tmuxes) t.kill();
+  tmuxes.killAll();
   await pg?.stop();
   await emu?.close();
 });
 
 function tmux(user: string, args: string[] = [], opts: { cols?: number; rows?: number; tty?: boolean } = {}): TmuxSession {
-  const t = startTmux(pg, user, args, opts);
-  tmuxes.push(t);
+  const t = tmuxes.start(pg, user, args, opts);
   return t;
 }
 

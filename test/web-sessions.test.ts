@@ -10,13 +10,13 @@ import type { Browser } from 'playwright-core';
 import { startEmulator } from '../src/emulator/index.ts';
 import type { Emulator } from '../src/emulator/types.ts';
 import { DEFAULT_USERS, startPodgate, type Podgate } from './helpers/podgate.ts';
-import { ssh, startTmux, waitFor, type TmuxSession } from './helpers/ssh.ts';
+import { ssh, tmuxTracker, waitFor } from './helpers/ssh.ts';
 import { launchChromium, openTerminal, screenText, typeLine } from './helpers/browser.ts';
 
 let emu: Emulator;
 let pg: Podgate;
 let browser: Browser;
-const tmuxes: TmuxSession[] = [];
+const tmuxes = tmuxTracker();
 const USERS = DEFAULT_USERS.map((u) => (u.name === 'alice' ? { ...u, allow: { web: true } } : u));
 
 beforeAll(async () => {
@@ -26,7 +26,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const t of tmuxes) t.kill();
+  tmuxes.killAll();
   await browser?.close();
   await pg?.stop();
   await emu?.close();
@@ -75,8 +75,7 @@ describe('browser sessions that outlive their tab', () => {
     expect(await screenText(page)).not.toContain('FROM-WATCHER');
 
     // The same session from the other door: `ssh -t alice@bastion attach ID` takes it over.
-    const t = startTmux(pg, 'alice', ['attach', id], { cols: 100, rows: 30, tty: true });
-    tmuxes.push(t);
+    const t = tmuxes.start(pg, 'alice', ['attach', id], { cols: 100, rows: 30, tty: true });
     await t.waitFor(/after-43/);
     await waitFor(async () => (await screenText(page)).includes('this session was attached from another connection'), 'the page is told');
     await waitFor(() => page.evaluate(() => window.podgate.ended), 'the page lets go');

@@ -177,3 +177,21 @@ export function startTmux(ep: SshEndpoint, sshUser: string, args: string[] = [],
     },
   };
 }
+
+/**
+ * The tmux clients one test file starts, all killed by `killAll` (its afterAll): the list every
+ * tmux-driven test would otherwise keep itself.
+ */
+export function tmuxTracker(): { start: typeof startTmux; killAll(): void } {
+  const started: TmuxSession[] = [];
+  return {
+    start: (...args) => {
+      const t = startTmux(...args);
+      started.push(t);
+      return t;
+    },
+    killAll: () => {
+      for (const t of started.splice(0)) t.kill();
+    },
+  };
+}
