@@ -13,9 +13,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator } from '../src/emulator/index.ts';
 import type { Emulator } from '../src/emulator/types.ts';
 import { startPodgate, type Podgate } from './helpers/podgate.ts';
+import { bothClusters, startTwoClusters } from './helpers/two-clusters.ts';
 import { runClient, ssh, startTmux, waitFor } from './helpers/ssh.ts';
 import { background, freePort, stopAllBackground, waitListening } from './forward-helpers.ts';
 
@@ -25,13 +25,10 @@ let pg: Podgate;
 let work: string;
 
 beforeAll(async () => {
-  [home, eu1] = await Promise.all([
-    startEmulator({ fixture: 'test/fixtures/cluster.yaml', tls: true, control: true }),
-    startEmulator({ fixture: 'test/fixtures/cluster-eu1.yaml', tls: true, control: true }),
-  ]);
+  ({ home, eu1 } = await startTwoClusters());
   pg = await startPodgate({
     emulator: home,
-    clusters: [{ name: 'home', emulator: home, default: true }, { name: 'eu1', emulator: eu1 }],
+    clusters: bothClusters(home, eu1),
     users: [
       { name: 'alice', kubernetes: { user: 'alice', groups: ['dev'] } },
       { name: 'bob', kubernetes: { user: 'bob', groups: ['ops'] } },
@@ -224,7 +221,7 @@ describe('a cluster that hangs', () => {
     // A podgate of its own with a short API timeout, so the deadline (twice it) is short.
     const quick = await startPodgate({
       emulator: home,
-      clusters: [{ name: 'home', emulator: home, default: true }, { name: 'eu1', emulator: eu1 }],
+      clusters: bothClusters(home, eu1),
       users: [{ name: 'alice', kubernetes: { user: 'alice', groups: ['dev'] } }],
       configPatch: { kubernetes: { requestTimeoutMs: 4000 }, health: { apiProbeIntervalSeconds: 0.5 } },
     });

@@ -6,9 +6,9 @@
  * whose identity may not exec there is refused even if the other cluster would let it in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator } from '../src/emulator/index.ts';
 import type { Emulator } from '../src/emulator/types.ts';
 import { startPodgate, type Podgate } from './helpers/podgate.ts';
+import { bothClusters, startTwoClusters } from './helpers/two-clusters.ts';
 import { ssh, tmuxTracker, waitFor, type TmuxSession } from './helpers/ssh.ts';
 
 let home: Emulator;
@@ -17,13 +17,10 @@ let pg: Podgate;
 const tmuxes = tmuxTracker();
 
 beforeAll(async () => {
-  [home, eu1] = await Promise.all([
-    startEmulator({ fixture: 'test/fixtures/cluster.yaml', tls: true, control: true }),
-    startEmulator({ fixture: 'test/fixtures/cluster-eu1.yaml', tls: true, control: true }),
-  ]);
+  ({ home, eu1 } = await startTwoClusters());
   pg = await startPodgate({
     emulator: home,
-    clusters: [{ name: 'home', emulator: home, default: true }, { name: 'eu1', emulator: eu1 }],
+    clusters: bothClusters(home, eu1),
     users: [
       // In eu1, alice's identity may enter staging (not prod); bob's may enter prod (not staging).
       { name: 'alice', kubernetes: { user: 'alice', groups: ['dev'] } },
