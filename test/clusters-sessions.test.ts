@@ -38,8 +38,7 @@ afterAll(async () => {
 });
 
 function tmux(user: string, args: string[] = [], opts: { cols?: number; rows?: number; tty?: boolean } = {}): TmuxSession {
-  const t = tmuxes.start(pg, user, args, opts);
-  return t;
+  return tmuxes.start(pg, user, args, opts);
 }
 
 async function sessionRows(user: string): Promise<{ id: string; target: string; state: string }[]> {

@@ -34,10 +34,7 @@ afterAll(async () => {
   await pair?.close();
 });
 
-function tmux(ep: SshEndpoint, user: string, args: string[] = [], opts: { cols?: number; rows?: number; tty?: boolean } = {}): TmuxSession {
-  const t = tmuxes.start(ep, user, args, opts);
-  return t;
-}
+const tmux = tmuxes.start;
 
 const other = (p: Podgate): Podgate => (p === a ? b : a);
 const leaseOf = (id: string) => leaseIn(pair.kube, id);

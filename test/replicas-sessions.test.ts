@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_USERS, type Podgate } from './helpers/podgate.ts';
 import { detachedShell as markedShell, expectLiveUntilExit, leaseOf, logOf, newSession, idsLogged, screen, startReplicaPair, type ReplicaPair } from './helpers/replica-pair.ts';
-import { ssh, tmuxTracker, waitFor, type SshEndpoint, type TmuxSession } from './helpers/ssh.ts';
+import { ssh, tmuxTracker, waitFor, type TmuxSession } from './helpers/ssh.ts';
 
 let pair: ReplicaPair;
 const tmuxes = tmuxTracker();
@@ -29,10 +29,7 @@ afterAll(async () => {
   await pair?.close();
 });
 
-function tmux(ep: SshEndpoint, user: string, args: string[] = [], opts: { cols?: number; rows?: number; tty?: boolean } = {}): TmuxSession {
-  const t = tmuxes.start(ep, user, args, opts);
-  return t;
-}
+const tmux = tmuxes.start;
 
 const other = (p: Podgate): Podgate => (p === pair.a ? pair.b : pair.a);
 const frontResumed = (p: Podgate, id: string): boolean => p.logs().some((l) => l['code'] === 'REPLICA_RELAY_ATTACH' && l['side'] === 'front' && l['op'] === 'resume' && l['sessionId'] === id && l['result'] === 'accepted');

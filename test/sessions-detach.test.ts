@@ -27,8 +27,7 @@ afterAll(async () => {
 });
 
 function tmux(user: string, args: string[] = [], opts: { cols?: number; rows?: number; tty?: boolean } = {}): TmuxSession {
-  const t = tmuxes.start(pg, user, args, opts);
-  return t;
+  return tmuxes.start(pg, user, args, opts);
 }
 
 interface Row { id: string; target: string; state: string; started: string; idle: string }

@@ -34,8 +34,7 @@ afterAll(async () => {
 });
 
 function tmux(user: string, args: string[] = [], opts: { cols?: number; rows?: number; tty?: boolean } = {}): TmuxSession {
-  const t = tmuxes.start(pg, user, args, opts);
-  return t;
+  return tmuxes.start(pg, user, args, opts);
 }
 
 async function liveSessions(user: string): Promise<{ id: string; state: string }[]> {
