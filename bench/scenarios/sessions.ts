@@ -90,8 +90,8 @@ async function ptyMBps(pg: Podgate, n: number): Promise<number> {
 }
 
 /**
- * podgate's RSS once it settled after a batch: at least 12 s (its idle GC looks every 10 s and
- * collects after a burst), then until it moved less than 256 KiB over 3 s, at most 25 s.
+ * podgate's RSS once it settled after a batch: at least 12 s (its idle GC collects after 2 quiet
+ * seconds, at most once per 10 s), then until it moved less than 256 KiB over 3 s, at most 25 s.
  */
 async function settledRssKiB(pid: number): Promise<number> {
   const t0 = Date.now();
